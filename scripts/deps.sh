@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages pairkit needs, only those missing; quiet when
+# nothing is missing. Usage: scripts/deps.sh [build|test]
+set -euo pipefail
+build_pkgs=(g++ meson ninja-build pkg-config scdoc
+  libbotan-2-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
+  libqrencode-dev libzxing-dev doctest-dev libsqlite3-dev libpng-dev libjpeg-dev)
+# Test oracles and peers: what pairkit writes, they must read, and vice versa.
+test_pkgs=(openssl age zbar-tools qrencode imagemagick faketime
+  pcscd vsmartcard-vpcd pcsc-tools bash-completion zsh fish util-linux procps python3 sqlite3)
+want=("${build_pkgs[@]}")
+[[ ${1:-build} == test ]] && want+=("${test_pkgs[@]}")
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+((${#missing[@]} == 0)) && exit 0
+echo "installing: ${missing[*]}" >&2
+if [[ $(id -u) -ne 0 ]]; then
+  echo "scripts/deps.sh: run as root (or install: ${missing[*]})" >&2
+  exit 3
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

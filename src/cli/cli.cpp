@@ -1,0 +1,223 @@
+// The command-line context, command registration and run_cli(): the single
+// place where pairkit's typed errors become the contract's exit codes.
+#include "cli.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include <botan/exceptn.h>
+#include <botan/version.h>
+#include <qrencode.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <ZXing/ZXVersion.h>
+
+#include "pairkit/core/duration.hpp"
+#include "pairkit/core/error.hpp"
+#include "pairkit/core/rng.hpp"
+#include "pairkit_config.h"
+
+namespace pairkit::cli {
+
+Botan::RandomNumberGenerator& Cli::rng() {
+  if (!rng_) {
+#if PAIRKIT_TEST_SEAMS
+    if (const char* seed = std::getenv("PAIRKIT_TEST_SEED"); seed && *seed) {
+      rng_ = make_seeded_rng(std::strtoull(seed, nullptr, 10));
+      return *rng_;
+    }
+#endif
+    rng_ = make_system_rng();
+  }
+  return *rng_;
+}
+
+const Clock& Cli::clock() {
+  if (!clock_) {
+#if PAIRKIT_TEST_SEAMS
+    if (const char* now = std::getenv("PAIRKIT_TEST_NOW"); now && *now) {
+      SystemClock real;
+      clock_ = std::make_unique<FixedClock>(parse_time(now, real));
+      return *clock_;
+    }
+#endif
+    clock_ = std::make_unique<SystemClock>();
+  }
+  return *clock_;
+}
+
+std::string Cli::display_name(const std::string& path) { return path == "-" ? "standard input" : path; }
+
+std::vector<uint8_t> Cli::read_input(const std::string& path, size_t max_bytes) {
+  if (path == "-") return read_stdin(max_bytes);
+  return read_file(path, max_bytes);
+}
+
+void Cli::write_output(const std::string& path, std::string_view data, const WriteOptions& opts) {
+  if (path != "-") {
+    write_file_atomic(path, data, opts);
+    return;
+  }
+  struct stat st {};
+  if (opts.mode == kPrivateFileMode && ::fstat(1, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0044))
+    warn("warning: writing a secret to a standard output file that others can read (chmod 600 it)");
+  std::cout.write(data.data(), static_cast<std::streamsize>(data.size()));
+  std::cout.flush();
+  if (!std::cout) throw InputError("cannot write to standard output");
+}
+
+void Cli::emit_json(const nlohmann::json& doc) { std::cout << doc.dump(2) << '\n'; }
+
+void Cli::info(std::string_view line) {
+  if (!quiet) std::cerr << line << '\n';
+}
+
+void Cli::warn(std::string_view line) { std::cerr << "pairkit: " << line << '\n'; }
+
+bool Cli::color_stdout() const {
+  if (color == "always") return true;
+  if (color == "never") return false;
+  const char* no_color = std::getenv("NO_COLOR");
+  return (!no_color || !*no_color) && ::isatty(1);
+}
+
+bool Cli::stderr_is_terminal() const { return ::isatty(2); }
+
+const RunFn* Cli::find_command(const CLI::App* cmd) const {
+  auto it = commands_.find(cmd);
+  return it == commands_.end() ? nullptr : &it->second;
+}
+
+CLI::App* add_group(CLI::App& app, const std::string& name, const std::string& summary) {
+  return app.add_subcommand(name, summary);
+}
+
+CLI::App* add_command(CLI::App& group, Cli& cli, const std::string& name, const std::string& summary,
+                      const std::vector<std::string>& examples, RunFn run) {
+  CLI::App* cmd = group.add_subcommand(name, summary);
+  std::string footer = "\nExamples:";
+  for (const auto& ex : examples) footer += "\n  " + ex;
+  cmd->footer(footer);
+  cli.register_command(cmd, std::move(run));
+  return cmd;
+}
+
+namespace {
+
+std::string version_line() {
+  return std::string("pairkit ") + PAIRKIT_VERSION + " (Botan " + Botan::short_version_string() + ", ZXing-cpp " +
+         std::to_string(ZXING_VERSION_MAJOR) + "." + std::to_string(ZXING_VERSION_MINOR) + "." +
+         std::to_string(ZXING_VERSION_PATCH) + ", libqrencode " + QRcode_APIVersionString() + ", SQLite " +
+         sqlite3_libversion() + ")";
+}
+
+std::string command_path(const CLI::App* cmd) {
+  std::string path;
+  for (const CLI::App* c = cmd; c && c->get_parent(); c = c->get_parent())
+    path = c->get_name() + (path.empty() ? "" : " " + path);
+  return path;
+}
+
+std::string subcommand_list(const CLI::App* cmd) {
+  std::string names;
+  for (const CLI::App* sub : cmd->get_subcommands([](const CLI::App* s) { return !s->get_group().empty(); }))
+    names += (names.empty() ? "" : ", ") + sub->get_name();
+  return names;
+}
+
+const CLI::App* selected_leaf(const CLI::App& app) {
+  const CLI::App* cur = &app;
+  for (;;) {
+    const auto subs = cur->get_subcommands();
+    if (subs.empty()) return cur;
+    cur = subs.front();
+  }
+}
+
+int fail(int code, const std::string& line) {
+  std::fflush(stdout);
+  std::cerr << line << std::endl;
+  return code;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv, std::span<const GroupFn> groups) {
+  Cli cli;
+  CLI::App app{"pairkit: device keys, certificates, fingerprints, pinning, pairing, QR codes, restore points and "
+               "smart-card simulation.",
+               "pairkit"};
+  app.fallthrough();  // global flags may follow the command
+  app.set_version_flag("--version", version_line(), "Print the version and the libraries' versions");
+  app.add_flag("--json", cli.json, "Print the result as one JSON document on stdout");
+  app.add_option("--config", cli.config_path, "Configuration file (default: $PAIRKIT_CONFIG, else ./pairkit.toml)");
+  app.add_flag("-q,--quiet", cli.quiet, "Print no hints or progress on stderr");
+  app.add_option("--color", cli.color, "Colour on stdout: auto, always or never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+  app.footer("\nRun 'pairkit help COMMAND' (or 'pairkit COMMAND --help') for a command's options and examples.");
+
+  for (GroupFn add : groups) add(app, cli);
+
+  CLI::App* help = app.add_subcommand("help", "Show help for a command: pairkit help [COMMAND...]");
+  std::vector<std::string> topic;
+  help->add_option("command", topic, "Command path, e.g. 'key gen'");
+
+  try {
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::CallForHelp&) {
+      throw;
+    } catch (const CLI::CallForAllHelp&) {
+      throw;
+    } catch (const CLI::CallForVersion&) {
+      throw;
+    } catch (const CLI::ParseError& e) {
+      const CLI::App* leaf = selected_leaf(app);
+      const std::string where = leaf == &app ? "" : command_path(leaf) + ": ";
+      throw UsageError(where + e.what() + " (see 'pairkit " + (leaf == &app ? "" : command_path(leaf) + " ") +
+                       "--help')");
+    }
+    const CLI::App* leaf = selected_leaf(app);
+    if (leaf == help) {
+      const CLI::App* target = &app;
+      for (const auto& word : topic) {
+        const CLI::App* next = nullptr;
+        for (const CLI::App* sub : target->get_subcommands([](const CLI::App*) { return true; }))
+          if (sub->get_name() == word) next = sub;
+        if (!next) throw UsageError("no command '" + word + "' (run 'pairkit --help')");
+        target = next;
+      }
+      std::cout << target->help();
+      return 0;
+    }
+    const RunFn* run = cli.find_command(leaf);
+    if (!run) {
+      if (leaf == &app) throw UsageError("missing command (run 'pairkit --help')");
+      throw UsageError(command_path(leaf) + ": missing command (one of: " + subcommand_list(leaf) + ")");
+    }
+    cli.settings.load(cli.config_path);
+    cli.settings.apply(leaf);
+    (*run)(cli);
+    std::cout.flush();
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    // --help and --version land here: CLI11 prints them and says exit 0.
+    return app.exit(e);
+  } catch (const CheckFailed& e) {
+    return fail(1, std::string("pairkit: ") + e.what());
+  } catch (const UsageError& e) {
+    return fail(2, std::string("pairkit: error: ") + e.what());
+  } catch (const InputError& e) {
+    return fail(3, std::string("pairkit: error: ") + e.what());
+  } catch (const Botan::Exception& e) {
+    return fail(3, std::string("pairkit: error: ") + e.what());
+  } catch (const std::bad_alloc&) {
+    return fail(3, "pairkit: error: out of memory");
+  } catch (const std::exception& e) {
+    return fail(3, std::string("pairkit: error: ") + e.what());
+  }
+}
+
+}  // namespace pairkit::cli

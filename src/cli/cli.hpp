@@ -1,0 +1,87 @@
+// The command-line context every command runs with (global flags, settings,
+// RNG, clock, stdin/stdout helpers) and the registration API command groups
+// use. Commands throw pairkit's typed errors; run_cli() maps them to exit codes.
+#pragma once
+#include <functional>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <botan/rng.h>
+#include <nlohmann/json.hpp>
+
+#include "pairkit/core/clock.hpp"
+#include "pairkit/core/files.hpp"
+#include "settings.hpp"
+
+namespace pairkit::cli {
+
+class Cli;
+using RunFn = std::function<void(Cli&)>;
+
+class Cli {
+public:
+  // Global flags (the contract's "Global" section).
+  bool json = false;
+  bool quiet = false;
+  std::string color = "auto";
+  std::string config_path;
+
+  Settings settings;
+
+  /// The RNG: the system's, or a seeded one in test builds (PAIRKIT_TEST_SEED).
+  Botan::RandomNumberGenerator& rng();
+  /// The clock: the system's, or fixed in test builds (PAIRKIT_TEST_NOW).
+  const Clock& clock();
+
+  /// Reads a file, or stdin for "-".
+  std::vector<uint8_t> read_input(const std::string& path, size_t max_bytes = size_t(1) << 30);
+  /// Name for messages: "standard input" for "-".
+  static std::string display_name(const std::string& path);
+
+  /// Writes a result to a file atomically (see write_file_atomic), or to
+  /// stdout for "-". A secret written to a world-readable stdout file gets a
+  /// warning.
+  void write_output(const std::string& path, std::string_view data, const WriteOptions& opts);
+
+  /// Prints a JSON document (the --json result) on stdout.
+  void emit_json(const nlohmann::json& doc);
+  /// A diagnostic or hint on stderr, suppressed by --quiet.
+  void info(std::string_view line);
+  /// A warning on stderr (never suppressed).
+  void warn(std::string_view line);
+  /// Whether stdout gets ANSI colour (--color, NO_COLOR, isatty).
+  bool color_stdout() const;
+  /// Whether stderr is a terminal (progress output).
+  bool stderr_is_terminal() const;
+
+  // Registration (used while building the command tree).
+  void register_command(const CLI::App* cmd, RunFn run) { commands_[cmd] = std::move(run); }
+  const RunFn* find_command(const CLI::App* cmd) const;
+
+private:
+  std::unique_ptr<Botan::RandomNumberGenerator> rng_;
+  std::unique_ptr<Clock> clock_;
+  std::map<const CLI::App*, RunFn> commands_;
+};
+
+/// A command group such as "key": requires one of its commands.
+CLI::App* add_group(CLI::App& app, const std::string& name, const std::string& summary);
+
+/// A command inside a group. `examples` are shell lines shown under
+/// "Examples:" in --help (every command has at least one).
+CLI::App* add_command(CLI::App& group, Cli& cli, const std::string& name, const std::string& summary,
+                      const std::vector<std::string>& examples, RunFn run);
+
+/// Adds one command group (and its commands) to the application.
+using GroupFn = void (*)(CLI::App& app, Cli& cli);
+
+/// Parses argv, runs the selected command, prints the one-line error and
+/// returns the contract's exit code. The one place errors become exit codes.
+int run_cli(int argc, char** argv, std::span<const GroupFn> groups);
+
+}  // namespace pairkit::cli

@@ -1,0 +1,14 @@
+// pairkit's entry point: wires the command groups together, nothing else.
+#include "groups.hpp"
+
+int main(int argc, char** argv) {
+  using namespace pairkit::cli;
+  static constexpr GroupFn groups[] = {
+      add_key_group,
+      add_cert_group,
+      add_fingerprint_command,
+      add_device_group,
+      add_completion_command,  // keep last: it completes every group above
+  };
+  return run_cli(argc, argv, groups);
+}

@@ -1,0 +1,76 @@
+// Shared option definitions.
+#include "options.hpp"
+
+#include "pairkit/core/duration.hpp"
+#include "pairkit/core/error.hpp"
+#include "pairkit/crypto/keys.hpp"
+
+namespace pairkit::cli {
+
+CLI::Option* add_key_type_option(CLI::App* cmd, Cli& cli, std::string& type, const std::string& key) {
+  auto* opt = cmd->add_option("--type", type, "Key type: p256, p384, ed25519, rsa2048, rsa3072 or rsa4096")
+                  ->check([](const std::string& v) {
+                    crypto::parse_key_type(v);
+                    return std::string();
+                  })
+                  ->capture_default_str();
+  cli.settings.bind(cmd, opt, key);
+  return opt;
+}
+
+CLI::Option* add_valid_for_option(CLI::App* cmd, Cli& cli, std::string& valid_for, const std::string& key,
+                                  const std::string& what) {
+  auto* opt = cmd->add_option("--valid-for", valid_for, "Duration: " + what + " (90s, 15m, 12h, 7d, 52w)")
+                  ->check([](const std::string& v) {
+                    parse_duration(v);
+                    return std::string();
+                  })
+                  ->capture_default_str();
+  cli.settings.bind(cmd, opt, key);
+  return opt;
+}
+
+CLI::Option* add_san_option(CLI::App* cmd, std::vector<std::string>& sans) {
+  return cmd->add_option("--san", sans, "Subject alternative name: dns:NAME, ip:ADDR (IPv4 or IPv6), uri:URI, email:ADDR")
+      ->check([](const std::string& v) {
+        crypto::parse_san(v);
+        return std::string();
+      });
+}
+
+std::vector<crypto::SubjectAltName> parse_sans(const std::vector<std::string>& specs) {
+  std::vector<crypto::SubjectAltName> out;
+  for (const auto& s : specs) {
+    auto san = crypto::parse_san(s);
+    if (std::find(out.begin(), out.end(), san) == out.end()) out.push_back(std::move(san));
+  }
+  return out;
+}
+
+crypto::Subject SubjectFlags::subject(const std::string& common_name) const {
+  crypto::Subject s;
+  s.common_name = common_name;
+  s.organization = organization;
+  s.organizational_unit = organizational_unit;
+  s.country = country;
+  s.state = state;
+  s.locality = locality;
+  if (!s.country.empty() && s.country.size() != 2)
+    throw UsageError("--country must be a two-letter ISO 3166 code, not '" + s.country + "'");
+  return s;
+}
+
+void add_subject_options(CLI::App* cmd, Cli& cli, SubjectFlags& f) {
+  cli.settings.bind(cmd, cmd->add_option("--org", f.organization, "Subject organization (O)"), "subject.organization");
+  cli.settings.bind(cmd, cmd->add_option("--ou", f.organizational_unit, "Subject organizational unit (OU)"),
+                    "subject.organizational_unit");
+  cli.settings.bind(cmd, cmd->add_option("--country", f.country, "Subject country (C), two letters"), "subject.country");
+  cli.settings.bind(cmd, cmd->add_option("--state", f.state, "Subject state or province (ST)"), "subject.state");
+  cli.settings.bind(cmd, cmd->add_option("--locality", f.locality, "Subject locality (L)"), "subject.locality");
+}
+
+CLI::Option* add_output_option(CLI::App* cmd, std::string& out, const std::string& what) {
+  return cmd->add_option("-o,--out", out, "Write " + what + " to this file ('-': stdout)")->capture_default_str();
+}
+
+}  // namespace pairkit::cli

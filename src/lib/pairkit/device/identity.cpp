@@ -1,0 +1,113 @@
+// Device identity creation and device.toml.
+#include "pairkit/device/identity.hpp"
+
+#include <sstream>
+
+#include <botan/x509cert.h>
+#include <toml++/toml.h>
+
+#include "pairkit/core/duration.hpp"
+#include "pairkit/core/error.hpp"
+#include "pairkit/core/files.hpp"
+#include "pairkit/crypto/fingerprint.hpp"
+
+namespace pairkit::device {
+
+Role parse_role(std::string_view name) {
+  if (name == "terminal") return Role::terminal;
+  if (name == "server") return Role::server;
+  throw UsageError("unknown role '" + std::string(name) + "' (expected terminal or server)");
+}
+
+std::string role_name(Role r) { return r == Role::terminal ? "terminal" : "server"; }
+
+void check_serial(const std::string& serial) {
+  if (serial.empty() || serial.size() > 64) throw UsageError("device serial must be 1 to 64 characters");
+  for (unsigned char c : serial)
+    if (c <= 0x20 || c >= 0x7f || c == '/' || c == '\\' || c == '"')
+      throw UsageError("device serial '" + serial + "' has a character that is not allowed (printable ASCII, no space, quote or slash)");
+}
+
+bool holds_identity(const std::string& dir) {
+  return path_exists(dir + "/" + kKeyFile) || path_exists(dir + "/" + kDeviceFile) ||
+         path_exists(dir + "/" + kCertFile);
+}
+
+Identity init(const std::string& dir, const InitOptions& opts, Botan::RandomNumberGenerator& rng,
+              const Clock& clock) {
+  check_serial(opts.serial);
+  if (!opts.force && holds_identity(dir))
+    throw InputError(dir + " already holds a device identity (use --force to replace it)");
+  const auto key = crypto::generate_key(opts.key_type, rng);
+  crypto::Subject subject = opts.subject;
+  subject.common_name = opts.serial;
+  subject.serial_number = opts.serial;
+  crypto::CertSpec spec;
+  spec.subject = subject.to_dn();
+  spec.profile = opts.role == Role::server ? crypto::Profile::server : crypto::Profile::device;
+  spec.sans = opts.sans;
+  spec.not_before = clock.now();
+  spec.not_after = spec.not_before + opts.valid_for;
+  const auto cert = crypto::self_sign(*key, spec, rng);
+
+  Identity id;
+  id.serial = opts.serial;
+  id.role = opts.role;
+  id.key_type = crypto::key_type_name(opts.key_type);
+  id.created = spec.not_before;
+  id.not_after = spec.not_after;
+  const auto der = cert.BER_encode();
+  id.cert_sha256 = crypto::fingerprint(der, crypto::HashAlg::sha256, crypto::FpFormat::colon);
+  id.spki_pin = crypto::spki_pin(cert.subject_public_key_info());
+  id.device_id = crypto::fingerprint(der, crypto::HashAlg::sha256, crypto::FpFormat::base32);
+
+  toml::table t{{"serial", id.serial},
+                {"role", role_name(id.role)},
+                {"key_type", id.key_type},
+                {"key_file", kKeyFile},
+                {"cert_file", kCertFile},
+                {"created", format_time(id.created)},
+                {"not_after", format_time(id.not_after)},
+                {"cert_sha256", id.cert_sha256},
+                {"spki_pin", id.spki_pin},
+                {"device_id", id.device_id}};
+  std::ostringstream toml_text;
+  toml_text << "# pairkit device identity\n" << t << "\n";
+
+  make_dirs(dir, kPrivateDirMode);
+  WriteOptions priv{kPrivateFileMode, opts.force};
+  WriteOptions pub{kPublicFileMode, opts.force};
+  write_file_atomic(dir + "/" + kKeyFile, crypto::private_key_pem(*key, rng, opts.passphrase), priv);
+  write_file_atomic(dir + "/" + kCertFile, cert.PEM_encode(), pub);
+  write_file_atomic(dir + "/" + kDeviceFile, toml_text.str(), pub);
+  return id;
+}
+
+Identity read_identity(const std::string& dir) {
+  const std::string path = dir + "/" + kDeviceFile;
+  const auto bytes = read_file(path, 1 << 20);
+  toml::table t;
+  try {
+    t = toml::parse(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), path);
+  } catch (const toml::parse_error& e) {
+    throw InputError(path + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
+  }
+  auto str = [&](const char* key) {
+    auto v = t[key].value<std::string>();
+    if (!v) throw InputError(path + " lacks '" + key + "'");
+    return *v;
+  };
+  Identity id;
+  id.serial = str("serial");
+  id.role = parse_role(str("role"));
+  id.key_type = str("key_type");
+  FixedClock unused(TimePoint{});
+  id.created = parse_time(str("created"), unused);
+  id.not_after = parse_time(str("not_after"), unused);
+  id.cert_sha256 = str("cert_sha256");
+  id.spki_pin = str("spki_pin");
+  id.device_id = str("device_id");
+  return id;
+}
+
+}  // namespace pairkit::device

@@ -1,0 +1,65 @@
+// A device identity folder, as made on a device's first boot: private key,
+// self-signed certificate and device.toml describing them.
+#pragma once
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <botan/rng.h>
+#include <botan/secmem.h>
+
+#include "pairkit/core/clock.hpp"
+#include "pairkit/crypto/cert_builder.hpp"
+#include "pairkit/crypto/keys.hpp"
+#include "pairkit/crypto/san.hpp"
+
+namespace pairkit::device {
+
+inline constexpr const char* kKeyFile = "key.pem";
+inline constexpr const char* kCertFile = "cert.pem";
+inline constexpr const char* kDeviceFile = "device.toml";
+
+enum class Role { terminal, server };
+Role parse_role(std::string_view name);
+std::string role_name(Role r);
+
+struct InitOptions {
+  std::string serial;
+  Role role = Role::terminal;
+  crypto::KeyType key_type = crypto::KeyType::p256;
+  std::chrono::seconds valid_for{std::chrono::days(3650)};
+  std::vector<crypto::SubjectAltName> sans;
+  crypto::Subject subject;  ///< organization etc.; CN and serialNumber come from `serial`
+  std::optional<Botan::secure_vector<char>> passphrase;
+  bool force = false;
+};
+
+/// What device.toml records.
+struct Identity {
+  std::string serial;
+  Role role = Role::terminal;
+  std::string key_type;
+  TimePoint created{};
+  TimePoint not_after{};
+  std::string cert_sha256;  ///< colon hex
+  std::string spki_pin;     ///< sha256//...
+  std::string device_id;    ///< base32 device ID of the certificate
+};
+
+/// Validates a device serial: 1-64 printable characters, no '/' or spaces.
+void check_serial(const std::string& serial);
+
+/// True if dir holds (part of) an identity.
+bool holds_identity(const std::string& dir);
+
+/// Creates the identity in dir (0700; key 0600). Refuses (InputError) a dir
+/// that holds an identity unless opts.force. device.toml is written last, so
+/// its presence marks a complete identity.
+Identity init(const std::string& dir, const InitOptions& opts, Botan::RandomNumberGenerator& rng,
+              const Clock& clock);
+
+/// Reads dir/device.toml; throws InputError naming the file.
+Identity read_identity(const std::string& dir);
+
+}  // namespace pairkit::device

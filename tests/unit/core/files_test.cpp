@@ -1,0 +1,66 @@
+// Atomic writes, no-clobber, modes.
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include <sys/stat.h>
+
+#include "pairkit/core/error.hpp"
+#include "pairkit/core/files.hpp"
+
+using namespace pairkit;
+namespace fs = std::filesystem;
+
+namespace {
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char tmpl[] = "/tmp/pairkit-test-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+mode_t mode_of(const std::string& p) {
+  struct stat st {};
+  stat(p.c_str(), &st);
+  return st.st_mode & 07777;
+}
+}  // namespace
+
+TEST_CASE("write_file_atomic writes with the mode and refuses to clobber") {
+  TempDir d;
+  const std::string p = d.path + "/key.pem";
+  write_file_atomic(p, std::string_view("secret"), {kPrivateFileMode, false});
+  CHECK(mode_of(p) == 0600);
+  CHECK_THROWS_AS(write_file_atomic(p, std::string_view("other"), {kPrivateFileMode, false}), InputError);
+  auto data = read_file(p);
+  CHECK(std::string(data.begin(), data.end()) == "secret");
+  write_file_atomic(p, std::string_view("other"), {kPrivateFileMode, true});
+  data = read_file(p);
+  CHECK(std::string(data.begin(), data.end()) == "other");
+  // No temporary files are left behind.
+  size_t n = 0;
+  for (auto& e : fs::directory_iterator(d.path)) { (void)e; ++n; }
+  CHECK(n == 1);
+}
+
+TEST_CASE("write failures leave nothing behind") {
+  CHECK_THROWS_AS(write_file_atomic("/nonexistent-dir/x", std::string_view("x"), {}), InputError);
+}
+
+TEST_CASE("read_file names the path") {
+  try {
+    read_file("/nonexistent/file.pem");
+    FAIL("expected an error");
+  } catch (const InputError& e) {
+    CHECK(std::string(e.what()).find("/nonexistent/file.pem") != std::string::npos);
+  }
+  CHECK_THROWS_AS(read_file("/tmp"), InputError);
+}
+
+TEST_CASE("make_dirs creates private folders") {
+  TempDir d;
+  make_dirs(d.path + "/a/b", kPrivateDirMode);
+  CHECK(mode_of(d.path + "/a/b") == 0700);
+}

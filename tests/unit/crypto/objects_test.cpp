@@ -1,0 +1,66 @@
+// Reading PEM/DER objects, and every way a file can be wrong.
+#include <doctest/doctest.h>
+
+#include "pairkit/core/error.hpp"
+#include "pairkit/core/rng.hpp"
+#include "pairkit/crypto/cert_builder.hpp"
+#include "pairkit/crypto/keys.hpp"
+#include "pairkit/crypto/objects.hpp"
+
+using namespace pairkit;
+using namespace pairkit::crypto;
+
+namespace {
+std::vector<uint8_t> bytes(const std::string& s) { return {s.begin(), s.end()}; }
+
+struct Fixture {
+  std::unique_ptr<Botan::RandomNumberGenerator> rng = make_seeded_rng(5);
+  std::unique_ptr<Botan::Private_Key> key = generate_key(KeyType::p256, *rng);
+  Botan::X509_Certificate cert = [&] {
+    CertSpec s;
+    Subject subj;
+    subj.common_name = "objects";
+    s.subject = subj.to_dn();
+    s.not_before = TimePoint(std::chrono::seconds(1'800'000'000));
+    s.not_after = s.not_before + std::chrono::days(1);
+    return self_sign(*key, s, *rng);
+  }();
+};
+}  // namespace
+
+TEST_CASE("bundles, DER and keys are classified") {
+  Fixture f;
+  const std::string pem = f.cert.PEM_encode();
+  CHECK(load_certificates(bytes(pem + pem), "b.pem").size() == 2);
+  CHECK(load_certificate(f.cert.BER_encode(), "c.der") == f.cert);
+  const auto objs = read_objects(bytes(private_key_pem(*f.key, *f.rng)), "k.pem");
+  CHECK(objs.at(0).kind == ObjectKind::private_key);
+  CHECK(spki_of(objs[0], "k.pem") == f.cert.subject_public_key_info());
+}
+
+TEST_CASE("garbage, truncation and wrong kinds are input errors") {
+  Fixture f;
+  const std::string pem = f.cert.PEM_encode();
+  CHECK_THROWS_AS(read_objects(bytes("hello world"), "g"), InputError);
+  CHECK_THROWS_AS(read_objects({}, "empty"), InputError);
+  CHECK_THROWS_AS(read_objects(bytes(pem.substr(0, pem.size() / 2)), "t"), InputError);
+  auto der = f.cert.BER_encode();
+  der.resize(der.size() - 10);
+  CHECK_THROWS_AS(read_objects(der, "t.der"), InputError);
+  std::string corrupted = pem;
+  corrupted[40] = corrupted[40] == 'A' ? 'B' : 'A';
+  CHECK_THROWS_AS(read_objects(bytes(corrupted), "c"), InputError);
+  const auto csr = make_request(*f.key, f.cert.subject_dn(), {}, *f.rng);
+  CHECK_THROWS_WITH_AS(load_certificates(bytes(csr.PEM_encode()), "r.csr"),
+                       doctest::Contains("certificate request where a certificate is needed"), InputError);
+}
+
+TEST_CASE("encrypted keys need the right passphrase") {
+  Fixture f;
+  const Botan::secure_vector<char> pass{'p', 'w'};
+  const std::string pem = private_key_pem(*f.key, *f.rng, pass);
+  CHECK(is_encrypted_private_key(bytes(pem)));
+  CHECK(load_private_key(bytes(pem), "k", pass)->subject_public_key() == f.key->subject_public_key());
+  CHECK_THROWS_AS(load_private_key(bytes(pem), "k", Botan::secure_vector<char>{'x'}), InputError);
+  CHECK_THROWS_AS(load_private_key(bytes(pem), "k", std::nullopt), InputError);
+}
