@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages pairkit needs, only those missing; quiet when
-# nothing is missing. Usage: scripts/deps.sh [build|test]
+# nothing is missing. Usage: scripts/deps.sh [build|demo|test]
 set -euo pipefail
 build_pkgs=(g++ meson ninja-build pkg-config scdoc
   libbotan-2-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
@@ -8,8 +8,11 @@ build_pkgs=(g++ meson ninja-build pkg-config scdoc
 # Test oracles and peers: what pairkit writes, they must read, and vice versa.
 test_pkgs=(openssl age zbar-tools qrencode imagemagick faketime
   pcscd vsmartcard-vpcd pcsc-tools bash-completion zsh fish util-linux procps python3 sqlite3)
+# What the quickstart demo itself runs besides pairkit.
+demo_pkgs=(openssl)
 want=("${build_pkgs[@]}")
 [[ ${1:-build} == test ]] && want+=("${test_pkgs[@]}")
+[[ ${1:-build} == demo ]] && want+=("${demo_pkgs[@]}")
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

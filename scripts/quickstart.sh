@@ -1,19 +1,17 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds pairkit, and runs the demo in a temporary
-# folder: a device identity and its fingerprints.
+# folder: each scripts/demo/NN-*.sh in order, each building on the last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-scripts/deps.sh build
+scripts/deps.sh demo
 scripts/build.sh build -Dbuildtype=release
 pk() { "$root/build/pairkit" "$@"; }
+step() { printf '\n\033[1m== %s\033[0m\n$ pairkit %s\n' "$1" "${*:3}"; "${@:2}"; }
 demo=$(mktemp -d /tmp/pairkit-demo.XXXXXX)
 cd "$demo"
-step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "${*:2}"; "${@:2}"; }
-
-step "A device's first boot: key, self-signed certificate, device.toml" \
-  pk device init --serial TERM-0042 --dir terminal --san dns:term-0042.local
-step "Its fingerprints, as openssl, curl and Syncthing show them" \
-  pk fingerprint --format all terminal/cert.pem
-echo
-echo "demo files are in $demo"
+for part in "$root"/scripts/demo/[0-9]*.sh; do
+  # shellcheck source=/dev/null
+  source "$part"
+done
+printf '\n\033[1mThe demo ran in %s\033[0m (every file it made is there).\n' "$demo"
