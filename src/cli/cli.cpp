@@ -91,6 +91,8 @@ const RunFn* Cli::find_command(const CLI::App* cmd) const {
 }
 
 CLI::App* add_group(CLI::App& app, const std::string& name, const std::string& summary) {
+  // Several files may add commands to one group (sim run / sim card): reuse it.
+  for (CLI::App* sub : app.get_subcommands([&](const CLI::App* s) { return s->get_name() == name; })) return sub;
   return app.add_subcommand(name, summary);
 }
 

@@ -69,7 +69,8 @@ private:
   std::map<const CLI::App*, RunFn> commands_;
 };
 
-/// A command group such as "key": requires one of its commands.
+/// A command group such as "key"; returns the existing group if one of that
+/// name was added already (several files may contribute commands to a group).
 CLI::App* add_group(CLI::App& app, const std::string& name, const std::string& summary);
 
 /// A command inside a group. `examples` are shell lines shown under
