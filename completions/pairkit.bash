@@ -4,7 +4,7 @@ _pairkit() {
     local IFS=$'\n'
     local words=("${COMP_WORDS[@]:1:COMP_CWORD}")
     local cands
-    cands=$(command "${COMP_WORDS[0]}" __complete -- "${words[@]}" 2>/dev/null)
+    cands=$("${COMP_WORDS[0]}" __complete -- "${words[@]}" 2>/dev/null)
     if [[ -n $cands ]]; then
         COMPREPLY=($(compgen -W "$cands" -- "$cur"))
     else

@@ -2,6 +2,7 @@
 // place where pairkit's typed errors become the contract's exit codes.
 #include "cli.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -158,17 +159,36 @@ int run_cli(int argc, char** argv, std::span<const GroupFn> groups) {
   app.add_flag("-q,--quiet", cli.quiet, "Print no hints or progress on stderr");
   app.add_option("--color", cli.color, "Colour on stdout: auto, always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
-  app.footer("\nRun 'pairkit help COMMAND' (or 'pairkit COMMAND --help') for a command's options and examples.");
+  app.footer("\nExamples:\n  pairkit device init --serial TERM-0042 --dir ./terminal\n  pairkit fingerprint ./terminal/cert.pem\n"
+             "  pairkit help key gen\n\nRun 'pairkit help COMMAND' (or 'pairkit COMMAND --help') for a command's options and "
+             "examples; 'man pairkit' for the conventions and exit codes.");
 
   for (GroupFn add : groups) add(app, cli);
 
   CLI::App* help = app.add_subcommand("help", "Show help for a command: pairkit help [COMMAND...]");
-  std::vector<std::string> topic;
-  help->add_option("command", topic, "Command path, e.g. 'key gen'");
+  help->footer("\nExamples:\n  pairkit help key gen\n  pairkit help fingerprint");
 
   try {
+    // "pairkit help key gen" is "pairkit key gen --help": rewrite argv so the
+    // help looks exactly the same, after checking that the command exists.
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (auto it = std::find(args.begin(), args.end(), "help");
+        it != args.end() && std::all_of(args.begin(), it, [](const std::string& a) { return a.starts_with("-"); })) {
+      const CLI::App* target = &app;
+      for (auto w = it + 1; w != args.end(); ++w) {
+        if (w->starts_with("-")) continue;
+        const CLI::App* next = nullptr;
+        for (const CLI::App* sub : target->get_subcommands([](const CLI::App*) { return true; }))
+          if (sub->get_name() == *w) next = sub;
+        if (!next) throw UsageError("no command '" + *w + "' (run 'pairkit --help')");
+        target = next;
+      }
+      args.erase(it);
+      args.push_back("--help");
+    }
+    std::reverse(args.begin(), args.end());  // CLI11 takes the arguments last-first
     try {
-      app.parse(argc, argv);
+      app.parse(args);
     } catch (const CLI::CallForHelp&) {
       throw;
     } catch (const CLI::CallForAllHelp&) {
@@ -182,18 +202,6 @@ int run_cli(int argc, char** argv, std::span<const GroupFn> groups) {
                        "--help')");
     }
     const CLI::App* leaf = selected_leaf(app);
-    if (leaf == help) {
-      const CLI::App* target = &app;
-      for (const auto& word : topic) {
-        const CLI::App* next = nullptr;
-        for (const CLI::App* sub : target->get_subcommands([](const CLI::App*) { return true; }))
-          if (sub->get_name() == word) next = sub;
-        if (!next) throw UsageError("no command '" + word + "' (run 'pairkit --help')");
-        target = next;
-      }
-      std::cout << target->help();
-      return 0;
-    }
     const RunFn* run = cli.find_command(leaf);
     if (!run) {
       if (leaf == &app) throw UsageError("missing command (run 'pairkit --help')");

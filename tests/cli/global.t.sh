@@ -1,0 +1,70 @@
+# Global behaviour: version, help, usage errors, config precedence, JSON, completions, man pages.
+t 0 '^pairkit [0-9]+\.[0-9]+\.[0-9]+ \(Botan 2\.19\.[0-9]+, ' '^$' -- pk --version
+t 0 'Examples:' '' -- pk key gen --help
+check "every command has --help with an example" bash -c '
+  for c in $(pk __complete -- ""); do
+    subs=$(pk __complete -- "$c" "")
+    if [ -z "$subs" ]; then pk $c --help | grep -q "Examples:" || { echo "$c"; exit 1; }; fi
+    for s in $subs; do pk $c $s --help | grep -q "Examples:" || { echo "$c $s"; exit 1; }; done
+  done'
+check "help CMD equals CMD --help" bash -c 'diff <(pk help key gen) <(pk key gen --help)'
+t 2 '' 'no command' -- pk help nosuch
+t 2 '' 'missing command' -- pk
+t 2 '' 'key: missing command \(one of: gen, pub, info\)' -- pk key
+t 2 '' '' -- pk frobnicate
+t 2 '' '' -- pk key gen --no-such-flag
+t 2 '' '' -- pk --color sometimes key info x
+t 0 '' '' -- pk key gen -o k.pem --quiet
+t 0 '"type": "p256"' '' -- pk key info k.pem --json
+
+# Configuration: flag > environment > config > default; unknown keys name the key and file.
+cat >pairkit.toml <<'TOML'
+[key]
+type = "ed25519"
+TOML
+t 0 'type: +ed25519' '' -- bash -c 'pk -q key gen -o cfg.key && pk key info cfg.key'
+t 0 'type: +p384' '' -- bash -c 'PAIRKIT_KEY_TYPE=p384 pk -q key gen -o env.key && pk key info env.key'
+t 0 'type: +rsa2048' '' -- bash -c 'PAIRKIT_KEY_TYPE=p384 pk -q key gen --type rsa2048 -o flag.key && pk key info flag.key'
+cat >other.toml <<'TOML'
+[key]
+type = "p384"
+TOML
+t 0 'type: +p384' '' -- bash -c 'pk -q --config other.toml key gen -o c2.key && pk key info c2.key'
+t 0 'type: +p384' '' -- bash -c 'PAIRKIT_CONFIG=other.toml pk -q key gen -o c3.key && pk key info c3.key'
+cat >bad.toml <<'TOML'
+[key]
+tpye = "p384"
+TOML
+t 3 '' "bad.toml: unknown key 'key.tpye'" -- pk --config bad.toml key gen -o x.key
+printf '[key]\ntype = "dsa"\n' >badval.toml
+t 3 '' "badval.toml: key 'key.type'" -- pk --config badval.toml key gen -o x.key
+printf '[key\n' >broken.toml
+t 3 '' 'broken.toml:1' -- pk --config broken.toml key gen -o x.key
+t 3 '' 'cannot open missing.toml' -- pk --config missing.toml key gen -o x.key
+t 3 '' 'PAIRKIT_KEY_TYPE' --env PAIRKIT_KEY_TYPE=dsa -- pk key gen -o x.key
+absent x.key
+rm pairkit.toml
+
+# Completions: the bash script loads and completes subcommands and options.
+comp=$(cd "$(dirname "$PAIRKIT")/../completions" && pwd)
+export PATH="$(dirname "$PAIRKIT"):$PATH"
+check "bash completion completes 'pairkit ke' to key" bash -c "
+  source '$comp/pairkit.bash'; COMP_WORDS=(pairkit ke); COMP_CWORD=1; _pairkit; [ \"\${COMPREPLY[*]}\" = key ]"
+check "bash completion completes 'pairkit key g' to gen" bash -c "
+  source '$comp/pairkit.bash'; COMP_WORDS=(pairkit key g); COMP_CWORD=2; _pairkit; [ \"\${COMPREPLY[*]}\" = gen ]"
+check "bash completion offers options" bash -c "
+  source '$comp/pairkit.bash'; COMP_WORDS=(pairkit fingerprint --fo); COMP_CWORD=2; _pairkit; [ \"\${COMPREPLY[*]}\" = --format ]"
+check "bash completion falls back to files for values" bash -c "
+  touch some-file.pem; source '$comp/pairkit.bash'; COMP_WORDS=(pairkit key info some-f); COMP_CWORD=3; _pairkit; [ \"\${COMPREPLY[*]}\" = some-file.pem ]"
+check "zsh completion file parses" zsh -n "$comp/_pairkit"
+check "fish completion file parses" fish --no-execute "$comp/pairkit.fish"
+t 0 '^info$' '' -- pk __complete -- key i
+t 0 '^--type$' '' -- pk __complete -- key gen --ty
+
+# Man pages: built by meson from scdoc, one per command group, and they render.
+man_dir=$(dirname "$PAIRKIT")/man
+for page in pairkit.1 pairkit-key.1 pairkit-cert.1 pairkit-fingerprint.1 pairkit-device.1 pairkit.toml.5; do
+  check "man page $page was built and renders" bash -c "grep -q '^\.TH' '$man_dir/$page' && MANWIDTH=80 man -l '$man_dir/$page' 2>/dev/null | grep -q 'EXIT STATUS\|KEYS'"
+done
+check "every command group has a man page" bash -c '
+  for g in $(pk __complete -- ""); do [ "$g" = help ] && continue; [ -f "'"$man_dir"'/pairkit-$g.1" ] || { echo "no man page for $g"; exit 1; }; done'
