@@ -50,6 +50,20 @@ std::string eku_name(const Botan::OID& oid) {
   return s;
 }
 
+// openssl's names for the signature algorithms pairkit meets.
+std::string signature_name(const Botan::OID& oid) {
+  static const std::pair<const char*, const char*> names[] = {
+      {"1.2.840.10045.4.3.2", "ecdsa-with-SHA256"},     {"1.2.840.10045.4.3.3", "ecdsa-with-SHA384"},
+      {"1.2.840.10045.4.3.4", "ecdsa-with-SHA512"},     {"1.3.101.112", "ED25519"},
+      {"1.2.840.113549.1.1.5", "sha1WithRSAEncryption"}, {"1.2.840.113549.1.1.11", "sha256WithRSAEncryption"},
+      {"1.2.840.113549.1.1.12", "sha384WithRSAEncryption"}, {"1.2.840.113549.1.1.13", "sha512WithRSAEncryption"},
+      {"1.2.840.113549.1.1.10", "rsassaPss"}};
+  const std::string s = oid.to_string();
+  for (const auto& [dotted, name] : names)
+    if (s == dotted) return name;
+  return oid.to_formatted_string();
+}
+
 std::string key_description(const Botan::Public_Key& key) {
   try {
     return describe_key(key);
@@ -89,7 +103,7 @@ CertDetails describe_certificate(const Botan::X509_Certificate& cert) {
   d.not_before = to_time_point(cert.not_before());
   d.not_after = to_time_point(cert.not_after());
   d.key = key_description(*cert.load_subject_public_key());
-  d.signature_algorithm = cert.signature_algorithm().get_oid().to_formatted_string();
+  d.signature_algorithm = signature_name(cert.signature_algorithm().get_oid());
   d.is_ca = cert.is_CA_cert();
   if (d.is_ca && cert.path_limit() != Botan::Cert_Extension::NO_CERT_PATH_LIMIT) d.path_length = cert.path_limit();
   d.key_usage = key_usage_names(cert.constraints());
@@ -106,7 +120,7 @@ RequestDetails describe_request(const Botan::PKCS10_Request& csr) {
   d.subject = dn_to_string(csr.subject_dn());
   std::unique_ptr<Botan::Public_Key> key(csr.subject_public_key());
   d.key = key_description(*key);
-  d.signature_algorithm = csr.signature_algorithm().get_oid().to_formatted_string();
+  d.signature_algorithm = signature_name(csr.signature_algorithm().get_oid());
   d.sans = san_specs(csr.extensions());
   d.signature_valid = csr.check_signature(*key);
   d.spki_pin = spki_pin(csr.raw_public_key());
