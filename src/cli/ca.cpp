@@ -343,7 +343,7 @@ void add_ca_group(CLI::App& app, Cli& cli) {
         parse_duration(v);
         return std::string();
       });
-  add_san_option(c, sg->sans);
+  add_san_option(c, sg->sans)->allow_extra_args(false);
   c->add_option("-o,--out", sg->out, "Write the certificate to this file ('-': stdout, the default for one request)");
   c->add_option("--out-dir", sg->out_dir, "Write one NAME.crt per request NAME.csr into this folder");
   add_passphrase_options(c, sg->pass, "the CA key");
@@ -357,7 +357,7 @@ void add_ca_group(CLI::App& app, Cli& cli) {
                   [rv](Cli& c) { run_revoke(c, *rv); });
   c->add_option("--dir", rv->dir, "CA folder")->required();
   c->add_option("SERIAL", rv->serials, "Serials in hex, as 'pairkit ca list' shows them");
-  c->add_option("--cert", rv->certs, "Certificate files issued by this CA");
+  c->add_option("--cert", rv->certs, "Certificate files issued by this CA")->allow_extra_args(false);
   c->add_option("--serials-file", rv->serials_file, "File with one serial per line ('#' comments; '-': stdin)");
   c->add_option("--reason", rv->reason,
                 "RFC 5280 reason: unspecified, keyCompromise, cACompromise, affiliationChanged, superseded, "

@@ -119,7 +119,7 @@ void add_cert_verify_command(CLI::App& cert_group, Cli& cli) {
                         [v](Cli& c) { run_verify(c, *v); });
   c->add_option("CERT", v->cert, "Certificate, optionally followed by its intermediates ('-': stdin)")->required();
   c->add_option("--ca", v->ca, "Trusted CA certificate(s), PEM bundle or DER")->required();
-  c->add_option("--crl", v->crls, "CRL to consult (repeatable; PEM or DER)");
+  c->add_option("--crl", v->crls, "CRL to consult (repeatable; PEM or DER)")->allow_extra_args(false);
   c->add_option("--at", v->at, "Validate at this time (RFC 3339 or 'now')")->capture_default_str();
   c->add_option("--purpose", v->purpose, "Require client or server authentication in the extended key usage")
       ->check(CLI::IsMember({"client", "server"}));

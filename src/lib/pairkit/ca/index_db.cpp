@@ -100,11 +100,13 @@ IndexDb IndexDb::create(const std::string& path) {
 IndexDb IndexDb::open(const std::string& path) {
   if (!path_exists(path)) throw InputError("index database " + path + " is missing");
   IndexDb db(open_db(path, SQLITE_OPEN_READWRITE), path);
-  Stmt s(db.prepare("SELECT value FROM meta WHERE key = 'schema'"));
-  const int rc = sqlite3_step(s.get());
-  if (rc == SQLITE_BUSY) db.fail("reading the schema version");
-  if (rc != SQLITE_ROW || sqlite3_column_int(s.get(), 0) != kSchemaVersion)
-    throw InputError(path + " is not a pairkit CA index (schema version missing or unknown)");
+  {
+    Stmt s(db.prepare("SELECT value FROM meta WHERE key = 'schema'"));
+    const int rc = sqlite3_step(s.get());
+    if (rc == SQLITE_BUSY) db.fail("reading the schema version");
+    if (rc != SQLITE_ROW || sqlite3_column_int(s.get(), 0) != kSchemaVersion)
+      throw InputError(path + " is not a pairkit CA index (schema version missing or unknown)");
+  }
   db.exec("PRAGMA journal_mode=WAL");
   return db;
 }
