@@ -216,6 +216,8 @@ void add_cert_group(CLI::App& app, Cli& cli) {
                   {"pairkit cert info device.crt", "pairkit --json cert info chain.pem"},
                   [info](Cli& c) { run_info(c, *info); });
   c->add_option("FILE", info->files, "Certificate, request or bundle ('-': stdin)")->required();
+
+  add_cert_verify_command(*group, cli);
 }
 
 }  // namespace pairkit::cli

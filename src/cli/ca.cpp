@@ -1,0 +1,378 @@
+// pairkit ca init | sign | revoke | list
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <set>
+
+#include <botan/hex.h>
+
+#include "groups.hpp"
+#include "options.hpp"
+#include "pairkit/ca/authority.hpp"
+#include "pairkit/ca/crl.hpp"
+#include "pairkit/core/duration.hpp"
+#include "pairkit/core/error.hpp"
+#include "pairkit/crypto/fingerprint.hpp"
+#include "pairkit/crypto/objects.hpp"
+#include "pairkit/crypto/x509.hpp"
+#include "secrets.hpp"
+
+namespace pairkit::cli {
+
+namespace {
+
+struct InitOptions {
+  std::string dir;
+  std::string cn;
+  std::string type = "p256";
+  std::string valid_for = "520w";
+  SubjectFlags subject;
+  PassphraseOptions pass;
+  bool encrypt = false;
+};
+
+struct SignOptions {
+  std::string dir;
+  std::vector<std::string> csrs;
+  std::string profile = "terminal";
+  std::string valid_for;
+  std::vector<std::string> sans;
+  std::string out;
+  std::string out_dir;
+  PassphraseOptions pass;
+  bool force = false;
+};
+
+struct RevokeOptions {
+  std::string dir;
+  std::vector<std::string> serials;
+  std::vector<std::string> certs;
+  std::string serials_file;
+  std::string reason;
+};
+
+struct ListOptions {
+  std::string dir;
+  bool revoked = false;
+};
+
+// Requests are signed and recorded in chunks: the index write lock is held
+// briefly, and an interrupted batch keeps what it finished.
+constexpr size_t kChunk = 250;
+
+void run_init(Cli& cli, const InitOptions& o) {
+  ca::InitOptions init;
+  init.subject = o.subject.subject(o.cn);
+  init.key_type = crypto::parse_key_type(o.type);
+  init.valid_for = parse_duration(o.valid_for);
+  init.passphrase = read_passphrase(o.pass, o.encrypt ? Prompt::confirm : Prompt::never, "Passphrase for the CA key");
+  if (o.encrypt && !init.passphrase) throw InputError("--encrypt needs a terminal, --passphrase-file or --passphrase-env");
+  const auto ca = ca::CaDir::init(o.dir, init, cli.rng(), cli.clock());
+  const auto d = crypto::describe_certificate(ca.cert());
+  if (cli.json) {
+    cli.emit_json({{"dir", o.dir}, {"subject", d.subject}, {"key_type", o.type},
+                   {"encrypted", init.passphrase.has_value()}, {"not_after", format_time(d.not_after)},
+                   {"sha256", d.sha256}, {"cert", ca.path(ca::kCertFile)}});
+    return;
+  }
+  std::cout << "CA " << d.subject << " in " << o.dir << "\n"
+            << "certificate: " << ca.path(ca::kCertFile) << " (valid until " << format_time(d.not_after) << ")\n"
+            << "key:         " << ca.path(ca::kKeyFile) << (init.passphrase ? " (encrypted, 0600)" : " (0600)") << "\n"
+            << "sha256:      " << d.sha256 << "\n";
+  cli.info("next: pairkit ca sign --dir " + o.dir + " terminal.csr -o terminal.crt");
+}
+
+std::string out_name(const std::string& out_dir, const std::string& csr) {
+  std::filesystem::path p(csr == "-" ? "stdin" : csr);
+  return out_dir + "/" + p.stem().string() + ".crt";
+}
+
+std::optional<Botan::secure_vector<char>> ca_passphrase(const ca::CaDir& ca, const PassphraseOptions& pass) {
+  if (!ca.key_encrypted()) return std::nullopt;
+  return read_passphrase(pass, Prompt::once, "Passphrase for " + ca.path(ca::kKeyFile));
+}
+
+void run_sign(Cli& cli, const SignOptions& o) {
+  const auto profile = crypto::parse_profile(o.profile);
+  if (!ca::is_ca_profile(profile))
+    throw UsageError("profile '" + o.profile + "' is not one a CA issues (terminal, server or intermediate)");
+  if (!o.out.empty() && !o.out_dir.empty()) throw UsageError("give -o FILE or --out-dir DIR, not both");
+  if (o.csrs.size() > 1 && o.out_dir.empty()) throw UsageError("several requests need --out-dir DIR (one .crt per request)");
+  std::set<std::string> outs;
+  if (!o.out_dir.empty())
+    for (const auto& f : o.csrs)
+      if (!outs.insert(out_name(o.out_dir, f)).second)
+        throw UsageError("two requests would both be written to " + out_name(o.out_dir, f) + " (rename one)");
+
+  const auto ca = ca::CaDir::open(o.dir);
+  auto db = ca.open_index();
+  ca::SignOptions so;
+  so.profile = profile;
+  if (!o.valid_for.empty()) so.valid_for = parse_duration(o.valid_for);
+  so.sans = parse_sans(o.sans);
+  so.now = cli.clock().now();
+  const std::string out_single = o.out.empty() ? "-" : o.out;
+  if (o.out_dir.empty() && out_single != "-" && !o.force && path_exists(out_single))
+    throw InputError(out_single + " exists (use --force to replace it)");
+  if (!o.out_dir.empty()) make_dirs(o.out_dir, 0755);
+
+  // Check every request first: a bad one is refused and nothing is written for it.
+  std::vector<ca::PreparedRequest> good;
+  std::vector<std::string> good_files;
+  std::vector<std::string> refused;
+  for (const auto& file : o.csrs) {
+    const std::string name = Cli::display_name(file);
+    try {
+      const auto csr = crypto::load_csr(cli.read_input(file, 1 << 20), name);
+      good.push_back(ca::prepare_request(csr, name, ca, so));
+      good_files.push_back(file);
+      if (!o.out_dir.empty() && !o.force && path_exists(out_name(o.out_dir, file)))
+        throw InputError(out_name(o.out_dir, file) + " exists (use --force to replace it)");
+    } catch (const InputError& e) {
+      if (good_files.size() && good_files.back() == file) {
+        good.pop_back();
+        good_files.pop_back();
+      }
+      if (o.csrs.size() == 1) throw;
+      refused.push_back(e.what());
+      std::cerr << "refused: " << e.what() << "\n";  // the one "pairkit:" line comes at the end
+    }
+  }
+  if (good.empty() && !refused.empty())
+    throw InputError("all " + std::to_string(refused.size()) + " requests refused; nothing signed");
+
+  const auto key = ca.load_key(ca_passphrase(ca, o.pass));
+  const bool progress = cli.stderr_is_terminal() && !cli.quiet && good.size() >= 50;
+  nlohmann::json results = nlohmann::json::array();
+  for (size_t start = 0; start < good.size(); start += kChunk) {
+    const size_t n = std::min(kChunk, good.size() - start);
+    const auto certs = ca::issue_batch(db, *key, ca, std::span(good).subspan(start, n), cli.rng());
+    for (size_t i = 0; i < n; ++i) {
+      const auto& req = good[start + i];
+      const auto& cert = certs[i];
+      const std::string out = o.out_dir.empty() ? out_single : out_name(o.out_dir, good_files[start + i]);
+      cli.write_output(out, cert.PEM_encode(), {kPublicFileMode, o.force});
+      const std::string serial = ca::serial_hex(cert.serial_number());
+      if (cli.json) {
+        results.push_back({{"file", good_files[start + i]}, {"out", out}, {"serial", serial},
+                           {"subject", crypto::dn_to_string(cert.subject_dn())}, {"profile", o.profile},
+                           {"not_before", format_time(req.spec.not_before)},
+                           {"not_after", format_time(req.spec.not_after)},
+                           {"sha256", crypto::fingerprint(cert.BER_encode(), crypto::HashAlg::sha256, crypto::FpFormat::colon)}});
+      } else if (good.size() <= 20 && out != "-") {
+        cli.info("signed " + req.name + " -> " + out + " (" + o.profile + ", serial " + serial + ", valid until " +
+                 format_time(req.spec.not_after) + ")");
+      }
+      if (req.clipped)
+        cli.warn("warning: " + req.name + ": validity cut to the CA certificate's end, " + format_time(req.spec.not_after));
+    }
+    if (progress) std::cerr << "\rsigned " << start + n << "/" << good.size() << std::flush;
+  }
+  if (progress) std::cerr << "\n";
+  if (cli.json) cli.emit_json(o.csrs.size() == 1 && !results.empty() ? results[0] : results);
+  if (good.size() > 20) cli.info("signed " + std::to_string(good.size()) + " certificates into " + o.out_dir);
+  if (!refused.empty())
+    throw InputError(std::to_string(refused.size()) + " of " + std::to_string(o.csrs.size()) +
+                     " requests refused (nothing written for them): " + refused.front() +
+                     (refused.size() > 1 ? " ..." : ""));
+}
+
+std::vector<std::string> read_serials_file(Cli& cli, const std::string& file) {
+  const auto data = cli.read_input(file);
+  std::vector<std::string> out;
+  std::string line;
+  size_t lineno = 0;
+  auto flush = [&] {
+    ++lineno;
+    const auto b = line.find_first_not_of(" \t\r");
+    if (b != std::string::npos && line[b] != '#') {
+      const auto e = line.find_last_not_of(" \t\r");
+      try {
+        out.push_back(ca::normalize_serial(line.substr(b, e - b + 1)));
+      } catch (const UsageError& err) {
+        throw InputError(Cli::display_name(file) + ":" + std::to_string(lineno) + ": " + err.what());
+      }
+    }
+    line.clear();
+  };
+  for (uint8_t c : data) {
+    if (c == '\n')
+      flush();
+    else
+      line += static_cast<char>(c);
+  }
+  if (!line.empty()) flush();
+  return out;
+}
+
+void run_revoke(Cli& cli, const RevokeOptions& o) {
+  const int given = !o.serials.empty() + !o.certs.empty() + !o.serials_file.empty();
+  if (given == 0) throw UsageError("ca revoke: name what to revoke: SERIAL..., --cert CERT... or --serials-file FILE");
+  const std::optional<int> reason = o.reason.empty() ? std::nullopt : std::optional<int>(ca::parse_reason(o.reason));
+  const auto ca = ca::CaDir::open(o.dir);
+  std::vector<std::string> serials;
+  for (const auto& s : o.serials) serials.push_back(ca::normalize_serial(s));
+  for (const auto& f : o.certs) {
+    const std::string name = Cli::display_name(f);
+    for (const auto& c : crypto::load_certificates(cli.read_input(f), name)) {
+      if (c.issuer_dn() != ca.cert().subject_dn())
+        throw InputError(name + " was issued by " + crypto::dn_to_string(c.issuer_dn()) + ", not by this CA (" +
+                         crypto::dn_to_string(ca.cert().subject_dn()) + ")");
+      serials.push_back(ca::serial_hex(c.serial_number()));
+    }
+  }
+  if (!o.serials_file.empty())
+    for (auto& s : read_serials_file(cli, o.serials_file)) serials.push_back(std::move(s));
+  if (serials.empty()) throw InputError(Cli::display_name(o.serials_file) + " lists no serials");
+
+  auto db = ca.open_index();
+  const auto now = cli.clock().now();
+  size_t revoked = 0, already = 0;
+  std::vector<std::string> already_list;
+  // All or nothing: an unknown serial rolls the whole request back.
+  db.transaction([&] {
+    for (const auto& s : serials) {
+      switch (db.revoke(s, now, reason)) {
+        case ca::RevokeResult::revoked: ++revoked; break;
+        case ca::RevokeResult::already_revoked:
+          ++already;
+          already_list.push_back(s);
+          break;
+        case ca::RevokeResult::unknown:
+          throw InputError("serial " + s + " is not in the index of " + o.dir +
+                           " (see 'pairkit ca list'); nothing was revoked");
+      }
+    }
+  });
+  const std::string why = reason ? ca::reason_name(*reason) : "unspecified";
+  if (cli.json) {
+    cli.emit_json({{"revoked", revoked}, {"already_revoked", already}, {"reason", why},
+                   {"revoked_at", format_time(now)}, {"already_revoked_serials", already_list}});
+    return;
+  }
+  if (serials.size() <= 20) {
+    for (const auto& s : serials) {
+      const bool was = std::find(already_list.begin(), already_list.end(), s) != already_list.end();
+      if (was) {
+        const auto e = db.find(s);
+        std::cout << s << ": already revoked on " << format_time(*e->revoked_at) << " ("
+                  << (e->reason ? ca::reason_name(*e->reason) : "unspecified") << "); nothing changed\n";
+      } else {
+        std::cout << s << ": revoked (" << why << ")\n";
+      }
+    }
+  } else {
+    std::cout << "revoked " << revoked << " certificates (" << why << ")";
+    if (already) std::cout << "; " << already << " were already revoked";
+    std::cout << "\n";
+  }
+  if (revoked) cli.info("next: pairkit crl issue --dir " + o.dir + " -o crl.pem --force");
+}
+
+std::string status_of(const ca::IndexEntry& e, TimePoint now) {
+  if (e.status == "revoked") return "revoked";
+  return e.not_after <= now ? "expired" : "valid";
+}
+
+void run_list(Cli& cli, const ListOptions& o) {
+  const auto ca = ca::CaDir::open(o.dir);
+  auto db = ca.open_index();
+  const auto entries = db.list(o.revoked);
+  const auto now = cli.clock().now();
+  if (cli.json) {
+    nlohmann::json all = nlohmann::json::array();
+    for (const auto& e : entries) {
+      nlohmann::json j = {{"serial", e.serial}, {"subject", e.subject}, {"profile", e.profile},
+                          {"status", status_of(e, now)}, {"not_before", format_time(e.not_before)},
+                          {"not_after", format_time(e.not_after)}, {"sha256", e.sha256}};
+      j["revoked_at"] = e.revoked_at ? nlohmann::json(format_time(*e.revoked_at)) : nlohmann::json(nullptr);
+      j["reason"] = e.revoked_at ? nlohmann::json(e.reason ? ca::reason_name(*e.reason) : "unspecified")
+                                 : nlohmann::json(nullptr);
+      j["crl_number"] = e.crl_number ? nlohmann::json(*e.crl_number) : nlohmann::json(nullptr);
+      all.push_back(std::move(j));
+    }
+    cli.emit_json(all);
+    return;
+  }
+  std::cout << std::left << std::setw(34) << "SERIAL" << std::setw(9) << "STATUS" << std::setw(13) << "PROFILE"
+            << std::setw(22) << "NOT AFTER" << "SUBJECT\n";
+  for (const auto& e : entries) {
+    std::cout << std::setw(34) << e.serial << std::setw(9) << status_of(e, now) << std::setw(13) << e.profile
+              << std::setw(22) << format_time(e.not_after) << e.subject;
+    if (e.revoked_at)
+      std::cout << "  [revoked " << format_time(*e.revoked_at) << ", "
+                << (e.reason ? ca::reason_name(*e.reason) : "unspecified") << "]";
+    std::cout << "\n";
+  }
+  cli.info(std::to_string(entries.size()) + (o.revoked ? " revoked" : "") + " certificate(s)");
+}
+
+}  // namespace
+
+void add_ca_group(CLI::App& app, Cli& cli) {
+  auto* group = add_group(app, "ca", "Run a small CA: issue terminal and server certificates, revoke them");
+
+  auto in = std::make_shared<InitOptions>();
+  auto* c = add_command(*group, cli, "init", "Create a CA: key, self-signed certificate, ca.toml, index database",
+                        {"pairkit ca init --dir fleet-ca --cn 'Fleet CA' --org Example",
+                         "pairkit ca init --dir fleet-ca --cn 'Fleet CA' --type p384 --passphrase-file ca-pass.txt"},
+                        [in](Cli& c) { run_init(c, *in); });
+  c->add_option("--dir", in->dir, "Folder for the new CA (created 0700)")->required();
+  c->add_option("--cn", in->cn, "The CA's common name")->required();
+  add_key_type_option(c, cli, in->type, "ca.type");
+  add_valid_for_option(c, cli, in->valid_for, "ca.valid_for", "CA certificate lifetime");
+  add_subject_options(c, cli, in->subject);
+  add_passphrase_options(c, in->pass, "the CA key (encrypts it)");
+  c->add_flag("--encrypt", in->encrypt, "Encrypt the CA key with a passphrase asked on the terminal");
+
+  auto sg = std::make_shared<SignOptions>();
+  c = add_command(*group, cli, "sign", "Sign certificate requests (PEM or DER) with a profile",
+                  {"pairkit ca sign --dir fleet-ca term-0042.csr -o term-0042.crt",
+                   "pairkit ca sign --dir fleet-ca --profile server --san dns:gate.example --san ip:fd00::1 gate.csr -o gate.crt",
+                   "pairkit ca sign --dir fleet-ca csrs/*.csr --out-dir certs"},
+                  [sg](Cli& c) { run_sign(c, *sg); });
+  c->add_option("--dir", sg->dir, "CA folder")->required();
+  c->add_option("CSR", sg->csrs, "Certificate requests ('-': stdin)")->required();
+  cli.settings.bind(c, c->add_option("--profile", sg->profile, "terminal (clientAuth), server (serverAuth) or intermediate (CA, pathLen 0)")
+                           ->check(CLI::IsMember({"terminal", "server", "intermediate"}))
+                           ->capture_default_str(),
+                    "ca.profile");
+  c->add_option("--valid-for", sg->valid_for, "Lifetime (default: the profile's in ca.toml; never past the CA's)")
+      ->check([](const std::string& v) {
+        parse_duration(v);
+        return std::string();
+      });
+  add_san_option(c, sg->sans)->allow_extra_args(false);
+  c->add_option("-o,--out", sg->out, "Write the certificate to this file ('-': stdout, the default for one request)");
+  c->add_option("--out-dir", sg->out_dir, "Write one NAME.crt per request NAME.csr into this folder");
+  add_passphrase_options(c, sg->pass, "the CA key");
+  c->add_flag("--force", sg->force, "Replace existing output files");
+
+  auto rv = std::make_shared<RevokeOptions>();
+  c = add_command(*group, cli, "revoke", "Revoke certificates by serial, certificate file or a list of serials",
+                  {"pairkit ca revoke --dir fleet-ca --cert term-0042.crt --reason keyCompromise",
+                   "pairkit ca revoke --dir fleet-ca 5F3A9C0D1E2B --reason cessationOfOperation",
+                   "pairkit ca revoke --dir fleet-ca --serials-file lost-terminals.txt --reason keyCompromise"},
+                  [rv](Cli& c) { run_revoke(c, *rv); });
+  c->add_option("--dir", rv->dir, "CA folder")->required();
+  c->add_option("SERIAL", rv->serials, "Serials in hex, as 'pairkit ca list' shows them");
+  c->add_option("--cert", rv->certs, "Certificate files issued by this CA")->allow_extra_args(false);
+  c->add_option("--serials-file", rv->serials_file, "File with one serial per line ('#' comments; '-': stdin)");
+  c->add_option("--reason", rv->reason,
+                "RFC 5280 reason: unspecified, keyCompromise, cACompromise, affiliationChanged, superseded, "
+                "cessationOfOperation, certificateHold, removeFromCRL, privilegeWithdrawn, aACompromise")
+      ->check([](const std::string& v) {
+        ca::parse_reason(v);
+        return std::string();
+      });
+
+  auto ls = std::make_shared<ListOptions>();
+  c = add_command(*group, cli, "list", "List the certificates the CA issued",
+                  {"pairkit ca list --dir fleet-ca", "pairkit --json ca list --dir fleet-ca --revoked"},
+                  [ls](Cli& c) { run_list(c, *ls); });
+  c->add_option("--dir", ls->dir, "CA folder")->required();
+  c->add_flag("--revoked", ls->revoked, "Only revoked certificates");
+}
+
+}  // namespace pairkit::cli

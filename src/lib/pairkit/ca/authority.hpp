@@ -1,0 +1,114 @@
+// A CA folder (key, certificate, ca.toml with profile defaults, index
+// database) and signing requests into it: subject from the CSR, extensions
+// from the profile only, random serials unique in the index, validity never
+// past the CA's own.
+#pragma once
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <botan/pk_keys.h>
+#include <botan/pkcs10.h>
+#include <botan/rng.h>
+#include <botan/secmem.h>
+#include <botan/x509cert.h>
+
+#include "pairkit/ca/index_db.hpp"
+#include "pairkit/core/clock.hpp"
+#include "pairkit/crypto/cert_builder.hpp"
+#include "pairkit/crypto/keys.hpp"
+
+namespace pairkit::ca {
+
+inline constexpr const char* kKeyFile = "ca.key";
+inline constexpr const char* kCertFile = "ca.crt";
+inline constexpr const char* kConfigFile = "ca.toml";
+inline constexpr const char* kIndexFile = "index.db";
+
+/// ca.toml: the CA's name and the defaults of its profiles.
+struct CaConfig {
+  std::string name;
+  std::chrono::seconds crl_next_update = std::chrono::days(7);
+  std::map<std::string, std::chrono::seconds> valid_for;  ///< profile name -> default lifetime
+
+  /// The default lifetime of a profile (terminal 7d, server 397d, intermediate 1825d unless ca.toml says otherwise).
+  std::chrono::seconds valid_for_of(crypto::Profile p) const;
+};
+
+struct InitOptions {
+  crypto::Subject subject;
+  crypto::KeyType key_type = crypto::KeyType::p256;
+  std::chrono::seconds valid_for = std::chrono::weeks(520);
+  std::optional<Botan::secure_vector<char>> passphrase;
+};
+
+/// The CA profiles `ca sign` accepts.
+bool is_ca_profile(crypto::Profile p);
+
+class CaDir {
+public:
+  /// Creates a CA in dir (0700): key (0600, encrypted with a passphrase if
+  /// given), self-signed certificate, ca.toml, index.db. Refuses a folder
+  /// that holds any of them; on failure removes what it made.
+  static CaDir init(const std::string& dir, const InitOptions& opts, Botan::RandomNumberGenerator& rng,
+                    const Clock& clock);
+  /// Opens an existing CA (certificate and ca.toml; the key is read on demand).
+  static CaDir open(const std::string& dir);
+
+  const std::string& dir() const { return dir_; }
+  std::string path(const char* file) const { return dir_ + "/" + file; }
+  const Botan::X509_Certificate& cert() const { return cert_; }
+  const CaConfig& config() const { return config_; }
+
+  bool key_encrypted() const;
+  /// The CA key; a wrong or missing passphrase is an InputError naming the file.
+  std::unique_ptr<Botan::Private_Key> load_key(const std::optional<Botan::secure_vector<char>>& passphrase) const;
+  IndexDb open_index() const { return IndexDb::open(path(kIndexFile)); }
+
+private:
+  CaDir(std::string dir, Botan::X509_Certificate cert, CaConfig config)
+      : dir_(std::move(dir)), cert_(std::move(cert)), config_(std::move(config)) {}
+  std::string dir_;
+  Botan::X509_Certificate cert_;
+  CaConfig config_;
+};
+
+struct SignOptions {
+  crypto::Profile profile = crypto::Profile::terminal;
+  std::optional<std::chrono::seconds> valid_for;  ///< default: the profile's in ca.toml
+  std::vector<crypto::SubjectAltName> sans;      ///< --san: added; replaces requested names of the same type
+  TimePoint now{};
+};
+
+/// A request that passed its checks, ready to be signed.
+struct PreparedRequest {
+  std::string name;  ///< file name, for messages
+  crypto::CertSpec spec;
+  std::shared_ptr<Botan::Public_Key> subject_key;
+  bool clipped = false;  ///< validity was cut to the CA's notAfter
+};
+
+/// The SANs a certificate of `profile` gets: requested names of the types the
+/// profile allows, with `given` names replacing requested ones of their type.
+std::vector<crypto::SubjectAltName> profile_sans(crypto::Profile profile,
+                                                 const std::vector<crypto::SubjectAltName>& requested,
+                                                 const std::vector<crypto::SubjectAltName>& given);
+
+/// Checks a CSR's self-signature and builds what will be signed. Throws
+/// InputError naming `name` for a bad signature or a server request without
+/// any SAN; UsageError for options the profile cannot take.
+PreparedRequest prepare_request(const Botan::PKCS10_Request& csr, const std::string& name, const CaDir& ca,
+                                const SignOptions& opts);
+
+/// Signs a batch and records it in the index in one transaction. Serials are
+/// random; one the index already holds is drawn again and the certificate
+/// re-signed. Returns the certificates in request order.
+std::vector<Botan::X509_Certificate> issue_batch(IndexDb& db, const Botan::Private_Key& ca_key, const CaDir& ca,
+                                                 std::span<const PreparedRequest> requests,
+                                                 Botan::RandomNumberGenerator& rng);
+
+}  // namespace pairkit::ca

@@ -1,0 +1,335 @@
+// CRL building and indexed reading (see crl.hpp).
+#include "pairkit/ca/crl.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include <botan/ber_dec.h>
+#include <botan/data_src.h>
+#include <botan/der_enc.h>
+#include <botan/hex.h>
+#include <botan/oids.h>
+#include <botan/pem.h>
+#include <botan/pubkey.h>
+#include <botan/x509_ca.h>
+#include <botan/x509_obj.h>
+
+#include "pairkit/ca/der.hpp"
+#include "pairkit/core/error.hpp"
+#include "pairkit/crypto/cert_builder.hpp"
+#include "pairkit/crypto/keys.hpp"
+
+namespace pairkit::ca {
+
+namespace {
+
+// id-ce-reasonCode, id-ce-cRLNumber, id-ce-authorityKeyIdentifier (content octets of the OIDs).
+constexpr std::array<uint8_t, 3> kOidReason{0x55, 0x1d, 0x15};
+constexpr std::array<uint8_t, 3> kOidCrlNumber{0x55, 0x1d, 0x14};
+constexpr std::array<uint8_t, 3> kOidAki{0x55, 0x1d, 0x23};
+
+bool same(std::span<const uint8_t> a, std::span<const uint8_t> b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
+}
+
+uint64_t hash_bytes(std::span<const uint8_t> s) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a
+  for (uint8_t b : s) h = (h ^ b) * 1099511628211ull;
+  return h ^ (h >> 29);
+}
+
+}  // namespace
+
+const std::vector<std::string>& reason_names() {
+  static const std::vector<std::string> names = {
+      "unspecified", "keyCompromise", "cACompromise", "affiliationChanged", "superseded", "cessationOfOperation",
+      "certificateHold", "", "removeFromCRL", "privilegeWithdrawn", "aACompromise"};
+  return names;
+}
+
+int parse_reason(std::string_view name) {
+  const auto& names = reason_names();
+  auto lower = [](std::string_view s) {
+    std::string r(s);
+    for (auto& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return r;
+  };
+  for (size_t i = 0; i < names.size(); ++i)
+    if (!names[i].empty() && lower(names[i]) == lower(name)) return static_cast<int>(i);
+  std::string list;
+  for (const auto& n : names)
+    if (!n.empty()) list += (list.empty() ? "" : ", ") + n;
+  throw UsageError("unknown revocation reason '" + std::string(name) + "' (expected one of: " + list + ")");
+}
+
+std::string reason_name(int code) {
+  const auto& names = reason_names();
+  if (code >= 0 && static_cast<size_t>(code) < names.size() && !names[static_cast<size_t>(code)].empty())
+    return names[static_cast<size_t>(code)];
+  return "unknown(" + std::to_string(code) + ")";
+}
+
+std::string serial_hex(std::span<const uint8_t> m) {
+  const auto mag = der::magnitude(m);
+  if (mag.empty()) return "00";
+  return Botan::hex_encode(mag.data(), mag.size(), true);
+}
+
+std::string normalize_serial(std::string_view text) {
+  std::string t(text);
+  if (t.size() > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) t = t.substr(2);
+  std::string hex;
+  for (char c : t) {
+    if (c == ':' || c == ' ') continue;
+    if (!std::isxdigit(static_cast<unsigned char>(c)))
+      throw UsageError("'" + std::string(text) + "' is not a certificate serial (hexadecimal, as 'pairkit ca list' shows)");
+    hex += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  if (hex.empty() || hex.size() > 42)
+    throw UsageError("'" + std::string(text) + "' is not a certificate serial (hexadecimal, at most 20 bytes)");
+  if (hex.size() % 2) hex.insert(hex.begin(), '0');
+  size_t i = 0;
+  while (i + 2 < hex.size() && hex[i] == '0' && hex[i + 1] == '0') i += 2;
+  return hex.substr(i);
+}
+
+std::vector<uint8_t> build_crl(const Botan::Private_Key& ca_key, const Botan::X509_Certificate& ca_cert,
+                               const CrlSpec& spec, std::span<const RevokedEntry> entries,
+                               Botan::RandomNumberGenerator& rng) {
+  if (spec.next_update <= spec.this_update) throw UsageError("the CRL's nextUpdate must come after thisUpdate");
+  Botan::AlgorithmIdentifier alg;
+  std::unique_ptr<Botan::PK_Signer> signer(
+      Botan::choose_sig_format(ca_key, rng, crypto::signature_hash_for(ca_key), alg));
+
+  std::vector<uint8_t> tbs;
+  tbs.reserve(256 + entries.size() * 48);
+  const uint8_t v2[] = {0x01};
+  der::put_tlv(tbs, der::kInteger, v2);
+  const auto alg_der = Botan::DER_Encoder().encode(alg).get_contents_unlocked();
+  tbs.insert(tbs.end(), alg_der.begin(), alg_der.end());
+  // The Name exactly as the CA certificate encodes it (X509_DN keeps the original bytes).
+  const auto issuer = Botan::DER_Encoder().encode(ca_cert.subject_dn()).get_contents_unlocked();
+  tbs.insert(tbs.end(), issuer.begin(), issuer.end());
+  der::put_time(tbs, spec.this_update);
+  der::put_time(tbs, spec.next_update);
+
+  if (!entries.empty()) {
+    std::vector<uint8_t> list;
+    list.reserve(entries.size() * 48);
+    std::vector<uint8_t> entry;
+    std::vector<uint8_t> serial;
+    for (const auto& e : entries) {
+      entry.clear();
+      serial = Botan::hex_decode(e.serial);
+      der::put_unsigned(entry, serial);
+      der::put_time(entry, e.revoked_at);
+      if (e.reason) {
+        // Extensions ::= SEQUENCE { Extension { extnID reasonCode, extnValue OCTET STRING { ENUMERATED } } }
+        const uint8_t ext[] = {0x30, 0x0c, 0x30, 0x0a, 0x06, 0x03, 0x55, 0x1d, 0x15,
+                               0x04, 0x03, 0x0a, 0x01, static_cast<uint8_t>(*e.reason)};
+        entry.insert(entry.end(), std::begin(ext), std::end(ext));
+      }
+      der::put_tlv(list, der::kSequence, entry);
+    }
+    der::put_tlv(tbs, der::kSequence, list);
+  }
+
+  std::vector<uint8_t> exts;
+  {
+    // authorityKeyIdentifier: SEQUENCE { [0] keyIdentifier }
+    auto key_id = ca_cert.subject_key_id();
+    if (key_id.empty()) key_id = crypto::key_identifier(ca_key);
+    std::vector<uint8_t> aki_value, aki_seq, ext;
+    der::put_tlv(aki_value, 0x80, key_id);
+    der::put_tlv(aki_seq, der::kSequence, aki_value);
+    der::put_tlv(ext, der::kOid, kOidAki);
+    der::put_tlv(ext, der::kOctetString, aki_seq);
+    der::put_tlv(exts, der::kSequence, ext);
+  }
+  {
+    std::vector<uint8_t> num, ext;
+    uint8_t be[8];
+    for (int i = 0; i < 8; ++i) be[i] = static_cast<uint8_t>(spec.number >> (56 - 8 * i));
+    der::put_unsigned(num, be);
+    der::put_tlv(ext, der::kOid, kOidCrlNumber);
+    der::put_tlv(ext, der::kOctetString, num);
+    der::put_tlv(exts, der::kSequence, ext);
+  }
+  std::vector<uint8_t> ext_seq;
+  der::put_tlv(ext_seq, der::kSequence, exts);
+  der::put_tlv(tbs, der::kContext0, ext_seq);
+
+  std::vector<uint8_t> wrapped;
+  wrapped.reserve(tbs.size() + 8);
+  der::put_tlv(wrapped, der::kSequence, tbs);
+  std::vector<uint8_t>().swap(tbs);
+  const Botan::secure_vector<uint8_t> body(wrapped.begin(), wrapped.end());
+  return Botan::X509_Object::make_signed(signer.get(), rng, alg, body);
+}
+
+std::string crl_pem(std::span<const uint8_t> der) {
+  return Botan::PEM_Code::encode(der.data(), der.size(), "X509 CRL");
+}
+
+// The signed envelope of a CRL; Botan's X509_Object decodes PEM or DER and
+// checks the signature with the right padding for the key type.
+struct CrlIndex::Signed final : Botan::X509_Object {
+  explicit Signed(Botan::DataSource& src) { load_data(src); }
+  std::string PEM_label() const override { return "X509 CRL"; }
+  std::vector<std::string> alternate_PEM_labels() const override { return {"CRL"}; }
+
+private:
+  void force_decode() override {}
+};
+
+CrlIndex::~CrlIndex() = default;
+CrlIndex::CrlIndex(CrlIndex&&) noexcept = default;
+
+CrlIndex::CrlIndex(std::span<const uint8_t> data, const std::string& name) : name_(name) {
+  try {
+    Botan::DataSource_Memory src(data.data(), data.size());
+    signed_ = std::make_unique<Signed>(src);
+  } catch (const std::exception& e) {
+    throw InputError(name + " is not a CRL (" + e.what() + ")");
+  }
+  tbs_ = std::span<const uint8_t>(signed_->signed_body());
+  try {
+    der::Reader tbs(tbs_);
+    if (tbs.peek() == der::kInteger) tbs.next(der::kInteger, "CRL version");
+    tbs.next(der::kSequence, "CRL signature algorithm");
+    const auto issuer = tbs.next(der::kSequence, "CRL issuer");
+    Botan::BER_Decoder(issuer.whole.data(), issuer.whole.size()).decode(issuer_);
+    this_update_ = der::read_time(tbs.next(0, "CRL thisUpdate"));
+    if (tbs.more() && (tbs.peek() == der::kUtcTime || tbs.peek() == der::kGeneralizedTime))
+      next_update_ = der::read_time(tbs.next(0, "CRL nextUpdate"));
+    if (tbs.more() && tbs.peek() == der::kSequence) {
+      const auto list = tbs.next(der::kSequence, "CRL revoked list");
+      der::Reader r(list.content);
+      entries_.reserve(list.content.size() / 40);
+      while (r.more()) {
+        const auto off = static_cast<uint32_t>(r.position() - tbs_.data());
+        const auto entry = r.next(der::kSequence, "CRL entry");
+        der::Reader er(entry.content);
+        er.next(der::kInteger, "CRL entry serial");
+        er.next(0, "CRL entry date");
+        entries_.push_back(off);
+      }
+    }
+    if (tbs.more() && tbs.peek() == der::kContext0) {
+      const auto wrap = tbs.next(der::kContext0, "CRL extensions");
+      der::Reader outer(wrap.content);
+      der::Reader exts(outer.next(der::kSequence, "CRL extensions").content);
+      while (exts.more()) {
+        der::Reader ext(exts.next(der::kSequence, "CRL extension").content);
+        const auto oid = ext.next(der::kOid, "CRL extension id");
+        if (ext.peek() == 0x01) ext.next(0x01, "CRL extension criticality");
+        const auto value = ext.next(der::kOctetString, "CRL extension value");
+        if (same(oid.content, kOidCrlNumber)) {
+          der::Reader v(value.content);
+          const auto n = der::magnitude(v.next(der::kInteger, "CRL number").content);
+          if (n.size() <= 8) {
+            uint64_t x = 0;
+            for (uint8_t b : n) x = (x << 8) | b;
+            number_ = x;
+          }
+        } else if (same(oid.content, kOidAki)) {
+          der::Reader v(value.content);
+          der::Reader seq(v.next(der::kSequence, "CRL authority key id").content);
+          while (seq.more()) {
+            const auto f = seq.next(0, "CRL authority key id");
+            if (f.tag == 0x80) aki_.assign(f.content.begin(), f.content.end());
+          }
+        }
+      }
+    }
+  } catch (const der::Malformed& e) {
+    throw InputError(name + " is not a well-formed CRL (" + e.what() + ")");
+  } catch (const Botan::Exception& e) {
+    throw InputError(name + " is not a well-formed CRL (" + e.what() + ")");
+  }
+  // Open addressing, load factor <= 0.5: one probe on average for random serials.
+  size_t cap = 16;
+  while (cap < entries_.size() * 2) cap <<= 1;
+  table_.assign(cap, 0);
+  for (uint32_t i = 0; i < entries_.size(); ++i) {
+    size_t slot = hash_bytes(entry_serial(entries_[i])) & (cap - 1);
+    while (table_[slot]) slot = (slot + 1) & (cap - 1);
+    table_[slot] = i + 1;
+  }
+}
+
+std::span<const uint8_t> CrlIndex::entry_serial(uint32_t offset) const {
+  der::Reader r(tbs_.subspan(offset));
+  der::Reader e(r.next(der::kSequence, "CRL entry").content);
+  return der::magnitude(e.next(der::kInteger, "CRL entry serial").content);
+}
+
+RevokedEntry CrlIndex::decode_entry(uint32_t offset) const {
+  der::Reader r(tbs_.subspan(offset));
+  der::Reader e(r.next(der::kSequence, "CRL entry").content);
+  RevokedEntry out;
+  out.serial = serial_hex(e.next(der::kInteger, "CRL entry serial").content);
+  out.revoked_at = der::read_time(e.next(0, "CRL entry date"));
+  if (e.more()) {
+    der::Reader exts(e.next(der::kSequence, "CRL entry extensions").content);
+    while (exts.more()) {
+      der::Reader ext(exts.next(der::kSequence, "CRL entry extension").content);
+      const auto oid = ext.next(der::kOid, "CRL entry extension id");
+      if (ext.peek() == 0x01) ext.next(0x01, "CRL entry extension criticality");
+      const auto value = ext.next(der::kOctetString, "CRL entry extension value");
+      if (same(oid.content, kOidReason)) {
+        der::Reader v(value.content);
+        const auto code = v.next(der::kEnumerated, "CRL reason code");
+        if (code.content.size() == 1) out.reason = code.content[0];
+      }
+    }
+  }
+  return out;
+}
+
+std::optional<RevokedEntry> CrlIndex::find(std::span<const uint8_t> serial) const {
+  const auto want = der::magnitude(serial);
+  const size_t mask = table_.size() - 1;
+  for (size_t slot = hash_bytes(want) & mask; table_[slot]; slot = (slot + 1) & mask) {
+    const uint32_t off = entries_[table_[slot] - 1];
+    if (same(entry_serial(off), want)) {
+      try {
+        return decode_entry(off);
+      } catch (const der::Malformed& e) {
+        throw InputError(name_ + ": damaged entry for serial " + serial_hex(want) + " (" + e.what() + ")");
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<RevokedEntry> CrlIndex::find(const std::string& serial_hex_text) const {
+  const auto bytes = Botan::hex_decode(normalize_serial(serial_hex_text));
+  return find(std::span<const uint8_t>(bytes));
+}
+
+std::vector<RevokedEntry> CrlIndex::entries() const {
+  std::vector<RevokedEntry> out;
+  out.reserve(entries_.size());
+  try {
+    for (uint32_t off : entries_) out.push_back(decode_entry(off));
+  } catch (const der::Malformed& e) {
+    throw InputError(name_ + ": damaged revoked entry (" + e.what() + ")");
+  }
+  return out;
+}
+
+std::string CrlIndex::signature_algorithm() const {
+  return signed_->signature_algorithm().get_oid().to_formatted_string();
+}
+
+bool CrlIndex::signed_by(const Botan::X509_Certificate& issuer_cert) const {
+  try {
+    const std::unique_ptr<Botan::Public_Key> key(issuer_cert.subject_public_key());
+    return signed_->check_signature(*key);
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+}  // namespace pairkit::ca

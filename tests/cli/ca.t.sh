@@ -1,0 +1,247 @@
+# ca init | sign | revoke | list, crl issue | info | check, cert verify:
+# openssl as the peer both ways, profile enforcement, parallel signers, error paths.
+echo ca-secret >pass.txt
+echo wrong >wrong.txt
+
+# --- ca init
+t 0 'CA CN=Fleet CA in fca' '' -- pk ca init --dir fca --cn 'Fleet CA'
+mode_is 700 fca
+mode_is 600 fca/ca.key
+check "ca.toml names the profiles and their defaults" grep -q '^\[profiles.terminal\]' fca/ca.toml
+check "index is SQLite" bash -c 'head -c 15 fca/index.db | grep -q "SQLite format"'
+check "openssl sees a CA certificate" bash -c 'openssl x509 -in fca/ca.crt -noout -text | grep -q "CA:TRUE"'
+t 3 '' 'fca already holds a CA' -- pk ca init --dir fca --cn Other
+t 0 '"encrypted": true' '' -- pk --json ca init --dir eca --cn 'Locked CA' --passphrase-file pass.txt
+check "encrypted CA key" grep -q 'BEGIN ENCRYPTED PRIVATE KEY' eca/ca.key
+t 2 '' '--cn is required' -- pk ca init --dir x
+absent x
+
+# --- ca sign: a CSR made by openssl req, checked by openssl verify
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout o.key -out o.csr \
+  -subj /CN=term-0001 -addext 'subjectAltName=DNS:term-0001.local,IP:fd00::1' 2>/dev/null
+t 0 '^$' 'signed o.csr -> o.crt \(terminal' -- pk ca sign --dir fca o.csr -o o.crt
+check "openssl verify accepts the terminal certificate" openssl verify -CAfile fca/ca.crt -purpose sslclient o.crt
+check "terminal profile: clientAuth, not a CA, 7 days" bash -c '
+  t=$(openssl x509 -in o.crt -noout -text)
+  grep -q "TLS Web Client Authentication" <<<"$t" && grep -q "CA:FALSE" <<<"$t" && ! grep -q "Server Authentication" <<<"$t" &&
+  [ $(( $(date -d "$(openssl x509 -in o.crt -noout -enddate | cut -d= -f2)" +%s) - $(date -d "$(openssl x509 -in o.crt -noout -startdate | cut -d= -f2)" +%s) )) -eq 604800 ]'
+check "requested SANs kept (IPv6 included), AKI and SKI present" bash -c '
+  t=$(openssl x509 -in o.crt -noout -text)
+  grep -q "DNS:term-0001.local, IP Address:FD00:0:0:0:0:0:0:1" <<<"$t" && grep -q "Authority Key Identifier" <<<"$t" && grep -q "Subject Key Identifier" <<<"$t"'
+openssl x509 -in o.csr -req -signkey o.key -out /dev/null 2>/dev/null
+openssl req -in o.csr -outform der -out o.der.csr 2>/dev/null
+t 0 '"profile": "server"' '' -- pk --json ca sign --dir fca --profile server --san dns:gate.example --san ip:2001:db8::7 o.der.csr -o gate.crt
+check "server profile from a DER CSR: serverAuth, --san replaces requested names of its type" bash -c '
+  t=$(openssl x509 -in gate.crt -noout -text)
+  grep -q "TLS Web Server Authentication" <<<"$t" && grep -q "DNS:gate.example" <<<"$t" && ! grep -q "term-0001.local" <<<"$t" &&
+  grep -q "2001:DB8:0:0:0:0:0:7" <<<"$t" && ! grep -q "FD00" <<<"$t"'
+check "openssl verify -purpose sslserver" openssl verify -CAfile fca/ca.crt -purpose sslserver gate.crt
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout n.key -out nosan.csr -subj /CN=nosan 2>/dev/null
+t 3 '' 'needs at least one SAN' -- pk ca sign --dir fca --profile server nosan.csr -o nosan.crt
+absent nosan.crt
+t 0 '' '' -- pk ca sign --dir fca --profile intermediate nosan.csr -o int.crt
+check "intermediate: CA with pathlen 0" bash -c 'openssl x509 -in int.crt -noout -text | grep -q "CA:TRUE, pathlen:0"'
+t 2 '' 'intermediate profile takes no --san' -- pk ca sign --dir fca --profile intermediate --san dns:x nosan.csr -o int2.crt
+t 0 '' 'validity cut to the CA' -- pk ca sign --dir fca --valid-for 1000w nosan.csr -o long.crt
+check "validity never past the CA's notAfter" bash -c '[ "$(openssl x509 -in long.crt -noout -enddate)" = "$(openssl x509 -in fca/ca.crt -noout -enddate)" ]'
+
+# A CSR asking for CA:TRUE and keyCertSign gets a plain terminal certificate.
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout evil.key -out evil.csr -subj /CN=evil \
+  -addext 'basicConstraints=critical,CA:TRUE' -addext 'keyUsage=critical,keyCertSign,cRLSign' 2>/dev/null
+check "the evil CSR really asks for CA:TRUE" bash -c 'openssl req -in evil.csr -noout -text | grep -q "CA:TRUE"'
+t 0 '' '' -- pk ca sign --dir fca evil.csr -o evil.crt
+check "evil.crt is not a CA and cannot sign certificates" bash -c '
+  t=$(openssl x509 -in evil.crt -noout -text)
+  grep -q "CA:FALSE" <<<"$t" && ! grep -q "Certificate Sign" <<<"$t"'
+
+# Several requests in one process; stdout and files.
+for i in 1 2 3; do pk -q key gen -o k$i.key && pk -q cert request --key k$i.key --cn term-00$i -o r$i.csr; done
+t 0 '' '' -- pk ca sign --dir fca r1.csr r2.csr r3.csr --out-dir batch
+check "batch wrote r1..r3.crt" bash -c 'for i in 1 2 3; do openssl verify -CAfile fca/ca.crt batch/r$i.crt || exit 1; done'
+t 3 '' 'batch/r1.crt exists' -- pk ca sign --dir fca r1.csr r2.csr --out-dir batch
+t 2 '' 'several requests need --out-dir' -- pk ca sign --dir fca r1.csr r2.csr -o x.crt
+t 0 'BEGIN CERTIFICATE' '' -- pk ca sign --dir fca r1.csr
+t 0 '' '' --stdin r2.csr -- pk ca sign --dir fca - -o stdin.crt
+
+# Tampered CSR: the subject changed after signing. Refused, nothing written.
+python3 -c '
+import base64; d=open("o.der.csr","rb").read(); i=d.find(b"term-0001"); d=d[:i]+b"term-9999"+d[i+9:]
+b=base64.b64encode(d).decode(); open("tampered.csr","w").write("-----BEGIN CERTIFICATE REQUEST-----\n"+"\n".join(b[j:j+64] for j in range(0,len(b),64))+"\n-----END CERTIFICATE REQUEST-----\n")
+open("tampered.der.csr","wb").write(d)'
+t 3 '' "tampered.csr.*(signature|Bad signature)" -- pk ca sign --dir fca tampered.csr -o tampered.crt
+absent tampered.crt
+t 3 '' "tampered.der.csr" -- pk ca sign --dir fca tampered.der.csr -o tampered.crt
+absent tampered.crt
+t 3 '' '1 of 2 requests refused' -- pk ca sign --dir fca tampered.csr r3.csr --out-dir mixed
+absent mixed/tampered.crt
+check "the good request of a mixed batch is signed" openssl verify -CAfile fca/ca.crt mixed/r3.crt
+echo garbage >garbage.csr
+t 3 '' 'garbage.csr' -- pk ca sign --dir fca garbage.csr -o g.crt
+absent g.crt
+t 3 '' 'holds a certificate where a certificate request is needed' -- pk ca sign --dir fca o.crt -o g.crt
+t 3 '' 'nowhere is not a CA folder' -- pk ca sign --dir nowhere o.csr -o g.crt
+t 2 '' "profile 'device' is not one a CA issues|device not in" -- pk ca sign --dir fca --profile device o.csr -o g.crt
+
+# Passphrase-protected CA.
+t 3 '' 'wrong passphrase' -- pk ca sign --dir eca o.csr -o e.crt --passphrase-file wrong.txt
+absent e.crt
+t 3 '' 'is encrypted|passphrase' -- pk ca sign --dir eca o.csr -o e.crt
+t 0 '' '' -- pk ca sign --dir eca o.csr -o e.crt --passphrase-file pass.txt
+check "encrypted CA signs for openssl" openssl verify -CAfile eca/ca.crt e.crt
+
+# --- ca list
+t 0 'term-0001' '' -- pk ca list --dir fca
+check "list --json is an array with one entry per issued certificate" bash -c '
+  n=$(pk --json ca list --dir fca | python3 -c "import json,sys; print(len(json.load(sys.stdin)))")
+  [ "$n" -eq $(sqlite3 fca/index.db "select count(*) from certs") ] && [ "$n" -ge 10 ]'
+
+# --- ca revoke
+serial=$(openssl x509 -in o.crt -noout -serial | cut -d= -f2)
+t 0 "$serial: revoked \(keyCompromise\)" '' -- pk ca revoke --dir fca "$serial" --reason keyCompromise
+t 0 'already revoked on .*nothing changed' '' -- pk ca revoke --dir fca --cert o.crt --reason keyCompromise
+t 0 'revoked \(superseded\)' '' -- pk ca revoke --dir fca --cert batch/r1.crt --reason superseded
+printf '# lost terminals\n%s\n%s\n' "$(openssl x509 -in batch/r2.crt -noout -serial | cut -d= -f2)" \
+  "$(openssl x509 -in batch/r3.crt -noout -serial | cut -d= -f2 | sed 's/../&:/g; s/:$//')" >lost.txt
+t 0 '' '' -- pk ca revoke --dir fca --serials-file lost.txt --reason cessationOfOperation
+t 3 '' 'serial 0BADC0FFEE is not in the index.*nothing was revoked' -- pk ca revoke --dir fca 0BADC0FFEE "$(openssl x509 -in gate.crt -noout -serial | cut -d= -f2)"
+check "the known serial next to the unknown one was not revoked" bash -c "pk --json ca list --dir fca --revoked | grep -qv '$(openssl x509 -in gate.crt -noout -serial | cut -d= -f2)'"
+t 2 '' "unknown revocation reason 'lost'" -- pk ca revoke --dir fca "$serial" --reason lost
+t 2 '' 'not a certificate serial' -- pk ca revoke --dir fca xyz
+t 2 '' 'name what to revoke' -- pk ca revoke --dir fca
+t 3 '' 'not by this CA' -- pk ca revoke --dir fca --cert e.crt
+t 0 '"reason": "keyCompromise"' '' -- pk --json ca list --dir fca --revoked
+t 0 '' '' -- pk ca list --dir fca --revoked
+
+# --- crl issue, read back by openssl
+t 0 '' 'wrote CRL number 1 with 4 revoked' -- pk crl issue --dir fca -o crl.pem
+check "openssl crl -text shows the CRL number and reasons" bash -c '
+  t=$(openssl crl -in crl.pem -noout -text)
+  grep -q "X509v3 CRL Number" <<<"$t" && grep -A1 "CRL Number" <<<"$t" | grep -q "^ *1$" &&
+  grep -q "Key Compromise" <<<"$t" && grep -q "Superseded" <<<"$t" && grep -q "Cessation Of Operation" <<<"$t" &&
+  grep -q "Authority Key Identifier" <<<"$t"'
+check "openssl checks the CRL signature" bash -c 'openssl crl -in crl.pem -noout -CAfile fca/ca.crt 2>&1 | grep -q "verify OK"'
+check "openssl verify -crl_check reports the revoked certificate" bash -c '
+  ! openssl verify -crl_check -CRLfile crl.pem -CAfile fca/ca.crt o.crt >out 2>&1 && grep -q "certificate revoked" out'
+check "openssl verify -crl_check passes a good one" openssl verify -crl_check -CRLfile crl.pem -CAfile fca/ca.crt gate.crt
+t 3 '' 'crl.pem exists' -- pk crl issue --dir fca -o crl.pem
+t 0 '"crl_number": 2' '' -- pk --json crl issue --dir fca -o crl.der --next-update 1h
+check "DER by extension" bash -c 'openssl crl -inform der -in crl.der -noout -text | grep -A1 "CRL Number" | grep -q "^ *2$"'
+t 0 '' '' -- pk crl issue --dir eca -o ecrl.pem --passphrase-file pass.txt
+t 3 '' 'wrong passphrase' -- pk crl issue --dir eca -o ecrl2.pem --passphrase-file wrong.txt
+absent ecrl2.pem
+
+# --- crl info / check
+t 0 'CRL number: +1' '' -- pk crl info crl.pem
+t 0 '"count": 4' '' -- pk --json crl info crl.der
+check "crl info --json lists entries with reasons" bash -c 'pk --json crl info crl.pem | python3 -c "
+import json,sys; d=json.load(sys.stdin); r=sorted(e[\"reason\"] for e in d[\"entries\"])
+assert r==[\"cessationOfOperation\",\"cessationOfOperation\",\"keyCompromise\",\"superseded\"], r"'
+t 1 'o.crt: REVOKED serial .* \(keyCompromise\)' '1 of 2 certificate\(s\) revoked' -- pk crl check --crl crl.pem --ca fca/ca.crt o.crt gate.crt
+t 0 'gate.crt: not revoked' '^$' -- pk crl check --crl crl.der --ca fca/ca.crt gate.crt
+t 1 '"revoked": true' '' -- pk --json crl check --crl crl.pem o.crt
+# CRL from another CA: wrong issuer for the certificate, and a forged issuer name.
+t 3 '' 'refusing to check it against a different issuer' -- pk crl check --crl ecrl.pem o.crt
+t 3 '' 'not by fca/ca.crt' -- pk crl check --crl ecrl.pem --ca fca/ca.crt e.crt
+pk -q ca init --dir fake --cn 'Fleet CA' >/dev/null
+pk -q crl issue --dir fake -o forged.pem
+t 1 '' 'forged.pem: signature does not verify' -- pk crl check --crl forged.pem --ca fca/ca.crt gate.crt
+t 1 '' 'signature does not verify' -- pk cert verify gate.crt --ca fca/ca.crt --crl forged.pem
+# Expired CRL (next update 1h; two hours later).
+later=$(date -u -d '+2 hours' +%Y-%m-%dT%H:%M:%SZ)
+t 3 '' 'crl.der is stale' --env PAIRKIT_TEST_NOW=$later -- pk crl check --crl crl.der --ca fca/ca.crt gate.crt
+t 0 'not revoked' '' --env PAIRKIT_TEST_NOW=$later -- pk crl check --crl crl.der --ca fca/ca.crt --allow-stale gate.crt
+t 3 '' 'garbage.csr is not a CRL' -- pk crl check --crl garbage.csr gate.crt
+t 3 '' 'is not a CRL' -- pk crl info o.crt
+head -c 300 crl.der >trunc.der
+t 3 '' 'trunc.der is not a CRL' -- pk crl info trunc.der
+t 3 '' 'cannot open missing.pem' -- pk crl info missing.pem
+
+# --- cert verify
+t 0 'gate.crt: OK \(CN=term-0001 <- CN=Fleet CA\), purpose server' '' -- pk cert verify gate.crt --ca fca/ca.crt --crl crl.pem --purpose server
+t 1 '' 'revoked on .* keyCompromise' -- pk cert verify o.crt --ca fca/ca.crt --crl crl.pem
+t 1 '' 'wrong purpose' -- pk cert verify gate.crt --ca fca/ca.crt --purpose client
+t 1 '' 'expired' -- pk cert verify e.crt --ca eca/ca.crt --at 2099-01-01T00:00:00Z
+t 1 '' 'not yet valid' -- pk cert verify e.crt --ca eca/ca.crt --at 2000-01-01T00:00:00Z
+t 1 '' 'unknown issuer' -- pk cert verify e.crt --ca fca/ca.crt
+t 1 '"valid": false' 'unknown issuer' -- pk --json cert verify e.crt --ca fca/ca.crt
+python3 -c '
+d=open("gate.crt").read().split("\n"); body="".join(d[1:-2]); import base64
+b=bytearray(base64.b64decode(body)); b[-5]^=1
+open("badsig.der","wb").write(bytes(b))'
+t 1 '' 'bad signature' -- pk cert verify badsig.der --ca fca/ca.crt
+# An intermediate from the pairkit CA signing a terminal: chain in the CERT file.
+pk -q ca init --dir ica --cn placeholder >/dev/null && cp n.key ica/ca.key && cp int.crt ica/ca.crt
+t 0 '' '' -- pk ca sign --dir ica r3.csr -o leaf.crt
+cat leaf.crt int.crt >chain.pem
+t 0 'OK \(CN=term-003 <- CN=nosan <- CN=Fleet CA\)' '' -- pk cert verify chain.pem --ca fca/ca.crt --purpose client
+t 1 '' 'unknown issuer' -- pk cert verify leaf.crt --ca fca/ca.crt
+check "openssl agrees on the chain" openssl verify -CAfile fca/ca.crt -untrusted int.crt leaf.crt
+
+# --- openssl ca as the CA: pairkit understands its certificates and CRLs
+mkdir -p ossl/newcerts && touch ossl/index.txt && echo 1000 >ossl/serial && echo 01 >ossl/crlnumber
+cat >ossl/ca.cnf <<'CNF'
+[ca]
+default_ca = CA_default
+[CA_default]
+dir = ossl
+database = $dir/index.txt
+new_certs_dir = $dir/newcerts
+serial = $dir/serial
+crlnumber = $dir/crlnumber
+certificate = $dir/ca.crt
+private_key = $dir/ca.key
+default_md = sha256
+default_days = 30
+default_crl_days = 7
+policy = policy_any
+unique_subject = no
+crl_extensions = crl_ext
+[policy_any]
+commonName = supplied
+[v3_client]
+basicConstraints = CA:FALSE
+keyUsage = digitalSignature
+extendedKeyUsage = clientAuth
+authorityKeyIdentifier = keyid
+[crl_ext]
+authorityKeyIdentifier = keyid
+CNF
+openssl req -x509 -newkey rsa:2048 -nodes -keyout ossl/ca.key -out ossl/ca.crt -subj '/CN=OpenSSL CA' -days 30 2>/dev/null
+for n in a b; do
+  openssl req -new -newkey rsa:2048 -nodes -keyout ossl/$n.key -out ossl/$n.csr -subj /CN=ossl-$n 2>/dev/null
+  openssl ca -batch -config ossl/ca.cnf -extensions v3_client -in ossl/$n.csr -out ossl/$n.crt 2>/dev/null
+done
+openssl ca -config ossl/ca.cnf -revoke ossl/a.crt -crl_reason keyCompromise 2>/dev/null
+openssl ca -gencrl -config ossl/ca.cnf -crlexts crl_ext -out ossl/crl.pem 2>/dev/null
+check "openssl ca made its CRL" test -s ossl/crl.pem
+t 0 'ossl/b.crt: OK' '' -- pk cert verify ossl/b.crt --ca ossl/ca.crt --crl ossl/crl.pem --purpose client
+t 1 '' 'revoked on .*keyCompromise' -- pk cert verify ossl/a.crt --ca ossl/ca.crt --crl ossl/crl.pem
+t 1 'ossl/a.crt: REVOKED.*keyCompromise' '' -- pk crl check --crl ossl/crl.pem --ca ossl/ca.crt ossl/a.crt ossl/b.crt
+t 0 'CRL number: +1' '' -- pk crl info ossl/crl.pem
+
+# --- corrupt index database
+cp -r fca broken && rm -f broken/index.db-wal broken/index.db-shm
+head -c 4096 /dev/urandom >broken/index.db
+t 3 '' 'broken/index.db is not a usable index database|not a pairkit CA index' -- pk ca list --dir broken
+t 3 '' 'broken/index.db' -- pk ca sign --dir broken r1.csr -o broken.crt
+absent broken.crt
+rm broken/index.db
+t 3 '' 'index database broken/index.db is missing' -- pk ca revoke --dir broken 01
+
+# --- parallel signing: 4 processes x 20 requests -> 80 certificates, 80 distinct serials
+pk -q ca init --dir pca --cn 'Parallel CA' >/dev/null
+for p in 1 2 3 4; do
+  mkdir -p in$p
+  for i in $(seq 1 20); do
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /dev/null -out in$p/t$p-$i.csr -subj /CN=t$p-$i 2>/dev/null
+  done
+done
+check "4 parallel ca sign processes all succeed" bash -c '
+  pids=(); for p in 1 2 3 4; do pk -q ca sign --dir pca in$p/*.csr --out-dir out$p & pids+=($!); done
+  rc=0; for pid in "${pids[@]}"; do wait $pid || rc=1; done; exit $rc'
+check "80 certificates, 80 distinct serials, all in the index" bash -c '
+  [ $(ls out*/*.crt | wc -l) -eq 80 ] &&
+  [ $(for f in out*/*.crt; do openssl x509 -in $f -noout -serial; done | sort -u | wc -l) -eq 80 ] &&
+  [ $(sqlite3 pca/index.db "select count(distinct serial) from certs") -eq 80 ] &&
+  for f in out*/*.crt; do s=$(openssl x509 -in $f -noout -serial | cut -d= -f2);
+    [ "$(sqlite3 pca/index.db "select count(*) from certs where serial=\"$s\"")" = 1 ] || exit 1; done'
