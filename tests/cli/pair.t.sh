@@ -3,10 +3,10 @@
 export PAIRKIT_TEST_NOW=2026-11-22T10:00:00Z
 jget() { python3 -c "import json,sys; d=json.load(sys.stdin); print(d$1)"; }
 
-pk -q device init --serial TERM-0042 --dir term
-pk -q device init --serial GATE-1 --role server --dir srv
-pk -q device init --serial TERM-0042 --dir evil      # a MITM's terminal certificate
-pk -q device init --serial GATE-X --role server --dir evilsrv  # a MITM's server certificate
+pk -q device init --serial TERM-0042 --dir term >/dev/null
+pk -q device init --serial GATE-1 --role server --dir srv >/dev/null
+pk -q device init --serial TERM-0042 --dir evil >/dev/null      # a MITM's terminal certificate
+pk -q device init --serial GATE-X --role server --dir evilsrv >/dev/null  # a MITM's server certificate
 db=srv/pairing.db
 
 # A request prints the code; the terminal computes the same code offline.
@@ -74,6 +74,12 @@ t 0 'TERM-0043  expired' '' -- pk pair list --db $db --state expired
 t 0 '' '' -- pk pair request --db $db --serial TERM-0044 --cert evil/cert.pem
 t 0 'TERM-0044  pending' '' --env PAIRKIT_TEST_NOW=2026-11-22T10:14:59Z -- pk pair list --db $db --state pending
 t 0 'TERM-0044  expired' '' --env PAIRKIT_TEST_NOW=2026-11-22T10:15:00Z -- pk pair list --db $db
+
+# A second request for a pending serial supersedes the first (its code no longer works).
+t 0 '' '' -- pk pair request --db $db --serial TERM-0046 --cert evil/cert.pem
+c6=$(echo "$OUT" | sed -n 's/^code: *//p')
+t 0 '' '' -- pk pair request --db $db --serial TERM-0046 --cert evil/cert.pem
+t 1 '' 'does not match' -- pk pair approve --db $db --serial TERM-0046 --code "$c6" --operator alice
 
 # Three wrong codes reject the request.
 t 0 '' '' -- pk pair request --db $db --serial TERM-0045 --cert evil/cert.pem

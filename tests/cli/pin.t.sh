@@ -37,7 +37,7 @@ t 0 '' '' -- pk -q pin add --store pins.toml --name gate --address 127.0.0.1:844
 t 0 "pin 'gate' matches gate.pem" '' -- pk pin check --store pins.toml --name gate gate.pem
 t 1 '^$' "^pairkit: fingerprint of evil.pem is SHA256:$evil_fp, pin 'gate' expects SHA256:$fp$" -- pk pin check --store pins.toml --name gate evil.pem
 t 0 "matches" '' -- pk pin check --store pins.toml --name spki gate.pem
-t 1 '' "SPKI pin of evil.pem is sha256//.*pin 'spki' expects $spki" -- pk pin check --store pins.toml --name spki evil.pem
+t 1 '' "SPKI pin of evil.pem is sha256//.*pin 'spki' expects ${spki//+/\\+}$" -- pk pin check --store pins.toml --name spki evil.pem
 t 1 '' "no pin named 'nobody' in pins.toml" -- pk pin check --store pins.toml --name nobody gate.pem
 t 0 '"matches": true' '' --stdin gate.pem -- pk --json pin check --store pins.toml --name gate -
 
