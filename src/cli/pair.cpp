@@ -325,8 +325,8 @@ void add_pair_group(CLI::App& app, Cli& cli) {
 
   auto approve = std::make_shared<PairApproveOptions>();
   c = add_command(*group, cli, "approve", "Approve a pending request when the code read aloud matches (exit 1 if not)",
-                  {"pairkit pair approve --db pairing.db --serial TERM-0042 --code 7K3M2-0Q9XA-... --operator alice",
-                   "pairkit pair approve --db pairing.db --serial TERM-0042 --code '2:0Q9XA 5:HR4TB' --groups 2 --operator alice"},
+                  {"pairkit pair approve --db pairing.db --serial TERM-0042 --code BNJDW-PSAWG-QJCKB-V5DNV-DXY56 --operator alice",
+                   "pairkit pair approve --db pairing.db --serial TERM-0042 --code '2:PSAWG 5:DXY56' --groups 2 --operator alice"},
                   [approve](Cli& c) { run_approve(c, *approve); });
   add_db_options(c, cli, approve->db);
   serial_option(c, approve->serial);
