@@ -67,3 +67,25 @@ print(f"load average while measuring: {open('/proc/loadavg').read().split()[0]} 
 print(f"ratio pairkit / start floor: {m / res['pairkit --version (start floor)'][0]:.2f}")
 print(f"target: median <= 10 ms: {'met' if m <= 10 else 'NOT met'}")
 PY
+
+# 4 processes x 50 pair requests at once against one registry, next to the same
+# 200 inserts made by 4 concurrent sqlite3 shells (one process per insert).
+conc() {  # $1: label, $2: function run per request with the serial
+  local start end
+  start=$(date +%s%N)
+  for p in 1 2 3 4; do
+    (for i in $(seq 1 50); do $2 "C$p-$i" >/dev/null 2>>conc.err || echo "fail" >>conc.err; done) &
+  done
+  wait
+  end=$(date +%s%N)
+  echo $(((end - start) / 1000000))
+}
+req() { "$pk" -q pair request --db conc.db --serial "$1" --cert term/cert.pem --server-cert srv/cert.pem; }
+peer() { sqlite3 -cmd '.timeout 5000' peer.db "INSERT INTO requests(serial, fingerprint, certificate, server_fingerprint, nonce, state, created_at, expires_at) VALUES ('$1', 'fp', 'pem', 'sfp', lower(hex(randomblob(16))), 'pending', 0, 900)"; }
+cp $db peer.db && sqlite3 peer.db 'DELETE FROM requests; PRAGMA journal_mode=WAL;' >/dev/null
+: >conc.err
+ms=$(conc pairkit req)
+pms=$(conc peer peer)
+rows=$(sqlite3 conc.db 'SELECT count(*) FROM requests')
+echo "4 x 50 concurrent pair request: $rows rows in $ms ms ($((ms / 200)) ms per request); peer 4 x 50 sqlite3 INSERT: $pms ms; ratio $(python3 -c "print(f'{$ms / $pms:.2f}')")"
+if [[ -s conc.err ]]; then echo "errors:"; sort conc.err | uniq -c; fi
