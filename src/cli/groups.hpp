@@ -12,6 +12,8 @@ void add_ca_group(CLI::App& app, Cli& cli);
 void add_crl_group(CLI::App& app, Cli& cli);
 /// `cert verify` (src/cli/cert_verify.cpp), added to the cert group by add_cert_group.
 void add_cert_verify_command(CLI::App& cert_group, Cli& cli);
+void add_pin_group(CLI::App& app, Cli& cli);
+void add_pair_group(CLI::App& app, Cli& cli);
 void add_completion_command(CLI::App& app, Cli& cli);
 
 }  // namespace pairkit::cli

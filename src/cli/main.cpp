@@ -10,6 +10,8 @@ int main(int argc, char** argv) {
       add_device_group,
       add_ca_group,
       add_crl_group,
+      add_pin_group,
+      add_pair_group,
       add_completion_command,  // keep last: it completes every group above
   };
   return run_cli(argc, argv, groups);

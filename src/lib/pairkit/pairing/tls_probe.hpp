@@ -1,0 +1,20 @@
+// A live TLS handshake that fetches the certificate a server presents,
+// without CA validation: the caller compares the leaf with a pin instead.
+#pragma once
+#include <chrono>
+#include <string>
+
+#include <botan/rng.h>
+#include <botan/x509cert.h>
+
+namespace pairkit::pairing {
+
+/// Connects to "host:port" over TCP, runs a full TLS handshake with Botan's
+/// client (the server must prove it holds the leaf's key) and returns the
+/// leaf certificate. Each connect and read waits at most `timeout`.
+/// Throws InputError for refused connections, timeouts, name resolution and
+/// handshake failures, naming the address.
+Botan::X509_Certificate fetch_server_certificate(const std::string& address, std::chrono::milliseconds timeout,
+                                                 Botan::RandomNumberGenerator& rng);
+
+}  // namespace pairkit::pairing

@@ -1,0 +1,123 @@
+# pair request | code | list | approve | reject | unpair | check | log: the whole lifecycle with an
+# injected clock, wrong codes, a MITM certificate, expiry, corrupt files, concurrent requests.
+export PAIRKIT_TEST_NOW=2026-11-22T10:00:00Z
+jget() { python3 -c "import json,sys; d=json.load(sys.stdin); print(d$1)"; }
+
+pk -q device init --serial TERM-0042 --dir term >/dev/null
+pk -q device init --serial GATE-1 --role server --dir srv >/dev/null
+pk -q device init --serial TERM-0042 --dir evil >/dev/null      # a MITM's terminal certificate
+pk -q device init --serial GATE-X --role server --dir evilsrv >/dev/null  # a MITM's server certificate
+db=srv/pairing.db
+
+# A request prints the code; the terminal computes the same code offline.
+t 0 '"state": "pending"' '' -- pk --json pair request --db $db --serial TERM-0042 --cert term/cert.pem --server-cert srv/cert.pem
+nonce=$(echo "$OUT" | jget '["nonce"]')
+code=$(echo "$OUT" | jget '["code"]')
+check "JSON has the contract's fields" bash -c "echo '$OUT' | python3 -c 'import json,sys; d=json.load(sys.stdin); assert set([\"serial\",\"nonce\",\"code\",\"state\",\"expires_at\"]) <= set(d); assert d[\"expires_at\"] == \"2026-11-22T10:15:00Z\"'"
+check "the code is 5 groups of 5 Crockford characters" bash -c "[[ '$code' =~ ^([0-9A-HJKMNP-TV-Z]{5}-){4}[0-9A-HJKMNP-TV-Z]{5}$ ]]"
+check "nonce is 32 hex digits" bash -c "[[ '$nonce' =~ ^[0-9a-f]{32}$ ]]"
+t 0 "^$code$" '^$' -- pk pair code --cert term/cert.pem --server-cert srv/cert.pem --nonce "$nonce"
+check "the database is WAL with a schema version" bash -c "[ \"\$(sqlite3 $db 'PRAGMA journal_mode; PRAGMA user_version;' | tr '\n' ' ')\" = 'wal 1 ' ]"
+
+# A substituted certificate on either side gives another code, and the approval fails.
+mitm_t=$(pk pair code --cert evil/cert.pem --server-cert srv/cert.pem --nonce "$nonce")
+mitm_s=$(pk pair code --cert term/cert.pem --server-cert evilsrv/cert.pem --nonce "$nonce")
+check "a MITM terminal certificate changes the code" test "$mitm_t" != "$code"
+check "a MITM server certificate changes the code" test "$mitm_s" != "$code"
+t 0 "TERM-0042  pending  SHA256:.*code $code" '' -- pk pair list --db $db --state pending
+t 1 '^$' '^pairkit: pairing code for TERM-0042 does not match.*attempt 1 of 3' -- pk pair approve --db $db --serial TERM-0042 --code "$mitm_s" --operator alice
+t 1 '' 'not paired' -- pk pair check --db $db --serial TERM-0042 --cert term/cert.pem
+
+# A misheard group is a misread (exit 2), not a mismatch, and it is not counted.
+g2=${code:6:5}
+bad=${code:0:6}$( [ "${g2:0:1}" = Z ] && echo Y || echo Z )${g2:1}${code:11}
+t 2 '' "group 2 \('.{5}'\) was misread" -- pk pair approve --db $db --serial TERM-0042 --code "$bad" --operator alice
+t 2 '' 'has 5 groups, got 2' -- pk pair approve --db $db --serial TERM-0042 --code "${code:0:11}" --operator alice
+t 2 '' 'at least 5 are needed' -- pk pair approve --db $db --serial TERM-0042 --code "2:${code:6:5} 4:${code:18:5}" --operator alice
+t 2 '' '--operator is required' -- pk pair approve --db $db --serial TERM-0042 --code "$code"
+t 2 '' '--groups must be 1 to 5' -- pk pair approve --db $db --serial TERM-0042 --code "$code" --groups 6 --operator alice
+
+# The right code, typed in lower case with spaces: paired.
+typed=$(echo "$code" | tr 'A-Z-' 'a-z ')
+t 0 '^paired TERM-0042 \(SHA256:.*\), approved by alice$' '' -- pk pair approve --db $db --serial TERM-0042 --code "$typed" --operator alice
+t 0 'is paired with this certificate' '' -- pk pair check --db $db --serial TERM-0042 --cert term/cert.pem
+term_fp=$(openssl x509 -in term/cert.pem -noout -fingerprint -sha256 | cut -d= -f2)
+evil_fp=$(openssl x509 -in evil/cert.pem -noout -fingerprint -sha256 | cut -d= -f2)
+t 1 '^$' "^pairkit: serial 'TERM-0042' is paired with SHA256:$term_fp, but the certificate is SHA256:$evil_fp$" -- pk pair check --db $db --serial TERM-0042 --cert evil/cert.pem
+t 1 '' "serial 'TERM-9999' is not paired" -- pk pair check --db $db --serial TERM-9999 --cert term/cert.pem
+t 1 '' "no pending pairing request for serial 'TERM-0042'" -- pk pair approve --db $db --serial TERM-0042 --code "$code" --operator alice
+
+# Asking again: already paired. With another certificate: a new pending request, the old pairing stays.
+t 0 'already paired with this certificate' '' -- pk pair request --db $db --serial TERM-0042 --cert term/cert.pem
+t 0 '"already_paired": true' '' -- pk --json pair request --db $db --serial TERM-0042 --cert term/cert.pem
+t 0 '^code:  ' 'that pairing stays until an operator' -- pk pair request --db $db --serial TERM-0042 --cert evil/cert.pem
+t 0 '' '' -- pk pair check --db $db --serial TERM-0042 --cert term/cert.pem
+t 0 '^rejected the pairing request of TERM-0042' '' -- pk pair reject --db $db --serial TERM-0042 --operator bob
+t 0 '' '' -- pk pair check --db $db --serial TERM-0042 --cert term/cert.pem
+t 1 '' 'no pending pairing request' -- pk pair reject --db $db --serial TERM-0042 --operator bob
+
+# Unpairing breaks trust; unpairing again is a failed check.
+t 0 '^unpaired TERM-0042' '' -- pk pair unpair --db $db --serial TERM-0042 --operator carol
+t 1 '' 'not paired' -- pk pair check --db $db --serial TERM-0042 --cert term/cert.pem
+t 1 '' "serial 'TERM-0042' is not paired" -- pk pair unpair --db $db --serial TERM-0042 --operator carol
+
+# Approving with some groups only, when the operator allows it (--groups).
+t 0 '' '' -- pk --json pair request --db $db --serial TERM-0042 --cert term/cert.pem
+c2=$(echo "$OUT" | jget '["code"]')
+t 0 'paired TERM-0042' '2 of 5 code groups compared \(40 bits\)' -- pk pair approve --db $db --serial TERM-0042 --code "?-${c2:6:5}-?-${c2:18:5}-?" --groups 2 --operator alice
+
+# Expiry with the injected clock: 15 minutes by default, configurable.
+t 0 '' '' -- pk pair request --db $db --serial TERM-0043 --cert evil/cert.pem --expires-in 5m
+c3=$(echo "$OUT" | sed -n 's/^code: *//p')
+t 1 '' 'request of TERM-0043 expired at 2026-11-22T10:05:00Z' --env PAIRKIT_TEST_NOW=2026-11-22T10:05:00Z -- pk pair approve --db $db --serial TERM-0043 --code "$c3" --operator alice
+t 0 'TERM-0043  expired' '' -- pk pair list --db $db --state expired
+t 0 '' '' -- pk pair request --db $db --serial TERM-0044 --cert evil/cert.pem
+t 0 'TERM-0044  pending' '' --env PAIRKIT_TEST_NOW=2026-11-22T10:14:59Z -- pk pair list --db $db --state pending
+t 0 'TERM-0044  expired' '' --env PAIRKIT_TEST_NOW=2026-11-22T10:15:00Z -- pk pair list --db $db
+
+# A second request for a pending serial supersedes the first (its code no longer works).
+t 0 '' '' -- pk pair request --db $db --serial TERM-0046 --cert evil/cert.pem
+c6=$(echo "$OUT" | sed -n 's/^code: *//p')
+t 0 '' '' -- pk pair request --db $db --serial TERM-0046 --cert evil/cert.pem
+t 1 '' 'does not match' -- pk pair approve --db $db --serial TERM-0046 --code "$c6" --operator alice
+
+# Three wrong codes reject the request.
+t 0 '' '' -- pk pair request --db $db --serial TERM-0045 --cert evil/cert.pem
+for n in 1 2; do t 1 '' "attempt $n of 3" -- pk pair approve --db $db --serial TERM-0045 --code "$code" --operator eve; done
+t 1 '' 'too many wrong codes, the request is rejected' -- pk pair approve --db $db --serial TERM-0045 --code "$code" --operator eve
+
+# The audit log: who, when, what, old and new fingerprint.
+t 0 'TERM-0042  unpair  paired -> unpaired  by carol  fp ' '' -- pk pair log --db $db --serial TERM-0042
+check "every state change is audited" bash -c "pk --json pair log --db $db | python3 -c '
+import json,sys; acts=[r[\"action\"] for r in json.load(sys.stdin)]
+for a in [\"request\",\"wrong-code\",\"approve\",\"reject\",\"unpair\",\"expire\",\"supersede\"]: assert a in acts, a'"
+check "the unpair row has the old fingerprint" bash -c "pk --json pair log --db $db --serial TERM-0042 | python3 -c '
+import json,sys; r=[r for r in json.load(sys.stdin) if r[\"action\"]==\"unpair\"][0]; assert r[\"old_fingerprint\"]==\"$term_fp\" and r[\"actor\"]==\"carol\" and r[\"at\"]==\"2026-11-22T10:00:00Z\", r'"
+t 0 '^\[' '' -- pk --json pair list --db $db
+
+# Usage and input errors: one line, right code.
+t 2 '' "unknown state 'bogus'|bogus" -- pk pair list --db $db --state bogus
+t 2 '' '--db is required' -- pk pair check --serial TERM-0042 --cert term/cert.pem
+t 2 '' "nonce 'xyz' is not 32 hex digits" -- pk pair code --cert term/cert.pem --server-cert srv/cert.pem --nonce xyz
+t 2 '' 'no server certificate yet' -- pk pair request --db fresh.db --serial TERM-1 --cert term/cert.pem
+t 3 '' 'no pairing registry at missing.db' -- pk pair check --db missing.db --serial TERM-0042 --cert term/cert.pem
+absent missing.db
+t 3 '' 'cannot open nothere.pem' -- pk pair request --db $db --serial TERM-1 --cert nothere.pem
+t 3 '' 'key where a certificate|certificate' -- pk pair check --db $db --serial TERM-0042 --cert term/key.pem
+head -c 4096 /dev/urandom >corrupt.db
+t 3 '' '^pairkit: error: registry corrupt.db is not a valid pairing database' -- pk pair check --db corrupt.db --serial TERM-0042 --cert term/cert.pem
+t 3 '' 'registry corrupt.db is not a valid pairing database' -- pk pair request --db corrupt.db --serial TERM-0042 --cert term/cert.pem --server-cert srv/cert.pem
+sqlite3 other.db 'CREATE TABLE x(y);'
+t 3 '' 'other.db is an SQLite database but not a pairing registry' -- pk pair list --db other.db
+sqlite3 newer.db 'PRAGMA user_version = 9;'
+t 3 '' 'schema version 9; this pairkit knows up to 1' -- pk pair list --db newer.db
+t 2 '' 'serial' -- pk pair request --db $db --serial 'bad serial' --cert term/cert.pem
+
+# 4 processes x 50 concurrent requests: 200 rows, no "database is locked" escaping.
+unset PAIRKIT_TEST_NOW
+for p in 1 2 3 4; do
+  (for i in $(seq 1 50); do pk -q pair request --db conc.db --serial "C$p-$i" --cert term/cert.pem --server-cert srv/cert.pem >/dev/null || echo "request C$p-$i failed"; done) >"conc.$p.log" 2>&1 &
+done
+wait
+check "200 pending rows" bash -c '[ "$(sqlite3 conc.db "SELECT count(*) FROM requests WHERE state = '"'"'pending'"'"'")" = 200 ]'
+check "no request failed, nothing locked" bash -c '! grep -qiE "failed|locked|busy" conc.*.log'

@@ -1,0 +1,125 @@
+// Pairing registry: the whole lifecycle with a fixed clock, wrong codes,
+// expiry, re-pairing with another certificate, unpairing, corrupt files.
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "pairkit/core/error.hpp"
+#include "pairkit/core/rng.hpp"
+#include "pairkit/pairing/registry.hpp"
+
+using namespace pairkit;
+using namespace pairkit::pairing;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char tmpl[] = "/tmp/pairkit-reg-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+std::string fp(char c) {
+  std::string s;
+  for (int i = 0; i < 32; ++i) s += std::string(i ? ":" : "") + c + c;
+  return s;
+}
+CertRef cert(char c) { return {fp(c), "PEM " + std::string(1, c)}; }
+const TimePoint t0(std::chrono::seconds(1'800'000'000));
+}  // namespace
+
+TEST_CASE("request, wrong code, approve, check, unpair") {
+  TempDir d;
+  auto rng = make_seeded_rng(3);
+  FixedClock clock(t0);
+  Registry reg(d.path + "/pairing.db", true, 2000ms);
+  auto out = reg.request("T1", cert('A'), cert('5'), 15min, *rng, clock);
+  CHECK_FALSE(out.already_paired);
+  CHECK(out.row.state == State::pending);
+  CHECK(out.row.expires_at == t0 + 15min);
+  CHECK(out.row.code == pairing_code(parse_nonce(out.row.nonce), std::vector<uint8_t>(32, 0xAA),
+                                     std::vector<uint8_t>(32, 0x55)));
+  CHECK_THROWS_AS(reg.check("T1", fp('A')), CheckFailed);
+
+  // The code of a MITM certificate differs: refused and counted.
+  auto mitm = reg.request("T1", cert('A'), std::nullopt, 15min, *rng, clock);  // supersedes; server cert remembered
+  const std::string mitm_code =
+      pairing_code(parse_nonce(mitm.row.nonce), std::vector<uint8_t>(32, 0xBB), std::vector<uint8_t>(32, 0x55));
+  CHECK_THROWS_WITH_AS(reg.approve("T1", parse_code(mitm_code), 5, "alice", clock), doctest::Contains("attempt 1 of 3"),
+                       CheckFailed);
+  CHECK_THROWS_AS(reg.approve("T1", parse_code(mitm.row.code), 6, "alice", clock), UsageError);
+  const auto paired = reg.approve("T1", parse_code(mitm.row.code), 5, "alice", clock);
+  CHECK(paired.state == State::paired);
+  CHECK_NOTHROW(reg.check("T1", fp('A')));
+  CHECK_THROWS_WITH_AS(reg.check("T1", fp('B')), doctest::Contains(fp('A').c_str()), CheckFailed);
+  CHECK_THROWS_AS(reg.check("T9", fp('A')), CheckFailed);
+
+  // Same fingerprint again: already paired. Another one: pending, old pairing stays.
+  CHECK(reg.request("T1", cert('A'), std::nullopt, 15min, *rng, clock).already_paired);
+  auto other = reg.request("T1", cert('B'), std::nullopt, 15min, *rng, clock);
+  CHECK(other.replaces_fingerprint == fp('A'));
+  CHECK_NOTHROW(reg.check("T1", fp('A')));
+  reg.reject("T1", "bob", clock);
+  CHECK_NOTHROW(reg.check("T1", fp('A')));
+  CHECK_THROWS_AS(reg.reject("T1", "bob", clock), CheckFailed);
+
+  reg.unpair("T1", "carol", clock);
+  CHECK_THROWS_AS(reg.check("T1", fp('A')), CheckFailed);
+  CHECK_THROWS_AS(reg.unpair("T1", "carol", clock), CheckFailed);
+
+  const auto log = reg.audit(std::string("T1"));
+  REQUIRE(log.size() >= 7);
+  CHECK(log.back().action == "unpair");
+  CHECK(log.back().actor == "carol");
+  CHECK(log.back().old_fingerprint == fp('A'));
+  CHECK(reg.list(State::unpaired, clock).size() == 1);
+  CHECK(reg.list(State::rejected, clock).size() == 1);
+}
+
+TEST_CASE("pending requests expire with the clock") {
+  TempDir d;
+  auto rng = make_seeded_rng(4);
+  FixedClock clock(t0);
+  Registry reg(d.path + "/pairing.db", true, 2000ms);
+  auto out = reg.request("T2", cert('C'), cert('5'), 15min, *rng, clock);
+  clock.set(t0 + 15min);
+  CHECK_THROWS_WITH_AS(reg.approve("T2", parse_code(out.row.code), 5, "alice", clock), doctest::Contains("expired"),
+                       CheckFailed);
+  const auto rows = reg.list(std::nullopt, clock);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].state == State::expired);
+  CHECK_THROWS_WITH_AS(reg.approve("T3", parse_code(out.row.code), 5, "alice", clock),
+                       doctest::Contains("no pending pairing request"), CheckFailed);
+}
+
+TEST_CASE("three wrong codes reject the request; some groups may be enough") {
+  TempDir d;
+  auto rng = make_seeded_rng(5);
+  FixedClock clock(t0);
+  Registry reg(d.path + "/pairing.db", true, 2000ms);
+  auto out = reg.request("T4", cert('D'), cert('5'), 15min, *rng, clock);
+  const auto wrong = pairing_code(parse_nonce(out.row.nonce), std::vector<uint8_t>(32, 0xEE), std::vector<uint8_t>(32, 0x55));
+  for (int i = 0; i < 2; ++i) CHECK_THROWS_AS(reg.approve("T4", parse_code(wrong), 5, "x", clock), CheckFailed);
+  CHECK_THROWS_WITH_AS(reg.approve("T4", parse_code(wrong), 5, "x", clock), doctest::Contains("rejected"), CheckFailed);
+  CHECK(reg.list(State::rejected, clock).size() == 1);
+
+  auto again = reg.request("T4", cert('D'), std::nullopt, 15min, *rng, clock);
+  const std::string two = "2:" + again.row.code.substr(6, 5) + " 4:" + again.row.code.substr(18, 5);
+  CHECK_THROWS_AS(reg.approve("T4", parse_code(two), 3, "x", clock), UsageError);
+  CHECK(reg.approve("T4", parse_code(two), 2, "x", clock).state == State::paired);
+}
+
+TEST_CASE("missing, corrupt and foreign databases") {
+  TempDir d;
+  CHECK_THROWS_WITH_AS(Registry(d.path + "/none.db", false, 100ms), doctest::Contains("no pairing registry"), InputError);
+  std::ofstream(d.path + "/junk.db") << std::string(8192, 'x');
+  CHECK_THROWS_WITH_AS(Registry(d.path + "/junk.db", false, 100ms), doctest::Contains("not a valid pairing database"),
+                       InputError);
+  CHECK_THROWS_AS(Registry(d.path + "/nodir/pairing.db", true, 100ms), InputError);  // no such folder
+}
