@@ -125,7 +125,7 @@ std::string render_svg(const Canvas& c, int scale) {
          "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"" + std::to_string(px) + "\" height=\"" +
          std::to_string(px) + "\" viewBox=\"0 0 " + std::to_string(n) + " " + std::to_string(n) +
          "\" shape-rendering=\"crispEdges\">\n<rect width=\"" + std::to_string(n) + "\" height=\"" + std::to_string(n) +
-         "\" fill=\"" + bg + "\"/>\n<path fill=\"" + fg + "\" d=\"" + d + "\"/>\n</svg>\n";
+         "\" fill=\"" + bg + "\" stroke=\"none\"/>\n<path fill=\"" + fg + "\" stroke=\"none\" d=\"" + d + "\"/>\n</svg>\n";
 }
 
 std::string render_pbm(const Canvas& c, int scale) {
