@@ -258,7 +258,7 @@ void add_qr_group(CLI::App& app, Cli& cli) {
   c->add_option("--format", r->format, "png, svg, pbm, utf8 or ansi (default: from -o's extension; utf8 for stdout)")
       ->check(CLI::IsMember({"png", "svg", "pbm", "utf8", "ansi"}));
   cli.settings.bind(c, c->add_option("--ecc", r->ecc, "Error-correction level L, M, Q or H")
-                           ->check(CLI::IsMember({"L", "M", "Q", "H", "l", "m", "q", "h"}))
+                           ->check(CLI::IsMember({"L", "M", "Q", "H"}, CLI::ignore_case))
                            ->capture_default_str(),
                     "qr.ecc");
   c->add_option("--scale", r->scale, "Pixels (characters for utf8/ansi) per module, an integer (default 8; 1 for text)");

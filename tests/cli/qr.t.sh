@@ -175,3 +175,9 @@ t 3 '' 'empty.png is empty' -- pk qr scan empty.png
 t 3 '' 'cannot open missing.png' -- pk qr scan missing.png
 t 2 '' '' -- pk qr scan
 t 3 '' 'cannot open nope.pem' -- pk qr scan pair.png --expect-cert nope.pem
+
+# --- completions: option values come from the command tree -------------------------
+check 'completion offers the --format choices' bash -c '[ "$(pk __complete -- qr render --format "" | tr "\n" " ")" = "png svg pbm utf8 ansi " ]'
+check 'completion offers the --ecc choices' bash -c '[ "$(pk __complete -- qr render --ecc "" | tr "\n" " ")" = "L M Q H " ]'
+check 'completion leaves file names to the shell for --cert' bash -c '[ -z "$(pk __complete -- qr render --cert "")" ]'
+check 'completion lists qr commands' bash -c '[ "$(pk __complete -- qr "" | tr "\n" " ")" = "render scan " ]'
