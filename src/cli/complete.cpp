@@ -11,9 +11,30 @@ namespace {
 
 bool visible(const CLI::App* a) { return !a->get_group().empty(); }
 
+// The values an option accepts when it has a CLI::IsMember check (CLI11
+// shows them in the type name: "TEXT:{png,svg,...}"); empty otherwise.
+std::vector<std::string> option_choices(const CLI::Option* opt) {
+  const std::string t = opt->get_type_name();
+  const size_t open = t.find('{'), close = t.rfind('}');
+  if (open == std::string::npos || close == std::string::npos || close < open) return {};
+  std::vector<std::string> out;
+  std::string item;
+  for (char c : t.substr(open + 1, close - open - 1)) {
+    if (c == ',') {
+      out.push_back(item);
+      item.clear();
+    } else {
+      item += c;
+    }
+  }
+  out.push_back(item);
+  return out;
+}
+
 std::vector<std::string> candidates(const CLI::App& root, const std::vector<std::string>& words) {
   const CLI::App* cur = &root;
   bool skip_value = false;
+  const CLI::Option* value_of = nullptr;
   for (size_t i = 0; i + 1 < words.size(); ++i) {
     const std::string& w = words[i];
     if (skip_value) {
@@ -26,6 +47,7 @@ std::vector<std::string> candidates(const CLI::App& root, const std::vector<std:
         const CLI::Option* opt = a->get_option_no_throw(w);
         if (opt) {
           skip_value = opt->get_type_size() != 0;
+          value_of = opt;
           break;
         }
       }
@@ -37,9 +59,13 @@ std::vector<std::string> candidates(const CLI::App& root, const std::vector<std:
         break;
       }
   }
-  if (skip_value) return {};  // an option's value: let the shell complete file names
   const std::string partial = words.empty() ? std::string() : words.back();
   std::vector<std::string> out;
+  if (skip_value) {  // an option's value: its choices, else let the shell complete file names
+    for (const auto& c : option_choices(value_of))
+      if (c.starts_with(partial)) out.push_back(c);
+    return out;
+  }
   if (partial.starts_with("-")) {
     for (const CLI::App* a = cur; a; a = a->get_parent())
       for (const CLI::Option* opt : a->get_options())

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
       add_crl_group,
       add_pin_group,
       add_pair_group,
+      add_qr_group,
       add_completion_command,  // keep last: it completes every group above
   };
   return run_cli(argc, argv, groups);

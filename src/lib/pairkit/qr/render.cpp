@@ -1,0 +1,227 @@
+// QR rendering: libqrencode for the symbol, then one writer per format.
+#include "render.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <memory>
+
+#include <qrencode.h>
+
+#include "image.hpp"
+#include "pairkit/core/error.hpp"
+
+namespace pairkit::qr {
+
+Ecc parse_ecc(std::string_view n) {
+  if (n == "L" || n == "l") return Ecc::L;
+  if (n == "M" || n == "m") return Ecc::M;
+  if (n == "Q" || n == "q") return Ecc::Q;
+  if (n == "H" || n == "h") return Ecc::H;
+  throw UsageError("unknown error-correction level '" + std::string(n) + "' (expected L, M, Q or H)");
+}
+
+char ecc_name(Ecc e) { return "LMQH"[static_cast<int>(e)]; }
+
+Symbol encode_symbol(std::string_view text, Ecc ecc) {
+  if (text.empty()) throw UsageError("the QR payload is empty");
+  if (text.find('\0') != std::string_view::npos) throw UsageError("the QR payload contains a NUL byte");
+  static constexpr QRecLevel levels[] = {QR_ECLEVEL_L, QR_ECLEVEL_M, QR_ECLEVEL_Q, QR_ECLEVEL_H};
+  const std::string s(text);
+  const QRecLevel level = levels[static_cast<int>(ecc)];
+  errno = 0;
+  std::unique_ptr<QRcode, void (*)(QRcode*)> code(QRcode_encodeString(s.c_str(), 0, level, QR_MODE_8, 1), QRcode_free);
+  const int saved_errno = errno;
+  // libqrencode's mode optimiser splits digit runs into numeric segments,
+  // whose headers can cost a version: a pairing payload is smallest as one
+  // alphanumeric segment, so try that too and keep the smaller symbol.
+  const bool alnum = std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || std::string_view(" $%*+-./:").find(c) != std::string_view::npos;
+  });
+  if (alnum) {
+    std::unique_ptr<QRinput, void (*)(QRinput*)> in(QRinput_new2(0, level), QRinput_free);
+    if (in && QRinput_append(in.get(), QR_MODE_AN, static_cast<int>(s.size()), reinterpret_cast<const unsigned char*>(s.data())) == 0) {
+      std::unique_ptr<QRcode, void (*)(QRcode*)> an(QRcode_encodeInput(in.get()), QRcode_free);
+      if (an && (!code || an->version <= code->version)) code = std::move(an);
+    }
+  }
+  errno = saved_errno;
+  if (!code) {
+    if (errno == ERANGE)
+      throw InputError("the payload (" + std::to_string(text.size()) + " bytes) does not fit a QR code at level " +
+                       std::string(1, ecc_name(ecc)) + " (version 40 is the largest)");
+    throw InputError("libqrencode could not encode the payload");
+  }
+  Symbol sym;
+  sym.version = code->version;
+  sym.size = code->width;
+  sym.ecc = ecc;
+  sym.dark.resize(static_cast<size_t>(sym.size) * sym.size);
+  for (size_t i = 0; i < sym.dark.size(); ++i) sym.dark[i] = code->data[i] & 1;
+  return sym;
+}
+
+Format parse_format(std::string_view n) {
+  if (n == "png") return Format::png;
+  if (n == "svg") return Format::svg;
+  if (n == "pbm") return Format::pbm;
+  if (n == "utf8") return Format::utf8;
+  if (n == "ansi") return Format::ansi;
+  throw UsageError("unknown format '" + std::string(n) + "' (expected png, svg, pbm, utf8 or ansi)");
+}
+
+std::string format_name(Format f) {
+  static const char* names[] = {"png", "svg", "pbm", "utf8", "ansi"};
+  return names[static_cast<int>(f)];
+}
+
+std::optional<Format> format_from_path(std::string_view path) {
+  const size_t dot = path.rfind('.');
+  if (dot == std::string_view::npos || path.find('/', dot) != std::string_view::npos) return std::nullopt;
+  std::string ext(path.substr(dot + 1));
+  for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (ext == "png") return Format::png;
+  if (ext == "svg") return Format::svg;
+  if (ext == "pbm") return Format::pbm;
+  if (ext == "txt") return Format::utf8;
+  return std::nullopt;
+}
+
+namespace {
+
+// Module at (x, y) of the whole picture, quiet zone included; true = dark.
+struct Canvas {
+  const Symbol& s;
+  int margin;
+  bool invert;
+  int modules() const { return s.size + 2 * margin; }
+  bool dark(int x, int y) const {
+    const int sx = x - margin, sy = y - margin;
+    const bool d = sx >= 0 && sy >= 0 && sx < s.size && sy < s.size && s.is_dark(sx, sy);
+    return d != invert;
+  }
+};
+
+std::string render_svg(const Canvas& c, int scale) {
+  const int n = c.modules();
+  const int px = n * scale;
+  const char* bg = c.invert ? "#000" : "#fff";
+  const char* fg = c.invert ? "#fff" : "#000";
+  std::string d;
+  for (int y = 0; y < n; ++y) {
+    for (int x = 0; x < n;) {
+      // One subpath per horizontal run of foreground modules (the symbol's
+      // dark modules; light ones when inverted).
+      if (c.dark(x, y) == c.invert) {
+        ++x;
+        continue;
+      }
+      int run = 0;
+      while (x + run < n && c.dark(x + run, y) != c.invert) ++run;
+      d += "M" + std::to_string(x) + " " + std::to_string(y) + "h" + std::to_string(run) + "v1h-" + std::to_string(run) + "z";
+      x += run;
+    }
+  }
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+         "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"" + std::to_string(px) + "\" height=\"" +
+         std::to_string(px) + "\" viewBox=\"0 0 " + std::to_string(n) + " " + std::to_string(n) +
+         "\" shape-rendering=\"crispEdges\">\n<rect width=\"" + std::to_string(n) + "\" height=\"" + std::to_string(n) +
+         "\" fill=\"" + bg + "\" stroke=\"none\"/>\n<path fill=\"" + fg + "\" stroke=\"none\" d=\"" + d + "\"/>\n</svg>\n";
+}
+
+std::string render_pbm(const Canvas& c, int scale) {
+  const int px = c.modules() * scale;
+  const size_t stride = (static_cast<size_t>(px) + 7) / 8;
+  std::string out = "P4\n" + std::to_string(px) + " " + std::to_string(px) + "\n";
+  std::string row(stride, '\0');
+  for (int y = 0; y < px; ++y) {
+    std::fill(row.begin(), row.end(), '\0');
+    for (int x = 0; x < px; ++x)
+      if (c.dark(x / scale, y / scale)) row[x / 8] = static_cast<char>(row[x / 8] | (0x80 >> (x % 8)));
+    out += row;
+  }
+  return out;
+}
+
+// Half blocks: each text line shows two module rows. A block is drawn in
+// the terminal's foreground colour, assumed light on a dark background (the
+// usual terminal and serial console), so light modules are the drawn ones.
+std::string render_utf8(const Canvas& c, int scale) {
+  const int n = c.modules() * scale;
+  auto lit = [&](int x, int y) { return y < n && !c.dark(x / scale, y / scale); };
+  std::string out;
+  for (int y = 0; y < n; y += 2) {
+    for (int x = 0; x < n; ++x) {
+      const bool top = lit(x, y), bottom = lit(x, y + 1);
+      out += top && bottom ? "\u2588" : top ? "\u2580" : bottom ? "\u2584" : " ";
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+// Background colours, two columns per module so modules come out square.
+std::string render_ansi(const Canvas& c, int scale) {
+  const int n = c.modules() * scale;
+  std::string out;
+  for (int y = 0; y < n; ++y) {
+    bool prev = false, first = true;
+    for (int x = 0; x < n; ++x) {
+      const bool d = c.dark(x / scale, y / scale);
+      if (first || d != prev) out += d ? "\x1b[40m" : "\x1b[47m";
+      out += "  ";
+      prev = d;
+      first = false;
+    }
+    out += "\x1b[0m\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+std::pair<long, long> rendered_size(const Symbol& s, const RenderOptions& o) {
+  const long n = static_cast<long>(s.size + 2 * o.margin) * o.scale;
+  switch (o.format) {
+    case Format::utf8: return {n, (n + 1) / 2};
+    case Format::ansi: return {2 * n, n};
+    default: return {n, n};
+  }
+}
+
+int fit_scale(const Symbol& s, const RenderOptions& o, long width, long height) {
+  RenderOptions one = o;
+  one.scale = 1;
+  const auto [w1, h1] = rendered_size(s, one);
+  long scale = std::min(width / w1, height / h1);
+  const bool text = o.format == Format::utf8 || o.format == Format::ansi;
+  if (scale < 1) {
+    throw InputError("the code does not fit " + std::to_string(width) + "x" + std::to_string(height) + ": version " +
+                     std::to_string(s.version) + " at level " + std::string(1, ecc_name(s.ecc)) + " with a " +
+                     std::to_string(o.margin) + "-module quiet zone needs at least " + std::to_string(w1) + "x" +
+                     std::to_string(h1) + (text ? " characters" : " pixels"));
+  }
+  return static_cast<int>(std::min<long>(scale, 1000));
+}
+
+std::string render(const Symbol& s, const RenderOptions& o) {
+  if (o.scale < 1 || o.scale > 1000) throw UsageError("--scale must be 1-1000");
+  if (o.margin < 0 || o.margin > 100) throw UsageError("--margin must be 0-100");
+  const Canvas c{s, o.margin, o.invert};
+  if (static_cast<long>(c.modules()) * o.scale > 20000)
+    throw UsageError("a rendering " + std::to_string(static_cast<long>(c.modules()) * o.scale) +
+                     " units wide is too large (the limit is 20000; lower --scale)");
+  switch (o.format) {
+    case Format::png: {
+      const int px = c.modules() * o.scale;
+      const auto bytes = encode_png_1bit(px, px, [&](int x, int y) { return !c.dark(x / o.scale, y / o.scale); });
+      return std::string(bytes.begin(), bytes.end());
+    }
+    case Format::svg: return render_svg(c, o.scale);
+    case Format::pbm: return render_pbm(c, o.scale);
+    case Format::utf8: return render_utf8(c, o.scale);
+    case Format::ansi: return render_ansi(c, o.scale);
+  }
+  return {};
+}
+
+}  // namespace pairkit::qr

@@ -1,0 +1,52 @@
+// ZXing-cpp's own QR samples (../shared/testdata/zxing-qr-samples): prints
+// the score per folder and fails below ZXing-cpp 1.4's own bar.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "pairkit/core/files.hpp"
+#include "pairkit/qr/image.hpp"
+#include "pairkit/qr/scan.hpp"
+
+using namespace pairkit;
+namespace fs = std::filesystem;
+
+TEST_CASE("zxing-cpp samples: at least ZXing-cpp's own bar per folder") {
+  const fs::path root = fs::path(PAIRKIT_SHARED_TESTDATA) / "zxing-qr-samples";
+  if (!fs::exists(root)) {
+    MESSAGE("skipped: " << root << " is missing");
+    return;
+  }
+  // From the README beside the samples: ZXing-cpp v1.4.0, 0 degrees, try harder.
+  const std::map<std::string, int> bar = {{"qrcode-1", 16}, {"qrcode-2", 44}, {"qrcode-3", 25},
+                                          {"qrcode-4", 29}, {"qrcode-5", 16}, {"qrcode-6", 15}};
+  for (const auto& [folder, need] : bar) {
+    int total = 0, ok = 0;
+    std::string missed;
+    for (const auto& e : fs::directory_iterator(root / folder)) {
+      const auto ext = e.path().extension();
+      if (ext != ".png" && ext != ".jpg") continue;
+      fs::path txt = e.path();
+      txt.replace_extension(".txt");
+      if (!fs::exists(txt)) continue;
+      ++total;
+      std::ifstream in(txt, std::ios::binary);
+      std::stringstream want;
+      want << in.rdbuf();
+      const auto img = qr::decode_image(read_file(e.path()), e.path().filename());
+      bool hit = false;
+      for (const auto& c : qr::scan_image(img)) hit = hit || c.text == want.str();
+      if (hit) {
+        ++ok;
+      } else {
+        missed += " " + e.path().filename().string();
+      }
+    }
+    MESSAGE(folder << ": " << ok << "/" << total << " (ZXing-cpp's bar " << need << ")" << std::string(missed.empty() ? "" : ", missed:")
+                   << missed);
+    CHECK(ok >= need);
+  }
+}
