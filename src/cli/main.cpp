@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
       add_pin_group,
       add_pair_group,
       add_qr_group,
+      add_backup_group,
       add_completion_command,  // keep last: it completes every group above
   };
   return run_cli(argc, argv, groups);

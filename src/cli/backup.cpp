@@ -1,0 +1,307 @@
+// pairkit backup keygen | create | inspect | verify | restore
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include <botan/hex.h>
+
+#include "groups.hpp"
+#include "options.hpp"
+#include "pairkit/backup/age.hpp"
+#include "pairkit/backup/restore_point.hpp"
+#include "pairkit/core/duration.hpp"
+#include "pairkit/core/error.hpp"
+#include "pairkit_config.h"
+#include "secrets.hpp"
+
+namespace pairkit::cli {
+
+namespace {
+
+using namespace pairkit::backup;
+
+struct KeygenOptions {
+  std::string out = "-";
+  bool force = false;
+};
+
+struct CreateOptions {
+  std::string from, out;
+  PassphraseOptions pass;
+  std::vector<std::string> recipients;
+  std::vector<std::string> includes;
+  int work_factor = kDefaultWorkFactor;
+  bool armor = false, force = false;
+};
+
+struct KeyOptions {
+  PassphraseOptions pass;
+  std::vector<std::string> identities;
+};
+
+struct ReadOptions {
+  std::string file;
+  KeyOptions key;
+};
+
+struct RestoreOptions {
+  std::string file, to;
+  KeyOptions key;
+  bool force = false;
+};
+
+std::string tool_version() { return std::string("pairkit ") + PAIRKIT_VERSION; }
+
+void add_key_options(CLI::App* c, KeyOptions& k) {
+  add_passphrase_options(c, k.pass, "the restore point");
+  c->add_option("-i,--identity", k.identities, "age identity file (AGE-SECRET-KEY-1..., from backup keygen or age-keygen)")
+      ->check(CLI::ExistingFile);
+}
+
+// An open, decrypting restore point: file -> (armor) -> age -> plaintext.
+class OpenedBackup {
+public:
+  OpenedBackup(const std::string& path, const KeyOptions& k) : name_(Cli::display_name(path)), file_(path), peek_(file_) {
+    for (const auto& p : k.identities) {
+      const auto bytes = read_file(p, 1 << 20);
+      for (auto& id : X25519Identity::parse_file(std::string(bytes.begin(), bytes.end()), p))
+        ids_.push_back(std::make_unique<X25519Identity>(std::move(id)));
+    }
+    if (k.pass.given() || k.identities.empty()) {
+      auto pass = read_passphrase(k.pass, Prompt::once, "Passphrase for " + name_);
+      if (!pass) throw UsageError("give --identity FILE, --passphrase-file FILE or --passphrase-env VAR to open " + name_);
+      ids_.push_back(std::make_unique<ScryptIdentity>(std::move(*pass)));
+    }
+    std::vector<const Identity*> ptrs;
+    for (const auto& i : ids_) ptrs.push_back(i.get());
+    const auto head = peek_.peek(std::strlen(kArmorHeader));
+    ByteSource* src = &peek_;
+    if (std::string(head.begin(), head.end()) == kArmorHeader) {
+      armor_.emplace(peek_);
+      src = &*armor_;
+    }
+    wrap([&] { reader_.emplace(*src, ptrs); });
+  }
+  ByteSource& plain() { return *reader_; }
+  const std::string& name() const { return name_; }
+
+  /// Runs f, naming the file in age errors.
+  template <typename F>
+  auto wrap(F f) -> decltype(f()) {
+    try {
+      return f();
+    } catch (const AgeError& e) {
+      throw InputError(name_ + ": " + e.what());
+    }
+  }
+
+private:
+  std::string name_;
+  FileSource file_;
+  PeekSource peek_;
+  std::optional<ArmorSource> armor_;
+  std::vector<std::unique_ptr<Identity>> ids_;
+  std::optional<AgeReader> reader_;
+};
+
+void run_keygen(Cli& cli, const KeygenOptions& o) {
+  const auto id = X25519Identity::generate(cli.rng());
+  const std::string recipient = id.recipient().encode();
+  const std::string text = "# created: " + format_time(cli.clock().now()) + "\n# public key: " + recipient + "\n" +
+                           id.encode() + "\n";
+  cli.write_output(o.out, text, {kPrivateFileMode, o.force});
+  if (cli.json) {
+    cli.emit_json({{"file", o.out}, {"recipient", recipient}});
+    return;
+  }
+  if (o.out == "-") {
+    std::cerr << "Public key: " << recipient << "\n";
+    return;
+  }
+  std::cout << recipient << "\n";
+  cli.info("wrote age identity to " + o.out + " (mode 0600); keep a copy away from the device");
+  cli.info("next: pairkit backup create --from DIR -o restore.age --recipient " + recipient);
+}
+
+nlohmann::json manifest_json(const Manifest& m) {
+  nlohmann::json files = nlohmann::json::array();
+  for (const auto& f : m.files) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", f.mode);
+    files.push_back({{"path", f.path}, {"mode", mode}, {"size", f.size}, {"sha256", f.sha256},
+                     {"sqlite_snapshot", f.sqlite_snapshot}});
+  }
+  return {{"format_version", m.format_version}, {"created", format_time(m.created)},
+          {"tool_version", m.tool_version},     {"serial", m.serial},
+          {"role", m.role},                     {"cert_sha256", m.cert_sha256},
+          {"spki_pin", m.spki_pin},             {"device_id", m.device_id},
+          {"files", files}};
+}
+
+void print_manifest(const Manifest& m) {
+  std::cout << "format:      pairkit restore point v" << m.format_version << "\n"
+            << "created:     " << format_time(m.created) << "\n"
+            << "tool:        " << m.tool_version << "\n"
+            << "device:      " << m.serial << " (" << m.role << ")\n"
+            << "cert sha256: " << m.cert_sha256 << "\n"
+            << "spki pin:    " << m.spki_pin << "\n"
+            << "device id:   " << m.device_id << "\n"
+            << "files:\n";
+  for (const auto& f : m.files) {
+    char line[96];
+    std::snprintf(line, sizeof line, "  %04o %12llu  ", f.mode, static_cast<unsigned long long>(f.size));
+    std::cout << line << f.sha256.substr(0, 16) << "  " << f.path << (f.sqlite_snapshot ? "  (SQLite snapshot)" : "")
+              << "\n";
+  }
+}
+
+void run_create(Cli& cli, const CreateOptions& o) {
+  if (o.pass.given() && !o.recipients.empty())
+    throw UsageError("give either a passphrase or --recipient, not both (age allows a passphrase only alone)");
+  std::vector<std::unique_ptr<Recipient>> rs;
+  for (const auto& r : o.recipients) rs.push_back(std::make_unique<X25519Recipient>(X25519Recipient::parse(r)));
+  if (rs.empty()) {
+    auto pass = read_passphrase(o.pass, Prompt::confirm, "Passphrase for the restore point");
+    if (!pass) throw UsageError("give --recipient age1..., --passphrase-file FILE or --passphrase-env VAR");
+    rs.push_back(std::make_unique<ScryptRecipient>(std::move(*pass), o.work_factor));
+  } else if (o.work_factor != kDefaultWorkFactor) {
+    ScryptRecipient check({'x'}, o.work_factor);  // validates the value even if unused
+  }
+  std::vector<const Recipient*> ptrs;
+  for (const auto& r : rs) ptrs.push_back(r.get());
+
+  AtomicFileSink file(o.out, kPrivateFileMode, o.force);
+  std::optional<ArmorSink> armor;
+  ByteSink* sink = &file;
+  if (o.armor) {
+    armor.emplace(file);
+    sink = &*armor;
+  }
+  AgeWriter age(*sink, ptrs, cli.rng());
+  backup::CreateOptions co{o.from, o.includes, tool_version()};
+  const auto m = create_restore_point(co, age, cli.clock());
+  age.finish();
+  file.commit();
+  uint64_t total = 0;
+  for (const auto& f : m.files) total += f.size;
+  if (cli.json) {
+    auto j = manifest_json(m);
+    j["file"] = o.out;
+    j["armor"] = o.armor;
+    j["recipients"] = o.recipients.empty() ? nlohmann::json("passphrase") : nlohmann::json(o.recipients);
+    cli.emit_json(j);
+    return;
+  }
+  if (o.out != "-") {
+    cli.info("wrote restore point " + o.out + " (mode 0600): device " + m.serial + ", " +
+             std::to_string(m.files.size()) + " files, " + std::to_string(total) + " bytes");
+    cli.info("next: pairkit backup verify " + o.out + (o.recipients.empty() ? " --passphrase-file FILE" : " --identity FILE"));
+  }
+}
+
+void run_inspect(Cli& cli, const ReadOptions& o) {
+  OpenedBackup b(o.file, o.key);
+  const auto m = b.wrap([&] { return read_manifest(b.plain(), b.name()); });
+  if (cli.json) {
+    auto j = manifest_json(m);
+    j["file"] = o.file;
+    cli.emit_json(j);
+    return;
+  }
+  std::cout << "restore point: " << b.name() << "\n";
+  print_manifest(m);
+}
+
+void run_verify(Cli& cli, const ReadOptions& o) {
+  OpenedBackup b(o.file, o.key);
+  const auto r = b.wrap([&] { return verify_restore_point(b.plain(), b.name()); });
+  if (cli.json) {
+    auto j = manifest_json(r.manifest);
+    j["file"] = o.file;
+    j["ok"] = true;
+    j["key_checked"] = r.key_checked;
+    cli.emit_json(j);
+    return;
+  }
+  std::cout << "ok: " << b.name() << ": device " << r.manifest.serial << ", " << r.manifest.files.size()
+            << " files, every SHA-256 matches the manifest, "
+            << (r.key_checked ? "the key matches the certificate" : "the key is encrypted (not checked against the certificate)")
+            << "\n";
+}
+
+void run_restore(Cli& cli, const RestoreOptions& o) {
+  // Refuse an occupied target before asking for a passphrase or decrypting anything.
+  if (!o.force) {
+    const auto problem = restore_target_problem(o.to);
+    if (!problem.empty()) throw InputError(problem);
+  }
+  OpenedBackup b(o.file, o.key);
+  const auto r = b.wrap([&] { return restore_to(b.plain(), b.name(), o.to, o.force, cli.clock()); });
+  const auto& m = r.report.manifest;
+  if (cli.json) {
+    auto j = manifest_json(m);
+    j["file"] = o.file;
+    j["to"] = o.to;
+    j["previous"] = r.previous.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.previous);
+    cli.emit_json(j);
+    return;
+  }
+  std::cout << "restored device " << m.serial << " (" << m.role << ") to " << o.to << "\n"
+            << "cert sha256: " << m.cert_sha256 << "\n";
+  if (!r.previous.empty()) cli.info("the identity that was there is kept in " + r.previous);
+  cli.info("next: pairkit fingerprint " + o.to + "/cert.pem  (the same fingerprint: pairings still hold)");
+}
+
+}  // namespace
+
+void add_backup_group(CLI::App& app, Cli& cli) {
+  auto* group = add_group(app, "backup", "Encrypted restore points (age files) of a device identity");
+
+  auto kg = std::make_shared<KeygenOptions>();
+  auto* c = add_command(*group, cli, "keygen", "Generate an age X25519 identity; prints its age1... recipient",
+                        {"pairkit backup keygen -o backup-identity.txt"}, [kg](Cli& c) { run_keygen(c, *kg); });
+  add_output_option(c, kg->out, "the identity");
+  c->add_flag("--force", kg->force, "Replace an existing identity file");
+
+  auto cr = std::make_shared<CreateOptions>();
+  c = add_command(*group, cli, "create", "Write an encrypted restore point of a device folder",
+                  {"pairkit backup create --from terminal -o terminal.age --recipient age1...",
+                   "pairkit backup create --from terminal -o terminal.age --passphrase-file pass.txt --work-factor 15"},
+                  [cr](Cli& c) { run_create(c, *cr); });
+  c->add_option("--from", cr->from, "Device identity folder (from device init)")->required();
+  c->add_option("-o,--out", cr->out, "Restore point file to write ('-': stdout)")->required();
+  add_passphrase_options(c, cr->pass, "the restore point (scrypt)");
+  c->add_option("-r,--recipient", cr->recipients, "Encrypt to this age X25519 recipient (age1...); repeatable");
+  c->add_option("--include", cr->includes, "Also back up this file of the folder (relative path); repeatable");
+  cli.settings.bind(c, c->add_option("--work-factor", cr->work_factor, "scrypt work factor, log2 N (1-22; default 18)")
+                           ->check(CLI::Range(1, kMaxWorkFactor)),
+                    "backup.work_factor");
+  c->add_flag("-a,--armor", cr->armor, "Write the PEM-like ASCII armor");
+  c->add_flag("--force", cr->force, "Replace an existing output file");
+
+  auto in = std::make_shared<ReadOptions>();
+  c = add_command(*group, cli, "inspect", "Show a restore point's manifest and files (needs the key)",
+                  {"pairkit backup inspect terminal.age --identity backup-identity.txt"},
+                  [in](Cli& c) { run_inspect(c, *in); });
+  c->add_option("FILE", in->file, "Restore point ('-': stdin)")->required();
+  add_key_options(c, in->key);
+
+  auto ve = std::make_shared<ReadOptions>();
+  c = add_command(*group, cli, "verify", "Decrypt everything, check every hash and that the key matches the certificate",
+                  {"pairkit backup verify terminal.age --passphrase-file pass.txt"},
+                  [ve](Cli& c) { run_verify(c, *ve); });
+  c->add_option("FILE", ve->file, "Restore point ('-': stdin)")->required();
+  add_key_options(c, ve->key);
+
+  auto re = std::make_shared<RestoreOptions>();
+  c = add_command(*group, cli, "restore", "Restore a device identity folder from a restore point",
+                  {"pairkit backup restore terminal.age --to terminal --identity backup-identity.txt",
+                   "pairkit backup restore terminal.age --to terminal --passphrase-file pass.txt --force"},
+                  [re](Cli& c) { run_restore(c, *re); });
+  c->add_option("FILE", re->file, "Restore point ('-': stdin)")->required();
+  c->add_option("--to", re->to, "Device folder to restore into")->required();
+  add_key_options(c, re->key);
+  c->add_flag("--force", re->force, "Replace an existing identity (kept as DIR.previous-TIME)");
+}
+
+}  // namespace pairkit::cli

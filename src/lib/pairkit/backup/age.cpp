@@ -1,0 +1,669 @@
+// age v1: header, stanzas, scrypt and X25519 recipients, STREAM payload, armor.
+#include "pairkit/backup/age.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include <botan/aead.h>
+#include <botan/curve25519.h>
+#include <botan/kdf.h>
+#include <botan/mac.h>
+#include <botan/scrypt.h>
+
+#include "pairkit/backup/bech32.hpp"
+
+namespace pairkit::backup {
+
+namespace {
+
+constexpr const char* kIntro = "age-encryption.org/v1";
+constexpr size_t kFileKeySize = 16;
+constexpr size_t kChunkSize = 64 * 1024;
+constexpr size_t kTagSize = 16;
+constexpr size_t kNonceSize = 16;
+constexpr size_t kMaxHeader = 1 << 20;
+constexpr const char* kB64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+AgeError header_error(const std::string& why) { return AgeError(AgeFailure::header, "malformed age header: " + why); }
+
+int b64_value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+// Decodes unpadded base64; nullopt for bad characters or non-canonical bits.
+std::optional<std::vector<uint8_t>> b64_decode_raw(std::string_view text) {
+  if (text.size() % 4 == 1) return std::nullopt;
+  std::vector<uint8_t> out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : text) {
+    const int v = b64_value(c);
+    if (v < 0) return std::nullopt;
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<uint8_t>(acc >> bits));
+      acc &= (1u << bits) - 1;
+    }
+  }
+  if (acc != 0) return std::nullopt;  // non-zero leftover bits: not canonical
+  return out;
+}
+
+std::string b64_encode_impl(std::span<const uint8_t> data, bool pad) {
+  std::string out;
+  size_t i = 0;
+  for (; i + 3 <= data.size(); i += 3) {
+    const uint32_t v = (uint32_t(data[i]) << 16) | (uint32_t(data[i + 1]) << 8) | data[i + 2];
+    out += kB64[v >> 18];
+    out += kB64[(v >> 12) & 63];
+    out += kB64[(v >> 6) & 63];
+    out += kB64[v & 63];
+  }
+  const size_t rest = data.size() - i;
+  if (rest == 1) {
+    const uint32_t v = uint32_t(data[i]) << 16;
+    out += kB64[v >> 18];
+    out += kB64[(v >> 12) & 63];
+    if (pad) out += "==";
+  } else if (rest == 2) {
+    const uint32_t v = (uint32_t(data[i]) << 16) | (uint32_t(data[i + 1]) << 8);
+    out += kB64[v >> 18];
+    out += kB64[(v >> 12) & 63];
+    out += kB64[(v >> 6) & 63];
+    if (pad) out += "=";
+  }
+  return out;
+}
+
+Botan::secure_vector<uint8_t> hkdf(std::span<const uint8_t> ikm, std::span<const uint8_t> salt,
+                                   std::string_view info, size_t len = 32) {
+  const auto kdf = Botan::KDF::create_or_throw("HKDF(SHA-256)");
+  return kdf->derive_key(len, ikm.data(), ikm.size(), salt.data(), salt.size(),
+                         reinterpret_cast<const uint8_t*>(info.data()), info.size());
+}
+
+std::vector<uint8_t> aead_seal(std::span<const uint8_t> key, std::span<const uint8_t> plain) {
+  auto aead = Botan::AEAD_Mode::create_or_throw("ChaCha20Poly1305", Botan::ENCRYPTION);
+  aead->set_key(key.data(), key.size());
+  const uint8_t nonce[12] = {};
+  aead->start(nonce, sizeof nonce);
+  Botan::secure_vector<uint8_t> buf(plain.begin(), plain.end());
+  aead->finish(buf);
+  return {buf.begin(), buf.end()};
+}
+
+// age's aeadDecrypt: a body of the wrong size is malformed; a bad tag means
+// "not for this identity".
+std::optional<FileKey> aead_open_file_key(std::span<const uint8_t> key, const std::vector<uint8_t>& body,
+                                          const std::string& type) {
+  if (body.size() != kFileKeySize + kTagSize) throw header_error(type + " stanza body has the wrong size");
+  auto aead = Botan::AEAD_Mode::create_or_throw("ChaCha20Poly1305", Botan::DECRYPTION);
+  aead->set_key(key.data(), key.size());
+  const uint8_t nonce[12] = {};
+  aead->start(nonce, sizeof nonce);
+  Botan::secure_vector<uint8_t> buf(body.begin(), body.end());
+  try {
+    aead->finish(buf);
+  } catch (const Botan::Exception&) {
+    return std::nullopt;
+  }
+  return buf;
+}
+
+Botan::secure_vector<uint8_t> x25519(std::span<const uint8_t> secret, std::span<const uint8_t> point) {
+  Botan::secure_vector<uint8_t> out(32);
+  Botan::curve25519_donna(out.data(), secret.data(), point.data());
+  // An all-zero shared secret means a low-order point: refuse it (Botan does not).
+  uint8_t acc = 0;
+  for (uint8_t b : out) acc |= b;
+  if (acc == 0) throw header_error("X25519 share is a low-order point");
+  return out;
+}
+
+bool valid_arg(const std::string& a) {
+  if (a.empty()) return false;
+  return std::all_of(a.begin(), a.end(), [](char c) { return c >= 33 && c <= 126; });
+}
+
+std::vector<std::string> split_spaces(const std::string& line) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (;;) {
+    const auto sp = line.find(' ', start);
+    parts.push_back(line.substr(start, sp == std::string::npos ? std::string::npos : sp - start));
+    if (sp == std::string::npos) break;
+    start = sp + 1;
+  }
+  return parts;
+}
+
+void stanza_to(std::string& out, const Stanza& s) {
+  out += "-> " + s.type;
+  for (const auto& a : s.args) out += " " + a;
+  out += "\n";
+  const std::string b = age_b64_encode(s.body);
+  for (size_t i = 0; i <= b.size(); i += 64) out += b.substr(i, 64) + "\n";
+}
+
+void stream_nonce(uint8_t nonce[12], uint64_t counter, bool last) {
+  std::memset(nonce, 0, 12);
+  for (int i = 0; i < 8; ++i) nonce[10 - i] = static_cast<uint8_t>(counter >> (8 * i));
+  nonce[11] = last ? 1 : 0;
+}
+
+}  // namespace
+
+std::vector<uint8_t> age_b64_decode(std::string_view text) {
+  auto v = b64_decode_raw(text);
+  if (!v) throw header_error("invalid or non-canonical base64 '" + std::string(text.substr(0, 80)) + "'");
+  return *v;
+}
+
+std::string age_b64_encode(std::span<const uint8_t> data) { return b64_encode_impl(data, false); }
+
+// ---- scrypt ----------------------------------------------------------------
+
+ScryptRecipient::ScryptRecipient(Botan::secure_vector<char> passphrase, int work_factor)
+    : passphrase_(std::move(passphrase)), work_factor_(work_factor) {
+  if (work_factor < 1 || work_factor > kMaxWorkFactor)
+    throw UsageError("work factor " + std::to_string(work_factor) + " is outside 1.." +
+                     std::to_string(kMaxWorkFactor));
+}
+
+Stanza ScryptRecipient::wrap(const FileKey& file_key, Botan::RandomNumberGenerator& rng) const {
+  uint8_t salt[16];
+  rng.randomize(salt, sizeof salt);
+  std::string label = "age-encryption.org/v1/scrypt";
+  std::vector<uint8_t> full_salt(label.begin(), label.end());
+  full_salt.insert(full_salt.end(), salt, salt + 16);
+  Botan::secure_vector<uint8_t> key(32);
+  Botan::scrypt(key.data(), key.size(), passphrase_.data(), passphrase_.size(), full_salt.data(), full_salt.size(),
+                size_t(1) << work_factor_, 8, 1);
+  return {"scrypt", {age_b64_encode(salt), std::to_string(work_factor_)}, aead_seal(key, file_key)};
+}
+
+std::optional<FileKey> ScryptIdentity::unwrap(const std::vector<Stanza>& stanzas) const {
+  for (const auto& s : stanzas) {
+    if (s.type != "scrypt") continue;
+    if (stanzas.size() != 1) throw header_error("an scrypt stanza must be the only one");
+    if (s.args.size() != 2) throw header_error("scrypt stanza needs 2 arguments");
+    const auto salt = age_b64_decode(s.args[0]);
+    if (salt.size() != 16) throw header_error("scrypt salt is not 16 bytes");
+    const auto& wf = s.args[1];
+    if (wf.empty() || wf.size() > 2 || wf[0] == '0' ||
+        !std::all_of(wf.begin(), wf.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      throw header_error("scrypt work factor '" + wf + "' is not a decimal number");
+    const int log_n = std::stoi(wf);
+    if (log_n > max_work_factor_)
+      throw header_error("scrypt work factor " + wf + " is above the limit of " + std::to_string(max_work_factor_));
+    std::string label = "age-encryption.org/v1/scrypt";
+    std::vector<uint8_t> full_salt(label.begin(), label.end());
+    full_salt.insert(full_salt.end(), salt.begin(), salt.end());
+    Botan::secure_vector<uint8_t> key(32);
+    Botan::scrypt(key.data(), key.size(), passphrase_.data(), passphrase_.size(), full_salt.data(),
+                  full_salt.size(), size_t(1) << log_n, 8, 1);
+    return aead_open_file_key(key, s.body, "scrypt");
+  }
+  return std::nullopt;
+}
+
+// ---- X25519 ----------------------------------------------------------------
+
+X25519Recipient::X25519Recipient(const std::vector<uint8_t>& public_key) : public_key_(public_key) {}
+
+X25519Recipient X25519Recipient::parse(const std::string& text) {
+  Bech32 b;
+  try {
+    b = bech32_decode(text, "recipient '" + text + "'");
+  } catch (const InputError& e) {
+    throw UsageError(e.what());
+  }
+  if (b.hrp != "age" || b.data.size() != 32)
+    throw UsageError("recipient '" + text + "' is not an age X25519 recipient (age1...)");
+  return X25519Recipient(b.data);
+}
+
+std::string X25519Recipient::encode() const { return bech32_encode("age", public_key_); }
+
+Stanza X25519Recipient::wrap(const FileKey& file_key, Botan::RandomNumberGenerator& rng) const {
+  Botan::secure_vector<uint8_t> eph(32);
+  rng.randomize(eph.data(), eph.size());
+  std::vector<uint8_t> share(32);
+  Botan::curve25519_basepoint(share.data(), eph.data());
+  const auto shared = x25519(eph, public_key_);
+  std::vector<uint8_t> salt = share;
+  salt.insert(salt.end(), public_key_.begin(), public_key_.end());
+  const auto key = hkdf(shared, salt, "age-encryption.org/v1/X25519");
+  return {"X25519", {age_b64_encode(share)}, aead_seal(key, file_key)};
+}
+
+X25519Identity::X25519Identity(Botan::secure_vector<uint8_t> secret) : secret_(std::move(secret)), public_(32) {
+  Botan::curve25519_basepoint(public_.data(), secret_.data());
+}
+
+X25519Identity X25519Identity::generate(Botan::RandomNumberGenerator& rng) {
+  Botan::secure_vector<uint8_t> s(32);
+  rng.randomize(s.data(), s.size());
+  return X25519Identity(std::move(s));
+}
+
+X25519Identity X25519Identity::parse(const std::string& text, const std::string& what) {
+  const auto b = bech32_decode(text, what);
+  if (b.hrp != "age-secret-key-" || b.data.size() != 32)
+    throw InputError(what + " is not an age X25519 identity (AGE-SECRET-KEY-1...)");
+  return X25519Identity(Botan::secure_vector<uint8_t>(b.data.begin(), b.data.end()));
+}
+
+std::vector<X25519Identity> X25519Identity::parse_file(const std::string& text, const std::string& name) {
+  std::vector<X25519Identity> out;
+  size_t start = 0, lineno = 0;
+  while (start < text.size()) {
+    auto end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    start = end + 1;
+    ++lineno;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line[0] == '#') continue;
+    out.push_back(parse(line, name + ":" + std::to_string(lineno)));
+  }
+  if (out.empty()) throw InputError(name + " holds no age identity (AGE-SECRET-KEY-1...)");
+  return out;
+}
+
+std::string X25519Identity::encode() const {
+  std::string s = bech32_encode("age-secret-key-", std::vector<uint8_t>(secret_.begin(), secret_.end()));
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+X25519Recipient X25519Identity::recipient() const { return X25519Recipient(public_); }
+
+std::optional<FileKey> X25519Identity::unwrap(const std::vector<Stanza>& stanzas) const {
+  for (const auto& s : stanzas) {
+    if (s.type != "X25519") continue;
+    if (s.args.size() != 1) throw header_error("X25519 stanza needs 1 argument");
+    const auto share = age_b64_decode(s.args[0]);
+    if (share.size() != 32) throw header_error("X25519 share is not 32 bytes");
+    const auto shared = x25519(secret_, share);
+    std::vector<uint8_t> salt = share;
+    salt.insert(salt.end(), public_.begin(), public_.end());
+    const auto key = hkdf(shared, salt, "age-encryption.org/v1/X25519");
+    if (auto fk = aead_open_file_key(key, s.body, "X25519")) return fk;
+  }
+  return std::nullopt;
+}
+
+// ---- writer ----------------------------------------------------------------
+
+AgeWriter::AgeWriter(ByteSink& out, const std::vector<const Recipient*>& recipients,
+                     Botan::RandomNumberGenerator& rng)
+    : out_(out) {
+  if (recipients.empty()) throw UsageError("no recipient to encrypt to");
+  for (const auto* r : recipients)
+    if (r->is_passphrase() && recipients.size() != 1)
+      throw UsageError("a passphrase cannot be combined with other recipients");
+  FileKey file_key(kFileKeySize);
+  rng.randomize(file_key.data(), file_key.size());
+  std::string header = std::string(kIntro) + "\n";
+  for (const auto* r : recipients) stanza_to(header, r->wrap(file_key, rng));
+  header += "---";
+  const auto mac_key = hkdf(file_key, {}, "header");
+  auto mac = Botan::MessageAuthenticationCode::create_or_throw("HMAC(SHA-256)");
+  mac->set_key(mac_key);
+  mac->update(header);
+  const auto tag = mac->final();
+  header += " " + age_b64_encode(tag) + "\n";
+  out_.write({reinterpret_cast<const uint8_t*>(header.data()), header.size()});
+  uint8_t nonce[kNonceSize];
+  rng.randomize(nonce, sizeof nonce);
+  out_.write(nonce);
+  const auto payload_key = hkdf(file_key, nonce, "payload");
+  aead_ = Botan::AEAD_Mode::create_or_throw("ChaCha20Poly1305", Botan::ENCRYPTION);
+  aead_->set_key(payload_key);
+  buf_.reserve(kChunkSize + kTagSize);
+}
+
+AgeWriter::~AgeWriter() = default;
+
+void AgeWriter::seal(bool last) {
+  uint8_t nonce[12];
+  stream_nonce(nonce, counter_++, last);
+  aead_->start(nonce, sizeof nonce);
+  aead_->finish(buf_);
+  out_.write(buf_);
+  buf_.clear();
+}
+
+void AgeWriter::write(std::span<const uint8_t> data) {
+  while (!data.empty()) {
+    if (buf_.size() == kChunkSize) seal(false);  // more data follows, so this chunk is not the last
+    const size_t n = std::min(kChunkSize - buf_.size(), data.size());
+    buf_.insert(buf_.end(), data.begin(), data.begin() + static_cast<ptrdiff_t>(n));
+    data = data.subspan(n);
+  }
+}
+
+void AgeWriter::finish() {
+  seal(true);
+  out_.finish();
+}
+
+// ---- reader ----------------------------------------------------------------
+
+size_t AgeReader::fill(std::span<uint8_t> buf) {
+  size_t done = 0;
+  while (done < buf.size()) {
+    if (inpos_ == inbuf_.size()) {
+      if (in_eof_) break;
+      inbuf_.resize(kChunkSize + kTagSize + 1);
+      const size_t n = in_.read_full(inbuf_);
+      inbuf_.resize(n);
+      inpos_ = 0;
+      if (n == 0) {
+        in_eof_ = true;
+        break;
+      }
+    }
+    const size_t n = std::min(buf.size() - done, inbuf_.size() - inpos_);
+    std::memcpy(buf.data() + done, inbuf_.data() + inpos_, n);
+    inpos_ += n;
+    done += n;
+  }
+  return done;
+}
+
+std::string AgeReader::read_line() {
+  std::string line;
+  for (;;) {
+    uint8_t c;
+    if (fill({&c, 1}) == 0) throw header_error("the header ends before its final line");
+    if (c == '\n') return line;
+    line += static_cast<char>(c);
+    if (line.size() > kMaxHeader) throw header_error("header line too long");
+  }
+}
+
+AgeReader::AgeReader(ByteSource& in, const std::vector<const Identity*>& identities) : in_(in) {
+  std::string header;
+  const std::string intro = read_line();
+  if (intro != kIntro) {
+    if (intro.rfind("age-encryption.org/", 0) == 0)
+      throw AgeError(AgeFailure::header, "unsupported age version '" + intro.substr(0, 40) + "'");
+    throw AgeError(AgeFailure::header, "not an age file (no age-encryption.org/v1 header)");
+  }
+  header = intro + "\n";
+  std::vector<uint8_t> mac;
+  std::string line = read_line();
+  for (;;) {
+    if (header.size() > kMaxHeader) throw header_error("header too long");
+    if (line.rfind("---", 0) == 0) {
+      const auto parts = split_spaces(line);
+      if (parts[0] != "---" || parts.size() != 2) throw header_error("malformed closing line");
+      mac = age_b64_decode(parts[1]);
+      if (mac.size() != 32) throw header_error("header MAC is not 32 bytes");
+      header += "---";
+      break;
+    }
+    const auto parts = split_spaces(line);
+    if (parts[0] != "->") throw header_error("malformed stanza opening line");
+    if (parts.size() < 2) throw header_error("stanza without a type");
+    for (size_t i = 1; i < parts.size(); ++i)
+      if (!valid_arg(parts[i])) throw header_error("malformed stanza argument");
+    Stanza s;
+    s.type = parts[1];
+    s.args.assign(parts.begin() + 2, parts.end());
+    header += line + "\n";
+    for (;;) {
+      const std::string body_line = read_line();
+      header += body_line + "\n";
+      if (body_line.size() > 64) throw header_error("stanza body line longer than 64 columns");
+      const auto bytes = b64_decode_raw(body_line);
+      if (!bytes) {
+        if (body_line.rfind("---", 0) == 0 || body_line.rfind("->", 0) == 0)
+          throw header_error("stanza ended without a short line");
+        throw header_error("malformed stanza body line");
+      }
+      s.body.insert(s.body.end(), bytes->begin(), bytes->end());
+      if (body_line.size() < 64) break;
+    }
+    stanzas_.push_back(std::move(s));
+    line = read_line();
+  }
+  if (stanzas_.empty()) throw header_error("no recipient stanza");
+  for (const auto& s : stanzas_)
+    if (s.type == "scrypt" && stanzas_.size() != 1) throw header_error("an scrypt stanza must be the only one");
+
+  std::optional<FileKey> file_key;
+  for (const auto* id : identities) {
+    file_key = id->unwrap(stanzas_);
+    if (file_key) break;
+  }
+  if (!file_key) throw AgeError(AgeFailure::no_match, kNoMatchMessage);
+
+  const auto mac_key = hkdf(*file_key, {}, "header");
+  auto hmac = Botan::MessageAuthenticationCode::create_or_throw("HMAC(SHA-256)");
+  hmac->set_key(mac_key);
+  hmac->update(header);
+  if (!hmac->verify_mac(mac.data(), mac.size()))
+    throw AgeError(AgeFailure::hmac, "the header MAC does not match: the file was modified");
+
+  uint8_t nonce[kNonceSize];
+  if (fill(nonce) != kNonceSize) throw header_error("the file ends before the payload nonce");
+  const auto payload_key = hkdf(*file_key, nonce, "payload");
+  aead_ = Botan::AEAD_Mode::create_or_throw("ChaCha20Poly1305", Botan::DECRYPTION);
+  aead_->set_key(payload_key);
+}
+
+AgeReader::~AgeReader() = default;
+
+void AgeReader::next_chunk() {
+  chunk_.resize(kChunkSize + kTagSize);
+  const size_t n = fill(chunk_);
+  chunk_.resize(n);
+  chunk_pos_ = 0;
+  if (n == 0) {
+    throw AgeError(AgeFailure::payload, counter_ == 0 ? "the payload is empty (no chunks)"
+                                                      : "the file is truncated (no final chunk)");
+  }
+  if (n < kTagSize) throw AgeError(AgeFailure::payload, "the file is truncated (chunk shorter than its tag)");
+  bool last = n < kChunkSize + kTagSize;
+  if (!last) {
+    uint8_t peek;
+    last = fill({&peek, 1}) == 0;
+    if (!last) --inpos_;
+  }
+  uint8_t nonce[12];
+  stream_nonce(nonce, counter_, last);
+  aead_->start(nonce, sizeof nonce);
+  try {
+    aead_->finish(chunk_);
+  } catch (const Botan::Exception&) {
+    if (!last) {
+      // A full chunk followed by more data may still be a final chunk with trailing garbage.
+      chunk_.resize(n);
+      stream_nonce(nonce, counter_, true);
+      aead_->start(nonce, sizeof nonce);
+      bool opened = true;
+      try {
+        aead_->finish(chunk_);
+      } catch (const Botan::Exception&) {
+        opened = false;
+      }
+      if (opened) throw AgeError(AgeFailure::payload, "trailing data after the end of the encrypted payload");
+    }
+    throw AgeError(AgeFailure::payload, "payload chunk " + std::to_string(counter_ + 1) +
+                                            " does not authenticate: the file is corrupted or truncated");
+  }
+  if (last && chunk_.empty() && counter_ > 0) throw AgeError(AgeFailure::payload, "the last chunk is empty");
+  ++counter_;
+  if (last) {
+    uint8_t extra;
+    if (fill({&extra, 1}) != 0) throw AgeError(AgeFailure::payload, "trailing data after the end of the encrypted payload");
+    done_ = true;
+  }
+}
+
+size_t AgeReader::read(std::span<uint8_t> buf) {
+  while (chunk_pos_ == chunk_.size()) {
+    if (done_) return 0;
+    next_chunk();
+  }
+  const size_t n = std::min(buf.size(), chunk_.size() - chunk_pos_);
+  std::memcpy(buf.data(), chunk_.data() + chunk_pos_, n);
+  chunk_pos_ += n;
+  return n;
+}
+
+// ---- armor -----------------------------------------------------------------
+
+ArmorSink::ArmorSink(ByteSink& out) : out_(out) {
+  const std::string h = std::string(kArmorHeader) + "\n";
+  out_.write({reinterpret_cast<const uint8_t*>(h.data()), h.size()});
+}
+
+void ArmorSink::emit_line(std::span<const uint8_t> bytes) {
+  const std::string line = b64_encode_impl(bytes, true) + "\n";
+  out_.write({reinterpret_cast<const uint8_t*>(line.data()), line.size()});
+}
+
+void ArmorSink::write(std::span<const uint8_t> data) {
+  pending_.insert(pending_.end(), data.begin(), data.end());
+  size_t off = 0;
+  while (pending_.size() - off > 48) {
+    emit_line(std::span<const uint8_t>(pending_).subspan(off, 48));
+    off += 48;
+  }
+  pending_.erase(pending_.begin(), pending_.begin() + static_cast<ptrdiff_t>(off));
+}
+
+void ArmorSink::finish() {
+  if (!pending_.empty()) emit_line(pending_);
+  pending_.clear();
+  const std::string f = std::string(kArmorFooter) + "\n";
+  out_.write({reinterpret_cast<const uint8_t*>(f.data()), f.size()});
+  out_.finish();
+}
+
+int ArmorSource::getc() {
+  if (raw_pos_ == raw_.size()) {
+    if (raw_eof_) return -1;
+    raw_.resize(1 << 16);
+    raw_.resize(in_.read(raw_));
+    raw_pos_ = 0;
+    if (raw_.empty()) {
+      raw_eof_ = true;
+      return -1;
+    }
+  }
+  return raw_[raw_pos_++];
+}
+
+// age's getLine: a line without its "\n" and one "\r"; nullopt at the very end.
+std::optional<std::string> ArmorSource::get_line() {
+  std::string line;
+  int c;
+  bool any = false;
+  while ((c = getc()) >= 0) {
+    any = true;
+    if (c == '\n') break;
+    line += static_cast<char>(c);
+    if (line.size() > 4096) throw AgeError(AgeFailure::armor, "armor line too long");
+  }
+  if (!any) return std::nullopt;
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+namespace {
+bool is_space(int c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+bool blank(const std::string& s) { return std::all_of(s.begin(), s.end(), [](char c) { return is_space(c); }); }
+}  // namespace
+
+void ArmorSource::drain_trailing() {
+  size_t n = 0;
+  int c;
+  while ((c = getc()) >= 0) {
+    if (!is_space(c)) throw AgeError(AgeFailure::armor, "trailing data after the armored file");
+    if (++n >= 1024) throw AgeError(AgeFailure::armor, "too much trailing whitespace after the armored file");
+  }
+  ended_ = true;
+}
+
+size_t ArmorSource::read(std::span<uint8_t> buf) {
+  auto fail = [](const std::string& why) { return AgeError(AgeFailure::armor, "malformed armor: " + why); };
+  while (unread_pos_ == unread_.size()) {
+    if (ended_) return 0;
+    size_t removed = 0;
+    while (!started_) {
+      auto line = get_line();
+      if (!line) throw fail("no armor header");
+      if (blank(*line)) {
+        removed += line->size() + 1;
+        if (removed > 1024) throw fail("too much leading whitespace");
+        continue;
+      }
+      if (*line != kArmorHeader) throw fail("invalid first line");
+      started_ = true;
+    }
+    auto line = get_line();
+    if (!line) throw fail("the file ends without the END line");
+    if (*line == kArmorFooter) {
+      drain_trailing();
+      return 0;
+    }
+    if (line->size() > 64) throw fail("line longer than 64 columns");
+    if (line->empty()) throw fail("empty line");
+    // Padded standard base64, strict: length a multiple of 4, canonical bits.
+    if (line->size() % 4 != 0) throw fail("invalid base64 line");
+    std::string body = *line;
+    size_t pad = 0;
+    while (!body.empty() && body.back() == '=' && pad < 2) {
+      body.pop_back();
+      ++pad;
+    }
+    if ((body.size() + pad) % 4 != 0 || (pad && (body.size() % 4) + pad != 4)) throw fail("invalid base64 line");
+    auto bytes = b64_decode_raw(body);
+    if (!bytes) throw fail("invalid base64 line");
+    unread_ = std::move(*bytes);
+    unread_pos_ = 0;
+    if (unread_.size() < 48) {
+      auto closing = get_line();
+      if (!closing || *closing != kArmorFooter) throw fail("invalid closing line");
+      drain_trailing();
+    }
+  }
+  const size_t n = std::min(buf.size(), unread_.size() - unread_pos_);
+  std::memcpy(buf.data(), unread_.data() + unread_pos_, n);
+  unread_pos_ += n;
+  return n;
+}
+
+std::span<const uint8_t> PeekSource::peek(size_t n) {
+  while (head_.size() < n) {
+    uint8_t tmp[256];
+    const size_t got = in_.read({tmp, std::min(sizeof tmp, n - head_.size())});
+    if (got == 0) break;
+    head_.insert(head_.end(), tmp, tmp + got);
+  }
+  return {head_.data(), std::min(n, head_.size())};
+}
+
+size_t PeekSource::read(std::span<uint8_t> buf) {
+  if (pos_ < head_.size()) {
+    const size_t n = std::min(buf.size(), head_.size() - pos_);
+    std::memcpy(buf.data(), head_.data() + pos_, n);
+    pos_ += n;
+    return n;
+  }
+  return in_.read(buf);
+}
+
+}  // namespace pairkit::backup

@@ -1,0 +1,226 @@
+// The age v1 file format (C2SP age specification): header with recipient
+// stanzas and an HMAC, then a STREAM of ChaCha20-Poly1305 chunks; scrypt
+// (passphrase) and X25519 recipients; the PEM-like ASCII armor. Reading is
+// strict where Botan is lenient: canonical unpadded base64, all-zero X25519
+// shares, work factors, chunk framing.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <botan/rng.h>
+#include <botan/secmem.h>
+
+#include "pairkit/backup/stream.hpp"
+#include "pairkit/core/error.hpp"
+
+namespace Botan {
+class Cipher_Mode;
+}
+
+namespace pairkit::backup {
+
+/// Which stage of decryption failed (the age test kit's categories).
+enum class AgeFailure { header, hmac, payload, armor, no_match };
+
+/// A malformed or undecryptable age file. An InputError (exit 3).
+class AgeError : public InputError {
+public:
+  AgeError(AgeFailure kind, const std::string& what) : InputError(what), kind_(kind) {}
+  AgeFailure kind() const { return kind_; }
+
+private:
+  AgeFailure kind_;
+};
+
+/// The message for AgeFailure::no_match.
+inline constexpr const char* kNoMatchMessage = "wrong passphrase, or not encrypted to this identity";
+
+/// One recipient stanza of the header.
+struct Stanza {
+  std::string type;
+  std::vector<std::string> args;
+  std::vector<uint8_t> body;
+};
+
+using FileKey = Botan::secure_vector<uint8_t>;
+
+/// Wraps the file key for one reader.
+class Recipient {
+public:
+  virtual ~Recipient() = default;
+  virtual Stanza wrap(const FileKey& file_key, Botan::RandomNumberGenerator& rng) const = 0;
+  /// scrypt stanzas must be alone in a header.
+  virtual bool is_passphrase() const { return false; }
+};
+
+/// Unwraps the file key. Returns nullopt when no stanza is meant for this
+/// identity (or the key does not open it); throws AgeError(header) for a
+/// malformed stanza of its type.
+class Identity {
+public:
+  virtual ~Identity() = default;
+  virtual std::optional<FileKey> unwrap(const std::vector<Stanza>& stanzas) const = 0;
+};
+
+/// Default scrypt work factor (log2 N) when encrypting, and the largest one
+/// accepted when decrypting (as age).
+inline constexpr int kDefaultWorkFactor = 18;
+inline constexpr int kMaxWorkFactor = 22;
+
+class ScryptRecipient final : public Recipient {
+public:
+  /// Throws UsageError for a work factor outside 1..kMaxWorkFactor.
+  ScryptRecipient(Botan::secure_vector<char> passphrase, int work_factor = kDefaultWorkFactor);
+  Stanza wrap(const FileKey& file_key, Botan::RandomNumberGenerator& rng) const override;
+  bool is_passphrase() const override { return true; }
+
+private:
+  Botan::secure_vector<char> passphrase_;
+  int work_factor_;
+};
+
+class ScryptIdentity final : public Identity {
+public:
+  explicit ScryptIdentity(Botan::secure_vector<char> passphrase, int max_work_factor = kMaxWorkFactor)
+      : passphrase_(std::move(passphrase)), max_work_factor_(max_work_factor) {}
+  std::optional<FileKey> unwrap(const std::vector<Stanza>& stanzas) const override;
+
+private:
+  Botan::secure_vector<char> passphrase_;
+  int max_work_factor_;
+};
+
+class X25519Recipient final : public Recipient {
+public:
+  /// Parses "age1..." (Bech32); throws UsageError naming the text.
+  static X25519Recipient parse(const std::string& text);
+  explicit X25519Recipient(const std::vector<uint8_t>& public_key);
+  Stanza wrap(const FileKey& file_key, Botan::RandomNumberGenerator& rng) const override;
+  /// "age1..."
+  std::string encode() const;
+
+private:
+  std::vector<uint8_t> public_key_;
+};
+
+class X25519Identity final : public Identity {
+public:
+  static X25519Identity generate(Botan::RandomNumberGenerator& rng);
+  /// Parses "AGE-SECRET-KEY-1..."; throws InputError naming `what`.
+  static X25519Identity parse(const std::string& text, const std::string& what = "identity");
+  /// Every AGE-SECRET-KEY-1 line of an identity file (comments and blank
+  /// lines skipped); throws InputError naming the file when it has none.
+  static std::vector<X25519Identity> parse_file(const std::string& text, const std::string& name);
+  explicit X25519Identity(Botan::secure_vector<uint8_t> secret);
+  std::optional<FileKey> unwrap(const std::vector<Stanza>& stanzas) const override;
+  /// "AGE-SECRET-KEY-1..." (upper case, as age-keygen writes it).
+  std::string encode() const;
+  X25519Recipient recipient() const;
+
+private:
+  Botan::secure_vector<uint8_t> secret_;
+  std::vector<uint8_t> public_;
+};
+
+/// Encrypts a stream: writes the header at construction, then the payload in
+/// 64 KiB chunks; finish() writes the last chunk (and finishes `out`).
+class AgeWriter final : public ByteSink {
+public:
+  AgeWriter(ByteSink& out, const std::vector<const Recipient*>& recipients, Botan::RandomNumberGenerator& rng);
+  ~AgeWriter() override;
+  void write(std::span<const uint8_t> data) override;
+  void finish() override;
+
+private:
+  void seal(bool last);
+  ByteSink& out_;
+  std::unique_ptr<Botan::Cipher_Mode> aead_;
+  uint64_t counter_ = 0;
+  Botan::secure_vector<uint8_t> buf_;
+};
+
+/// Decrypts a stream: reads and authenticates the header at construction
+/// (throwing AgeError), then yields the payload chunk by chunk, each chunk
+/// authenticated before any of it is returned.
+class AgeReader final : public ByteSource {
+public:
+  AgeReader(ByteSource& in, const std::vector<const Identity*>& identities);
+  ~AgeReader() override;
+  size_t read(std::span<uint8_t> buf) override;
+  const std::vector<Stanza>& stanzas() const { return stanzas_; }
+
+private:
+  size_t fill(std::span<uint8_t> buf);
+  std::string read_line();
+  void next_chunk();
+  ByteSource& in_;
+  std::vector<uint8_t> inbuf_;
+  size_t inpos_ = 0;
+  bool in_eof_ = false;
+  std::vector<Stanza> stanzas_;
+  std::unique_ptr<Botan::Cipher_Mode> aead_;
+  uint64_t counter_ = 0;
+  bool done_ = false;
+  Botan::secure_vector<uint8_t> chunk_;
+  size_t chunk_pos_ = 0;
+};
+
+/// Writes the ASCII armor ("-----BEGIN AGE ENCRYPTED FILE-----", base64 in
+/// 64 columns) around what is written to it.
+class ArmorSink final : public ByteSink {
+public:
+  explicit ArmorSink(ByteSink& out);
+  void write(std::span<const uint8_t> data) override;
+  void finish() override;
+
+private:
+  void emit_line(std::span<const uint8_t> bytes);
+  ByteSink& out_;
+  std::vector<uint8_t> pending_;
+};
+
+/// Reads the ASCII armor strictly (as age does); throws AgeError(armor).
+class ArmorSource final : public ByteSource {
+public:
+  explicit ArmorSource(ByteSource& in) : in_(in) {}
+  size_t read(std::span<uint8_t> buf) override;
+
+private:
+  std::optional<std::string> get_line();
+  void drain_trailing();
+  int getc();
+  ByteSource& in_;
+  std::vector<uint8_t> raw_;
+  size_t raw_pos_ = 0;
+  bool raw_eof_ = false;
+  bool started_ = false, ended_ = false;
+  std::vector<uint8_t> unread_;
+  size_t unread_pos_ = 0;
+};
+
+/// A source that can look at its first bytes before they are read (to tell
+/// armored from binary age files).
+class PeekSource final : public ByteSource {
+public:
+  explicit PeekSource(ByteSource& in) : in_(in) {}
+  std::span<const uint8_t> peek(size_t n);
+  size_t read(std::span<uint8_t> buf) override;
+
+private:
+  ByteSource& in_;
+  std::vector<uint8_t> head_;
+  size_t pos_ = 0;
+};
+
+inline constexpr const char* kArmorHeader = "-----BEGIN AGE ENCRYPTED FILE-----";
+inline constexpr const char* kArmorFooter = "-----END AGE ENCRYPTED FILE-----";
+
+/// Strict unpadded standard base64 (age's encoding): throws AgeError(header)
+/// for padding, non-canonical trailing bits or characters outside the alphabet.
+std::vector<uint8_t> age_b64_decode(std::string_view text);
+std::string age_b64_encode(std::span<const uint8_t> data);
+
+}  // namespace pairkit::backup

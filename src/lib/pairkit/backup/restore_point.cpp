@@ -1,0 +1,396 @@
+// Restore point creation (two passes: hash, then stream), verification and
+// staged restore.
+#include "pairkit/backup/restore_point.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <memory>
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <botan/hash.h>
+#include <botan/hex.h>
+
+#include "pairkit/backup/age.hpp"
+#include "pairkit/backup/tar.hpp"
+#include "pairkit/core/duration.hpp"
+#include "pairkit/core/error.hpp"
+#include "pairkit/core/files.hpp"
+#include "pairkit/crypto/fingerprint.hpp"
+#include "pairkit/crypto/keys.hpp"
+#include "pairkit/crypto/objects.hpp"
+#include "pairkit/device/identity.hpp"
+
+namespace fs = std::filesystem;
+
+namespace pairkit::backup {
+
+namespace {
+
+constexpr size_t kSmallFileMax = 1 << 20;  // key, cert, device.toml, manifest: kept in memory to check
+constexpr size_t kIoBuf = 1 << 16;
+
+std::string errno_text() { return std::strerror(errno); }
+
+// A private temporary folder, removed with everything in it.
+class TempDir {
+public:
+  explicit TempDir(const std::string& pattern) {
+    std::string buf = pattern;
+    if (!::mkdtemp(buf.data())) throw InputError("cannot create a temporary folder " + pattern + ": " + errno_text());
+    path_ = buf;
+  }
+  ~TempDir() {
+    if (!path_.empty()) {
+      std::error_code ec;
+      fs::remove_all(path_, ec);
+    }
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  void release() { path_.clear(); }
+
+private:
+  std::string path_;
+};
+
+bool is_sqlite(const std::string& path) {
+  FileSource src(path);
+  uint8_t head[16];
+  return src.read_full(head) == 16 && std::memcmp(head, "SQLite format 3\0", 16) == 0;
+}
+
+// A consistent copy of a (possibly live) SQLite database via the backup API.
+void sqlite_snapshot(const std::string& src_path, const std::string& dst_path) {
+  sqlite3* src = nullptr;
+  sqlite3* dst = nullptr;
+  auto fail = [&](sqlite3* db, const std::string& what) {
+    std::string msg = "cannot snapshot " + src_path + ": " + what + ": " + (db ? sqlite3_errmsg(db) : "out of memory");
+    sqlite3_close(src);
+    sqlite3_close(dst);
+    return InputError(msg);
+  };
+  if (sqlite3_open_v2(src_path.c_str(), &src, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) throw fail(src, "open");
+  sqlite3_busy_timeout(src, 5000);
+  if (sqlite3_open_v2(dst_path.c_str(), &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK)
+    throw fail(dst, "create snapshot");
+  sqlite3_backup* b = sqlite3_backup_init(dst, "main", src, "main");
+  if (!b) throw fail(dst, "backup");
+  int rc;
+  int busy_rounds = 0;
+  while ((rc = sqlite3_backup_step(b, 256)) == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+    if (rc != SQLITE_OK) {
+      if (++busy_rounds > 100) break;
+      sqlite3_sleep(50);
+    }
+  }
+  sqlite3_backup_finish(b);
+  if (rc != SQLITE_DONE) throw fail(src, rc == SQLITE_BUSY ? "database busy" : "backup step");
+  sqlite3_close(src);
+  sqlite3_close(dst);
+}
+
+struct Digest {
+  uint64_t size = 0;
+  std::string sha256;
+};
+
+Digest hash_file(const std::string& path) {
+  FileSource src(path);
+  auto h = Botan::HashFunction::create_or_throw("SHA-256");
+  std::vector<uint8_t> buf(kIoBuf);
+  Digest d;
+  size_t n;
+  while ((n = src.read(buf)) > 0) {
+    h->update(buf.data(), n);
+    d.size += n;
+  }
+  d.sha256 = Botan::hex_encode(h->final(), false);
+  return d;
+}
+
+// Checks the key against the certificate; returns false when the key is
+// encrypted (no passphrase is asked for).
+bool check_key_matches_cert(const std::vector<uint8_t>& key, const std::vector<uint8_t>& cert,
+                            const std::string& where) {
+  const auto c = crypto::load_certificate(cert, where + device::kCertFile);
+  if (crypto::is_encrypted_private_key(key)) return false;
+  const auto k = crypto::load_private_key(key, where + device::kKeyFile, std::nullopt);
+  const auto key_spki = k->subject_public_key();
+  if (key_spki != c.subject_public_key_info())
+    throw InputError(where + device::kKeyFile + " does not match " + where + device::kCertFile + ": key " +
+                     crypto::spki_pin(key_spki) + ", certificate " + crypto::spki_pin(c.subject_public_key_info()));
+  return true;
+}
+
+std::string cert_sha256(const std::vector<uint8_t>& cert, const std::string& name) {
+  const auto c = crypto::load_certificate(cert, name);
+  return crypto::fingerprint(c.BER_encode(), crypto::HashAlg::sha256, crypto::FpFormat::colon);
+}
+
+Manifest read_manifest_entry(TarReader& tar, const std::string& name) {
+  const std::string not_rp = name + " is an age file but not a pairkit restore point";
+  std::optional<TarEntry> e;
+  try {
+    e = tar.next();
+  } catch (const AgeError&) {
+    throw;
+  } catch (const InputError&) {
+    throw InputError(not_rp + " (no tar archive inside)");
+  }
+  if (!e || e->path != kManifestName || e->type != '0' || e->size > kSmallFileMax)
+    throw InputError(not_rp + " (its first entry is not " + kManifestName + ")");
+  std::string text(e->size, '\0');
+  if (tar.read({reinterpret_cast<uint8_t*>(text.data()), text.size()}) != text.size() && e->size)
+    throw InputError(name + ": the archive is truncated");
+  return Manifest::parse(text, name);
+}
+
+void write_fd_all(int fd, std::span<const uint8_t> data, const std::string& path) { write_all(fd, data, path); }
+
+std::string compact_time(TimePoint t) {
+  std::string s;
+  for (char c : format_time(t))
+    if (c != '-' && c != ':') s += c;
+  return s;
+}
+
+struct Source {
+  std::string rel;   // path in the archive
+  std::string path;  // where to read it now (a snapshot for SQLite files)
+  ManifestFile entry;
+};
+
+}  // namespace
+
+Manifest create_restore_point(const CreateOptions& opts, ByteSink& out, const Clock& clock) {
+  const std::string& dir = opts.from;
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    throw InputError("cannot back up " + dir + ": not a folder");
+  if (!path_exists(dir + "/" + device::kDeviceFile))
+    throw InputError(dir + " holds no device identity (no " + device::kDeviceFile + "; see pairkit device init)");
+  const auto id = device::read_identity(dir);
+  const std::string where = dir + "/";
+  const auto key = read_file(where + device::kKeyFile, kSmallFileMax);
+  const auto cert = read_file(where + device::kCertFile, kSmallFileMax);
+  check_key_matches_cert(key, cert, where);
+  const std::string fp = cert_sha256(cert, where + device::kCertFile);
+  if (fp != id.cert_sha256)
+    throw InputError(where + device::kCertFile + " has fingerprint " + fp + ", " + where + device::kDeviceFile +
+                     " records " + id.cert_sha256);
+
+  std::vector<std::string> rels = {device::kKeyFile, device::kCertFile, device::kDeviceFile};
+  for (const char* opt : {kPinStoreFile, kRegistryFile, kConfigFile})
+    if (path_exists(where + opt)) rels.emplace_back(opt);
+  for (const auto& inc : opts.includes) {
+    std::string rel = inc;
+    if (rel.rfind(where, 0) == 0) rel = rel.substr(where.size());
+    if (!safe_relative_path(rel) || rel == kManifestName)
+      throw UsageError("--include " + inc + ": give a path inside " + dir + " (relative, without '..')");
+    if (std::find(rels.begin(), rels.end(), rel) == rels.end()) rels.push_back(rel);
+  }
+
+  TempDir tmp((fs::temp_directory_path() / "pairkit-backup-XXXXXX").string());
+  std::vector<Source> sources;
+  int snap = 0;
+  for (const auto& rel : rels) {
+    Source s{rel, where + rel, {}};
+    if (::stat(s.path.c_str(), &st) != 0) throw InputError("cannot back up " + s.path + ": " + errno_text());
+    if (!S_ISREG(st.st_mode)) throw InputError("cannot back up " + s.path + ": not a regular file");
+    s.entry.path = rel;
+    s.entry.mode = st.st_mode & 0777;
+    if (is_sqlite(s.path)) {
+      const std::string copy = tmp.path() + "/snapshot-" + std::to_string(snap++) + ".db";
+      sqlite_snapshot(s.path, copy);
+      s.path = copy;
+      s.entry.sqlite_snapshot = true;
+    }
+    const auto d = hash_file(s.path);
+    s.entry.size = d.size;
+    s.entry.sha256 = d.sha256;
+    sources.push_back(std::move(s));
+  }
+
+  Manifest m;
+  m.created = clock.now();
+  m.tool_version = opts.tool_version;
+  m.serial = id.serial;
+  m.role = device::role_name(id.role);
+  m.cert_sha256 = id.cert_sha256;
+  m.spki_pin = id.spki_pin;
+  m.device_id = id.device_id;
+  for (const auto& s : sources) m.files.push_back(s.entry);
+
+  TarWriter tar(out);
+  const std::string text = m.to_toml();
+  const int64_t mtime = m.created.time_since_epoch().count();
+  tar.begin({kManifestName, 0600, text.size(), mtime, '0'});
+  tar.write({reinterpret_cast<const uint8_t*>(text.data()), text.size()});
+  std::vector<uint8_t> buf(kIoBuf);
+  for (const auto& s : sources) {
+    tar.begin({s.rel, s.entry.mode, s.entry.size, mtime, '0'});
+    FileSource src(s.path);
+    auto h = Botan::HashFunction::create_or_throw("SHA-256");
+    uint64_t total = 0;
+    size_t n;
+    while ((n = src.read(buf)) > 0) {
+      total += n;
+      if (total > s.entry.size) throw InputError(where + s.rel + " changed while being backed up (it grew)");
+      h->update(buf.data(), n);
+      tar.write({buf.data(), n});
+    }
+    if (total != s.entry.size || Botan::hex_encode(h->final(), false) != s.entry.sha256)
+      throw InputError(where + s.rel + " changed while being backed up; try again");
+  }
+  tar.finish();
+  return m;
+}
+
+Manifest read_manifest(ByteSource& plain, const std::string& name) {
+  TarReader tar(plain, name);
+  return read_manifest_entry(tar, name);
+}
+
+VerifyReport verify_restore_point(ByteSource& plain, const std::string& name, const std::string* extract_dir) {
+  TarReader tar(plain, name);
+  VerifyReport report;
+  report.manifest = read_manifest_entry(tar, name);
+  const Manifest& m = report.manifest;
+  for (const char* required : {device::kKeyFile, device::kCertFile, device::kDeviceFile})
+    if (!m.find(required)) throw InputError(name + ": the manifest lists no " + std::string(required));
+  std::map<std::string, std::vector<uint8_t>> small;  // key, cert, device.toml
+  std::map<std::string, bool> seen;
+  std::vector<uint8_t> buf(kIoBuf);
+  while (auto e = tar.next()) {
+    const std::string shown = "'" + e->path + "'";
+    if (e->type != '0') throw InputError(name + ": refused: archive entry " + shown + " is not a regular file");
+    if (!safe_relative_path(e->path))
+      throw InputError(name + ": refused: archive entry " + shown + " has an absolute path or '..'");
+    const ManifestFile* f = m.find(e->path);
+    if (!f) throw InputError(name + ": refused: archive entry " + shown + " is not in the manifest");
+    if (seen[e->path]) throw InputError(name + ": refused: archive entry " + shown + " appears twice");
+    seen[e->path] = true;
+    if (e->size != f->size)
+      throw InputError(name + ": " + e->path + " is " + std::to_string(e->size) + " bytes, the manifest says " +
+                       std::to_string(f->size));
+    const bool keep = e->path == device::kKeyFile || e->path == device::kCertFile || e->path == device::kDeviceFile;
+    if (keep && e->size > kSmallFileMax) throw InputError(name + ": " + e->path + " is too large");
+    int fd = -1;
+    std::string out_path;
+    if (extract_dir) {
+      out_path = *extract_dir + "/" + e->path;
+      const auto slash = e->path.find_last_of('/');
+      if (slash != std::string::npos) make_dirs(*extract_dir + "/" + e->path.substr(0, slash), kPrivateDirMode);
+      fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kPrivateFileMode);
+      if (fd < 0) throw InputError("cannot write " + out_path + ": " + errno_text());
+    }
+    struct Closer {
+      int fd;
+      ~Closer() {
+        if (fd >= 0) ::close(fd);
+      }
+    } closer{fd};
+    auto h = Botan::HashFunction::create_or_throw("SHA-256");
+    std::vector<uint8_t>& kept = small[e->path];
+    size_t n;
+    while ((n = tar.read(buf)) > 0) {
+      h->update(buf.data(), n);
+      if (keep) kept.insert(kept.end(), buf.begin(), buf.begin() + static_cast<ptrdiff_t>(n));
+      if (fd >= 0) write_fd_all(fd, {buf.data(), n}, out_path);
+    }
+    const std::string got = Botan::hex_encode(h->final(), false);
+    if (got != f->sha256)
+      throw InputError(name + ": " + e->path + " has SHA-256 " + got + ", the manifest says " + f->sha256);
+    if (fd >= 0) {
+      if (::fsync(fd) != 0) throw InputError("cannot write " + out_path + ": " + errno_text());
+      closer.fd = -1;
+      if (::close(fd) != 0) throw InputError("cannot write " + out_path + ": " + errno_text());
+    }
+  }
+  // Read to the end so the last age chunk is authenticated too (and nothing follows the archive).
+  size_t n;
+  while ((n = plain.read(buf)) > 0)
+    if (std::any_of(buf.begin(), buf.begin() + static_cast<ptrdiff_t>(n), [](uint8_t b) { return b != 0; }))
+      throw InputError(name + ": refused: data after the end of the archive");
+  for (const auto& f : m.files)
+    if (!seen[f.path]) throw InputError(name + ": " + f.path + " is in the manifest but not in the archive");
+  const std::string where = name + ": ";
+  report.key_checked = check_key_matches_cert(small[device::kKeyFile], small[device::kCertFile], where);
+  const std::string fp = cert_sha256(small[device::kCertFile], where + device::kCertFile);
+  if (fp != m.cert_sha256)
+    throw InputError(name + ": cert.pem has fingerprint " + fp + ", the manifest records " + m.cert_sha256);
+  return report;
+}
+
+std::string restore_target_problem(const std::string& dir) {
+  struct stat st {};
+  if (::lstat(dir.c_str(), &st) != 0) return "";
+  if (!S_ISDIR(st.st_mode)) return dir + " exists and is not a folder (use --force to move it aside)";
+  if (device::holds_identity(dir))
+    return dir + " already holds a device identity (use --force to keep it as " + dir + ".previous-TIME)";
+  std::error_code ec;
+  if (!fs::is_empty(dir, ec)) return dir + " is not empty (use --force to move it aside)";
+  return "";
+}
+
+RestoreResult restore_to(ByteSource& plain, const std::string& name, const std::string& dir_in, bool force,
+                         const Clock& clock) {
+  std::string dir = dir_in;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  const std::string problem = restore_target_problem(dir);
+  if (!problem.empty() && !force) throw InputError(problem);
+  const std::string parent = parent_dir(dir);
+  make_dirs(parent, kPrivateDirMode);
+  const auto slash = dir.find_last_of('/');
+  const std::string base = slash == std::string::npos ? dir : dir.substr(slash + 1);
+  std::string pattern = parent + "/." + base + ".restore-XXXXXX";
+  if (!::mkdtemp(pattern.data()))
+    throw InputError("cannot restore to " + dir + ": cannot create a staging folder in " + parent + ": " +
+                     errno_text());
+  struct Cleanup {
+    std::string path;
+    ~Cleanup() {
+      if (!path.empty()) {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+      }
+    }
+  } cleanup{pattern};
+  const std::string staging = pattern;
+  RestoreResult result;
+  result.report = verify_restore_point(plain, name, &staging);
+  ::chmod(staging.c_str(), kPrivateDirMode);
+  for (const auto& entry : fs::recursive_directory_iterator(staging))
+    if (entry.is_directory()) sync_dir(entry.path().string());
+  sync_dir(staging);
+
+  struct stat st {};
+  if (::lstat(dir.c_str(), &st) == 0) {
+    std::error_code ec;
+    if (S_ISDIR(st.st_mode) && fs::is_empty(dir, ec)) {
+      if (::rmdir(dir.c_str()) != 0) throw InputError("cannot restore to " + dir + ": " + errno_text());
+    } else {
+      if (!force) throw InputError(restore_target_problem(dir));
+      result.previous = dir + ".previous-" + compact_time(clock.now());
+      if (::rename(dir.c_str(), result.previous.c_str()) != 0)
+        throw InputError("cannot move " + dir + " aside to " + result.previous + ": " + errno_text());
+    }
+  }
+  if (::rename(staging.c_str(), dir.c_str()) != 0) {
+    const std::string why = errno_text();
+    if (!result.previous.empty()) ::rename(result.previous.c_str(), dir.c_str());
+    throw InputError("cannot restore to " + dir + ": " + why);
+  }
+  cleanup.path.clear();
+  sync_dir(parent);
+  return result;
+}
+
+}  // namespace pairkit::backup

@@ -1,0 +1,149 @@
+// Byte streams: files, descriptors, memory, and streaming atomic writes.
+#include "pairkit/backup/stream.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <botan/system_rng.h>
+#include <botan/hex.h>
+
+#include "pairkit/core/error.hpp"
+#include "pairkit/core/files.hpp"
+
+namespace pairkit::backup {
+
+namespace {
+constexpr size_t kBufSize = 1 << 16;
+}
+
+size_t ByteSource::read_full(std::span<uint8_t> buf) {
+  size_t done = 0;
+  while (done < buf.size()) {
+    const size_t n = read(buf.subspan(done));
+    if (n == 0) break;
+    done += n;
+  }
+  return done;
+}
+
+size_t SpanSource::read(std::span<uint8_t> buf) {
+  const size_t n = std::min(buf.size(), data_.size());
+  std::memcpy(buf.data(), data_.data(), n);
+  data_ = data_.subspan(n);
+  return n;
+}
+
+size_t FdSource::read(std::span<uint8_t> buf) {
+  for (;;) {
+    const ssize_t n = ::read(fd_, buf.data(), buf.size());
+    if (n >= 0) return static_cast<size_t>(n);
+    if (errno != EINTR) throw InputError("cannot read " + name_ + ": " + std::strerror(errno));
+  }
+}
+
+FileSource::FileSource(const std::string& path) : name_(path == "-" ? "standard input" : path) {
+  if (path == "-") {
+    fd_ = 0;
+    return;
+  }
+  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0) throw InputError("cannot open " + path + ": " + std::strerror(errno));
+  owned_ = true;
+  struct stat st {};
+  if (::fstat(fd_, &st) == 0 && S_ISDIR(st.st_mode)) {
+    ::close(fd_);
+    throw InputError("cannot read " + path + ": it is a directory");
+  }
+}
+
+FileSource::~FileSource() {
+  if (owned_) ::close(fd_);
+}
+
+size_t FileSource::read(std::span<uint8_t> buf) { return FdSource(fd_, name_).read(buf); }
+
+void write_all(int fd, std::span<const uint8_t> data, const std::string& name) {
+  size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw InputError("cannot write " + name + ": " + std::strerror(errno));
+    }
+    done += static_cast<size_t>(n);
+  }
+}
+
+void FdSink::write(std::span<const uint8_t> data) {
+  buf_.insert(buf_.end(), data.begin(), data.end());
+  if (buf_.size() >= kBufSize) flush();
+}
+
+void FdSink::flush() {
+  write_all(fd_, buf_, name_);
+  buf_.clear();
+}
+
+void FdSink::finish() { flush(); }
+
+AtomicFileSink::AtomicFileSink(const std::string& path, mode_t mode, bool force) : path_(path), force_(force) {
+  if (path == "-") {
+    fd_ = 1;
+    return;
+  }
+  if (!force && path_exists(path)) throw InputError(path + " exists (use --force to replace it)");
+  const std::string dir = parent_dir(path);
+  const auto slash = path.find_last_of('/');
+  const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  uint8_t rnd[6];
+  Botan::system_rng().randomize(rnd, sizeof rnd);
+  tmp_ = (slash == std::string::npos ? std::string() : dir + "/") + "." + base + ".tmp-" +
+         Botan::hex_encode(rnd, sizeof rnd, false);
+  fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd_ < 0) throw InputError("cannot write " + path + ": " + std::strerror(errno));
+  ::fchmod(fd_, mode);
+}
+
+AtomicFileSink::~AtomicFileSink() {
+  if (tmp_.empty()) return;
+  if (fd_ >= 0) ::close(fd_);
+  if (!committed_) ::unlink(tmp_.c_str());
+}
+
+void AtomicFileSink::write(std::span<const uint8_t> data) {
+  buf_.insert(buf_.end(), data.begin(), data.end());
+  if (buf_.size() >= kBufSize) flush();
+}
+
+void AtomicFileSink::flush() {
+  write_all(fd_, buf_, path_ == "-" ? "standard output" : path_);
+  buf_.clear();
+}
+
+void AtomicFileSink::commit() {
+  flush();
+  if (tmp_.empty()) return;
+  auto fail = [&](int err) { return InputError("cannot write " + path_ + ": " + std::strerror(err)); };
+  if (::fsync(fd_) != 0) throw fail(errno);
+  const int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0) throw fail(errno);
+  if (force_) {
+    if (::rename(tmp_.c_str(), path_.c_str()) != 0) throw fail(errno);
+  } else {
+    if (::link(tmp_.c_str(), path_.c_str()) != 0) {
+      const int err = errno;
+      if (err == EEXIST) throw InputError(path_ + " exists (use --force to replace it)");
+      throw fail(err);
+    }
+    ::unlink(tmp_.c_str());
+  }
+  committed_ = true;
+  sync_dir(parent_dir(path_));
+}
+
+}  // namespace pairkit::backup

@@ -1,0 +1,113 @@
+// Byte streams for the backup domain: restore points are written and read
+// chunk by chunk so memory stays small however large the payload is.
+#pragma once
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <sys/types.h>
+
+namespace pairkit::backup {
+
+/// Where bytes go.
+class ByteSink {
+public:
+  virtual ~ByteSink() = default;
+  virtual void write(std::span<const uint8_t> data) = 0;
+  /// Flushes whatever is buffered; the stream is complete after this.
+  virtual void finish() {}
+};
+
+/// Where bytes come from. read() returns 0 only at the end.
+class ByteSource {
+public:
+  virtual ~ByteSource() = default;
+  virtual size_t read(std::span<uint8_t> buf) = 0;
+  /// Reads exactly buf.size() bytes unless the end comes first; returns the count.
+  size_t read_full(std::span<uint8_t> buf);
+};
+
+/// An in-memory sink (tests, small headers).
+class VectorSink final : public ByteSink {
+public:
+  void write(std::span<const uint8_t> data) override { bytes.insert(bytes.end(), data.begin(), data.end()); }
+  std::vector<uint8_t> bytes;
+};
+
+/// An in-memory source.
+class SpanSource final : public ByteSource {
+public:
+  explicit SpanSource(std::span<const uint8_t> data) : data_(data) {}
+  size_t read(std::span<uint8_t> buf) override;
+
+private:
+  std::span<const uint8_t> data_;
+};
+
+/// Reads a file descriptor (not owned); `name` labels errors.
+class FdSource final : public ByteSource {
+public:
+  FdSource(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
+  size_t read(std::span<uint8_t> buf) override;
+
+private:
+  int fd_;
+  std::string name_;
+};
+
+/// A file opened for reading (owned), or standard input for "-".
+class FileSource final : public ByteSource {
+public:
+  explicit FileSource(const std::string& path);
+  ~FileSource() override;
+  FileSource(const FileSource&) = delete;
+  FileSource& operator=(const FileSource&) = delete;
+  size_t read(std::span<uint8_t> buf) override;
+
+private:
+  int fd_ = -1;
+  bool owned_ = false;
+  std::string name_;
+};
+
+/// Writes to a file descriptor (not owned), buffered.
+class FdSink final : public ByteSink {
+public:
+  FdSink(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
+  void write(std::span<const uint8_t> data) override;
+  void finish() override;
+
+private:
+  void flush();
+  int fd_;
+  std::string name_;
+  std::vector<uint8_t> buf_;
+};
+
+/// A file written atomically as a stream: a temporary file beside the target,
+/// fsync and link/rename in commit(); destroyed without commit, it leaves
+/// nothing behind. "-" streams to stdout instead.
+class AtomicFileSink final : public ByteSink {
+public:
+  AtomicFileSink(const std::string& path, mode_t mode, bool force);
+  ~AtomicFileSink() override;
+  AtomicFileSink(const AtomicFileSink&) = delete;
+  AtomicFileSink& operator=(const AtomicFileSink&) = delete;
+  void write(std::span<const uint8_t> data) override;
+  /// Makes the file appear at its path (after finish()).
+  void commit();
+
+private:
+  void flush();
+  std::string path_, tmp_;
+  bool force_;
+  int fd_ = -1;
+  bool committed_ = false;
+  std::vector<uint8_t> buf_;
+};
+
+/// Writes all of data to fd; throws InputError naming `name`.
+void write_all(int fd, std::span<const uint8_t> data, const std::string& name);
+
+}  // namespace pairkit::backup

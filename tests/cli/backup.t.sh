@@ -1,0 +1,179 @@
+# backup keygen | create | inspect | verify | restore — round trips, the real
+# age CLI both ways, and every refusal the issue names (exit 3, one line,
+# nothing restored).
+craft="$DATA/backup/craft.py"
+echo 'correct horse' >pass.txt
+echo 'wrong horse' >wrong.txt
+fp() { pk fingerprint "$1" | head -1; }
+no_staging() { ! ls -a "${1:-.}" | grep -q '\.restore-'; }
+
+pk -q device init --serial T-100 --dir term >/dev/null
+printf '[[pin]]\nname = "gate"\n' >term/pins.toml
+printf '[key]\ntype = "p256"\n' >term/pairkit.toml
+echo 'not backed up unless asked' >term/notes.txt
+sqlite3 term/pairing.db 'create table pairing(serial text, state text); insert into pairing values ("T-100", "paired");'
+
+# keygen: identity 0600, recipient on stdout; the real age reads the identity.
+t 0 '^age1[02-9ac-hj-np-z]{58}$' '' -- pk backup keygen -o id.txt
+mode_is 600 id.txt
+R=$OUT
+check "age-keygen -y derives the same recipient" bash -c "[ \"\$(age-keygen -y id.txt)\" = $R ]"
+t 3 '' 'id.txt exists \(use --force' -- pk backup keygen -o id.txt
+pk -q backup keygen -o other-id.txt >/dev/null
+t 0 '"recipient": "age1' '' -- pk --json backup keygen -o id3.txt
+
+# create to a recipient: 0600, listed by age | tar -t, manifest first.
+t 0 '^$' 'wrote restore point rp.age .*6 files' -- pk backup create --from term -o rp.age --recipient "$R"
+mode_is 600 rp.age
+check "age -d | tar -t lists manifest.toml first, then the files" bash -c \
+  'age -d -i id.txt rp.age | tar -t | tr "\n" " " | grep -qx "manifest.toml key.pem cert.pem device.toml pins.toml pairing.db pairkit.toml "'
+t 3 '' 'rp.age exists \(use --force' -- pk backup create --from term -o rp.age --recipient "$R"
+
+# inspect / verify.
+t 0 'device: +T-100 \(terminal\)' '' -- pk backup inspect rp.age --identity id.txt
+check "inspect lists the SQLite snapshot" grep -q 'pairing.db  (SQLite snapshot)' <(pk backup inspect rp.age -i id.txt)
+t 0 '"serial": "T-100"' '' -- pk --json backup inspect rp.age -i id.txt
+t 0 '^ok: rp.age: device T-100, 6 files, every SHA-256 matches' '' -- pk backup verify rp.age -i id.txt
+t 0 '"key_checked": true' '' -- pk --json backup verify rp.age -i id.txt
+t 3 '' 'rp.age: wrong passphrase, or not encrypted to this identity' -- pk backup verify rp.age -i other-id.txt
+t 3 '' 'rp.age: wrong passphrase, or not encrypted to this identity' -- pk backup inspect rp.age --passphrase-file pass.txt
+t 2 '' 'give --identity FILE, --passphrase-file' -- pk backup verify rp.age
+
+# restore: same fingerprint, 0700/0600, registry rows intact.
+t 0 'restored device T-100 \(terminal\) to new' '' -- pk backup restore rp.age --to new -i id.txt
+check "restored cert has the original fingerprint" bash -c "[ \"\$(pk fingerprint term/cert.pem)\" = \"\$(pk fingerprint new/cert.pem)\" ]"
+check "restored key equals the original" cmp term/key.pem new/key.pem
+mode_is 700 new
+mode_is 600 new/key.pem
+mode_is 600 new/cert.pem
+check "restored registry has its row" bash -c '[ "$(sqlite3 new/pairing.db "select state from pairing")" = paired ]'
+absent new/notes.txt
+check "no staging folder left" no_staging
+
+# an occupied target: refused, then --force keeps the old identity aside.
+t 3 '' 'new already holds a device identity \(use --force' -- pk backup restore rp.age --to new -i id.txt
+mkdir occupied && echo x >occupied/file
+t 3 '' 'occupied is not empty' -- pk backup restore rp.age --to occupied -i id.txt
+pk -q device init --serial OLD-1 --dir old >/dev/null
+old_fp=$(fp old/cert.pem)
+t 0 'restored device T-100' 'kept in old.previous-' -- pk backup restore rp.age --to old -i id.txt --force
+check "the previous identity is kept whole" bash -c "[ \"\$(pk fingerprint old.previous-*/cert.pem | head -1)\" = \"$old_fp\" ]"
+check "the target now holds the restored identity" bash -c "[ \"\$(pk fingerprint old/cert.pem)\" = \"\$(pk fingerprint term/cert.pem)\" ]"
+mkdir empty
+t 0 '' '' -- pk -q backup restore rp.age --to empty -i id.txt
+
+# passphrases: file, environment; wrong one; armor; --include; work factor limits.
+t 0 '' '' -- pk -q backup create --from term -o pp.age --passphrase-file pass.txt --work-factor 10 --armor --include notes.txt
+check "armored output starts with the age armor line" bash -c 'head -1 pp.age | grep -qx -- "-----BEGIN AGE ENCRYPTED FILE-----"'
+t 0 '7 files' '' --env BK_PASS='correct horse' -- pk backup verify pp.age --passphrase-env BK_PASS
+t 3 '' 'pp.age: wrong passphrase, or not encrypted to this identity' -- pk backup restore pp.age --to wp --passphrase-file wrong.txt
+absent wp
+t 3 '' 'pp.age: wrong passphrase' -- pk backup verify pp.age -i id.txt
+t 0 '' '' -- pk -q backup restore pp.age --to withnotes --passphrase-file pass.txt
+check "--include brought notes.txt" cmp term/notes.txt withnotes/notes.txt
+t 2 '' 'work-factor' -- pk backup create --from term -o wf.age --passphrase-file pass.txt --work-factor 23
+t 2 '' 'give either a passphrase or --recipient' -- pk backup create --from term -o both.age --passphrase-file pass.txt -r "$R"
+t 2 '' 'give --recipient age1' -- pk backup create --from term -o none.age
+t 2 '' "recipient 'age1bogus'" -- pk backup create --from term -o bad.age -r age1bogus
+t 2 '' 'give a path inside term' -- pk backup create --from term -o inc.age -r "$R" --include ../pass.txt
+t 3 '' 'term/missing.txt' -- pk backup create --from term -o inc.age -r "$R" --include missing.txt
+mkdir nodev
+t 3 '' 'nodev holds no device identity' -- pk backup create --from nodev -o nodev.age -r "$R"
+absent wf.age both.age none.age bad.age inc.age nodev.age
+cp -r term mism && pk -q key gen -o mism/key.pem --force
+t 3 '' 'mism/key.pem does not match mism/cert.pem' -- pk backup create --from mism -o mism.age -r "$R"
+absent mism.age
+
+# A live SQLite registry (WAL, rows not yet checkpointed) is snapshotted, not copied raw.
+python3 -c '
+import sqlite3, sys, time
+db = sqlite3.connect("term/pairing.db")
+db.execute("pragma journal_mode=wal"); db.execute("pragma wal_autocheckpoint=0")
+db.execute("insert into pairing values (\"T-200\", \"pending\")"); db.commit()
+open("wal-ready", "w").close(); time.sleep(20)' &
+holder=$!
+for _ in $(seq 50); do [ -e wal-ready ] && break; sleep 0.1; done
+t 0 '' '' -- pk -q backup create --from term -o live.age -r "$R"
+kill $holder 2>/dev/null; wait $holder 2>/dev/null
+t 0 '' '' -- pk -q backup restore live.age --to live -i id.txt
+check "the snapshot holds the row still in the WAL" bash -c '[ "$(sqlite3 live/pairing.db "select count(*) from pairing")" = 2 ]'
+check "the snapshot passes integrity_check" bash -c '[ "$(sqlite3 live/pairing.db "pragma integrity_check")" = ok ]'
+
+# Damaged files: truncated, one flipped byte (header, MAC, nonce, payload, last byte).
+size=$(stat -c %s rp.age)
+head -c $((size - 100)) rp.age >trunc.age
+t 3 '' 'trunc.age: .*truncated' -- pk backup restore trunc.age --to t1 -i id.txt
+absent t1
+head -c 200 rp.age >trunc2.age
+t 3 '' 'trunc2.age: ' -- pk backup verify trunc2.age -i id.txt
+for pos in 30 100 $(($(grep -abo -- '^---' rp.age | cut -d: -f1) + 10)) $((size / 2)) $((size - 1)); do
+  cp rp.age flip.age
+  printf "$(printf '\\x%02x' $(( $(od -An -tu1 -j$pos -N1 rp.age) ^ 1 )))" | dd of=flip.age bs=1 seek=$pos conv=notrunc status=none
+  t 3 '' 'flip.age: ' -- pk backup restore flip.age --to f1 -i id.txt
+  absent f1
+done
+check "no staging folder left after failures" no_staging
+
+# Valid age files that are not restore points, or lie about their contents.
+echo "hello" | age -r "$R" >notrp.age
+t 3 '' 'notrp.age is an age file but not a pairkit restore point' -- pk backup restore notrp.age --to n1 -i id.txt
+absent n1
+age -d -i id.txt rp.age >rp.tar
+remake() { python3 "$craft" "$@" <rp.tar | age -r "$R" >crafted.age; }
+remake notfirst
+t 3 '' 'not a pairkit restore point \(its first entry is not manifest.toml\)' -- pk backup inspect crafted.age -i id.txt
+remake hash
+t 3 '' 'cert.pem has SHA-256 [0-9a-f]+, the manifest says' -- pk backup restore crafted.age --to h1 -i id.txt
+absent h1
+t 3 '' 'cert.pem has SHA-256' -- pk backup verify crafted.age -i id.txt
+pk -q key gen -o stranger.key
+remake key stranger.key
+t 3 '' 'key.pem does not match .*cert.pem' -- pk backup restore crafted.age --to k1 -i id.txt
+absent k1
+remake symlink
+t 3 '' "refused: archive entry 'link.pem' is not a regular file" -- pk backup restore crafted.age --to s1 -i id.txt
+absent s1
+remake absolute
+t 3 '' "refused: archive entry '/tmp/pairkit-evil' has an absolute path or '..'" -- pk backup restore crafted.age --to a1 -i id.txt
+absent a1 /tmp/pairkit-evil
+remake dotdot
+t 3 '' "refused: archive entry '../evil.pem' has an absolute path" -- pk backup restore crafted.age --to d1 -i id.txt
+absent d1 evil.pem
+remake unlisted
+t 3 '' "refused: archive entry 'extra.bin' is not in the manifest" -- pk backup restore crafted.age --to u1 -i id.txt
+absent u1
+check "no staging folder left after refusals" no_staging
+
+# Interop with the real age: decrypt + re-encrypt restores; passphrases both
+# ways (age 1.1.1 reads them only from a terminal: drive it with script).
+age -r "$R" -o reenc.age rp.tar
+t 0 'restored device T-100' '' -- pk backup restore reenc.age --to reenc -i id.txt
+check "pairkit's age identity file works with age -d" bash -c 'age -d -i id.txt rp.age | cmp - rp.tar'
+printf 'correct horse\ncorrect horse\n' | script -qec "age -p -o agepass.age rp.tar" /dev/null >/dev/null
+t 0 '^ok: agepass.age' '' -- pk backup verify agepass.age --passphrase-file pass.txt
+pk -q backup create --from term -o pkpass.age --passphrase-file pass.txt --work-factor 12
+pk backup verify pkpass.age --passphrase-file pass.txt >/dev/null
+printf 'correct horse\n' | script -qec "age -d -o pkpass.tar pkpass.age" /dev/null >/dev/null
+check "age -d decrypts a pairkit passphrase restore point" bash -c 'tar -tf pkpass.tar | head -1 | grep -qx manifest.toml'
+check "age -d reads pairkit's armor" bash -c 'printf "correct horse\n" | script -qec "age -d -o pp.tar pp.age" /dev/null >/dev/null && tar -tf pp.tar | grep -qx notes.txt'
+
+# Read-only and full file systems: exit 3, nothing half-written, the old identity intact.
+if mkdir -p ro full && mount -t tmpfs -o size=1m tmpfs ro 2>/dev/null; then
+  pk -q device init --serial RO-1 --dir ro/dev >/dev/null
+  ro_fp=$(fp ro/dev/cert.pem)
+  mount -o remount,ro ro
+  t 3 '' 'cannot restore to ro/dev: .*Read-only file system' -- pk backup restore rp.age --to ro/dev -i id.txt --force
+  check "read-only: the old identity is intact" bash -c "[ \"\$(pk fingerprint ro/dev/cert.pem | head -1)\" = \"$ro_fp\" ]"
+  umount ro
+  head -c 400000 /dev/urandom >term/big.bin
+  pk -q backup create --from term -o big.age -r "$R" --include big.bin
+  mount -t tmpfs -o size=256k tmpfs full
+  pk -q device init --serial FULL-1 --dir full/dev >/dev/null
+  full_fp=$(fp full/dev/cert.pem)
+  t 3 '' 'No space left on device' -- pk backup restore big.age --to full/dev -i id.txt --force
+  check "full: the old identity is intact" bash -c "[ \"\$(pk fingerprint full/dev/cert.pem | head -1)\" = \"$full_fp\" ]"
+  check "full: nothing half-written beside it" bash -c '[ "$(ls -A full)" = dev ]'
+  umount full
+else
+  echo "note: cannot mount tmpfs here (not root?): read-only and full file system rows not run"
+fi

@@ -1,0 +1,123 @@
+// age writer/reader round trips, Bech32, armor, and failures by kind.
+#include <doctest/doctest.h>
+
+#include "pairkit/backup/age.hpp"
+#include "pairkit/backup/bech32.hpp"
+#include "pairkit/core/rng.hpp"
+
+using namespace pairkit;
+using namespace pairkit::backup;
+
+namespace {
+
+std::vector<uint8_t> encrypt(std::span<const uint8_t> plain, const std::vector<const Recipient*>& rs, bool armor,
+                             Botan::RandomNumberGenerator& rng) {
+  VectorSink out;
+  std::optional<ArmorSink> arm;
+  if (armor) arm.emplace(out);
+  ByteSink& sink = armor ? static_cast<ByteSink&>(*arm) : out;
+  AgeWriter w(sink, rs, rng);
+  w.write(plain);
+  w.finish();
+  return out.bytes;
+}
+
+std::vector<uint8_t> decrypt(const std::vector<uint8_t>& file, const std::vector<const Identity*>& ids) {
+  SpanSource raw(file);
+  PeekSource peek(raw);
+  const auto head = peek.peek(std::strlen(kArmorHeader));
+  const bool armored = std::string(head.begin(), head.end()) == kArmorHeader;
+  ArmorSource arm(peek);
+  AgeReader r(armored ? static_cast<ByteSource&>(arm) : peek, ids);
+  std::vector<uint8_t> out;
+  uint8_t buf[1000];
+  size_t n;
+  while ((n = r.read(buf)) > 0) out.insert(out.end(), buf, buf + n);
+  return out;
+}
+
+AgeFailure failure_of(const std::vector<uint8_t>& file, const std::vector<const Identity*>& ids) {
+  try {
+    decrypt(file, ids);
+  } catch (const AgeError& e) {
+    return e.kind();
+  }
+  FAIL("decryption succeeded");
+  return AgeFailure::header;
+}
+
+}  // namespace
+
+TEST_CASE("Bech32: the test kit identity maps to its age1 recipient and back") {
+  const auto id = X25519Identity::parse("AGE-SECRET-KEY-1EGTZVFFV20835NWYV6270LXYVK2VKNX2MMDKWYKLMGR48UAWX40Q2P2LM0");
+  CHECK(id.encode() == "AGE-SECRET-KEY-1EGTZVFFV20835NWYV6270LXYVK2VKNX2MMDKWYKLMGR48UAWX40Q2P2LM0");
+  const auto r = id.recipient().encode();
+  CHECK(r.rfind("age1", 0) == 0);
+  CHECK(X25519Recipient::parse(r).encode() == r);
+  CHECK_THROWS_AS(X25519Recipient::parse("age1qqqq"), UsageError);
+  std::string flipped = r;
+  flipped[10] = flipped[10] == 'q' ? 'p' : 'q';
+  CHECK_THROWS_AS(X25519Recipient::parse(flipped), UsageError);
+  CHECK_THROWS_AS(bech32_decode("Age1" + r.substr(4), "x"), InputError);
+}
+
+TEST_CASE("age round trips: sizes around the 64 KiB chunk, X25519, scrypt, armor") {
+  auto rng = make_seeded_rng(7);
+  const auto id = X25519Identity::generate(*rng);
+  const auto rcpt = id.recipient();
+  const auto other = X25519Identity::generate(*rng);
+  const auto other_rcpt = other.recipient();
+  Botan::secure_vector<char> pass{'p', 'w'};
+  ScryptRecipient srcpt(pass, 4);
+  ScryptIdentity sid(pass);
+  for (size_t size : {size_t(0), size_t(1), size_t(65535), size_t(65536), size_t(65537), size_t(3 * 65536)}) {
+    CAPTURE(size);
+    std::vector<uint8_t> plain(size);
+    rng->randomize(plain.data(), plain.size());
+    for (bool armor : {false, true}) {
+      const auto f = encrypt(plain, {&rcpt, &other_rcpt}, armor, *rng);
+      CHECK(decrypt(f, {&id}) == plain);
+      CHECK(decrypt(f, {&other}) == plain);
+      const auto s = encrypt(plain, {&srcpt}, armor, *rng);
+      CHECK(decrypt(s, {&sid}) == plain);
+    }
+  }
+}
+
+TEST_CASE("age failures: wrong key, wrong passphrase, flipped bytes, truncation") {
+  auto rng = make_seeded_rng(8);
+  const auto id = X25519Identity::generate(*rng);
+  const auto other = X25519Identity::generate(*rng);
+  std::vector<uint8_t> plain(100000, 0x5a);
+  const auto rcpt = id.recipient();
+  const auto f = encrypt(plain, {&rcpt}, false, *rng);
+  CHECK(failure_of(f, {&other}) == AgeFailure::no_match);
+  Botan::secure_vector<char> pass{'a'}, wrong{'b'};
+  ScryptRecipient sr(pass, 4);
+  const auto s = encrypt(plain, {&sr}, false, *rng);
+  ScryptIdentity wrong_id(wrong);
+  CHECK(failure_of(s, {&wrong_id}) == AgeFailure::no_match);
+  ScryptIdentity low_limit(pass, 3);
+  CHECK(failure_of(s, {&low_limit}) == AgeFailure::header);
+  CHECK_THROWS_AS(ScryptRecipient(pass, 23), UsageError);
+  // One flipped byte anywhere is caught (header, MAC, nonce or payload).
+  for (size_t pos : {size_t(5), size_t(40), size_t(f.size() / 2), f.size() - 1}) {
+    auto bad = f;
+    bad[pos] ^= 0x01;
+    CHECK_THROWS_AS(decrypt(bad, {&id}), AgeError);
+  }
+  auto truncated = f;
+  truncated.resize(f.size() - 20000);
+  CHECK(failure_of(truncated, {&id}) == AgeFailure::payload);
+  truncated.resize(60);
+  CHECK(failure_of(truncated, {&id}) == AgeFailure::header);
+}
+
+TEST_CASE("scrypt cannot be mixed with other recipients") {
+  auto rng = make_seeded_rng(9);
+  const auto id = X25519Identity::generate(*rng);
+  ScryptRecipient sr(Botan::secure_vector<char>{'x'}, 2);
+  VectorSink out;
+  const auto r = id.recipient();
+  CHECK_THROWS_AS(AgeWriter(out, {&sr, &r}, *rng), UsageError);
+}
