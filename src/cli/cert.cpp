@@ -215,6 +215,7 @@ void add_cert_group(CLI::App& app, Cli& cli) {
   c = add_command(*group, cli, "info", "Describe certificates and requests (PEM, DER or bundles)",
                   {"pairkit cert info device.crt", "pairkit --json cert info chain.pem"},
                   [info](Cli& c) { run_info(c, *info); });
+  cli.mark_public_only(c);
   c->add_option("FILE", info->files, "Certificate, request or bundle ('-': stdin)")->required();
 
   add_cert_verify_command(*group, cli);

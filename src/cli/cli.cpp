@@ -207,6 +207,7 @@ int run_cli(int argc, char** argv, std::span<const GroupFn> groups) {
       if (leaf == &app) throw UsageError("missing command (run 'pairkit --help')");
       throw UsageError(command_path(leaf) + ": missing command (one of: " + subcommand_list(leaf) + ")");
     }
+    if (cli.is_public_only(leaf)) ::setenv("BOTAN_MLOCK_POOL_SIZE", "0", 0);  // a value the user set wins
     cli.settings.load(cli.config_path);
     cli.settings.apply(leaf);
     (*run)(cli);

@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -62,11 +63,17 @@ public:
   // Registration (used while building the command tree).
   void register_command(const CLI::App* cmd, RunFn run) { commands_[cmd] = std::move(run); }
   const RunFn* find_command(const CLI::App* cmd) const;
+  /// Declares that a command never holds a secret (it reads certificates,
+  /// fingerprints, public keys): it then runs without Botan's mlock'ed pool,
+  /// whose set-up (mmap, mlock, zeroing) is most of a short command's CPU time.
+  void mark_public_only(const CLI::App* cmd) { public_only_.insert(cmd); }
+  bool is_public_only(const CLI::App* cmd) const { return public_only_.count(cmd) > 0; }
 
 private:
   std::unique_ptr<Botan::RandomNumberGenerator> rng_;
   std::unique_ptr<Clock> clock_;
   std::map<const CLI::App*, RunFn> commands_;
+  std::set<const CLI::App*> public_only_;
 };
 
 /// A command group such as "key"; returns the existing group if one of that

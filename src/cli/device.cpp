@@ -108,6 +108,7 @@ void add_device_group(CLI::App& app, Cli& cli) {
   auto show = std::make_shared<DeviceShowOptions>();
   c = add_command(*group, cli, "show", "Show the identity recorded in DIR/device.toml",
                   {"pairkit device show --dir /etc/pairkit/identity"}, [show](Cli& c) { run_device_show(c, *show); });
+  cli.mark_public_only(c);
   c->add_option("--dir", show->dir, "Identity folder")->required();
 }
 

@@ -85,6 +85,7 @@ void add_fingerprint_command(CLI::App& app, Cli& cli) {
                          "pairkit fingerprint --format all chain.pem",
                          "openssl x509 -in server.crt | pairkit fingerprint -"},
                         [o](Cli& c) { run_fingerprint(c, *o); });
+  cli.mark_public_only(c);
   c->add_option("FILE", o->files, "Certificates, bundles, requests or keys, PEM or DER ('-' or none: stdin)");
   c->add_option("--of", o->of, "What is hashed: cert (the DER certificate; default for certificates) or spki")
       ->check(CLI::IsMember({"cert", "spki"}));
