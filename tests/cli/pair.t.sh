@@ -113,6 +113,17 @@ sqlite3 newer.db 'PRAGMA user_version = 9;'
 t 3 '' 'schema version 9; this pairkit knows up to 1' -- pk pair list --db newer.db
 t 2 '' 'serial' -- pk pair request --db $db --serial 'bad serial' --cert term/cert.pem
 
+# A registry held by another writer past --busy-timeout: exit 3 naming it, nothing recorded.
+python3 -c "import sqlite3,time; c=sqlite3.connect('$db', isolation_level=None); c.execute('BEGIN IMMEDIATE'); open('locked','w').close(); time.sleep(4)" &
+holder=$!
+for _ in $(seq 1 50); do [ -e locked ] && break; sleep 0.1; done
+t 3 '' "registry $db is busy: another process held it for more than 1000 ms" -- pk pair request --db $db --serial TERM-0050 --cert term/cert.pem --busy-timeout 1s
+t 0 '' '' -- pk pair check --db $db --serial TERM-0042 --cert term/cert.pem
+wait $holder
+t 1 '' "no pending pairing request for serial 'TERM-0050'" -- pk pair reject --db $db --serial TERM-0050 --operator bob
+# The registry from the environment (PAIRKIT_PAIR_DB), as provisioning scripts set it.
+t 0 'TERM-0042  paired' '' --env PAIRKIT_PAIR_DB=$db -- pk pair list --state paired
+
 # 4 processes x 50 concurrent requests: 200 rows, no "database is locked" escaping.
 unset PAIRKIT_TEST_NOW
 for p in 1 2 3 4; do

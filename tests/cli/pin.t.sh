@@ -71,6 +71,8 @@ t 3 '^$' "TLS handshake with 127.0.0.1:$mute timed out after 1000 ms" -- pk pin 
 t 3 '' 'cannot resolve no-such-host.invalid:443' -- pk pin check --store pins.toml --name gate --connect no-such-host.invalid:443
 for p in "${servers[@]}"; do kill "$p" 2>/dev/null; done
 
+t 0 '^gate ' '' --env PAIRKIT_PIN_STORE=pins.toml -- pk pin list
+
 # Removing.
 t 0 "removed pin 'plain' from pins.toml" '' -- pk pin remove --store pins.toml --name plain
 t 3 '' "no pin named 'plain' in pins.toml" -- pk pin remove --store pins.toml --name plain
