@@ -7,6 +7,7 @@
 #include "groups.hpp"
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
+#include "pairkit/core/files.hpp"
 #include "pairkit/crypto/fingerprint.hpp"
 #include "pairkit/crypto/objects.hpp"
 #include "pairkit/device/identity.hpp"
@@ -118,6 +119,8 @@ void run_request(Cli& cli, const PairRequestOptions& o) {
   const auto terminal = cert_ref(cli, o.cert);
   std::optional<pairing::CertRef> server;
   if (!o.server_cert.empty()) server = cert_ref(cli, o.server_cert);
+  if (!server && !o.db.db.empty() && !path_exists(o.db.db))
+    throw UsageError("registry " + o.db.db + " does not exist yet: give --server-cert the first time");
   auto reg = open_registry(o.db, true);
   const auto out = reg.request(o.serial, terminal, server, lifetime, cli.rng(), cli.clock());
   if (cli.json) {

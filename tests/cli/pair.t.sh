@@ -99,7 +99,9 @@ t 0 '^\[' '' -- pk --json pair list --db $db
 t 2 '' "unknown state 'bogus'|bogus" -- pk pair list --db $db --state bogus
 t 2 '' '--db is required' -- pk pair check --serial TERM-0042 --cert term/cert.pem
 t 2 '' "nonce 'xyz' is not 32 hex digits" -- pk pair code --cert term/cert.pem --server-cert srv/cert.pem --nonce xyz
-t 2 '' 'no server certificate yet' -- pk pair request --db fresh.db --serial TERM-1 --cert term/cert.pem
+t 2 '' 'fresh.db does not exist yet: give --server-cert the first time' -- pk pair request --db fresh.db --serial TERM-1 --cert term/cert.pem
+t 3 '' 'cannot open nothere.pem' -- pk pair request --db fresh.db --serial TERM-1 --cert nothere.pem --server-cert srv/cert.pem
+absent fresh.db
 t 3 '' 'no pairing registry at missing.db' -- pk pair check --db missing.db --serial TERM-0042 --cert term/cert.pem
 absent missing.db
 t 3 '' 'cannot open nothere.pem' -- pk pair request --db $db --serial TERM-1 --cert nothere.pem
