@@ -1,12 +1,13 @@
 // pairkit pair request | code | list | approve | reject | unpair | check | log:
 // the server side of pairing (registry) and the terminal's code display.
-#include <cstdlib>
 #include <iostream>
 #include <memory>
 
 #include "groups.hpp"
+#include "public_only.hpp"
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
+#include "pairkit/core/files.hpp"
 #include "pairkit/crypto/fingerprint.hpp"
 #include "pairkit/crypto/objects.hpp"
 #include "pairkit/device/identity.hpp"
@@ -118,6 +119,8 @@ void run_request(Cli& cli, const PairRequestOptions& o) {
   const auto terminal = cert_ref(cli, o.cert);
   std::optional<pairing::CertRef> server;
   if (!o.server_cert.empty()) server = cert_ref(cli, o.server_cert);
+  if (!server && !o.db.db.empty() && !path_exists(o.db.db))
+    throw UsageError("registry " + o.db.db + " does not exist yet: give --server-cert the first time");
   auto reg = open_registry(o.db, true);
   const auto out = reg.request(o.serial, terminal, server, lifetime, cli.rng(), cli.clock());
   if (cli.json) {
@@ -233,11 +236,6 @@ void run_unpair(Cli& cli, const PairDecideOptions& o) {
 }
 
 void run_check(Cli& cli, const PairCheckOptions& o) {
-  // The server runs this for every terminal request: it reads only public
-  // certificates, so skip setting up Botan's mlock'ed pool for secrets (mmap
-  // and mlock cost ~30 ms CPU per process, most of the check). A value the
-  // user set is kept.
-  ::setenv("BOTAN_MLOCK_POOL_SIZE", "0", 0);
   require(o.serial, "--serial");
   require(o.cert, "--cert");
   const auto cert = cert_ref(cli, o.cert);
@@ -293,7 +291,7 @@ void add_pair_group(CLI::App& app, Cli& cli) {
   auto* c = add_command(*group, cli, "request", "Record a pending pairing request and print its pairing code",
                         {"pairkit pair request --db server/pairing.db --serial TERM-0042 --cert term.pem --server-cert server/cert.pem",
                          "pairkit --json pair request --db pairing.db --serial TERM-0042 --cert term.pem"},
-                        [req](Cli& c) { run_request(c, *req); });
+                        [req](Cli& c) { public_material_only(); run_request(c, *req); });
   add_db_options(c, cli, req->db);
   serial_option(c, req->serial);
   c->add_option("--cert", req->cert, "The terminal's certificate");
@@ -310,7 +308,7 @@ void add_pair_group(CLI::App& app, Cli& cli) {
   auto code = std::make_shared<PairCodeOptions>();
   c = add_command(*group, cli, "code", "Compute the pairing code a terminal shows on its display (offline)",
                   {"pairkit pair code --cert terminal/cert.pem --server-cert gate.pem --nonce 6f1c...e2"},
-                  [code](Cli& c) { run_code(c, *code); });
+                  [code](Cli& c) { public_material_only(); run_code(c, *code); });
   c->add_option("--cert", code->cert, "The terminal's certificate");
   c->add_option("--server-cert", code->server_cert, "The server's certificate (as the terminal sees it)");
   c->add_option("--nonce", code->nonce, "The request's nonce (32 hex digits, from the server)");
@@ -318,7 +316,7 @@ void add_pair_group(CLI::App& app, Cli& cli) {
   auto list = std::make_shared<PairListOptions>();
   c = add_command(*group, cli, "list", "List pairing requests",
                   {"pairkit pair list --db pairing.db --state pending", "pairkit --json pair list --db pairing.db"},
-                  [list](Cli& c) { run_list(c, *list); });
+                  [list](Cli& c) { public_material_only(); run_list(c, *list); });
   add_db_options(c, cli, list->db);
   c->add_option("--state", list->state, "Only requests in this state")
       ->check(CLI::IsMember({"pending", "paired", "rejected", "unpaired", "expired"}));
@@ -327,7 +325,7 @@ void add_pair_group(CLI::App& app, Cli& cli) {
   c = add_command(*group, cli, "approve", "Approve a pending request when the code read aloud matches (exit 1 if not)",
                   {"pairkit pair approve --db pairing.db --serial TERM-0042 --code BNJDW-PSAWG-QJCKB-V5DNV-DXY56 --operator alice",
                    "pairkit pair approve --db pairing.db --serial TERM-0042 --code '2:PSAWG 5:DXY56' --groups 2 --operator alice"},
-                  [approve](Cli& c) { run_approve(c, *approve); });
+                  [approve](Cli& c) { public_material_only(); run_approve(c, *approve); });
   add_db_options(c, cli, approve->db);
   serial_option(c, approve->serial);
   c->add_option("--code", approve->code,
@@ -340,7 +338,7 @@ void add_pair_group(CLI::App& app, Cli& cli) {
   auto reject = std::make_shared<PairDecideOptions>();
   c = add_command(*group, cli, "reject", "Reject a pending request",
                   {"pairkit pair reject --db pairing.db --serial TERM-0042 --operator alice"},
-                  [reject](Cli& c) { run_reject(c, *reject); });
+                  [reject](Cli& c) { public_material_only(); run_reject(c, *reject); });
   add_db_options(c, cli, reject->db);
   serial_option(c, reject->serial);
   operator_option(c, reject->operator_name);
@@ -348,7 +346,7 @@ void add_pair_group(CLI::App& app, Cli& cli) {
   auto unpair = std::make_shared<PairDecideOptions>();
   c = add_command(*group, cli, "unpair", "Break the pairing of a terminal",
                   {"pairkit pair unpair --db pairing.db --serial TERM-0042 --operator alice"},
-                  [unpair](Cli& c) { run_unpair(c, *unpair); });
+                  [unpair](Cli& c) { public_material_only(); run_unpair(c, *unpair); });
   add_db_options(c, cli, unpair->db);
   serial_option(c, unpair->serial);
   operator_option(c, unpair->operator_name);
@@ -356,7 +354,7 @@ void add_pair_group(CLI::App& app, Cli& cli) {
   auto check = std::make_shared<PairCheckOptions>();
   c = add_command(*group, cli, "check", "Exit 0 only when a serial is paired with exactly this certificate",
                   {"pairkit pair check --db pairing.db --serial TERM-0042 --cert term.pem"},
-                  [check](Cli& c) { run_check(c, *check); });
+                  [check](Cli& c) { public_material_only(); run_check(c, *check); });
   add_db_options(c, cli, check->db);
   serial_option(c, check->serial);
   c->add_option("--cert", check->cert, "The certificate the terminal presented");
@@ -364,7 +362,7 @@ void add_pair_group(CLI::App& app, Cli& cli) {
   auto log = std::make_shared<PairLogOptions>();
   c = add_command(*group, cli, "log", "Show the audit log: every state change, who, when, old and new fingerprint",
                   {"pairkit pair log --db pairing.db", "pairkit --json pair log --db pairing.db --serial TERM-0042"},
-                  [log](Cli& c) { run_log(c, *log); });
+                  [log](Cli& c) { public_material_only(); run_log(c, *log); });
   add_db_options(c, cli, log->db);
   serial_option(c, log->serial);
 }

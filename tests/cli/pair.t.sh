@@ -99,7 +99,9 @@ t 0 '^\[' '' -- pk --json pair list --db $db
 t 2 '' "unknown state 'bogus'|bogus" -- pk pair list --db $db --state bogus
 t 2 '' '--db is required' -- pk pair check --serial TERM-0042 --cert term/cert.pem
 t 2 '' "nonce 'xyz' is not 32 hex digits" -- pk pair code --cert term/cert.pem --server-cert srv/cert.pem --nonce xyz
-t 2 '' 'no server certificate yet' -- pk pair request --db fresh.db --serial TERM-1 --cert term/cert.pem
+t 2 '' 'fresh.db does not exist yet: give --server-cert the first time' -- pk pair request --db fresh.db --serial TERM-1 --cert term/cert.pem
+t 3 '' 'cannot open nothere.pem' -- pk pair request --db fresh.db --serial TERM-1 --cert nothere.pem --server-cert srv/cert.pem
+absent fresh.db
 t 3 '' 'no pairing registry at missing.db' -- pk pair check --db missing.db --serial TERM-0042 --cert term/cert.pem
 absent missing.db
 t 3 '' 'cannot open nothere.pem' -- pk pair request --db $db --serial TERM-1 --cert nothere.pem
@@ -112,6 +114,17 @@ t 3 '' 'other.db is an SQLite database but not a pairing registry' -- pk pair li
 sqlite3 newer.db 'PRAGMA user_version = 9;'
 t 3 '' 'schema version 9; this pairkit knows up to 1' -- pk pair list --db newer.db
 t 2 '' 'serial' -- pk pair request --db $db --serial 'bad serial' --cert term/cert.pem
+
+# A registry held by another writer past --busy-timeout: exit 3 naming it, nothing recorded.
+python3 -c "import sqlite3,time; c=sqlite3.connect('$db', isolation_level=None); c.execute('BEGIN IMMEDIATE'); open('locked','w').close(); time.sleep(4)" &
+holder=$!
+for _ in $(seq 1 50); do [ -e locked ] && break; sleep 0.1; done
+t 3 '' "registry $db is busy: another process held it for more than 1000 ms" -- pk pair request --db $db --serial TERM-0050 --cert term/cert.pem --busy-timeout 1s
+t 0 '' '' -- pk pair check --db $db --serial TERM-0042 --cert term/cert.pem
+wait $holder
+t 1 '' "no pending pairing request for serial 'TERM-0050'" -- pk pair reject --db $db --serial TERM-0050 --operator bob
+# The registry from the environment (PAIRKIT_PAIR_DB), as provisioning scripts set it.
+t 0 'TERM-0042  paired' '' --env PAIRKIT_PAIR_DB=$db -- pk pair list --state paired
 
 # 4 processes x 50 concurrent requests: 200 rows, no "database is locked" escaping.
 unset PAIRKIT_TEST_NOW

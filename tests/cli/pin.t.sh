@@ -54,6 +54,14 @@ t 0 "pin 'gate' matches the server at 127.0.0.1:$port" '' -- pk pin check --stor
 t 0 "matches" '' -- pk pin check --store pins.toml --name spki --connect "127.0.0.1:$port"
 t 1 '^$' "^pairkit: fingerprint of the server at 127.0.0.1:$port2 is SHA256:$evil_fp, pin 'gate' expects SHA256:$fp$" -- \
   pk pin check --store pins.toml --name gate --connect "127.0.0.1:$port2"
+# IPv6 literal addresses ([ADDR]:PORT), where the machine has ::1.
+if python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
+  port6=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",0)); print(s.getsockname()[1])')
+  openssl s_server -accept "[::1]:$port6" -cert gate.pem -key gate.key -www -quiet </dev/null >/dev/null 2>&1 &
+  servers+=($!)
+  check "the IPv6 s_server is up" bash -c "for _ in \$(seq 1 100); do (exec 3<>/dev/tcp/::1/$port6) 2>/dev/null && exit 0; sleep 0.1; done; exit 1"
+  t 0 "pin 'gate' matches the server at \[::1\]:$port6" '' -- pk pin check --store pins.toml --name gate --connect "[::1]:$port6"
+fi
 # Trust on first use: an unknown name is pinned and said so; then it holds its first answer.
 t 0 "trusting on first use: pinned 'newgate' to $fp" '' -- pk pin check --store pins.toml --name newgate --connect "127.0.0.1:$port" --tofu
 t 0 "pin 'newgate' matches" '' -- pk pin check --store pins.toml --name newgate --connect "127.0.0.1:$port" --tofu
@@ -70,6 +78,8 @@ check "the mute listener is up" wait_port "$mute"
 t 3 '^$' "TLS handshake with 127.0.0.1:$mute timed out after 1000 ms" -- pk pin check --store pins.toml --name gate --connect "127.0.0.1:$mute" --timeout 1s
 t 3 '' 'cannot resolve no-such-host.invalid:443' -- pk pin check --store pins.toml --name gate --connect no-such-host.invalid:443
 for p in "${servers[@]}"; do kill "$p" 2>/dev/null; done
+
+t 0 '^gate ' '' --env PAIRKIT_PIN_STORE=pins.toml -- pk pin list
 
 # Removing.
 t 0 "removed pin 'plain' from pins.toml" '' -- pk pin remove --store pins.toml --name plain

@@ -2,6 +2,7 @@
 // expiry, re-pairing with another certificate, unpairing, corrupt files.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -69,16 +70,28 @@ TEST_CASE("request, wrong code, approve, check, unpair") {
   CHECK_NOTHROW(reg.check("T1", fp('A')));
   CHECK_THROWS_AS(reg.reject("T1", "bob", clock), CheckFailed);
 
-  reg.unpair("T1", "carol", clock);
+  // Approving another certificate replaces the pairing, and the log says so.
+  auto other2 = reg.request("T1", cert('B'), std::nullopt, 15min, *rng, clock);
+  reg.approve("T1", parse_code(other2.row.code), 5, "dave", clock);
+  CHECK_NOTHROW(reg.check("T1", fp('B')));
   CHECK_THROWS_AS(reg.check("T1", fp('A')), CheckFailed);
+  const auto replaced = reg.audit(std::string("T1"));
+  const auto it = std::find_if(replaced.begin(), replaced.end(), [](const AuditRow& r) { return r.action == "replace"; });
+  REQUIRE(it != replaced.end());
+  CHECK(it->old_fingerprint == fp('A'));
+  CHECK(it->new_fingerprint == fp('B'));
+  CHECK(it->new_state == "unpaired");
+
+  reg.unpair("T1", "carol", clock);
+  CHECK_THROWS_AS(reg.check("T1", fp('B')), CheckFailed);
   CHECK_THROWS_AS(reg.unpair("T1", "carol", clock), CheckFailed);
 
   const auto log = reg.audit(std::string("T1"));
   REQUIRE(log.size() >= 7);
   CHECK(log.back().action == "unpair");
   CHECK(log.back().actor == "carol");
-  CHECK(log.back().old_fingerprint == fp('A'));
-  CHECK(reg.list(State::unpaired, clock).size() == 1);
+  CHECK(log.back().old_fingerprint == fp('B'));
+  CHECK(reg.list(State::unpaired, clock).size() == 2);
   CHECK(reg.list(State::rejected, clock).size() == 1);
 }
 

@@ -415,6 +415,8 @@ RequestRow Registry::approve(const std::string& serial, const std::vector<CodeGr
   }
   if (!old_fp.empty()) {
     if (auto old = find(serial, "state = 'paired'")) set_state(*old, State::unpaired, now, operator_name);
+    log(now, operator_name, serial, "replace", "paired", "unpaired", old_fp, pending->fingerprint,
+        "the approval of request " + std::to_string(pending->id) + " replaces this pairing");
   }
   {
     Stmt s(db_,

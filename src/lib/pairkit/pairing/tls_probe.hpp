@@ -11,7 +11,8 @@ namespace pairkit::pairing {
 
 /// Connects to "host:port" over TCP, runs a full TLS handshake with Botan's
 /// client (the server must prove it holds the leaf's key) and returns the
-/// leaf certificate. Each connect and read waits at most `timeout`.
+/// leaf certificate. Connecting may take up to `timeout`, and then the whole
+/// handshake up to `timeout` again.
 /// Throws InputError for refused connections, timeouts, name resolution and
 /// handshake failures, naming the address.
 Botan::X509_Certificate fetch_server_certificate(const std::string& address, std::chrono::milliseconds timeout,
