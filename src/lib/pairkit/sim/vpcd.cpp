@@ -12,6 +12,8 @@
 
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -109,6 +111,9 @@ int try_connect(const addrinfo* ai, Ms timeout, std::string& why) {
     return -1;
   }
   ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  // An answer is one small write: send it at once.
+  const int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   return fd;
 }
 
@@ -211,6 +216,11 @@ ServeSummary serve_card(VpcdConnection& conn, ApduCard& card, const ServeOptions
     if (r < 0 && errno != EINTR) throw InputError(conn.peer() + ": poll failed: " + std::strerror(errno));
     if (r <= 0) continue;
 
+    // vpcd writes a message's length and payload separately; acknowledging
+    // at once keeps its Nagle algorithm from holding the payload back for a
+    // delayed ACK (40 ms per APDU). Not TCP (a socketpair in tests): no-op.
+    const int one = 1;
+    ::setsockopt(conn.fd(), IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
     uint8_t header[2];
     if (read_exact(conn, header, opts.message_timeout, true) == Read::closed) return sum;
     const size_t length = (size_t(header[0]) << 8) | header[1];
