@@ -8,6 +8,7 @@ void add_key_group(CLI::App& app, Cli& cli);
 void add_cert_group(CLI::App& app, Cli& cli);
 void add_fingerprint_command(CLI::App& app, Cli& cli);
 void add_device_group(CLI::App& app, Cli& cli);
+void add_sim_group(CLI::App& app, Cli& cli);
 void add_sim_card_command(CLI::App& app, Cli& cli);
 void add_completion_command(CLI::App& app, Cli& cli);
 

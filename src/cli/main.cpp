@@ -8,6 +8,7 @@ int main(int argc, char** argv) {
       add_cert_group,
       add_fingerprint_command,
       add_device_group,
+      add_sim_group,
       add_sim_card_command,
       add_completion_command,  // keep last: it completes every group above
   };
