@@ -9,6 +9,8 @@
 #include "groups.hpp"
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
+#include "pairkit/sim/apdu.hpp"
+#include "pairkit/sim/bytes.hpp"
 #include "pairkit/sim/table_card.hpp"
 #include "pairkit/sim/vpcd.hpp"
 #include "pairkit_config.h"
@@ -75,11 +77,12 @@ std::string event_line(const sim::VpcdEvent& e) {
     case Kind::power_on: return "power on\n";
     case Kind::power_off: return "power off (RAM cleared)\n";
     case Kind::reset: return "reset (RAM cleared)\n";
-    case Kind::unknown_control: return "ignored control byte " + sim::hex_bytes(e.command) + "\n";
+    case Kind::unknown_control: return "ignored control byte " + sim::hex(e.command) + "\n";
     case Kind::atr: return "";  // pcscd asks for the ATR to poll for the card: too frequent to show
     case Kind::apdu:
-      return "> " + sim::hex_bytes(e.command) + "\n< " + sim::hex_bytes(e.response) +
-             (e.note.empty() ? "" : "  # card error: " + e.note) + "\n";
+      // scriptor's notation, with the contract's "  # meaning" comments
+      return "> " + sim::hex(e.command) + "  # " + sim::ins_name(e.command[1]) + "\n< " + sim::hex(e.response) +
+             "  # " + (e.note.empty() ? sim::sw_meaning(sim::status_of(e.response)) : "card error: " + e.note) + "\n";
   }
   return "";
 }

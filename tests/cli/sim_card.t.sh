@@ -44,9 +44,10 @@ t 3 '^$' "pairkit: error: bad.table:2: expected 'COMMAND => RESPONSE'" \
 t 0 '^power on$' 'reader closed the connection after 3 APDUs' --env PAIRKIT_TEST_CARD="$table_card" -- \
   with_fake_vpcd s1 send 01 send 04 recv send "$SELECT" recv send '00 28 00 00 04 00 00 00 01' recv \
   send '00 04 00 00 08 00 00 00 01 70 00 00 00' recv send 02 send 00 close -- sim card
-check 'transcript: SELECT answered 90 00' grep -qzE "> $SELECT"$'\n''< 90 00'$'\n' <<<"$OUT"
+check 'transcript: SELECT answered 90 00, with meanings' \
+  grep -qzE "> $SELECT  # SELECT purse applet"$'\n''< 90 00  # ok'$'\n' <<<"$OUT"
 check 'transcript: out of state 69 85, reset and power off shown' \
-  grep -qzE '< 69 85.*< 6D 00'$'\n''reset \(RAM cleared\)'$'\n''power off \(RAM cleared\)' <<<"$OUT"
+  grep -qzE '< 69 85  # conditions not satisfied.*< 6D 00  # instruction not supported'$'\n''reset \(RAM cleared\)'$'\n''power off \(RAM cleared\)' <<<"$OUT"
 check 'vpcd got the ATR and the three answers' diff <(printf '3B 80 80 01 01\n90 00\n69 85\n6D 00\n') s1.vpcd
 
 t 0 '"ended": "reader_closed"' '' --env PAIRKIT_TEST_CARD="$table_card" -- \
@@ -88,15 +89,41 @@ t 3 '^$' 'cannot connect to vpcd at 127.0.0.1:[0-9]+: Connection refused' --env 
   kill $fake
   exit $rc' _ "$here"
 
-# Real PC/SC: pcscd loads vpcd, the card connects, scriptor talks through pcscd.
-printf '%s\n' "$SELECT" '00 28 00 00 04 00 00 00 01' '00 04 00 00 08 00 00 00 01 70 00 00 00' >session.apdu
-printf '%s\n' "$SELECT" reset "$SELECT" >reset.apdu
-t 0 '' '' --env PAIRKIT_TEST_CARD="$table_card" -- "$here/pcsc-session.sh" pcsc -- session.apdu reset.apdu
-check 'scriptor: SELECT answers 90 00' grep -q '^< 90 00 : Normal processing' pcsc/scriptor-1.out
-check 'scriptor: an out-of-state command answers 69 85' grep -q '^< 69 85 ' pcsc/scriptor-1.out
-check 'scriptor: a repeated personalization answers 6D 00' grep -q '^< 6D 00 ' pcsc/scriptor-1.out
-check 'scriptor: exit 0' grep -qx 'exit 0' pcsc/scriptor-1.out
-check 'scriptor: reset reaches the card as a reset' grep -qx 'reset (RAM cleared)' pcsc/card.out
-check 'pcscd saw the APDUs' grep -q '00 A4 04 00 06 2D 54 45 53 54 70' pcsc/pcscd.log
-check 'the card ended with exit 0 when pcscd stopped' grep -qx 0 pcsc/card.rc
-check 'the card said why it ended' grep -q 'the reader closed the connection after' pcsc/card.err
+# The purse card itself (personalized, legacy profile) over the fake vpcd:
+# its ATR, SELECT, and the JSON summary.
+t 0 '"personalized": true' '' -- with_fake_vpcd s6 send 01 send 04 recv send "$SELECT" recv close -- \
+  --json sim card --personalize --card-id 42 --seed 7
+check 'the purse card answers its ATR and SELECT' grep -qzE '^[0-9A-F]{2}( [0-9A-F]{2})+'$'\n''90 00'$'\n''$' s6.vpcd
+
+# Real PC/SC: pcscd loads vpcd, the card connects, scriptor talks through
+# pcscd. A personalized purse card, each profile: SELECT answers 90 00, an
+# out-of-state command (an amount before authentication) 69 85, a repeated
+# personalization 6D 00; a reset line resets it.
+printf '%s\n' "$SELECT" '00 28 00 00 04 00 00 00 01' '00 04 00 00 08 00 00 00 2A 70 00 00 00' >session.apdu
+printf '%s\n' reset "$SELECT" >reset.apdu
+for profile in legacy modern; do
+  t 0 '' '' -- "$here/pcsc-session.sh" "pcsc-$profile" --personalize --card-id 42 --seed 7 --profile "$profile" -- \
+    session.apdu reset.apdu
+  check "$profile: scriptor: SELECT answers 90 00" grep -qzE "> $SELECT"$'\n''< 90 00 : Normal processing' "pcsc-$profile/scriptor-1.out"
+  check "$profile: scriptor: an out-of-state command answers 69 85" \
+    grep -qzE '> 00 28 00 00 04 00 00 00 01'$'\n''< 69 85 ' "pcsc-$profile/scriptor-1.out"
+  check "$profile: scriptor: a repeated personalization answers 6D 00" \
+    grep -qzE '> 00 04 00 00 08 00 00 00 2A 70 00 00 00'$'\n''< 6D 00 ' "pcsc-$profile/scriptor-1.out"
+  check "$profile: scriptor: after a reset, SELECT answers 90 00" grep -q '^< 90 00 : Normal processing' "pcsc-$profile/scriptor-2.out"
+  check "$profile: scriptor exit 0 both times" bash -c 'grep -qx "exit 0" "$1/scriptor-1.out" && grep -qx "exit 0" "$1/scriptor-2.out"' _ "pcsc-$profile"
+  check "$profile: the reset reached the card" grep -qx 'reset (RAM cleared)' "pcsc-$profile/card.out"
+  check "$profile: pcscd carried the APDUs" grep -q 'APDU: 00 28 00 00 04 00 00 00 01' "pcsc-$profile/pcscd.log"
+  check "$profile: the card ended with exit 0 when pcscd stopped" grep -qx 0 "pcsc-$profile/card.rc"
+  check "$profile: the card said who it was and why it ended" \
+    grep -qzE "serving card 42 \($profile, personalized\).*the reader closed the connection after 4 APDUs" "pcsc-$profile/card.err"
+done
+
+# A blank card: SELECT works, a purse command before personalization does not.
+printf '%s\n' "$SELECT" '00 20 00 00 10 00 00 00 01 70 00 00 00 00 00 00 01 69 00 00 00' >blank.apdu
+t 0 '' '' -- "$here/pcsc-session.sh" pcsc-blank -- blank.apdu
+check 'blank: SELECT answers 90 00' grep -q '^< 90 00 : Normal processing' pcsc-blank/scriptor-1.out
+check 'blank: metadata exchange refused (69 85)' grep -q '^< 69 85 ' pcsc-blank/scriptor-1.out
+
+# The transport alone with the table test double (PAIRKIT_TEST_CARD, test builds).
+t 0 '' '' --env PAIRKIT_TEST_CARD="$table_card" -- "$here/pcsc-session.sh" pcsc-table -- session.apdu
+check 'table card: scriptor got the table answers' grep -qzE '< 90 00.*< 69 85.*< 6D 00' pcsc-table/scriptor-1.out

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "pairkit/core/error.hpp"
+#include "pairkit/sim/bytes.hpp"
 #include "pairkit/sim/table_card.hpp"
 #include "pairkit/sim/vpcd.hpp"
 
@@ -20,7 +21,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-using Bytes = std::vector<uint8_t>;
 
 // The vpcd side of a socketpair.
 struct FakeVpcd {
@@ -112,8 +112,8 @@ TEST_CASE("vpcd: power, ATR and APDUs are answered until vpcd closes") {
   REQUIRE(events.size() == 8);
   CHECK(events[0].kind == VpcdEvent::Kind::power_on);
   CHECK(events[2].kind == VpcdEvent::Kind::apdu);
-  CHECK(hex_bytes(events[2].command) == "00 A4 04 00 06 2D 54 45 53 54 70");
-  CHECK(hex_bytes(events[2].response) == "90 00");
+  CHECK(hex(events[2].command) == "00 A4 04 00 06 2D 54 45 53 54 70");
+  CHECK(hex(events[2].response) == "90 00");
   CHECK(events[6].kind == VpcdEvent::Kind::unknown_control);
   CHECK(events[6].response.empty());
   CHECK(card.received().size() == 3);
@@ -260,5 +260,5 @@ TEST_CASE("table card: parsing and errors name the line") {
   CHECK_THROWS_WITH_AS(TableCard::parse("00 => 90\n", "t"), doctest::Contains("t:1: a response needs at least SW1 SW2"),
                        InputError);
   CHECK_THROWS_AS(TableCard::parse("zz => 90 00\n", "t"), InputError);
-  CHECK(parse_hex_bytes("00:a4 04", "x") == Bytes{0x00, 0xA4, 0x04});
+  CHECK(parse_hex("00:a4 04", "x") == Bytes{0x00, 0xA4, 0x04});
 }

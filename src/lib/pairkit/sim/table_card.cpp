@@ -5,6 +5,7 @@
 #include <string>
 
 #include "pairkit/core/error.hpp"
+#include "pairkit/sim/bytes.hpp"
 
 namespace pairkit::sim {
 
@@ -16,36 +17,16 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-int nibble(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
+// The table is a file: its malformed hex is an input error naming the line.
+std::vector<uint8_t> hex_field(std::string_view text, const std::string& where) {
+  try {
+    return parse_hex(text, where);
+  } catch (const UsageError& e) {
+    throw InputError(e.what());
+  }
 }
 
 }  // namespace
-
-std::vector<uint8_t> parse_hex_bytes(std::string_view text, std::string_view what) {
-  std::vector<uint8_t> out;
-  int high = -1;
-  for (const char c : text) {
-    if (c == ' ' || c == ':' || c == '\t') {
-      if (high >= 0) throw InputError(std::string(what) + ": odd number of hex digits in '" + std::string(text) + "'");
-      continue;
-    }
-    const int v = nibble(c);
-    if (v < 0) throw InputError(std::string(what) + ": '" + std::string(1, c) + "' is not a hex digit in '" +
-                                std::string(text) + "'");
-    if (high < 0) {
-      high = v;
-    } else {
-      out.push_back(static_cast<uint8_t>(high << 4 | v));
-      high = -1;
-    }
-  }
-  if (high >= 0) throw InputError(std::string(what) + ": odd number of hex digits in '" + std::string(text) + "'");
-  return out;
-}
 
 TableCard::TableCard(std::vector<uint8_t> atr, std::vector<Row> rows, std::vector<uint8_t> fallback)
     : atr_(std::move(atr)), rows_(std::move(rows)), fallback_(std::move(fallback)) {}
@@ -66,13 +47,13 @@ TableCard TableCard::parse(std::string_view text, std::string_view name) {
     const auto arrow = line.find("=>");
     if (arrow == std::string_view::npos) throw InputError(where + ": expected 'COMMAND => RESPONSE'");
     const auto left = trim(line.substr(0, arrow));
-    const auto right = parse_hex_bytes(trim(line.substr(arrow + 2)), where);
+    const auto right = hex_field(trim(line.substr(arrow + 2)), where);
     if (left == "atr") {
       atr = right;
       continue;
     }
     if (right.size() < 2) throw InputError(where + ": a response needs at least SW1 SW2");
-    rows.push_back({parse_hex_bytes(left, where), right});
+    rows.push_back({hex_field(left, where), right});
   }
   return TableCard(std::move(atr), std::move(rows));
 }

@@ -40,8 +40,4 @@ private:
   std::vector<std::vector<uint8_t>> received_;
 };
 
-/// Parses hex bytes with optional spaces or colons ("00 A4 04 00", "00a40400");
-/// throws InputError naming `what`.
-std::vector<uint8_t> parse_hex_bytes(std::string_view text, std::string_view what);
-
 }  // namespace pairkit::sim

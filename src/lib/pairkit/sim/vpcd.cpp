@@ -276,16 +276,4 @@ ServeSummary serve_card(VpcdConnection& conn, ApduCard& card, const ServeOptions
   }
 }
 
-std::string hex_bytes(std::span<const uint8_t> bytes) {
-  static constexpr char digits[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(bytes.size() * 3);
-  for (const uint8_t b : bytes) {
-    if (!out.empty()) out += ' ';
-    out += digits[b >> 4];
-    out += digits[b & 0xF];
-  }
-  return out;
-}
-
 }  // namespace pairkit::sim

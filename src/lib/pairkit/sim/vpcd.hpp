@@ -96,7 +96,4 @@ struct ServeSummary {
 /// `message_timeout`, an empty message) or the socket fails.
 ServeSummary serve_card(VpcdConnection& conn, ApduCard& card, const ServeOptions& opts = {});
 
-/// "00 A4 04 00": upper-case hex bytes one space apart, as scriptor prints them.
-std::string hex_bytes(std::span<const uint8_t> bytes);
-
 }  // namespace pairkit::sim
