@@ -31,6 +31,8 @@ t 2 '^$' 'pairkit: error: .*soon' --env PAIRKIT_TEST_CARD="$table_card" -- pk si
 t 2 '^$' 'pairkit: error: .*9000' --env PAIRKIT_SIM_VPCD=host:9000x -- pk sim card
 
 # Environment errors: exit 3 naming the address or file.
+printf '[sim]\nvpcd = "127.0.0.1:1"\n' >pk.toml
+t 3 '^$' 'pairkit: error: cannot connect to vpcd at 127.0.0.1:1: ' -- pk --config pk.toml sim card --card-id 3
 t 3 '^$' 'pairkit: error: cannot connect to vpcd at 127.0.0.1:1: Connection refused \(is pcscd running' \
   --env PAIRKIT_TEST_CARD="$table_card" -- pk sim card --vpcd 127.0.0.1:1
 t 3 '^$' 'pairkit: error: cannot resolve vpcd at no-such-host.invalid:35963' \
