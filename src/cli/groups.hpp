@@ -16,6 +16,8 @@ void add_pin_group(CLI::App& app, Cli& cli);
 void add_pair_group(CLI::App& app, Cli& cli);
 void add_qr_group(CLI::App& app, Cli& cli);
 void add_backup_group(CLI::App& app, Cli& cli);
+void add_sim_group(CLI::App& app, Cli& cli);
+void add_sim_card_command(CLI::App& app, Cli& cli);
 void add_completion_command(CLI::App& app, Cli& cli);
 
 }  // namespace pairkit::cli

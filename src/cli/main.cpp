@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
       add_pair_group,
       add_qr_group,
       add_backup_group,
+      add_sim_group,
+      add_sim_card_command,
       add_completion_command,  // keep last: it completes every group above
   };
   return run_cli(argc, argv, groups);
