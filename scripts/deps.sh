@@ -7,9 +7,8 @@ build_pkgs=(g++ meson ninja-build pkg-config scdoc
   libqrencode-dev libzxing-dev doctest-dev libsqlite3-dev libpng-dev libjpeg-dev zlib1g-dev)
 # Test oracles and peers: what pairkit writes, they must read, and vice versa.
 test_pkgs=(openssl age zbar-tools qrencode zxing-cpp-tools imagemagick faketime
-  pcscd vsmartcard-vpcd pcsc-tools bash-completion zsh fish man-db util-linux procps python3 sqlite3)
-test_pkgs=(openssl age zbar-tools qrencode imagemagick faketime
-  pcscd vsmartcard-vpcd pcsc-tools libpcsclite-dev bash-completion zsh fish util-linux iproute2 procps python3 sqlite3)
+  pcscd vsmartcard-vpcd pcsc-tools libpcsclite-dev bash-completion zsh fish man-db util-linux iproute2 procps
+  python3 sqlite3)
 # What the quickstart demo itself runs besides pairkit.
 demo_pkgs=(openssl)
 want=("${build_pkgs[@]}")

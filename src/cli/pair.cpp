@@ -4,7 +4,6 @@
 #include <memory>
 
 #include "groups.hpp"
-#include "public_only.hpp"
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/files.hpp"
@@ -291,7 +290,8 @@ void add_pair_group(CLI::App& app, Cli& cli) {
   auto* c = add_command(*group, cli, "request", "Record a pending pairing request and print its pairing code",
                         {"pairkit pair request --db server/pairing.db --serial TERM-0042 --cert term.pem --server-cert server/cert.pem",
                          "pairkit --json pair request --db pairing.db --serial TERM-0042 --cert term.pem"},
-                        [req](Cli& c) { public_material_only(); run_request(c, *req); });
+                        [req](Cli& c) { run_request(c, *req); });
+  cli.mark_public_only(c);
   add_db_options(c, cli, req->db);
   serial_option(c, req->serial);
   c->add_option("--cert", req->cert, "The terminal's certificate");
@@ -308,7 +308,8 @@ void add_pair_group(CLI::App& app, Cli& cli) {
   auto code = std::make_shared<PairCodeOptions>();
   c = add_command(*group, cli, "code", "Compute the pairing code a terminal shows on its display (offline)",
                   {"pairkit pair code --cert terminal/cert.pem --server-cert gate.pem --nonce 6f1c...e2"},
-                  [code](Cli& c) { public_material_only(); run_code(c, *code); });
+                  [code](Cli& c) { run_code(c, *code); });
+  cli.mark_public_only(c);
   c->add_option("--cert", code->cert, "The terminal's certificate");
   c->add_option("--server-cert", code->server_cert, "The server's certificate (as the terminal sees it)");
   c->add_option("--nonce", code->nonce, "The request's nonce (32 hex digits, from the server)");
@@ -316,7 +317,8 @@ void add_pair_group(CLI::App& app, Cli& cli) {
   auto list = std::make_shared<PairListOptions>();
   c = add_command(*group, cli, "list", "List pairing requests",
                   {"pairkit pair list --db pairing.db --state pending", "pairkit --json pair list --db pairing.db"},
-                  [list](Cli& c) { public_material_only(); run_list(c, *list); });
+                  [list](Cli& c) { run_list(c, *list); });
+  cli.mark_public_only(c);
   add_db_options(c, cli, list->db);
   c->add_option("--state", list->state, "Only requests in this state")
       ->check(CLI::IsMember({"pending", "paired", "rejected", "unpaired", "expired"}));
@@ -325,7 +327,8 @@ void add_pair_group(CLI::App& app, Cli& cli) {
   c = add_command(*group, cli, "approve", "Approve a pending request when the code read aloud matches (exit 1 if not)",
                   {"pairkit pair approve --db pairing.db --serial TERM-0042 --code BNJDW-PSAWG-QJCKB-V5DNV-DXY56 --operator alice",
                    "pairkit pair approve --db pairing.db --serial TERM-0042 --code '2:PSAWG 5:DXY56' --groups 2 --operator alice"},
-                  [approve](Cli& c) { public_material_only(); run_approve(c, *approve); });
+                  [approve](Cli& c) { run_approve(c, *approve); });
+  cli.mark_public_only(c);
   add_db_options(c, cli, approve->db);
   serial_option(c, approve->serial);
   c->add_option("--code", approve->code,
@@ -338,7 +341,8 @@ void add_pair_group(CLI::App& app, Cli& cli) {
   auto reject = std::make_shared<PairDecideOptions>();
   c = add_command(*group, cli, "reject", "Reject a pending request",
                   {"pairkit pair reject --db pairing.db --serial TERM-0042 --operator alice"},
-                  [reject](Cli& c) { public_material_only(); run_reject(c, *reject); });
+                  [reject](Cli& c) { run_reject(c, *reject); });
+  cli.mark_public_only(c);
   add_db_options(c, cli, reject->db);
   serial_option(c, reject->serial);
   operator_option(c, reject->operator_name);
@@ -346,7 +350,8 @@ void add_pair_group(CLI::App& app, Cli& cli) {
   auto unpair = std::make_shared<PairDecideOptions>();
   c = add_command(*group, cli, "unpair", "Break the pairing of a terminal",
                   {"pairkit pair unpair --db pairing.db --serial TERM-0042 --operator alice"},
-                  [unpair](Cli& c) { public_material_only(); run_unpair(c, *unpair); });
+                  [unpair](Cli& c) { run_unpair(c, *unpair); });
+  cli.mark_public_only(c);
   add_db_options(c, cli, unpair->db);
   serial_option(c, unpair->serial);
   operator_option(c, unpair->operator_name);
@@ -354,7 +359,8 @@ void add_pair_group(CLI::App& app, Cli& cli) {
   auto check = std::make_shared<PairCheckOptions>();
   c = add_command(*group, cli, "check", "Exit 0 only when a serial is paired with exactly this certificate",
                   {"pairkit pair check --db pairing.db --serial TERM-0042 --cert term.pem"},
-                  [check](Cli& c) { public_material_only(); run_check(c, *check); });
+                  [check](Cli& c) { run_check(c, *check); });
+  cli.mark_public_only(c);
   add_db_options(c, cli, check->db);
   serial_option(c, check->serial);
   c->add_option("--cert", check->cert, "The certificate the terminal presented");
@@ -362,7 +368,8 @@ void add_pair_group(CLI::App& app, Cli& cli) {
   auto log = std::make_shared<PairLogOptions>();
   c = add_command(*group, cli, "log", "Show the audit log: every state change, who, when, old and new fingerprint",
                   {"pairkit pair log --db pairing.db", "pairkit --json pair log --db pairing.db --serial TERM-0042"},
-                  [log](Cli& c) { public_material_only(); run_log(c, *log); });
+                  [log](Cli& c) { run_log(c, *log); });
+  cli.mark_public_only(c);
   add_db_options(c, cli, log->db);
   serial_option(c, log->serial);
 }

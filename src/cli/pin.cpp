@@ -3,7 +3,6 @@
 #include <memory>
 
 #include "groups.hpp"
-#include "public_only.hpp"
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
 #include "pairkit/crypto/objects.hpp"
@@ -194,7 +193,8 @@ void add_pin_group(CLI::App& app, Cli& cli) {
                         {"pairkit pin add --store terminal/pins.toml --name gate --address 10.0.0.5:8443 gate.pem",
                          "pairkit pin add --store pins.toml --name gate --fingerprint sha256//r8udi/Mxd6pLO7y7hkn0...=",
                          "pairkit pin add --store pins.toml --name gate --address 10.0.0.6:8443 new-gate.pem --force"},
-                        [add](Cli& c) { public_material_only(); run_pin_add(c, *add); });
+                        [add](Cli& c) { run_pin_add(c, *add); });
+  cli.mark_public_only(c);
   add_store_option(c, cli, add->store);
   c->add_option("--name", add->name, "Name of the pin (letters, digits, '.', '_', '-')")->required();
   c->add_option("--address", add->address, "Server address HOST:PORT ([ADDR]:PORT for IPv6)");
@@ -224,12 +224,14 @@ void add_pin_group(CLI::App& app, Cli& cli) {
   auto list = std::make_shared<PinListOptions>();
   c = add_command(*group, cli, "list", "List the pins of a store",
                   {"pairkit pin list --store terminal/pins.toml", "pairkit --json pin list --store pins.toml"},
-                  [list](Cli& c) { public_material_only(); run_pin_list(c, *list); });
+                  [list](Cli& c) { run_pin_list(c, *list); });
+  cli.mark_public_only(c);
   add_store_option(c, cli, list->store);
 
   auto remove = std::make_shared<PinRemoveOptions>();
   c = add_command(*group, cli, "remove", "Forget a pin", {"pairkit pin remove --store pins.toml --name gate"},
-                  [remove](Cli& c) { public_material_only(); run_pin_remove(c, *remove); });
+                  [remove](Cli& c) { run_pin_remove(c, *remove); });
+  cli.mark_public_only(c);
   add_store_option(c, cli, remove->store);
   c->add_option("--name", remove->name, "Name of the pin")->required();
 }
