@@ -178,7 +178,7 @@ void run_create(Cli& cli, const CreateOptions& o) {
     sink = &*armor;
   }
   AgeWriter age(*sink, ptrs, cli.rng());
-  backup::CreateOptions co{o.from, o.includes, tool_version()};
+  backup::CreateOptions co{o.from, o.includes, tool_version(), o.out == "-" ? "" : parent_dir(o.out)};
   const auto m = create_restore_point(co, age, cli.clock());
   age.finish();
   file.commit();

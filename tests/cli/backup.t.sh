@@ -84,6 +84,12 @@ cp -r term mism && pk -q key gen -o mism/key.pem --force
 t 3 '' 'mism/key.pem does not match mism/cert.pem' -- pk backup create --from mism -o mism.age -r "$R"
 absent mism.age
 
+# An encrypted device key is backed up as is; verify says it could not check it.
+pk -q device init --serial ENC-1 --dir enc --passphrase-file pass.txt >/dev/null
+t 0 '' '' -- pk -q backup create --from enc -o enc.age -r "$R"
+t 0 'the key is encrypted \(not checked' '' -- pk backup verify enc.age -i id.txt
+t 0 '"key_checked": false' '' -- pk --json backup verify enc.age -i id.txt
+
 # A live SQLite registry (WAL, rows not yet checkpointed) is snapshotted, not copied raw.
 python3 -c '
 import sqlite3, sys, time

@@ -197,7 +197,8 @@ Manifest create_restore_point(const CreateOptions& opts, ByteSink& out, const Cl
     if (std::find(rels.begin(), rels.end(), rel) == rels.end()) rels.push_back(rel);
   }
 
-  TempDir tmp((fs::temp_directory_path() / "pairkit-backup-XXXXXX").string());
+  const std::string scratch = opts.scratch_dir.empty() ? fs::temp_directory_path().string() : opts.scratch_dir;
+  TempDir tmp(scratch + "/.pairkit-backup-XXXXXX");
   std::vector<Source> sources;
   int snap = 0;
   for (const auto& rel : rels) {
