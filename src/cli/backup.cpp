@@ -105,6 +105,7 @@ private:
 };
 
 void run_keygen(Cli& cli, const KeygenOptions& o) {
+  if (cli.json && o.out == "-") throw UsageError("--json needs -o FILE (the identity itself goes to stdout otherwise)");
   const auto id = X25519Identity::generate(cli.rng());
   const std::string recipient = id.recipient().encode();
   const std::string text = "# created: " + format_time(cli.clock().now()) + "\n# public key: " + recipient + "\n" +
@@ -184,7 +185,7 @@ void run_create(Cli& cli, const CreateOptions& o) {
   file.commit();
   uint64_t total = 0;
   for (const auto& f : m.files) total += f.size;
-  if (cli.json) {
+  if (cli.json && o.out != "-") {
     auto j = manifest_json(m);
     j["file"] = o.out;
     j["armor"] = o.armor;

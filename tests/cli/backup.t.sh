@@ -21,6 +21,9 @@ check "age-keygen -y derives the same recipient" bash -c "[ \"\$(age-keygen -y i
 t 3 '' 'id.txt exists \(use --force' -- pk backup keygen -o id.txt
 pk -q backup keygen -o other-id.txt >/dev/null
 t 0 '"recipient": "age1' '' -- pk --json backup keygen -o id3.txt
+t 2 '' 'json needs -o FILE' -- pk --json backup keygen
+check "keygen -o - writes the identity to stdout, the recipient to stderr" bash -c 'pk backup keygen -o - 2>&1 >/dev/null | grep -q "^Public key: age1"'
+check "create -o - streams a restore point that verifies from stdin" bash -c "pk -q backup create --from term -o - -r $R | pk backup verify - -i id.txt | grep -q '^ok: standard input'"
 
 # create to a recipient: 0600, listed by age | tar -t, manifest first.
 t 0 '^$' 'wrote restore point rp.age .*6 files' -- pk backup create --from term -o rp.age --recipient "$R"
