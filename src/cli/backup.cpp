@@ -157,6 +157,7 @@ void print_manifest(const Manifest& m) {
 }
 
 void run_create(Cli& cli, const CreateOptions& o) {
+  if (cli.json && o.out == "-") throw UsageError("--json needs -o FILE (the restore point itself goes to stdout otherwise)");
   if (o.pass.given() && !o.recipients.empty())
     throw UsageError("give either a passphrase or --recipient, not both (age allows a passphrase only alone)");
   std::vector<std::unique_ptr<Recipient>> rs;
@@ -185,7 +186,7 @@ void run_create(Cli& cli, const CreateOptions& o) {
   file.commit();
   uint64_t total = 0;
   for (const auto& f : m.files) total += f.size;
-  if (cli.json && o.out != "-") {
+  if (cli.json) {
     auto j = manifest_json(m);
     j["file"] = o.out;
     j["armor"] = o.armor;

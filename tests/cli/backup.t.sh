@@ -22,6 +22,8 @@ t 3 '' 'id.txt exists \(use --force' -- pk backup keygen -o id.txt
 pk -q backup keygen -o other-id.txt >/dev/null
 t 0 '"recipient": "age1' '' -- pk --json backup keygen -o id3.txt
 t 2 '' 'json needs -o FILE' -- pk --json backup keygen
+t 2 '' 'json needs -o FILE' -- pk --json backup create --from term -o - -r "$R"
+t 0 '"file": "rpj.age"' '' -- pk --json backup create --from term -o rpj.age -r "$R"
 check "keygen -o - writes the identity to stdout, the recipient to stderr" bash -c 'pk backup keygen -o - 2>&1 >/dev/null | grep -q "^Public key: age1"'
 check "create -o - streams a restore point that verifies from stdin" bash -c "pk -q backup create --from term -o - -r $R | pk backup verify - -i id.txt | grep -q '^ok: standard input'"
 
