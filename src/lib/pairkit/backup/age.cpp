@@ -323,7 +323,9 @@ AgeWriter::AgeWriter(ByteSink& out, const std::vector<const Recipient*>& recipie
   mac->set_key(mac_key);
   mac->update(header);
   const auto tag = mac->final();
-  header += " " + age_b64_encode(tag) + "\n";
+  header += ' ';
+  header += age_b64_encode(tag);
+  header += '\n';
   out_.write({reinterpret_cast<const uint8_t*>(header.data()), header.size()});
   uint8_t nonce[kNonceSize];
   rng.randomize(nonce, sizeof nonce);

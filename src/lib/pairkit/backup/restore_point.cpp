@@ -54,7 +54,6 @@ public:
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
   const std::string& path() const { return path_; }
-  void release() { path_.clear(); }
 
 private:
   std::string path_;
@@ -174,8 +173,6 @@ Manifest read_manifest_entry(TarReader& tar, const std::string& name) {
   return Manifest::parse(text, name);
 }
 
-void write_fd_all(int fd, std::span<const uint8_t> data, const std::string& path) { write_all(fd, data, path); }
-
 std::string compact_time(TimePoint t) {
   std::string s;
   for (char c : format_time(t))
@@ -230,7 +227,7 @@ Manifest create_restore_point(const CreateOptions& opts, ByteSink& out, const Cl
   std::vector<Source> sources;
   int snap = 0;
   for (const auto& rel : rels) {
-    Source s{rel, where + rel, {}};
+    Source s{rel, where + rel, {}, {}};
     if (::stat(s.path.c_str(), &st) != 0) throw InputError("cannot back up " + s.path + ": " + errno_text());
     if (!S_ISREG(st.st_mode)) throw InputError("cannot back up " + s.path + ": not a regular file");
     s.entry.path = rel;
@@ -337,7 +334,7 @@ VerifyReport verify_restore_point(ByteSource& plain, const std::string& name, co
     while ((n = tar.read(buf)) > 0) {
       h->update(buf.data(), n);
       if (keep) kept.insert(kept.end(), buf.begin(), buf.begin() + static_cast<ptrdiff_t>(n));
-      if (fd >= 0) write_fd_all(fd, {buf.data(), n}, out_path);
+      if (fd >= 0) write_all(fd, {buf.data(), n}, out_path);
     }
     const std::string got = Botan::hex_encode(h->final(), false);
     if (got != f->sha256)
