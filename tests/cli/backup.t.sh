@@ -32,6 +32,8 @@ t 0 '^$' 'wrote restore point rp.age .*6 files' -- pk backup create --from term 
 mode_is 600 rp.age
 check "age -d | tar -t lists manifest.toml first, then the files" bash -c \
   'age -d -i id.txt rp.age | tar -t | tr "\n" " " | grep -qx "manifest.toml key.pem cert.pem device.toml pins.toml pairing.db pairkit.toml "'
+check "age -d | tar -x gives back the key without pairkit" bash -c \
+  'mkdir plain && age -d -i id.txt rp.age | tar -x -C plain && cmp plain/key.pem term/key.pem && cmp plain/cert.pem term/cert.pem'
 t 3 '' 'rp.age exists \(use --force' -- pk backup create --from term -o rp.age --recipient "$R"
 
 # inspect / verify.
