@@ -52,6 +52,58 @@ struct RestoreOptions {
 
 std::string tool_version() { return std::string("pairkit ") + PAIRKIT_VERSION; }
 
+// "\r  123 MiB" on stderr every 16 MiB, for long restore points on a terminal.
+class Progress {
+public:
+  Progress(Cli& cli, std::string verb) : on_(cli.stderr_is_terminal() && !cli.quiet), verb_(std::move(verb)) {}
+  ~Progress() { done(); }
+  /// Clears the progress line (before the result is printed).
+  void done() {
+    if (on_ && shown_) std::cerr << "\r\033[K" << std::flush;
+    on_ = false;
+  }
+  void add(size_t n) {
+    total_ += n;
+    if (!on_ || total_ < next_) return;
+    next_ = total_ + (16u << 20);
+    shown_ = true;
+    std::cerr << "\r  " << verb_ << " " << (total_ >> 20) << " MiB" << std::flush;
+  }
+
+private:
+  bool on_, shown_ = false;
+  std::string verb_;
+  uint64_t total_ = 0, next_ = 16u << 20;
+};
+
+class ProgressSink final : public ByteSink {
+public:
+  ProgressSink(ByteSink& out, Progress& p) : out_(out), p_(p) {}
+  void write(std::span<const uint8_t> data) override {
+    out_.write(data);
+    p_.add(data.size());
+  }
+  void finish() override { out_.finish(); }
+
+private:
+  ByteSink& out_;
+  Progress& p_;
+};
+
+class ProgressSource final : public ByteSource {
+public:
+  ProgressSource(ByteSource& in, Progress& p) : in_(in), p_(p) {}
+  size_t read(std::span<uint8_t> buf) override {
+    const size_t n = in_.read(buf);
+    p_.add(n);
+    return n;
+  }
+
+private:
+  ByteSource& in_;
+  Progress& p_;
+};
+
 void add_key_options(CLI::App* c, KeyOptions& k) {
   add_passphrase_options(c, k.pass, "the restore point");
   c->add_option("-i,--identity", k.identities, "age identity file (AGE-SECRET-KEY-1..., from backup keygen or age-keygen)")
@@ -105,6 +157,7 @@ private:
 };
 
 void run_keygen(Cli& cli, const KeygenOptions& o) {
+  if (cli.json && o.out == "-") throw UsageError("--json needs -o FILE (the identity itself goes to stdout otherwise)");
   const auto id = X25519Identity::generate(cli.rng());
   const std::string recipient = id.recipient().encode();
   const std::string text = "# created: " + format_time(cli.clock().now()) + "\n# public key: " + recipient + "\n" +
@@ -156,6 +209,7 @@ void print_manifest(const Manifest& m) {
 }
 
 void run_create(Cli& cli, const CreateOptions& o) {
+  if (cli.json && o.out == "-") throw UsageError("--json needs -o FILE (the restore point itself goes to stdout otherwise)");
   if (o.pass.given() && !o.recipients.empty())
     throw UsageError("give either a passphrase or --recipient, not both (age allows a passphrase only alone)");
   std::vector<std::unique_ptr<Recipient>> rs;
@@ -178,8 +232,11 @@ void run_create(Cli& cli, const CreateOptions& o) {
     sink = &*armor;
   }
   AgeWriter age(*sink, ptrs, cli.rng());
-  backup::CreateOptions co{o.from, o.includes, tool_version()};
-  const auto m = create_restore_point(co, age, cli.clock());
+  backup::CreateOptions co{o.from, o.includes, tool_version(), o.out == "-" ? "" : parent_dir(o.out)};
+  Progress progress(cli, "archived");
+  ProgressSink counted(age, progress);
+  const auto m = create_restore_point(co, counted, cli.clock());
+  progress.done();
   age.finish();
   file.commit();
   uint64_t total = 0;
@@ -214,7 +271,10 @@ void run_inspect(Cli& cli, const ReadOptions& o) {
 
 void run_verify(Cli& cli, const ReadOptions& o) {
   OpenedBackup b(o.file, o.key);
-  const auto r = b.wrap([&] { return verify_restore_point(b.plain(), b.name()); });
+  Progress progress(cli, "verified");
+  ProgressSource counted(b.plain(), progress);
+  const auto r = b.wrap([&] { return verify_restore_point(counted, b.name()); });
+  progress.done();
   if (cli.json) {
     auto j = manifest_json(r.manifest);
     j["file"] = o.file;
@@ -236,7 +296,10 @@ void run_restore(Cli& cli, const RestoreOptions& o) {
     if (!problem.empty()) throw InputError(problem);
   }
   OpenedBackup b(o.file, o.key);
-  const auto r = b.wrap([&] { return restore_to(b.plain(), b.name(), o.to, o.force, cli.clock()); });
+  Progress progress(cli, "restored");
+  ProgressSource counted(b.plain(), progress);
+  const auto r = b.wrap([&] { return restore_to(counted, b.name(), o.to, o.force, cli.clock()); });
+  progress.done();
   const auto& m = r.report.manifest;
   if (cli.json) {
     auto j = manifest_json(m);

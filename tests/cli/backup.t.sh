@@ -21,12 +21,19 @@ check "age-keygen -y derives the same recipient" bash -c "[ \"\$(age-keygen -y i
 t 3 '' 'id.txt exists \(use --force' -- pk backup keygen -o id.txt
 pk -q backup keygen -o other-id.txt >/dev/null
 t 0 '"recipient": "age1' '' -- pk --json backup keygen -o id3.txt
+t 2 '' 'json needs -o FILE' -- pk --json backup keygen
+t 2 '' 'json needs -o FILE' -- pk --json backup create --from term -o - -r "$R"
+t 0 '"file": "rpj.age"' '' -- pk --json backup create --from term -o rpj.age -r "$R"
+check "keygen -o - writes the identity to stdout, the recipient to stderr" bash -c 'pk backup keygen -o - 2>&1 >/dev/null | grep -q "^Public key: age1"'
+check "create -o - streams a restore point that verifies from stdin" bash -c "pk -q backup create --from term -o - -r $R | pk backup verify - -i id.txt | grep -q '^ok: standard input'"
 
 # create to a recipient: 0600, listed by age | tar -t, manifest first.
 t 0 '^$' 'wrote restore point rp.age .*6 files' -- pk backup create --from term -o rp.age --recipient "$R"
 mode_is 600 rp.age
 check "age -d | tar -t lists manifest.toml first, then the files" bash -c \
   'age -d -i id.txt rp.age | tar -t | tr "\n" " " | grep -qx "manifest.toml key.pem cert.pem device.toml pins.toml pairing.db pairkit.toml "'
+check "age -d | tar -x gives back the key without pairkit" bash -c \
+  'mkdir plain && age -d -i id.txt rp.age | tar -x -C plain && cmp plain/key.pem term/key.pem && cmp plain/cert.pem term/cert.pem'
 t 3 '' 'rp.age exists \(use --force' -- pk backup create --from term -o rp.age --recipient "$R"
 
 # inspect / verify.
@@ -83,6 +90,12 @@ absent wf.age both.age none.age bad.age inc.age nodev.age
 cp -r term mism && pk -q key gen -o mism/key.pem --force
 t 3 '' 'mism/key.pem does not match mism/cert.pem' -- pk backup create --from mism -o mism.age -r "$R"
 absent mism.age
+
+# An encrypted device key is backed up as is; verify says it could not check it.
+pk -q device init --serial ENC-1 --dir enc --passphrase-file pass.txt >/dev/null
+t 0 '' '' -- pk -q backup create --from enc -o enc.age -r "$R"
+t 0 'the key is encrypted \(not checked' '' -- pk backup verify enc.age -i id.txt
+t 0 '"key_checked": false' '' -- pk --json backup verify enc.age -i id.txt
 
 # A live SQLite registry (WAL, rows not yet checkpointed) is snapshotted, not copied raw.
 python3 -c '

@@ -24,10 +24,12 @@ std::string temp_root() {
   return mkdtemp(tmpl);
 }
 
+std::string root_scratch() { return "/tmp"; }
+
 std::vector<uint8_t> make_restore_point(const std::string& dir) {
   FixedClock clock(TimePoint(std::chrono::seconds(1'800'000'000)));
   VectorSink out;
-  create_restore_point({dir, {}, "pairkit test"}, out, clock);
+  create_restore_point({dir, {}, "pairkit test", root_scratch()}, out, clock);
   return out.bytes;
 }
 

@@ -35,8 +35,9 @@ int b64_value(char c) {
   return -1;
 }
 
-// Decodes unpadded base64; nullopt for bad characters or non-canonical bits.
-std::optional<std::vector<uint8_t>> b64_decode_raw(std::string_view text) {
+}  // namespace
+
+std::optional<std::vector<uint8_t>> b64_decode_canonical(std::string_view text) {
   if (text.size() % 4 == 1) return std::nullopt;
   std::vector<uint8_t> out;
   uint32_t acc = 0;
@@ -56,7 +57,7 @@ std::optional<std::vector<uint8_t>> b64_decode_raw(std::string_view text) {
   return out;
 }
 
-std::string b64_encode_impl(std::span<const uint8_t> data, bool pad) {
+std::string b64_encode(std::span<const uint8_t> data, bool pad) {
   std::string out;
   size_t i = 0;
   for (; i + 3 <= data.size(); i += 3) {
@@ -81,6 +82,8 @@ std::string b64_encode_impl(std::span<const uint8_t> data, bool pad) {
   }
   return out;
 }
+
+namespace {
 
 Botan::secure_vector<uint8_t> hkdf(std::span<const uint8_t> ikm, std::span<const uint8_t> salt,
                                    std::string_view info, size_t len = 32) {
@@ -161,12 +164,12 @@ void stream_nonce(uint8_t nonce[12], uint64_t counter, bool last) {
 }  // namespace
 
 std::vector<uint8_t> age_b64_decode(std::string_view text) {
-  auto v = b64_decode_raw(text);
+  auto v = b64_decode_canonical(text);
   if (!v) throw header_error("invalid or non-canonical base64 '" + std::string(text.substr(0, 80)) + "'");
   return *v;
 }
 
-std::string age_b64_encode(std::span<const uint8_t> data) { return b64_encode_impl(data, false); }
+std::string age_b64_encode(std::span<const uint8_t> data) { return b64_encode(data, false); }
 
 // ---- scrypt ----------------------------------------------------------------
 
@@ -320,7 +323,9 @@ AgeWriter::AgeWriter(ByteSink& out, const std::vector<const Recipient*>& recipie
   mac->set_key(mac_key);
   mac->update(header);
   const auto tag = mac->final();
-  header += " " + age_b64_encode(tag) + "\n";
+  header += ' ';
+  header += age_b64_encode(tag);
+  header += '\n';
   out_.write({reinterpret_cast<const uint8_t*>(header.data()), header.size()});
   uint8_t nonce[kNonceSize];
   rng.randomize(nonce, sizeof nonce);
@@ -425,7 +430,7 @@ AgeReader::AgeReader(ByteSource& in, const std::vector<const Identity*>& identit
       const std::string body_line = read_line();
       header += body_line + "\n";
       if (body_line.size() > 64) throw header_error("stanza body line longer than 64 columns");
-      const auto bytes = b64_decode_raw(body_line);
+      const auto bytes = b64_decode_canonical(body_line);
       if (!bytes) {
         if (body_line.rfind("---", 0) == 0 || body_line.rfind("->", 0) == 0)
           throw header_error("stanza ended without a short line");
@@ -520,150 +525,6 @@ size_t AgeReader::read(std::span<uint8_t> buf) {
   std::memcpy(buf.data(), chunk_.data() + chunk_pos_, n);
   chunk_pos_ += n;
   return n;
-}
-
-// ---- armor -----------------------------------------------------------------
-
-ArmorSink::ArmorSink(ByteSink& out) : out_(out) {
-  const std::string h = std::string(kArmorHeader) + "\n";
-  out_.write({reinterpret_cast<const uint8_t*>(h.data()), h.size()});
-}
-
-void ArmorSink::emit_line(std::span<const uint8_t> bytes) {
-  const std::string line = b64_encode_impl(bytes, true) + "\n";
-  out_.write({reinterpret_cast<const uint8_t*>(line.data()), line.size()});
-}
-
-void ArmorSink::write(std::span<const uint8_t> data) {
-  pending_.insert(pending_.end(), data.begin(), data.end());
-  size_t off = 0;
-  while (pending_.size() - off > 48) {
-    emit_line(std::span<const uint8_t>(pending_).subspan(off, 48));
-    off += 48;
-  }
-  pending_.erase(pending_.begin(), pending_.begin() + static_cast<ptrdiff_t>(off));
-}
-
-void ArmorSink::finish() {
-  if (!pending_.empty()) emit_line(pending_);
-  pending_.clear();
-  const std::string f = std::string(kArmorFooter) + "\n";
-  out_.write({reinterpret_cast<const uint8_t*>(f.data()), f.size()});
-  out_.finish();
-}
-
-int ArmorSource::getc() {
-  if (raw_pos_ == raw_.size()) {
-    if (raw_eof_) return -1;
-    raw_.resize(1 << 16);
-    raw_.resize(in_.read(raw_));
-    raw_pos_ = 0;
-    if (raw_.empty()) {
-      raw_eof_ = true;
-      return -1;
-    }
-  }
-  return raw_[raw_pos_++];
-}
-
-// age's getLine: a line without its "\n" and one "\r"; nullopt at the very end.
-std::optional<std::string> ArmorSource::get_line() {
-  std::string line;
-  int c;
-  bool any = false;
-  while ((c = getc()) >= 0) {
-    any = true;
-    if (c == '\n') break;
-    line += static_cast<char>(c);
-    if (line.size() > 4096) throw AgeError(AgeFailure::armor, "armor line too long");
-  }
-  if (!any) return std::nullopt;
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  return line;
-}
-
-namespace {
-bool is_space(int c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
-bool blank(const std::string& s) { return std::all_of(s.begin(), s.end(), [](char c) { return is_space(c); }); }
-}  // namespace
-
-void ArmorSource::drain_trailing() {
-  size_t n = 0;
-  int c;
-  while ((c = getc()) >= 0) {
-    if (!is_space(c)) throw AgeError(AgeFailure::armor, "trailing data after the armored file");
-    if (++n >= 1024) throw AgeError(AgeFailure::armor, "too much trailing whitespace after the armored file");
-  }
-  ended_ = true;
-}
-
-size_t ArmorSource::read(std::span<uint8_t> buf) {
-  auto fail = [](const std::string& why) { return AgeError(AgeFailure::armor, "malformed armor: " + why); };
-  while (unread_pos_ == unread_.size()) {
-    if (ended_) return 0;
-    size_t removed = 0;
-    while (!started_) {
-      auto line = get_line();
-      if (!line) throw fail("no armor header");
-      if (blank(*line)) {
-        removed += line->size() + 1;
-        if (removed > 1024) throw fail("too much leading whitespace");
-        continue;
-      }
-      if (*line != kArmorHeader) throw fail("invalid first line");
-      started_ = true;
-    }
-    auto line = get_line();
-    if (!line) throw fail("the file ends without the END line");
-    if (*line == kArmorFooter) {
-      drain_trailing();
-      return 0;
-    }
-    if (line->size() > 64) throw fail("line longer than 64 columns");
-    if (line->empty()) throw fail("empty line");
-    // Padded standard base64, strict: length a multiple of 4, canonical bits.
-    if (line->size() % 4 != 0) throw fail("invalid base64 line");
-    std::string body = *line;
-    size_t pad = 0;
-    while (!body.empty() && body.back() == '=' && pad < 2) {
-      body.pop_back();
-      ++pad;
-    }
-    if ((body.size() + pad) % 4 != 0 || (pad && (body.size() % 4) + pad != 4)) throw fail("invalid base64 line");
-    auto bytes = b64_decode_raw(body);
-    if (!bytes) throw fail("invalid base64 line");
-    unread_ = std::move(*bytes);
-    unread_pos_ = 0;
-    if (unread_.size() < 48) {
-      auto closing = get_line();
-      if (!closing || *closing != kArmorFooter) throw fail("invalid closing line");
-      drain_trailing();
-    }
-  }
-  const size_t n = std::min(buf.size(), unread_.size() - unread_pos_);
-  std::memcpy(buf.data(), unread_.data() + unread_pos_, n);
-  unread_pos_ += n;
-  return n;
-}
-
-std::span<const uint8_t> PeekSource::peek(size_t n) {
-  while (head_.size() < n) {
-    uint8_t tmp[256];
-    const size_t got = in_.read({tmp, std::min(sizeof tmp, n - head_.size())});
-    if (got == 0) break;
-    head_.insert(head_.end(), tmp, tmp + got);
-  }
-  return {head_.data(), std::min(n, head_.size())};
-}
-
-size_t PeekSource::read(std::span<uint8_t> buf) {
-  if (pos_ < head_.size()) {
-    const size_t n = std::min(buf.size(), head_.size() - pos_);
-    std::memcpy(buf.data(), head_.data() + pos_, n);
-    pos_ += n;
-    return n;
-  }
-  return in_.read(buf);
 }
 
 }  // namespace pairkit::backup

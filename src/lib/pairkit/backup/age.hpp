@@ -223,4 +223,9 @@ inline constexpr const char* kArmorFooter = "-----END AGE ENCRYPTED FILE-----";
 std::vector<uint8_t> age_b64_decode(std::string_view text);
 std::string age_b64_encode(std::span<const uint8_t> data);
 
+/// Unpadded standard base64, canonical only; nullopt when malformed.
+std::optional<std::vector<uint8_t>> b64_decode_canonical(std::string_view text);
+/// Standard base64, padded or not.
+std::string b64_encode(std::span<const uint8_t> data, bool pad);
+
 }  // namespace pairkit::backup

@@ -54,7 +54,6 @@ public:
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
   const std::string& path() const { return path_; }
-  void release() { path_.clear(); }
 
 private:
   std::string path_;
@@ -96,13 +95,32 @@ void sqlite_snapshot(const std::string& src_path, const std::string& dst_path) {
   sqlite3_close(dst);
 }
 
+// What changes when a file is written, replaced or truncated: compared
+// before and after each read so the data archived is the data hashed.
+struct FileStamp {
+  dev_t dev = 0;
+  ino_t ino = 0;
+  off_t size = 0;
+  int64_t mtime_ns = 0, ctime_ns = 0;
+  bool operator==(const FileStamp&) const = default;
+};
+
+FileStamp stamp_of(int fd, const std::string& path) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw InputError("cannot stat " + path + ": " + errno_text());
+  return {st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_sec * 1'000'000'000LL + st.st_mtim.tv_nsec,
+          st.st_ctim.tv_sec * 1'000'000'000LL + st.st_ctim.tv_nsec};
+}
+
 struct Digest {
   uint64_t size = 0;
   std::string sha256;
+  FileStamp stamp;
 };
 
 Digest hash_file(const std::string& path) {
   FileSource src(path);
+  const FileStamp before = stamp_of(src.fd(), path);
   auto h = Botan::HashFunction::create_or_throw("SHA-256");
   std::vector<uint8_t> buf(kIoBuf);
   Digest d;
@@ -112,6 +130,9 @@ Digest hash_file(const std::string& path) {
     d.size += n;
   }
   d.sha256 = Botan::hex_encode(h->final(), false);
+  d.stamp = stamp_of(src.fd(), path);
+  if (!(d.stamp == before) || d.size != static_cast<uint64_t>(before.size))
+    throw InputError(path + " changed while being backed up; try again");
   return d;
 }
 
@@ -152,8 +173,6 @@ Manifest read_manifest_entry(TarReader& tar, const std::string& name) {
   return Manifest::parse(text, name);
 }
 
-void write_fd_all(int fd, std::span<const uint8_t> data, const std::string& path) { write_all(fd, data, path); }
-
 std::string compact_time(TimePoint t) {
   std::string s;
   for (char c : format_time(t))
@@ -165,7 +184,13 @@ struct Source {
   std::string rel;   // path in the archive
   std::string path;  // where to read it now (a snapshot for SQLite files)
   ManifestFile entry;
+  FileStamp stamp;   // as it was hashed
 };
+
+// Files up to this size are hashed again while archived; larger ones are
+// checked by their stamp (size, times, inode) instead: SHA-256 is most of the
+// CPU time of a large backup, and restore verifies every hash in any case.
+constexpr uint64_t kRehashMax = 1 << 20;
 
 }  // namespace
 
@@ -197,11 +222,12 @@ Manifest create_restore_point(const CreateOptions& opts, ByteSink& out, const Cl
     if (std::find(rels.begin(), rels.end(), rel) == rels.end()) rels.push_back(rel);
   }
 
-  TempDir tmp((fs::temp_directory_path() / "pairkit-backup-XXXXXX").string());
+  const std::string scratch = opts.scratch_dir.empty() ? fs::temp_directory_path().string() : opts.scratch_dir;
+  TempDir tmp(scratch + "/.pairkit-backup-XXXXXX");
   std::vector<Source> sources;
   int snap = 0;
   for (const auto& rel : rels) {
-    Source s{rel, where + rel, {}};
+    Source s{rel, where + rel, {}, {}};
     if (::stat(s.path.c_str(), &st) != 0) throw InputError("cannot back up " + s.path + ": " + errno_text());
     if (!S_ISREG(st.st_mode)) throw InputError("cannot back up " + s.path + ": not a regular file");
     s.entry.path = rel;
@@ -215,6 +241,7 @@ Manifest create_restore_point(const CreateOptions& opts, ByteSink& out, const Cl
     const auto d = hash_file(s.path);
     s.entry.size = d.size;
     s.entry.sha256 = d.sha256;
+    s.stamp = d.stamp;
     sources.push_back(std::move(s));
   }
 
@@ -237,17 +264,21 @@ Manifest create_restore_point(const CreateOptions& opts, ByteSink& out, const Cl
   for (const auto& s : sources) {
     tar.begin({s.rel, s.entry.mode, s.entry.size, mtime, '0'});
     FileSource src(s.path);
+    const bool rehash = s.entry.size <= kRehashMax;
+    const std::string changed = where + s.rel + " changed while being backed up; try again";
+    if (!(stamp_of(src.fd(), s.path) == s.stamp)) throw InputError(changed);
     auto h = Botan::HashFunction::create_or_throw("SHA-256");
     uint64_t total = 0;
     size_t n;
     while ((n = src.read(buf)) > 0) {
       total += n;
-      if (total > s.entry.size) throw InputError(where + s.rel + " changed while being backed up (it grew)");
-      h->update(buf.data(), n);
+      if (total > s.entry.size) throw InputError(changed);
+      if (rehash) h->update(buf.data(), n);
       tar.write({buf.data(), n});
     }
-    if (total != s.entry.size || Botan::hex_encode(h->final(), false) != s.entry.sha256)
-      throw InputError(where + s.rel + " changed while being backed up; try again");
+    if (total != s.entry.size || !(stamp_of(src.fd(), s.path) == s.stamp) ||
+        (rehash && Botan::hex_encode(h->final(), false) != s.entry.sha256))
+      throw InputError(changed);
   }
   tar.finish();
   return m;
@@ -303,7 +334,7 @@ VerifyReport verify_restore_point(ByteSource& plain, const std::string& name, co
     while ((n = tar.read(buf)) > 0) {
       h->update(buf.data(), n);
       if (keep) kept.insert(kept.end(), buf.begin(), buf.begin() + static_cast<ptrdiff_t>(n));
-      if (fd >= 0) write_fd_all(fd, {buf.data(), n}, out_path);
+      if (fd >= 0) write_all(fd, {buf.data(), n}, out_path);
     }
     const std::string got = Botan::hex_encode(h->final(), false);
     if (got != f->sha256)

@@ -23,6 +23,9 @@ struct CreateOptions {
   std::string from;                   ///< the device identity folder
   std::vector<std::string> includes;  ///< further files, relative to `from`
   std::string tool_version;
+  /// Where SQLite snapshots are made (beside the output, so a large registry
+  /// does not fill a RAM-backed /tmp); empty: the system's temporary folder.
+  std::string scratch_dir;
 };
 
 /// Writes the archive (manifest first, then the files) to `out`, which is

@@ -64,6 +64,7 @@ public:
   FileSource(const FileSource&) = delete;
   FileSource& operator=(const FileSource&) = delete;
   size_t read(std::span<uint8_t> buf) override;
+  int fd() const { return fd_; }
 
 private:
   int fd_ = -1;
