@@ -121,3 +121,10 @@ t 2 '^$' '--format' -- pk sim run payment.toml --format yaml
 t 2 '^$' '--profile' -- pk sim run payment.toml --profile quantum
 t 2 '^$' '' -- pk sim run
 t 0 'Examples:' '' -- pk sim run --help
+
+# Same seed: byte-identical logs too.
+t 0 '' '' -- pk -q sim run --profile legacy --seed 4 tear-reload.toml --out same1
+t 0 '' '' -- pk -q sim run --profile legacy --seed 4 tear-reload.toml --out same2
+check "same seed, same logs and transcript" diff -r same1 same2
+check "the reload log holds the tears' records" bash -c '[ $(wc -l <same1/terminal-90.jsonl) -eq 4 ]'
+t 0 '4 record\(s\) verified \(legacy' '' -- pk sim verify-log same1/terminal-90.jsonl --backend-pub same1/backend.pub
