@@ -14,6 +14,9 @@ done
 # The scripts detect the reference card's defect 1: against it the wrong-type script fails.
 sed 's/^id = 501$/id = 501\nmode = "reference"/' defect1-wrong-terminal-type.toml >reference-card.toml
 t 1 '' 'reference-card.toml: step 3 \(line [0-9]+, reload\): sw: expected 6985, got 9000' -- pk sim run --profile modern reference-card.toml
+t 1 '' 'defect1-wrong-terminal-type.toml: step 3 .*sw: expected 6985, got 9000' -- pk sim run --profile modern --card reference defect1-wrong-terminal-type.toml
+t 0 '' '' -- pk sim run --profile modern --card faithful reference-card.toml
+t 2 '^$' '--card' -- pk sim run --card lenient payment.toml
 check "the reference card credits from a POS terminal" grep -q 'balance 100500' <(pk sim run --profile modern reference-card.toml 2>/dev/null)
 
 # Same script and seed: byte-identical transcript, equal to the committed golden file.

@@ -154,7 +154,7 @@ Bytes PurseCard::process(const Command& c) {
         ram_.state = CardState::finished;
         return status(sw::signature_failed);
       }
-      if (mode_ == CardMode::faithful && uint64_t(eeprom_.balance) + ram_.amount > kMaxBalance)
+      if (uint64_t(eeprom_.balance) + ram_.amount > kMaxBalance)
         return status(sw::conditions_not_satisfied);  // defect 3: no overflow
       bump_counter();
       ram_.state = CardState::reload_authenticated;
