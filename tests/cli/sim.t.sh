@@ -131,3 +131,16 @@ t 0 '' '' -- pk -q sim run --profile legacy --seed 4 tear-reload.toml --out same
 check "same seed, same logs and transcript" diff -r same1 same2
 check "the reload log holds the tears' records" bash -c '[ $(wc -l <same1/terminal-90.jsonl) -eq 4 ]'
 t 0 '4 record\(s\) verified \(legacy' '' -- pk sim verify-log same1/terminal-90.jsonl --backend-pub same1/backend.pub
+check "tears: the balance never exceeds what the reload terminal logged as paid in" python3 -c '
+import json
+paid = sum(json.loads(l)["amount"] for l in open("same1/terminal-90.jsonl"))
+final = [l for l in open("same1/transcript.txt") if l.startswith("-- outcome")][-1]
+balance = int(final.split("balance ")[1].split(";")[0])
+assert balance <= paid and paid == 4000 and balance == 3000, (balance, paid)'
+t 0 '' '' -- pk -q sim run --profile modern tear-payment.toml --out torn-pay
+check "torn payments only cost the cardholder: debited at least what the POS logged" python3 -c '
+import json
+logged = sum(json.loads(l)["amount"] for l in open("torn-pay/terminal-91.jsonl"))
+final = [l for l in open("torn-pay/transcript.txt") if l.startswith("-- outcome")][-1]
+debited = 1000 - int(final.split("balance ")[1].split(";")[0])
+assert debited >= logged and (debited, logged) == (300, 100), (debited, logged)'
