@@ -118,6 +118,9 @@ TEST_CASE("sim card: FINISHED is left only by a power loss; counter exhaustion b
   CHECK(status_of(w.card.transmit(build_command(0, ins::send_amount, 0, 0, u32(5)))) == sw::conditions_not_satisfied);
   CHECK(status_of(w.card.transmit(build_command(0, ins::exchange_meta, 0, 0, Bytes(16, 0), 12))) ==
         sw::conditions_not_satisfied);
+  CHECK(status_of(w.card.transmit(kSelect)) == sw::ok);  // a re-SELECT does not start a second transaction
+  CHECK(reload.run(Flow::reload, 100, w.now, w.ch).outcome == Outcome::refused);  // its own SELECT, then 20: 6985
+  CHECK(w.card.eeprom().balance == 100);
   w.card.power_off();
   w.card.set_counter(0xFFFFFFFF);
   w.card.power_on();
