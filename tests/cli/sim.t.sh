@@ -144,3 +144,9 @@ logged = sum(json.loads(l)["amount"] for l in open("torn-pay/terminal-91.jsonl")
 final = [l for l in open("torn-pay/transcript.txt") if l.startswith("-- outcome")][-1]
 debited = 1000 - int(final.split("balance ")[1].split(";")[0])
 assert debited >= logged and (debited, logged) == (300, 100), (debited, logged)'
+
+# Without a seed one is drawn and printed, and replaying it reproduces the run.
+grep -v '^seed' payment.toml >noseed.toml
+check "a drawn seed is printed and reproduces the transcript" bash -c '
+  pk sim run noseed.toml >a.txt && seed=$(sed -nE "1s/.*seed ([0-9]+)\)$/\1/p" a.txt) && [ -n "$seed" ] &&
+  pk sim run noseed.toml --seed "$seed" | diff - a.txt'

@@ -220,6 +220,7 @@ private:
         fired_.insert("drop_response");
         *torn = true;  // the terminal times out and abandons the session
         ex.lost = resp;
+        ex.dropped = true;
         ex.faults.push_back("response dropped in transit; the terminal times out");
         sr.apdus.push_back(std::move(ex));
         return std::nullopt;

@@ -20,6 +20,7 @@ struct Exchange {
   std::optional<Bytes> lost;      ///< what the card answered when the response was lost
   std::vector<std::string> faults;  ///< what the attacker or the power did to it
   bool delivered = true;          ///< false: torn before the card got it
+  bool dropped = false;           ///< the response was lost in transit (the card stayed powered)
 };
 
 struct StepReport {

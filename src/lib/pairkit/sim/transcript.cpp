@@ -130,9 +130,7 @@ nlohmann::json xfs4iot_transcript(const ScriptReport& rep, int& next_request_id)
       out.push_back({{"header", {{"type", "command"}, {"name", "CardReader.ChipIO"}, {"version", "2.0"}, {"requestId", id}}},
                      {"payload", {{"timeout", 5000}, {"chipProtocol", "chipT1"}, {"chipData", b64(ex.command)}}}});
       // A torn card is a hardware error; a dropped response a time-out.
-      const bool dropped = ex.delivered && !ex.response && !ex.faults.empty() &&
-                           ex.faults.back().find("dropped") != std::string::npos;
-      const char* code = ex.response ? "success" : dropped ? "timeOut" : "hardwareError";
+      const char* code = ex.response ? "success" : ex.dropped ? "timeOut" : "hardwareError";
       nlohmann::json completion{{"header",
                                  {{"type", "completion"}, {"name", "CardReader.ChipIO"}, {"version", "2.0"},
                                   {"requestId", id}, {"completionCode", code}}}};
