@@ -150,3 +150,35 @@ grep -v '^seed' payment.toml >noseed.toml
 check "a drawn seed is printed and reproduces the transcript" bash -c '
   pk sim run noseed.toml >a.txt && seed=$(sed -nE "1s/.*seed ([0-9]+)\)$/\1/p" a.txt) && [ -n "$seed" ] &&
   pk sim run noseed.toml --seed "$seed" | diff - a.txt'
+
+# openssl as the oracle: it verifies S_c under backend.pub and S4 under the card's raw key.
+cat >oracle.py <<'PY'
+import base64, json, struct, subprocess, sys
+log, pub, profile = sys.argv[1], sys.argv[2], sys.argv[3]
+r = json.loads(open(log).readline())
+u32 = lambda v: struct.pack(">I", v)
+kc = bytes.fromhex(r["card_pub"])
+def verify(key_args, msg, sig):
+    open("o.msg", "wb").write(msg); open("o.sig", "wb").write(sig)
+    if profile == "legacy":
+        cmd = ["openssl", "dgst", "-sha1", "-verify", key_args, "-signature", "o.sig", "o.msg"]
+    else:
+        cmd = ["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", key_args, "-rawin", "-in", "o.msg", "-sigfile", "o.sig"]
+    return subprocess.run(cmd, capture_output=True).returncode == 0
+sc_msg = u32(r["card_id"]) + u32(r["card_expiry"]) + kc + b"\x01"
+assert verify(pub, sc_msg, bytes.fromhex(r["card_cert_sig"])), "S_c"
+assert not verify(pub, sc_msg[:-1] + b"\x02", bytes.fromhex(r["card_cert_sig"])), "S_c must not verify with usage 02"
+if profile == "modern":
+    der = bytes.fromhex("302a300506032b6570032100") + kc
+else:  # SubjectPublicKeyInfo for the raw 256-byte modulus, e = 65537
+    def tlv(tag, body):
+        n = len(body)
+        return bytes([tag]) + (bytes([n]) if n < 128 else bytes([0x81, n]) if n < 256 else bytes([0x82, n >> 8, n & 255])) + body
+    rsa = tlv(0x30, tlv(0x02, b"\x00" + kc) + tlv(0x02, b"\x01\x00\x01"))
+    der = tlv(0x30, tlv(0x30, bytes.fromhex("06092a864886f70d0101010500")) + tlv(0x03, b"\x00" + rsa))
+open("kc.pem", "w").write("-----BEGIN PUBLIC KEY-----\n" + base64.encodebytes(der).decode() + "-----END PUBLIC KEY-----\n")
+s4_msg = u32(r["terminal_id"]) + u32(r["card_counter"]) + u32(r["amount"]) + u32(r["card_id"]) + u32(r["timestamp"])
+assert verify("kc.pem", s4_msg, bytes.fromhex(r["card_sig"])), "S4"
+PY
+check "openssl verifies S_c and S4 of a modern (Ed25519) record" python3 oracle.py run1/terminal-2345.jsonl run1/backend.pub modern
+check "openssl verifies S_c and S4 of a legacy (RSA-2048, SHA-1) record" python3 oracle.py same1/terminal-90.jsonl same1/backend.pub legacy
