@@ -96,3 +96,11 @@ TEST_CASE("sim script: errors name file and line") {
   CHECK(error_of("[[step]]\ndo = \"revoke\"\ncard = 5\n").find("s.toml:3: card 5 is not declared") == 0);
   CHECK(error_of("[x\n").find("s.toml:1: ") == 0);
 }
+
+TEST_CASE("sim script: counter expectations need a card") {
+  CHECK(error_of("[[step]]\ndo = \"advance\"\nby = \"1d\"\nexpect = { counter = 1 }\n")
+            .find("s.toml:4: 'balance', 'blocked' and 'counter' need the step to name a card") == 0);
+  const auto s = parse_script("[[card]]\nid = 1\n[[step]]\ndo = \"personalize\"\ncard = 1\nexpect = { counter = 0 }\n",
+                              "s.toml");
+  CHECK(s.steps[0].expect.counter == 0u);
+}

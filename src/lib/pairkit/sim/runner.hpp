@@ -35,6 +35,7 @@ struct StepReport {
   bool logged = false;
   std::optional<uint16_t> last_sw;
   std::optional<uint32_t> balance;
+  std::optional<uint32_t> counter;
   std::optional<bool> blocked;
   std::vector<std::string> failures;  ///< "sw: expected 9000, got 6982"
 };

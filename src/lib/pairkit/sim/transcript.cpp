@@ -53,6 +53,7 @@ std::string result_line(const StepReport& s) {
   std::string line = "-- outcome " + outcome_name(s.outcome);
   line += "; sw " + (s.last_sw ? sw_hex(*s.last_sw) : std::string("none"));
   if (s.balance) line += "; balance " + std::to_string(*s.balance);
+  if (s.counter) line += "; counter " + std::to_string(*s.counter);
   if (s.blocked) line += "; blocked " + yes(*s.blocked);
   line += "; logged " + yes(s.logged);
   return line;
@@ -110,6 +111,7 @@ nlohmann::json json_transcript(const ScriptReport& rep) {
                      {"failures", s.failures}};
     if (!s.step.name.empty()) j["name"] = s.step.name;
     if (s.balance) j["balance"] = *s.balance;
+    if (s.counter) j["counter"] = *s.counter;
     if (s.blocked) j["blocked"] = *s.blocked;
     steps.push_back(std::move(j));
   }
