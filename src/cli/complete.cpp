@@ -90,6 +90,12 @@ void add_completion_command(CLI::App& app, Cli& cli) {
                         });
   c->group("");  // hidden from --help
   c->add_option("words", *words, "The words typed after 'pairkit'; the last is being completed");
+
+  auto* keys = add_command(app, cli, "__settings", "Every configuration key (used to check pairkit.toml(5))",
+                           {"pairkit __settings"}, [](Cli& c) {
+                             for (const auto& k : c.settings.known()) std::cout << k << "\n";
+                           });
+  keys->group("");
 }
 
 }  // namespace pairkit::cli

@@ -31,6 +31,9 @@ public:
   /// Environment, then config, for a declared key (values as strings).
   std::optional<std::vector<std::string>> get(const std::string& key) const;
 
+  /// Every key a command reads (for documentation checks).
+  const std::set<std::string>& known() const { return known_; }
+
   /// The file that was loaded, if any.
   const std::string& file() const { return file_; }
 

@@ -28,6 +28,7 @@ struct SimRunOptions {
   std::string format = "text";
   std::optional<uint64_t> seed;
   std::string profile;
+  std::string card;
   bool force = false;
 };
 
@@ -84,6 +85,8 @@ void run_sim_run(Cli& cli, const SimRunOptions& o) {
     scripts.push_back(sim::parse_script(std::string_view(reinterpret_cast<const char*>(data.data()), data.size()),
                                         Cli::display_name(path)));
     if (!o.profile.empty()) scripts.back().profile = sim::parse_profile(o.profile);
+    if (!o.card.empty())
+      for (auto& c : scripts.back().cards) c.mode = o.card == "reference" ? sim::CardMode::reference : sim::CardMode::faithful;
   }
   sim::KeyPool pool;
   std::vector<sim::ScriptReport> reports;
@@ -201,6 +204,10 @@ void add_sim_group(CLI::App& app, Cli& cli) {
       ->check(CLI::Range(uint64_t(1), UINT64_MAX));
   c->add_option("--profile", run->profile, "Crypto profile for every script (overrides [sim] profile)")
       ->check(CLI::IsMember({"legacy", "modern"}));
+  c->add_option("--card", run->card,
+                 "Card for every script: faithful, or reference (reproduces the reference's defect 1, to show "
+                 "that attack scripts detect it)")
+      ->check(CLI::IsMember({"faithful", "reference"}));
   c->add_flag("--force", run->force, "Replace existing output files");
 
   auto vl = std::make_shared<SimVerifyLogOptions>();

@@ -78,3 +78,80 @@ TEST_CASE("sim: reload then pay moves the balance and logs both") {
   CHECK(r.outcome == Outcome::refused);
   CHECK(w.card.eeprom().balance == 750);
 }
+
+TEST_CASE("sim card: a tear clears the session but keeps EEPROM") {
+  World w;
+  w.card.power_on();
+  REQUIRE(personalize(w.ch, w.backend, w.backend.key(), 9, w.now + 86400).outcome == Outcome::ok);
+  auto reload = w.terminal(1, kUsageReload, 2);
+  w.card.power_on();
+  int sent = 0;
+  // Tear after 30: the card counted the transaction, the credit never happened.
+  Channel tearing = [&](const Bytes& c) -> std::optional<Bytes> {
+    auto r = w.card.transmit(c);
+    ++sent;
+    if (c[1] == ins::reload_auth) {
+      w.card.power_off();
+      return std::nullopt;
+    }
+    return r;
+  };
+  CHECK(reload.run(Flow::reload, 100, w.now, tearing).outcome == Outcome::torn);
+  CHECK(sent == 7);  // SELECT 20 22 24 26 28 30
+  CHECK(w.card.eeprom().counter == 2);
+  CHECK(w.card.eeprom().balance == 0);
+  CHECK(w.card.state() == CardState::init);
+  CHECK(w.card.eeprom().initialized);
+  // Without a SELECT after power-up nothing but SELECT works.
+  w.card.power_on();
+  CHECK(status_of(w.card.transmit(build_command(0, ins::send_amount, 0, 0, u32(5)))) == sw::conditions_not_satisfied);
+}
+
+TEST_CASE("sim card: FINISHED is left only by a power loss; counter exhaustion blocks") {
+  World w;
+  w.card.power_on();
+  REQUIRE(personalize(w.ch, w.backend, w.backend.key(), 9, w.now + 86400).outcome == Outcome::ok);
+  auto reload = w.terminal(1, kUsageReload, 2);
+  w.card.power_on();
+  REQUIRE(reload.run(Flow::reload, 100, w.now, w.ch).outcome == Outcome::ok);
+  CHECK(w.card.state() == CardState::finished);
+  CHECK(status_of(w.card.transmit(build_command(0, ins::send_amount, 0, 0, u32(5)))) == sw::conditions_not_satisfied);
+  CHECK(status_of(w.card.transmit(build_command(0, ins::exchange_meta, 0, 0, Bytes(16, 0), 12))) ==
+        sw::conditions_not_satisfied);
+  CHECK(status_of(w.card.transmit(kSelect)) == sw::ok);  // a re-SELECT does not start a second transaction
+  CHECK(reload.run(Flow::reload, 100, w.now, w.ch).outcome == Outcome::refused);  // its own SELECT, then 20: 6985
+  CHECK(w.card.eeprom().balance == 100);
+  w.card.power_off();
+  w.card.set_counter(0xFFFFFFFF);
+  w.card.power_on();
+  const auto r = reload.run(Flow::reload, 100, w.now, w.ch);
+  CHECK(r.outcome == Outcome::refused);
+  CHECK(w.card.eeprom().blocked);
+  w.card.power_off();
+  w.card.power_on();
+  CHECK(status_of(w.card.transmit(kSelect)) == sw::ok);
+  CHECK(status_of(w.card.transmit(build_command(0, ins::exchange_meta, 0, 0, Bytes(16, 0), 12))) == sw::blocked);
+}
+
+TEST_CASE("sim: legacy profile sizes and the P1 split") {
+  const Profile p(ProfileKind::legacy);
+  CHECK(p.public_size() == 256);
+  CHECK(p.signature_size() == 256);
+  KeyPool pool;
+  const auto key = pool.key(ProfileKind::legacy, 1, 0);
+  CHECK(key->public_bytes().size() == 256);
+  CHECK(key.get() == pool.key(ProfileKind::legacy, 1, 0).get());  // generated once
+  const Bytes msg{1, 2, 3};
+  const Bytes sig = key->sign(msg);
+  CHECK(sig.size() == 256);
+  CHECK(p.verify(key->public_bytes(), msg, sig));
+  CHECK(!p.verify(key->public_bytes(), Bytes{1, 2, 4}, sig));
+  const Bytes apdu = build_split(ins::exchange_keys, 0, key->public_bytes(), 256);
+  CHECK(apdu.size() == 4 + 1 + 255 + 1);
+  CHECK(apdu[2] == key->public_bytes()[0]);
+  CHECK(apdu[4] == 0xFF);
+  const auto parsed = parse_command(apdu);
+  REQUIRE(parsed);
+  CHECK(join_split(*parsed) == key->public_bytes());
+  CHECK(parsed->le == 256u);
+}

@@ -1,6 +1,7 @@
 // Short APDU encoding and the purse protocol's names for codes.
 #include "pairkit/sim/apdu.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace pairkit::sim {
@@ -47,8 +48,9 @@ Bytes build_split(uint8_t ins, uint8_t p2, std::span<const uint8_t> value, uint3
 }
 
 Bytes join_split(const Command& c) {
-  Bytes v{c.p1};
-  v.insert(v.end(), c.data.begin(), c.data.end());
+  Bytes v(1 + c.data.size());
+  v[0] = c.p1;
+  std::copy(c.data.begin(), c.data.end(), v.begin() + 1);
   return v;
 }
 

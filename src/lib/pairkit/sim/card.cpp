@@ -62,7 +62,9 @@ Bytes PurseCard::process(const Command& c) {
   if (c.ins == ins::select) {
     if (c.p1 != 0x04 || c.p2 != 0x00) return status(sw::wrong_p1p2);
     if (c.data != purse_aid()) return status(sw::file_not_found);
-    ram_ = Ram{};
+    // A new SELECT abandons a session in progress, but FINISHED is left only
+    // by a power loss or reset: one transaction per card insertion.
+    if (ram_.state != CardState::finished) ram_ = Ram{};
     ram_.selected = true;
     return status(sw::ok);
   }
@@ -154,7 +156,7 @@ Bytes PurseCard::process(const Command& c) {
         ram_.state = CardState::finished;
         return status(sw::signature_failed);
       }
-      if (mode_ == CardMode::faithful && uint64_t(eeprom_.balance) + ram_.amount > kMaxBalance)
+      if (uint64_t(eeprom_.balance) + ram_.amount > kMaxBalance)
         return status(sw::conditions_not_satisfied);  // defect 3: no overflow
       bump_counter();
       ram_.state = CardState::reload_authenticated;

@@ -1,6 +1,8 @@
 // Crypto profiles and the seeded key pool.
 #include "pairkit/sim/profile.hpp"
 
+#include <algorithm>
+
 #include <botan/ed25519.h>
 #include <botan/rsa.h>
 
@@ -69,6 +71,19 @@ Bytes KeyPair::sign(std::span<const uint8_t> msg) const {
   return signer_->sign_message(msg.data(), msg.size(), *rng_);
 }
 
+struct Profile::VerifierCache {
+  static constexpr size_t kEntries = 8;
+  struct Entry {
+    Bytes pub;
+    std::unique_ptr<Botan::Public_Key> key;
+    std::unique_ptr<Botan::PK_Verifier> verifier;
+  };
+  std::mutex mutex;
+  std::vector<Entry> entries;  // most recently added last
+};
+
+Profile::Profile(ProfileKind kind) : kind_(kind), cache_(std::make_shared<VerifierCache>()) {}
+
 size_t Profile::public_size() const { return kind_ == ProfileKind::legacy ? kRsaBytes : 32; }
 size_t Profile::signature_size() const { return kind_ == ProfileKind::legacy ? kRsaBytes : 64; }
 
@@ -105,9 +120,18 @@ bool Profile::verify(std::span<const uint8_t> pub, std::span<const uint8_t> msg,
                      std::span<const uint8_t> sig) const {
   if (pub.size() != public_size() || sig.size() != signature_size()) return false;
   try {
-    const auto key = load_public(pub);
-    Botan::PK_Verifier verifier(*key, padding_for(kind_));
-    return verifier.verify_message(msg.data(), msg.size(), sig.data(), sig.size());
+    std::lock_guard lock(cache_->mutex);
+    auto& entries = cache_->entries;
+    auto it = std::find_if(entries.begin(), entries.end(),
+                           [&](const auto& e) { return std::equal(e.pub.begin(), e.pub.end(), pub.begin(), pub.end()); });
+    if (it == entries.end()) {
+      if (entries.size() == VerifierCache::kEntries) entries.erase(entries.begin());
+      VerifierCache::Entry e{Bytes(pub.begin(), pub.end()), load_public(pub), nullptr};
+      e.verifier = std::make_unique<Botan::PK_Verifier>(*e.key, padding_for(kind_));
+      entries.push_back(std::move(e));
+      it = entries.end() - 1;
+    }
+    return it->verifier->verify_message(msg.data(), msg.size(), sig.data(), sig.size());
   } catch (const std::exception&) {
     return false;
   }

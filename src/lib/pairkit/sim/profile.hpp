@@ -48,7 +48,7 @@ private:
 /// Sizes and operations of one profile.
 class Profile {
 public:
-  explicit Profile(ProfileKind kind) : kind_(kind) {}
+  explicit Profile(ProfileKind kind);
   ProfileKind kind() const { return kind_; }
   std::string name() const { return profile_name(kind_); }
   /// Bytes of a raw public key (256 or 32).
@@ -66,7 +66,11 @@ public:
   std::unique_ptr<Botan::Public_Key> load_public(std::span<const uint8_t> raw) const;
 
 private:
+  struct VerifierCache;
   ProfileKind kind_;
+  /// Verifiers for the last few public keys: decoding an RSA key and setting
+  /// up its Montgomery parameters costs ten verifications. Shared by copies.
+  std::shared_ptr<VerifierCache> cache_;
 };
 
 /// Deterministic keys: the key at index i depends only on (profile, seed, i),

@@ -164,6 +164,7 @@ private:
   void fill_card(StepReport& sr) {
     const auto& e = cards_.at(sr.step.card).card->eeprom();
     sr.balance = e.balance;
+    sr.counter = e.counter;
     sr.blocked = e.blocked;
   }
 
@@ -220,6 +221,7 @@ private:
         fired_.insert("drop_response");
         *torn = true;  // the terminal times out and abandons the session
         ex.lost = resp;
+        ex.dropped = true;
         ex.faults.push_back("response dropped in transit; the terminal times out");
         sr.apdus.push_back(std::move(ex));
         return std::nullopt;
@@ -246,6 +248,9 @@ private:
     if (x.balance && sr.balance != x.balance)
       fl.push_back("balance: expected " + std::to_string(*x.balance) + ", got " +
                    (sr.balance ? std::to_string(*sr.balance) : "none"));
+    if (x.counter && sr.counter != x.counter)
+      fl.push_back("counter: expected " + std::to_string(*x.counter) + ", got " +
+                   (sr.counter ? std::to_string(*sr.counter) : "none"));
     if (x.blocked && sr.blocked != x.blocked)
       fl.push_back(std::string("blocked: expected ") + (*x.blocked ? "true" : "false") + ", got " +
                    (sr.blocked.value_or(false) ? "true" : "false"));

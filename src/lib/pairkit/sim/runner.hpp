@@ -20,6 +20,7 @@ struct Exchange {
   std::optional<Bytes> lost;      ///< what the card answered when the response was lost
   std::vector<std::string> faults;  ///< what the attacker or the power did to it
   bool delivered = true;          ///< false: torn before the card got it
+  bool dropped = false;           ///< the response was lost in transit (the card stayed powered)
 };
 
 struct StepReport {
@@ -34,6 +35,7 @@ struct StepReport {
   bool logged = false;
   std::optional<uint16_t> last_sw;
   std::optional<uint32_t> balance;
+  std::optional<uint32_t> counter;
   std::optional<bool> blocked;
   std::vector<std::string> failures;  ///< "sw: expected 9000, got 6982"
 };

@@ -232,7 +232,7 @@ Script parse_script(std::string_view text, const std::string& file) {
     if (const toml::node* e = t.get("expect")) {
       const auto* et = e->as_table();
       if (!et) r.fail(*e, "'expect' must be a table [step.expect]");
-      r.only(*et, "[step.expect]", {"sw", "outcome", "balance", "blocked", "logged"});
+      r.only(*et, "[step.expect]", {"sw", "outcome", "balance", "blocked", "logged", "counter"});
       auto& x = st.expect;
       x.sw = r.convert(*et, "sw", [](const std::string& v) {
         const Bytes b = parse_hex(v, "sw");
@@ -246,9 +246,11 @@ Script parse_script(std::string_view text, const std::string& file) {
         throw UsageError("'" + v + "' is not an outcome (ok, refused, torn)");
       });
       if (auto b = r.integer(*et, "balance", 0, 0xFFFFFFFF)) x.balance = uint32_t(*b);
+      if (auto c = r.integer(*et, "counter", 0, 0xFFFFFFFF)) x.counter = uint32_t(*c);
       x.blocked = r.boolean(*et, "blocked");
       x.logged = r.boolean(*et, "logged");
-      if ((x.balance || x.blocked) && !st.card) r.fail(*e, "'balance' and 'blocked' need the step to name a card");
+      if ((x.balance || x.blocked || x.counter) && !st.card)
+        r.fail(*e, "'balance', 'blocked' and 'counter' need the step to name a card");
     }
     s.steps.push_back(std::move(st));
   }

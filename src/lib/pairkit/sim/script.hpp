@@ -49,6 +49,7 @@ struct Expect {
   std::optional<uint16_t> sw;
   std::optional<Outcome> outcome;
   std::optional<uint32_t> balance;
+  std::optional<uint32_t> counter;  ///< the card's transaction counter after the step
   std::optional<bool> blocked, logged;
 };
 

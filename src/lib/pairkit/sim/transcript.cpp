@@ -53,6 +53,7 @@ std::string result_line(const StepReport& s) {
   std::string line = "-- outcome " + outcome_name(s.outcome);
   line += "; sw " + (s.last_sw ? sw_hex(*s.last_sw) : std::string("none"));
   if (s.balance) line += "; balance " + std::to_string(*s.balance);
+  if (s.counter) line += "; counter " + std::to_string(*s.counter);
   if (s.blocked) line += "; blocked " + yes(*s.blocked);
   line += "; logged " + yes(s.logged);
   return line;
@@ -110,6 +111,7 @@ nlohmann::json json_transcript(const ScriptReport& rep) {
                      {"failures", s.failures}};
     if (!s.step.name.empty()) j["name"] = s.step.name;
     if (s.balance) j["balance"] = *s.balance;
+    if (s.counter) j["counter"] = *s.counter;
     if (s.blocked) j["blocked"] = *s.blocked;
     steps.push_back(std::move(j));
   }
@@ -130,9 +132,7 @@ nlohmann::json xfs4iot_transcript(const ScriptReport& rep, int& next_request_id)
       out.push_back({{"header", {{"type", "command"}, {"name", "CardReader.ChipIO"}, {"version", "2.0"}, {"requestId", id}}},
                      {"payload", {{"timeout", 5000}, {"chipProtocol", "chipT1"}, {"chipData", b64(ex.command)}}}});
       // A torn card is a hardware error; a dropped response a time-out.
-      const bool dropped = ex.delivered && !ex.response && !ex.faults.empty() &&
-                           ex.faults.back().find("dropped") != std::string::npos;
-      const char* code = ex.response ? "success" : dropped ? "timeOut" : "hardwareError";
+      const char* code = ex.response ? "success" : ex.dropped ? "timeOut" : "hardwareError";
       nlohmann::json completion{{"header",
                                  {{"type", "completion"}, {"name", "CardReader.ChipIO"}, {"version", "2.0"},
                                   {"requestId", id}, {"completionCode", code}}}};
