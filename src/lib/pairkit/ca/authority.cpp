@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include <botan/data_src.h>
 #include <toml++/toml.h>
 
 #include "pairkit/ca/crl.hpp"
@@ -161,6 +162,20 @@ std::vector<SubjectAltName> profile_sans(Profile profile, const std::vector<Subj
   return out;
 }
 
+Botan::PKCS10_Request load_request(const std::vector<uint8_t>& data, const std::string& name) {
+  std::string why;
+  try {
+    Botan::DataSource_Memory src(data);
+    return Botan::PKCS10_Request(src);
+  } catch (const std::exception& e) {
+    why = e.what();
+  }
+  if (why.find("Bad signature") != std::string::npos)
+    throw InputError(name + ": the request's signature does not verify (altered or damaged request); refused");
+  crypto::load_csr(data, name);  // throws the precise complaint (garbage, a certificate, ...)
+  throw InputError(name + " is not a usable certificate request (" + why + ")");
+}
+
 PreparedRequest prepare_request(const Botan::PKCS10_Request& csr, const std::string& name, const CaDir& ca,
                                 const SignOptions& opts) {
   PreparedRequest p;
@@ -170,13 +185,8 @@ PreparedRequest prepare_request(const Botan::PKCS10_Request& csr, const std::str
   } catch (const std::exception& e) {
     throw InputError(name + ": unusable public key in the request (" + e.what() + ")");
   }
-  bool ok = false;
-  try {
-    ok = csr.check_signature(*p.subject_key);
-  } catch (const std::exception&) {
-    ok = false;
-  }
-  if (!ok) throw InputError(name + ": the request's signature does not verify (altered or damaged request); refused");
+  // Botan 2's PKCS10_Request constructor has verified the self-signature
+  // already (a bad one throws there), so `csr` is known to be intact.
   if (opts.profile == Profile::intermediate && !opts.sans.empty())
     throw UsageError("the intermediate profile takes no --san");
   p.spec.subject = csr.subject_dn();

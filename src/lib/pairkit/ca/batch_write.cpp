@@ -1,0 +1,84 @@
+// Batched atomic writes (see batch_write.hpp).
+#include "pairkit/ca/batch_write.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+#include <set>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pairkit/core/error.hpp"
+
+namespace pairkit::ca {
+
+namespace {
+std::string error_text(int err) { return std::strerror(err); }
+}  // namespace
+
+void write_files_batch(const std::vector<std::pair<std::string, std::string>>& files, const WriteOptions& opts) {
+  if (files.empty()) return;
+  std::random_device rd;
+  const std::string tag = ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(rd());
+  std::vector<std::string> temps;
+  int sync_fd = -1;
+  try {
+    for (const auto& [path, content] : files) {
+      if (!opts.force && path_exists(path)) throw InputError(path + " exists (use --force to replace it)");
+      const std::string dir = parent_dir(path);
+      const auto slash = path.find_last_of('/');
+      const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+      const std::string tmp = dir + "/." + base + tag;
+      const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, opts.mode);
+      if (fd < 0) throw InputError("cannot write " + path + ": " + error_text(errno));
+      temps.push_back(tmp);
+      ::fchmod(fd, opts.mode);
+      size_t done = 0;
+      while (done < content.size()) {
+        const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+          const int err = errno;
+          ::close(fd);
+          throw InputError("cannot write " + path + ": " + error_text(err));
+        }
+        done += static_cast<size_t>(n);
+      }
+      if (sync_fd < 0)
+        sync_fd = fd;
+      else
+        ::close(fd);
+    }
+    // One flush of the filesystem makes every temporary file durable before any rename.
+    if (::syncfs(sync_fd) != 0) throw InputError("cannot write " + files.front().first + ": sync: " + error_text(errno));
+    ::close(sync_fd);
+    sync_fd = -1;
+    std::set<std::string> dirs;
+    for (size_t i = 0; i < files.size(); ++i) {
+      const std::string& path = files[i].first;
+      if (opts.force) {
+        if (::rename(temps[i].c_str(), path.c_str()) != 0)
+          throw InputError("cannot write " + path + ": " + error_text(errno));
+      } else {
+        if (::link(temps[i].c_str(), path.c_str()) != 0) {
+          const int err = errno;
+          throw InputError(err == EEXIST ? path + " exists (use --force to replace it)"
+                                         : "cannot write " + path + ": " + error_text(err));
+        }
+        ::unlink(temps[i].c_str());
+      }
+      temps[i].clear();
+      dirs.insert(parent_dir(path));
+    }
+    for (const auto& d : dirs) sync_dir(d);
+  } catch (...) {
+    if (sync_fd >= 0) ::close(sync_fd);
+    for (const auto& t : temps)
+      if (!t.empty()) ::unlink(t.c_str());
+    throw;
+  }
+}
+
+}  // namespace pairkit::ca
