@@ -11,6 +11,7 @@
 #include "options.hpp"
 #include "pairkit/ca/authority.hpp"
 #include "pairkit/ca/batch_write.hpp"
+#include "pairkit/ca/parallel.hpp"
 #include "pairkit/ca/crl.hpp"
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
@@ -118,27 +119,44 @@ void run_sign(Cli& cli, const SignOptions& o) {
     throw InputError(out_single + " exists (use --force to replace it)");
   if (!o.out_dir.empty()) make_dirs(o.out_dir, 0755);
 
-  // Check every request first: a bad one is refused and nothing is written for it.
+  // Check every request first (in parallel: parsing verifies each signature):
+  // a bad one is refused and nothing is written for it.
+  if (profile == crypto::Profile::intermediate && !so.sans.empty())
+    throw UsageError("the intermediate profile takes no --san");
+  std::vector<std::optional<ca::PreparedRequest>> checked(o.csrs.size());
+  std::vector<std::string> problems(o.csrs.size());
+  std::vector<std::vector<uint8_t>> inputs(o.csrs.size());
+  for (size_t i = 0; i < o.csrs.size(); ++i) {
+    try {
+      inputs[i] = cli.read_input(o.csrs[i], 1 << 20);
+    } catch (const InputError& e) {
+      problems[i] = e.what();
+    }
+  }
+  ca::parallel_for(o.csrs.size(), [&](size_t i) {
+    if (!problems[i].empty()) return;
+    const std::string name = Cli::display_name(o.csrs[i]);
+    try {
+      checked[i] = ca::prepare_request(ca::load_request(inputs[i], name), name, ca, so);
+      if (!o.out_dir.empty() && !o.force && path_exists(out_name(o.out_dir, o.csrs[i])))
+        throw InputError(out_name(o.out_dir, o.csrs[i]) + " exists (use --force to replace it)");
+    } catch (const InputError& e) {
+      checked[i].reset();
+      problems[i] = e.what();
+    }
+  });
   std::vector<ca::PreparedRequest> good;
   std::vector<std::string> good_files;
   std::vector<std::string> refused;
-  for (const auto& file : o.csrs) {
-    const std::string name = Cli::display_name(file);
-    try {
-      const auto csr = ca::load_request(cli.read_input(file, 1 << 20), name);
-      good.push_back(ca::prepare_request(csr, name, ca, so));
-      good_files.push_back(file);
-      if (!o.out_dir.empty() && !o.force && path_exists(out_name(o.out_dir, file)))
-        throw InputError(out_name(o.out_dir, file) + " exists (use --force to replace it)");
-    } catch (const InputError& e) {
-      if (good_files.size() && good_files.back() == file) {
-        good.pop_back();
-        good_files.pop_back();
-      }
-      if (o.csrs.size() == 1) throw;
-      refused.push_back(e.what());
-      std::cerr << "refused: " << e.what() << "\n";  // the one "pairkit:" line comes at the end
+  for (size_t i = 0; i < o.csrs.size(); ++i) {
+    if (checked[i]) {
+      good.push_back(std::move(*checked[i]));
+      good_files.push_back(o.csrs[i]);
+      continue;
     }
+    if (o.csrs.size() == 1) throw InputError(problems[i]);
+    refused.push_back(problems[i]);
+    std::cerr << "refused: " << problems[i] << "\n";  // the one "pairkit:" line comes at the end
   }
   if (good.empty() && !refused.empty())
     throw InputError("all " + std::to_string(refused.size()) + " requests refused; nothing signed");

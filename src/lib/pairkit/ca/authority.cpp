@@ -8,6 +8,7 @@
 #include <toml++/toml.h>
 
 #include "pairkit/ca/crl.hpp"
+#include "pairkit/ca/parallel.hpp"
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/files.hpp"
@@ -210,11 +211,17 @@ PreparedRequest prepare_request(const Botan::PKCS10_Request& csr, const std::str
 std::vector<Botan::X509_Certificate> issue_batch(IndexDb& db, const Botan::Private_Key& ca_key, const CaDir& ca,
                                                  std::span<const PreparedRequest> requests,
                                                  Botan::RandomNumberGenerator& rng) {
+  // Sign outside the transaction (parallel signers hold the write lock only
+  // to record), on every core.
+  std::vector<std::optional<Botan::X509_Certificate>> signed_certs(requests.size());
+  LockedRng shared(rng);
+  parallel_for(requests.size(), [&](size_t i) {
+    const auto& r = requests[i];
+    signed_certs[i] = crypto::issue_certificate(ca_key, ca.cert(), *r.subject_key, r.spec, crypto::random_serial(shared), shared);
+  });
   std::vector<Botan::X509_Certificate> certs;
   certs.reserve(requests.size());
-  // Sign outside the transaction so parallel signers hold the write lock only to record.
-  for (const auto& r : requests)
-    certs.push_back(crypto::issue_certificate(ca_key, ca.cert(), *r.subject_key, r.spec, crypto::random_serial(rng), rng));
+  for (auto& c : signed_certs) certs.push_back(std::move(*c));
   db.transaction([&] {
     for (size_t i = 0; i < certs.size(); ++i) {
       for (;;) {
