@@ -7,6 +7,7 @@
 #include <set>
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,7 +27,6 @@ void write_files_batch(const std::vector<std::pair<std::string, std::string>>& f
   int sync_fd = -1;
   try {
     for (const auto& [path, content] : files) {
-      if (!opts.force && path_exists(path)) throw InputError(path + " exists (use --force to replace it)");
       const std::string dir = parent_dir(path);
       const auto slash = path.find_last_of('/');
       const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
@@ -58,16 +58,11 @@ void write_files_batch(const std::vector<std::pair<std::string, std::string>>& f
     std::set<std::string> dirs;
     for (size_t i = 0; i < files.size(); ++i) {
       const std::string& path = files[i].first;
-      if (opts.force) {
-        if (::rename(temps[i].c_str(), path.c_str()) != 0)
-          throw InputError("cannot write " + path + ": " + error_text(errno));
-      } else {
-        if (::link(temps[i].c_str(), path.c_str()) != 0) {
-          const int err = errno;
-          throw InputError(err == EEXIST ? path + " exists (use --force to replace it)"
-                                         : "cannot write " + path + ": " + error_text(err));
-        }
-        ::unlink(temps[i].c_str());
+      // rename, or rename-unless-exists: one syscall either way.
+      if (::renameat2(AT_FDCWD, temps[i].c_str(), AT_FDCWD, path.c_str(), opts.force ? 0 : RENAME_NOREPLACE) != 0) {
+        const int err = errno;
+        throw InputError(err == EEXIST ? path + " exists (use --force to replace it)"
+                                       : "cannot write " + path + ": " + error_text(err));
       }
       temps[i].clear();
       dirs.insert(parent_dir(path));
