@@ -34,7 +34,7 @@ best() {
     if [[ -z $best_w ]] || (($(echo "$w < $best_w" | bc -l))); then best_w=$w; fi
     if [[ -z $best_c ]] || (($(echo "$c < $best_c" | bc -l))); then best_c=$c; fi
   done
-  printf '%.3f %.3f' "$best_w" "$best_c"
+  printf '%.3f %.3f\n' "$best_w" "$best_c"
 }
 ratio() { printf '%.2f' "$(echo "$1 / $2" | bc -l)"; }
 

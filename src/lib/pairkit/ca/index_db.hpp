@@ -68,6 +68,7 @@ private:
   [[noreturn]] void fail(const std::string& what);
 
   sqlite3* db_ = nullptr;
+  sqlite3_stmt* insert_ = nullptr;  ///< kept prepared: a batch inserts thousands of rows
   std::string path_;
 };
 
