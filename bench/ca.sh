@@ -14,6 +14,7 @@ root=$PWD
 n_revoked=${1:-1000000}
 n_csrs=${2:-2000}
 build=${BUILD:-build-bench}
+command -v bc >/dev/null && [[ -x /usr/bin/time ]] || { echo "bench/ca.sh needs bc and GNU time (apt-get install bc time)" >&2; exit 3; }
 scripts/build.sh "$build" -Dbench=true -Dbuildtype=release
 [[ -x $build/bench/ca/ca_bench ]] || { meson configure "$build" -Dbench=true >/dev/null && ninja -C "$build" -j2 >/dev/null; }
 pk=$root/$build/pairkit

@@ -5,7 +5,6 @@
 #include <memory>
 #include <set>
 
-#include <botan/chacha_rng.h>
 #include <botan/hex.h>
 
 #include "groups.hpp"
@@ -62,7 +61,7 @@ struct ListOptions {
 
 // Requests are signed and recorded in chunks: the index write lock is held
 // briefly, and an interrupted batch keeps what it finished.
-constexpr size_t kChunk = 250;
+constexpr size_t kChunk = 1000;
 
 void run_init(Cli& cli, const InitOptions& o) {
   ca::InitOptions init;
@@ -163,10 +162,10 @@ void run_sign(Cli& cli, const SignOptions& o) {
     throw InputError("all " + std::to_string(refused.size()) + " requests refused; nothing signed");
 
   const auto key = ca.load_key(ca_passphrase(ca, o.pass));
-  // A user-space generator keyed with 256 bits from the command's RNG: a
-  // batch draws randomness thousands of times, and each draw from the system
-  // RNG is a syscall. Test builds stay reproducible (PAIRKIT_TEST_SEED).
-  Botan::ChaCha_RNG batch_rng(cli.rng().random_vec(32));
+  // Keyed with 256 bits from the command's RNG: a batch draws randomness
+  // thousands of times, and each draw from the system RNG is a syscall. Test
+  // builds stay reproducible (PAIRKIT_TEST_SEED).
+  ca::KeystreamRng batch_rng(cli.rng());
   const bool progress = cli.stderr_is_terminal() && !cli.quiet && good.size() >= 50;
   nlohmann::json results = nlohmann::json::array();
   for (size_t start = 0; start < good.size(); start += kChunk) {

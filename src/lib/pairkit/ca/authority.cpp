@@ -214,10 +214,12 @@ std::vector<Botan::X509_Certificate> issue_batch(IndexDb& db, const Botan::Priva
   // Sign outside the transaction (parallel signers hold the write lock only
   // to record), on every core.
   std::vector<std::optional<Botan::X509_Certificate>> signed_certs(requests.size());
-  LockedRng shared(rng);
+  std::vector<std::unique_ptr<KeystreamRng>> rngs;
+  for (size_t i = 0; i < requests.size(); ++i) rngs.push_back(std::make_unique<KeystreamRng>(rng));
   parallel_for(requests.size(), [&](size_t i) {
     const auto& r = requests[i];
-    signed_certs[i] = crypto::issue_certificate(ca_key, ca.cert(), *r.subject_key, r.spec, crypto::random_serial(shared), shared);
+    auto& own = *rngs[i];
+    signed_certs[i] = crypto::issue_certificate(ca_key, ca.cert(), *r.subject_key, r.spec, crypto::random_serial(own), own);
   });
   std::vector<Botan::X509_Certificate> certs;
   certs.reserve(requests.size());

@@ -25,6 +25,8 @@ void write_files_batch(const std::vector<std::pair<std::string, std::string>>& f
   const std::string tag = ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(rd());
   std::vector<std::string> temps;
   int sync_fd = -1;
+  const mode_t umask_now = ::umask(0);
+  ::umask(umask_now);
   try {
     for (const auto& [path, content] : files) {
       const std::string dir = parent_dir(path);
@@ -34,7 +36,7 @@ void write_files_batch(const std::vector<std::pair<std::string, std::string>>& f
       const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, opts.mode);
       if (fd < 0) throw InputError("cannot write " + path + ": " + error_text(errno));
       temps.push_back(tmp);
-      ::fchmod(fd, opts.mode);
+      if ((opts.mode & ~umask_now) != opts.mode) ::fchmod(fd, opts.mode);  // umask must not narrow the mode
       size_t done = 0;
       while (done < content.size()) {
         const ssize_t n = ::write(fd, content.data() + done, content.size() - done);

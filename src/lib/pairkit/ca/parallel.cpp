@@ -37,4 +37,11 @@ void parallel_for(size_t n, const std::function<void(size_t)>& fn, unsigned thre
   if (error) std::rethrow_exception(error);
 }
 
+KeystreamRng::KeystreamRng(Botan::RandomNumberGenerator& parent)
+    : cipher_(Botan::StreamCipher::create_or_throw("ChaCha(20)")) {
+  cipher_->set_key(parent.random_vec(32));
+  const uint8_t nonce[8] = {};
+  cipher_->set_iv(nonce, sizeof nonce);
+}
+
 }  // namespace pairkit::ca
