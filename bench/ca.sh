@@ -77,7 +77,8 @@ n_read=$(openssl crl -in crl.pem -noout -text | grep -c 'Serial Number' || true)
 echo "(openssl reads $n_read entries from pairkit's CRL)"
 
 echo "== 1. crl check: one certificate against the $n_revoked-entry CRL"
-cert=$(ls out/*.crt | head -1)
+certs=(out/*.crt)
+cert=${certs[0]}
 read -r check_w check_c < <(best 3 "$pk" crl check --crl crl.pem --ca ca/ca.crt "$cert")
 read -r ocheck_w ocheck_c < <(best 3 openssl crl -in crl.pem -noout -CAfile ca/ca.crt)
 echo "pairkit crl check --ca:       wall ${check_w}s  cpu ${check_c}s"
