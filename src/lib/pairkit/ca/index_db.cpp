@@ -65,12 +65,15 @@ sqlite3* open_db(const std::string& path, int flags) {
 
 IndexDb::~IndexDb() {
   sqlite3_finalize(insert_);
+  sqlite3_finalize(revoke_);
   if (db_) sqlite3_close(db_);
 }
 
-IndexDb::IndexDb(IndexDb&& o) noexcept : db_(o.db_), insert_(o.insert_), path_(std::move(o.path_)) {
+IndexDb::IndexDb(IndexDb&& o) noexcept
+    : db_(o.db_), insert_(o.insert_), revoke_(o.revoke_), path_(std::move(o.path_)) {
   o.db_ = nullptr;
   o.insert_ = nullptr;
+  o.revoke_ = nullptr;
 }
 
 void IndexDb::fail(const std::string& what) {
@@ -145,14 +148,19 @@ bool IndexDb::insert(const IndexEntry& e) {
 }
 
 RevokeResult IndexDb::revoke(const std::string& serial, TimePoint at, std::optional<int> reason) {
-  Stmt s(prepare("UPDATE certs SET status = 'revoked', revoked_at = ?, reason = ? WHERE serial = ? AND status = 'valid'"));
-  sqlite3_bind_int64(s.get(), 1, at.time_since_epoch().count());
+  if (!revoke_)
+    revoke_ = prepare("UPDATE certs SET status = 'revoked', revoked_at = ?, reason = ? WHERE serial = ? AND status = 'valid'");
+  sqlite3_stmt* s = revoke_;
+  sqlite3_reset(s);
+  sqlite3_bind_int64(s, 1, at.time_since_epoch().count());
   if (reason)
-    sqlite3_bind_int(s.get(), 2, *reason);
+    sqlite3_bind_int(s, 2, *reason);
   else
-    sqlite3_bind_null(s.get(), 2);
-  bind_text(s.get(), 3, serial);
-  if (sqlite3_step(s.get()) != SQLITE_DONE) fail("cannot revoke serial " + serial);
+    sqlite3_bind_null(s, 2);
+  bind_text(s, 3, serial);
+  const int rc = sqlite3_step(s);
+  sqlite3_reset(s);
+  if (rc != SQLITE_DONE) fail("cannot revoke serial " + serial);
   if (sqlite3_changes(db_) == 1) return RevokeResult::revoked;
   Stmt q(prepare("SELECT 1 FROM certs WHERE serial = ?"));
   bind_text(q.get(), 1, serial);

@@ -69,6 +69,7 @@ private:
 
   sqlite3* db_ = nullptr;
   sqlite3_stmt* insert_ = nullptr;  ///< kept prepared: a batch inserts thousands of rows
+  sqlite3_stmt* revoke_ = nullptr;  ///< ... or revokes them
   std::string path_;
 };
 
