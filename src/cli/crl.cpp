@@ -157,7 +157,7 @@ void run_check(Cli& cli, const CheckOptions& o) {
   if (cli.json) cli.emit_json(results);
   if (revoked)
     throw CheckFailed(std::to_string(revoked) + " of " + std::to_string(results.size()) + " certificate(s) revoked by " +
-                      crl_name + (revoked == 1 ? ": " + first : ""));
+                      crl_name + (cli.json ? ": " + first : ""));
 }
 
 }  // namespace

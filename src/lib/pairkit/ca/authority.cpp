@@ -4,9 +4,11 @@
 #include <cstdio>
 #include <sstream>
 
+#include <botan/data_src.h>
 #include <toml++/toml.h>
 
 #include "pairkit/ca/crl.hpp"
+#include "pairkit/ca/parallel.hpp"
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/files.hpp"
@@ -161,6 +163,20 @@ std::vector<SubjectAltName> profile_sans(Profile profile, const std::vector<Subj
   return out;
 }
 
+Botan::PKCS10_Request load_request(const std::vector<uint8_t>& data, const std::string& name) {
+  std::string why;
+  try {
+    Botan::DataSource_Memory src(data);
+    return Botan::PKCS10_Request(src);
+  } catch (const std::exception& e) {
+    why = e.what();
+  }
+  if (why.find("Bad signature") != std::string::npos)
+    throw InputError(name + ": the request's signature does not verify (altered or damaged request); refused");
+  crypto::load_csr(data, name);  // throws the precise complaint (garbage, a certificate, ...)
+  throw InputError(name + " is not a usable certificate request (" + why + ")");
+}
+
 PreparedRequest prepare_request(const Botan::PKCS10_Request& csr, const std::string& name, const CaDir& ca,
                                 const SignOptions& opts) {
   PreparedRequest p;
@@ -170,13 +186,8 @@ PreparedRequest prepare_request(const Botan::PKCS10_Request& csr, const std::str
   } catch (const std::exception& e) {
     throw InputError(name + ": unusable public key in the request (" + e.what() + ")");
   }
-  bool ok = false;
-  try {
-    ok = csr.check_signature(*p.subject_key);
-  } catch (const std::exception&) {
-    ok = false;
-  }
-  if (!ok) throw InputError(name + ": the request's signature does not verify (altered or damaged request); refused");
+  // Botan 2's PKCS10_Request constructor has verified the self-signature
+  // already (a bad one throws there), so `csr` is known to be intact.
   if (opts.profile == Profile::intermediate && !opts.sans.empty())
     throw UsageError("the intermediate profile takes no --san");
   p.spec.subject = csr.subject_dn();
@@ -200,11 +211,19 @@ PreparedRequest prepare_request(const Botan::PKCS10_Request& csr, const std::str
 std::vector<Botan::X509_Certificate> issue_batch(IndexDb& db, const Botan::Private_Key& ca_key, const CaDir& ca,
                                                  std::span<const PreparedRequest> requests,
                                                  Botan::RandomNumberGenerator& rng) {
+  // Sign outside the transaction (parallel signers hold the write lock only
+  // to record), on every core.
+  std::vector<std::optional<Botan::X509_Certificate>> signed_certs(requests.size());
+  std::vector<std::unique_ptr<KeystreamRng>> rngs;
+  for (size_t i = 0; i < requests.size(); ++i) rngs.push_back(std::make_unique<KeystreamRng>(rng));
+  parallel_for(requests.size(), [&](size_t i) {
+    const auto& r = requests[i];
+    auto& own = *rngs[i];
+    signed_certs[i] = crypto::issue_certificate(ca_key, ca.cert(), *r.subject_key, r.spec, crypto::random_serial(own), own);
+  });
   std::vector<Botan::X509_Certificate> certs;
   certs.reserve(requests.size());
-  // Sign outside the transaction so parallel signers hold the write lock only to record.
-  for (const auto& r : requests)
-    certs.push_back(crypto::issue_certificate(ca_key, ca.cert(), *r.subject_key, r.spec, crypto::random_serial(rng), rng));
+  for (auto& c : signed_certs) certs.push_back(std::move(*c));
   db.transaction([&] {
     for (size_t i = 0; i < certs.size(); ++i) {
       for (;;) {

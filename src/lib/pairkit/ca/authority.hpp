@@ -92,15 +92,21 @@ struct PreparedRequest {
   bool clipped = false;  ///< validity was cut to the CA's notAfter
 };
 
+/// Parses a CSR (PEM or DER) once; Botan checks its self-signature while
+/// parsing. Throws InputError naming `name`: "signature does not verify" for
+/// a tampered request, the kind of object found for anything else.
+Botan::PKCS10_Request load_request(const std::vector<uint8_t>& data, const std::string& name);
+
 /// The SANs a certificate of `profile` gets: requested names of the types the
 /// profile allows, with `given` names replacing requested ones of their type.
 std::vector<crypto::SubjectAltName> profile_sans(crypto::Profile profile,
                                                  const std::vector<crypto::SubjectAltName>& requested,
                                                  const std::vector<crypto::SubjectAltName>& given);
 
-/// Checks a CSR's self-signature and builds what will be signed. Throws
-/// InputError naming `name` for a bad signature or a server request without
-/// any SAN; UsageError for options the profile cannot take.
+/// Builds what will be signed from a parsed request (Botan verifies a CSR's
+/// self-signature when it parses it, see load_request). Throws InputError
+/// naming `name` for a server request without any SAN; UsageError for
+/// options the profile cannot take.
 PreparedRequest prepare_request(const Botan::PKCS10_Request& csr, const std::string& name, const CaDir& ca,
                                 const SignOptions& opts);
 

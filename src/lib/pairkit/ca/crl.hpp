@@ -88,13 +88,14 @@ public:
   std::vector<RevokedEntry> entries() const;
 
 private:
-  struct Signed;
   RevokedEntry decode_entry(uint32_t offset) const;
   std::span<const uint8_t> entry_serial(uint32_t offset) const;
 
   std::string name_;
-  std::unique_ptr<Signed> signed_;
-  std::span<const uint8_t> tbs_;
+  std::vector<uint8_t> der_;       ///< the whole CRL, DER
+  std::span<const uint8_t> tbs_;   ///< the signed TBSCertList, inside der_
+  std::vector<uint8_t> sig_alg_;   ///< DER AlgorithmIdentifier
+  std::vector<uint8_t> signature_;
   Botan::X509_DN issuer_;
   std::optional<uint64_t> number_;
   TimePoint this_update_{};

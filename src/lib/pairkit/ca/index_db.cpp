@@ -64,10 +64,17 @@ sqlite3* open_db(const std::string& path, int flags) {
 }  // namespace
 
 IndexDb::~IndexDb() {
+  sqlite3_finalize(insert_);
+  sqlite3_finalize(revoke_);
   if (db_) sqlite3_close(db_);
 }
 
-IndexDb::IndexDb(IndexDb&& o) noexcept : db_(o.db_), path_(std::move(o.path_)) { o.db_ = nullptr; }
+IndexDb::IndexDb(IndexDb&& o) noexcept
+    : db_(o.db_), insert_(o.insert_), revoke_(o.revoke_), path_(std::move(o.path_)) {
+  o.db_ = nullptr;
+  o.insert_ = nullptr;
+  o.revoke_ = nullptr;
+}
 
 void IndexDb::fail(const std::string& what) {
   const int code = sqlite3_errcode(db_);
@@ -123,27 +130,37 @@ void IndexDb::transaction(const std::function<void()>& fn) {
 }
 
 bool IndexDb::insert(const IndexEntry& e) {
-  Stmt s(prepare(
-      "INSERT OR IGNORE INTO certs (serial, subject, profile, not_before, not_after, sha256) VALUES (?,?,?,?,?,?)"));
-  bind_text(s.get(), 1, e.serial);
-  bind_text(s.get(), 2, e.subject);
-  bind_text(s.get(), 3, e.profile);
-  sqlite3_bind_int64(s.get(), 4, e.not_before.time_since_epoch().count());
-  sqlite3_bind_int64(s.get(), 5, e.not_after.time_since_epoch().count());
-  bind_text(s.get(), 6, e.sha256);
-  if (sqlite3_step(s.get()) != SQLITE_DONE) fail("cannot record serial " + e.serial);
+  if (!insert_)
+    insert_ = prepare(
+        "INSERT OR IGNORE INTO certs (serial, subject, profile, not_before, not_after, sha256) VALUES (?,?,?,?,?,?)");
+  sqlite3_stmt* s = insert_;
+  sqlite3_reset(s);
+  bind_text(s, 1, e.serial);
+  bind_text(s, 2, e.subject);
+  bind_text(s, 3, e.profile);
+  sqlite3_bind_int64(s, 4, e.not_before.time_since_epoch().count());
+  sqlite3_bind_int64(s, 5, e.not_after.time_since_epoch().count());
+  bind_text(s, 6, e.sha256);
+  const int rc = sqlite3_step(s);
+  sqlite3_reset(s);
+  if (rc != SQLITE_DONE) fail("cannot record serial " + e.serial);
   return sqlite3_changes(db_) == 1;
 }
 
 RevokeResult IndexDb::revoke(const std::string& serial, TimePoint at, std::optional<int> reason) {
-  Stmt s(prepare("UPDATE certs SET status = 'revoked', revoked_at = ?, reason = ? WHERE serial = ? AND status = 'valid'"));
-  sqlite3_bind_int64(s.get(), 1, at.time_since_epoch().count());
+  if (!revoke_)
+    revoke_ = prepare("UPDATE certs SET status = 'revoked', revoked_at = ?, reason = ? WHERE serial = ? AND status = 'valid'");
+  sqlite3_stmt* s = revoke_;
+  sqlite3_reset(s);
+  sqlite3_bind_int64(s, 1, at.time_since_epoch().count());
   if (reason)
-    sqlite3_bind_int(s.get(), 2, *reason);
+    sqlite3_bind_int(s, 2, *reason);
   else
-    sqlite3_bind_null(s.get(), 2);
-  bind_text(s.get(), 3, serial);
-  if (sqlite3_step(s.get()) != SQLITE_DONE) fail("cannot revoke serial " + serial);
+    sqlite3_bind_null(s, 2);
+  bind_text(s, 3, serial);
+  const int rc = sqlite3_step(s);
+  sqlite3_reset(s);
+  if (rc != SQLITE_DONE) fail("cannot revoke serial " + serial);
   if (sqlite3_changes(db_) == 1) return RevokeResult::revoked;
   Stmt q(prepare("SELECT 1 FROM certs WHERE serial = ?"));
   bind_text(q.get(), 1, serial);

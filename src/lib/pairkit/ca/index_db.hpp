@@ -68,6 +68,8 @@ private:
   [[noreturn]] void fail(const std::string& what);
 
   sqlite3* db_ = nullptr;
+  sqlite3_stmt* insert_ = nullptr;  ///< kept prepared: a batch inserts thousands of rows
+  sqlite3_stmt* revoke_ = nullptr;  ///< ... or revokes them
   std::string path_;
 };
 

@@ -1,0 +1,153 @@
+// CRL building and the indexed CRL reader, serial and reason parsing.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include <botan/hex.h>
+#include <botan/x509_crl.h>
+
+#include "pairkit/ca/authority.hpp"
+#include "pairkit/ca/crl.hpp"
+#include "pairkit/ca/der.hpp"
+#include "pairkit/core/error.hpp"
+#include "pairkit/core/rng.hpp"
+#include "pairkit/crypto/cert_builder.hpp"
+#include "pairkit/crypto/keys.hpp"
+
+using namespace pairkit;
+using namespace pairkit::ca;
+
+namespace {
+struct TestCa {
+  std::unique_ptr<Botan::Private_Key> key;
+  Botan::X509_Certificate cert;
+};
+
+TestCa make_ca(Botan::RandomNumberGenerator& rng, const std::string& cn) {
+  auto key = crypto::generate_key(crypto::KeyType::p256, rng);
+  crypto::CertSpec spec;
+  crypto::Subject s;
+  s.common_name = cn;
+  spec.subject = s.to_dn();
+  spec.profile = crypto::Profile::ca;
+  spec.not_before = TimePoint(std::chrono::seconds(1'800'000'000));
+  spec.not_after = spec.not_before + std::chrono::days(3650);
+  auto cert = crypto::self_sign(*key, spec, rng);
+  return {std::move(key), std::move(cert)};
+}
+
+std::vector<uint8_t> bytes(const std::string& s) { return {s.begin(), s.end()}; }
+}  // namespace
+
+TEST_CASE("serials normalise to openssl's upper-case hex") {
+  CHECK(normalize_serial("0x0a:1b:2c") == "0A1B2C");
+  CHECK(normalize_serial("abc") == "0ABC");
+  CHECK(normalize_serial("00FF") == "FF");
+  CHECK_THROWS_AS(normalize_serial("xyz"), UsageError);
+  CHECK_THROWS_AS(normalize_serial(""), UsageError);
+  const uint8_t m[] = {0x00, 0x80, 0x01};
+  CHECK(serial_hex(m) == "8001");
+}
+
+TEST_CASE("RFC 5280 reason names") {
+  CHECK(parse_reason("keyCompromise") == 1);
+  CHECK(parse_reason("KEYCOMPROMISE") == 1);
+  CHECK(parse_reason("aACompromise") == 10);
+  CHECK(reason_name(5) == "cessationOfOperation");
+  CHECK(reason_name(7) == "unknown(7)");
+  CHECK_THROWS_AS(parse_reason("lost"), UsageError);
+}
+
+TEST_CASE("times: UTCTime before 2050, GeneralizedTime after, both read back") {
+  for (long long t : {1'800'000'000LL, 2'600'000'000LL}) {
+    std::vector<uint8_t> out;
+    der::put_time(out, TimePoint(std::chrono::seconds(t)));
+    CHECK(out[0] == (t < 2'524'608'000LL ? der::kUtcTime : der::kGeneralizedTime));
+    der::Reader r(out);
+    CHECK(der::read_time(r.next(0, "time")).time_since_epoch().count() == t);
+  }
+}
+
+TEST_CASE("a built CRL is indexed: number, AKI, entries, reasons, signature") {
+  auto rng = make_seeded_rng(7);
+  const auto ca = make_ca(*rng, "Unit CA");
+  const auto other = make_ca(*rng, "Unit CA");  // same name, other key
+  std::vector<RevokedEntry> entries;
+  for (int i = 1; i <= 2000; ++i) {
+    RevokedEntry e;
+    uint8_t s[16];
+    rng->randomize(s, sizeof s);
+    s[0] = static_cast<uint8_t>(i % 2 ? s[0] | 0x80 : s[0] & 0x7f);  // both signs of the top bit
+    e.serial = serial_hex(s);
+    e.revoked_at = TimePoint(std::chrono::seconds(1'800'000'000 + i));
+    if (i % 3) e.reason = i % 11 == 7 ? 1 : i % 11;
+    entries.push_back(e);
+  }
+  CrlSpec spec;
+  spec.number = 300;
+  spec.this_update = TimePoint(std::chrono::seconds(1'800'100'000));
+  spec.next_update = spec.this_update + std::chrono::days(7);
+  const auto der = build_crl(*ca.key, ca.cert, spec, entries, *rng);
+  for (const auto& data : {der, bytes(crl_pem(der))}) {
+    const CrlIndex crl(data, "unit.crl");
+    CHECK(crl.size() == entries.size());
+    CHECK(crl.number() == 300u);
+    CHECK(crl.issuer() == ca.cert.subject_dn());
+    CHECK(crl.this_update() == spec.this_update);
+    CHECK(crl.next_update() == spec.next_update);
+    CHECK(crl.authority_key_id() == ca.cert.subject_key_id());
+    CHECK(crl.signed_by(ca.cert));
+    CHECK_FALSE(crl.signed_by(other.cert));
+    for (const auto& e : entries) {
+      const auto hit = crl.find(e.serial);
+      REQUIRE(hit);
+      CHECK(hit->revoked_at == e.revoked_at);
+      CHECK(hit->reason == e.reason);
+    }
+    CHECK_FALSE(crl.find(std::string("0BADC0FFEE")));
+    CHECK(crl.entries().size() == entries.size());
+  }
+  // Botan's own CRL decoder agrees.
+  const Botan::X509_CRL botan(der);
+  CHECK(botan.get_revoked().size() == entries.size());
+  CHECK(botan.crl_number() == 300u);
+}
+
+TEST_CASE("the CRL reader refuses what is not a CRL") {
+  auto rng = make_seeded_rng(8);
+  const auto ca = make_ca(*rng, "Unit CA");
+  CHECK_THROWS_AS(CrlIndex(bytes("garbage"), "g"), InputError);
+  CHECK_THROWS_AS(CrlIndex(bytes(ca.cert.PEM_encode()), "c.pem"), InputError);
+  CHECK_THROWS_AS(CrlIndex(ca.cert.BER_encode(), "c.der"), InputError);
+  CrlSpec spec;
+  spec.this_update = TimePoint(std::chrono::seconds(1'800'000'000));
+  spec.next_update = spec.this_update + std::chrono::hours(1);
+  auto der = build_crl(*ca.key, ca.cert, spec, {}, *rng);
+  der.resize(der.size() - 10);
+  CHECK_THROWS_AS(CrlIndex(der, "short"), InputError);
+}
+
+TEST_CASE("profile SANs: requested names kept where allowed, --san replaces its type") {
+  using crypto::parse_san;
+  const std::vector<crypto::SubjectAltName> req = {parse_san("dns:a.local"), parse_san("ip:fd00::1"),
+                                                   parse_san("email:x@example.com")};
+  auto t = profile_sans(crypto::Profile::terminal, req, {});
+  CHECK(t.size() == 2);
+  auto s = profile_sans(crypto::Profile::server, req, {parse_san("ip:2001:db8::1")});
+  CHECK(s == std::vector<crypto::SubjectAltName>{parse_san("dns:a.local"), parse_san("ip:2001:db8::1")});
+  CHECK(profile_sans(crypto::Profile::intermediate, req, {}).empty());
+}
+
+TEST_CASE("load_request: a tampered request is refused by its signature") {
+  auto rng = make_seeded_rng(9);
+  const auto key = crypto::generate_key(crypto::KeyType::p256, *rng);
+  crypto::Subject s;
+  s.common_name = "term-0001";
+  auto der = crypto::make_request(*key, s.to_dn(), {}, *rng).BER_encode();
+  CHECK_NOTHROW(load_request(der, "ok.csr"));
+  const std::string cn = "term-0001";
+  auto it = std::search(der.begin(), der.end(), cn.begin(), cn.end());
+  REQUIRE(it != der.end());
+  it[5] = '9';
+  CHECK_THROWS_WITH_AS(load_request(der, "bad.csr"), doctest::Contains("signature does not verify"), InputError);
+}
