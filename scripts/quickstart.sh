@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 scripts/deps.sh demo
-scripts/build.sh build -Dbuildtype=release
+scripts/build.sh build -Dbuildtype=release -Dtests=disabled
 pk() { "$root/build/pairkit" "$@"; }
 step() { printf '\n\033[1m== %s\033[0m\n$ pairkit %s\n' "$1" "${*:3}"; "${@:2}"; }
 demo=$(mktemp -d /tmp/pairkit-demo.XXXXXX)

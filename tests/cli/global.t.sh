@@ -68,3 +68,11 @@ for page in pairkit.1 pairkit-key.1 pairkit-cert.1 pairkit-fingerprint.1 pairkit
 done
 check "every command group has a man page" bash -c '
   for g in $(pk __complete -- ""); do [ "$g" = help ] && continue; [ -f "'"$man_dir"'/pairkit-$g.1" ] || { echo "no man page for $g"; exit 1; }; done'
+
+# Every configuration key a command reads is documented in pairkit.toml(5).
+check "pairkit.toml(5) documents every key" bash -c '
+  page=$(MANWIDTH=200 man -l "'"$man_dir"'/pairkit.toml.5" 2>/dev/null)
+  for k in $(pk __settings); do
+    section=${k%%.*} name=${k#*.}
+    echo "$page" | grep -q "\[$section\].*\b$name\b" || { echo "undocumented: $k"; exit 1; }
+  done'
