@@ -130,7 +130,7 @@ t 0 '^hello world$' '' -- pk qr scan hello.png
 # qrencode's codes, Micro QR included, and several codes in one image.
 check 'pairkit reads qrencode PNG and Micro QR' bash -c '
   qrencode -l H -s 2 -o q.png "from qrencode" && pk qr scan q.png | grep -qx "from qrencode" &&
-  qrencode -M -v 3 -o micro.png "12345" && pk --json qr scan micro.png | grep -q "\"format\": \"MicroQRCode\"" && pk qr scan micro.png | grep -qx 12345'
+  qrencode -M -v 3 -o micro.png "12345" && pk --json qr scan micro.png | grep -q "\"format\": \"MicroQRCode\"" && pk --json qr scan micro.png | grep -q "\"version\": 3" && pk qr scan micro.png | grep -qx 12345'
 qrencode -o a.png 'code A'
 qrencode -o b.png 'code B'
 convert a.png b.png +append -bordercolor white -border 20 two.png
