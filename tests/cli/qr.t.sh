@@ -164,6 +164,19 @@ open("huge.png", "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack("
     + chunk(b"IDAT", zlib.compress(b"\0" * 1000)) + chunk(b"IEND", b""))
 PY
 t 3 '' 'huge.png: the image is 100000x100000 = 10000000000 pixels, more than the limit of 50000000' -- pk qr scan huge.png
+python3 - <<'PY'
+import struct, zlib
+def chunk(t, d): return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
+open("zero.png", "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 0, 10, 8, 0, 0, 0, 0))
+    + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b""))
+# The JPEG's SOF0 frame header rewritten to 60000x60000.
+d = bytearray(open("pair.jpg", "rb").read())
+at = d.index(b"\xff\xc0")
+d[at + 5:at + 9] = struct.pack(">HH", 60000, 60000)
+open("huge.jpg", "wb").write(d)
+PY
+t 3 '' 'zero.png: the image has zero size \(0x10\)' -- pk qr scan zero.png
+t 3 '' 'huge.jpg: the image is 60000x60000 = 3600000000 pixels, more than the limit' -- pk qr scan huge.jpg
 printf 'P5\n70000 70000\n255\n' >huge.pgm
 t 3 '' 'huge.pgm: the image is 70000x70000' -- pk qr scan huge.pgm
 t 3 '' 'more than the limit of 1000 \(--max-pixels\)' -- pk qr scan pair.png --max-pixels 1000
