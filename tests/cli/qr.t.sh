@@ -194,3 +194,11 @@ check 'completion offers the --format choices' bash -c '[ "$(pk __complete -- qr
 check 'completion offers the --ecc choices' bash -c '[ "$(pk __complete -- qr render --ecc "" | tr "\n" " ")" = "L M Q H " ]'
 check 'completion leaves file names to the shell for --cert' bash -c '[ -z "$(pk __complete -- qr render --cert "")" ]'
 check 'completion lists qr commands' bash -c '[ "$(pk __complete -- qr "" | tr "\n" " ")" = "render scan " ]'
+
+# --- the device ID defaults to the certificate's serialNumber/CN, when it fits ----
+pk -q key gen -o lobby.key
+pk -q cert self-sign --key lobby.key --cn 'lobby screen' -o lobby.crt
+t 0 '' "serial 'lobby screen' cannot be a payload device ID; give --id" -- pk qr render --host lobby.local:443 --cert lobby.crt -o lobby.png
+check 'without a usable ID the payload has none' bash -c 'zbar lobby.png | grep -Eqx "PK1/[A-Z2-7]{52}/LOBBY.LOCAL:443"'
+t 0 '' '' -- pk qr render --host lobby.local:443 --cert lobby.crt --id lobby-1 -o lobby1.png
+check '--id is upper-cased into the payload' bash -c 'zbar lobby1.png | grep -Eqx "PK1/[A-Z2-7]{52}/LOBBY.LOCAL:443/LOBBY-1"'
