@@ -72,3 +72,32 @@ photo inv-lowcontrast inv.png png +level 30%,65%
 echo "# read: zbarimg $zbar_reads, ZXingReader $zx_reads, either peer $peer_reads, pairkit $pk_reads"
 if ((pk_reads >= peer_reads && peer_reads >= 20)); then _ok "pairkit reads at least what the peers read ($pk_reads >= $peer_reads)"
 else _bad "pairkit read $pk_reads, the peers $peer_reads (expected >= 20 peer reads and pairkit at least as many)"; fi
+
+# ZXing-cpp's sample photos (qrcode-1..6): every image zbarimg or ZXingReader
+# reads with the expected text, pairkit reads too (one pairkit run for all).
+samples=$SHARED/zxing-qr-samples
+if [[ -d $samples ]]; then
+  imgs=()
+  for f in "$samples"/qrcode-*/*.png "$samples"/qrcode-*/*.jpg; do [[ -f ${f%.*}.txt ]] && imgs+=("$f"); done
+  pk --json qr scan "${imgs[@]}" >samples.json 2>/dev/null
+  peers=0 missed=()
+  for f in "${imgs[@]}"; do
+    want=$(cat "${f%.*}.txt")
+    z=no x=no
+    [[ $(zbarimg -q --raw "$f" 2>/dev/null) == "$want" ]] && z=yes
+    ZXingReader -format QRCode,MicroQRCode "$f" 2>/dev/null | grep -q '^Text' &&
+      [[ $(ZXingReader -format QRCode,MicroQRCode "$f" 2>/dev/null | sed -n 's/^Text: *"\(.*\)"$/\1/p' | head -1) == "$(printf '%s' "$want" | head -1)" ]] && x=yes
+    [[ $z == yes || $x == yes ]] || continue
+    peers=$((peers + 1))
+    FILE="$f" python3 -c '
+import json, os, sys
+f = os.environ["FILE"]
+want = open(f.rsplit(".", 1)[0] + ".txt", encoding="utf-8", newline="").read()
+d = json.load(open("samples.json"))
+sys.exit(0 if any(c["file"] == f and c["text"] == want for c in d) else 1)' ||
+      missed+=("${f#"$samples"/}")
+  done
+  echo "# samples a peer reads: $peers; pairkit misses: ${#missed[@]} ${missed[*]}"
+  if ((peers >= 120 && ${#missed[@]} == 0)); then _ok "pairkit reads every sample a peer reads ($peers)"
+  else _bad "samples: peers read $peers, pairkit misses ${missed[*]:-none}"; fi
+fi

@@ -220,6 +220,12 @@ GrayImage decode_pnm(std::span<const uint8_t> data, const std::string& name, uin
 
 }  // namespace
 
+GrayImage inverted(const GrayImage& in) {
+  GrayImage out = in;
+  for (auto& p : out.pixels) p = static_cast<uint8_t>(255 - p);
+  return out;
+}
+
 std::string sniff_image_format(std::span<const uint8_t> d) {
   static const uint8_t png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
   if (d.size() >= 8 && std::memcmp(d.data(), png_sig, 8) == 0) return "png";
