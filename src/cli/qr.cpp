@@ -156,7 +156,7 @@ nlohmann::json code_json(const std::string& file, const qr::FoundCode& c) {
   nlohmann::json j{{"file", file},
                    {"text", c.text},
                    {"format", c.format},
-                   {"ec_level", c.ec_level},
+                   {"ec_level", c.ec_level.empty() ? nlohmann::json() : nlohmann::json(c.ec_level)},
                    {"version", c.version > 0 ? nlohmann::json(c.version) : nlohmann::json()},
                    {"position",
                     {{"top_left", pt(c.position[0])},

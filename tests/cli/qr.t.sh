@@ -130,7 +130,7 @@ t 0 '^hello world$' '' -- pk qr scan hello.png
 # qrencode's codes, Micro QR included, and several codes in one image.
 check 'pairkit reads qrencode PNG and Micro QR' bash -c '
   qrencode -l H -s 2 -o q.png "from qrencode" && pk qr scan q.png | grep -qx "from qrencode" &&
-  qrencode -M -v 3 -o micro.png "12345" && pk --json qr scan micro.png | grep -q "\"format\": \"MicroQRCode\"" && pk qr scan micro.png | grep -qx 12345'
+  qrencode -M -v 3 -o micro.png "12345" && pk --json qr scan micro.png | grep -q "\"format\": \"MicroQRCode\"" && pk --json qr scan micro.png | grep -q "\"version\": 3" && pk qr scan micro.png | grep -qx 12345'
 qrencode -o a.png 'code A'
 qrencode -o b.png 'code B'
 convert a.png b.png +append -bordercolor white -border 20 two.png
@@ -164,6 +164,19 @@ open("huge.png", "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack("
     + chunk(b"IDAT", zlib.compress(b"\0" * 1000)) + chunk(b"IEND", b""))
 PY
 t 3 '' 'huge.png: the image is 100000x100000 = 10000000000 pixels, more than the limit of 50000000' -- pk qr scan huge.png
+python3 - <<'PY'
+import struct, zlib
+def chunk(t, d): return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
+open("zero.png", "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 0, 10, 8, 0, 0, 0, 0))
+    + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b""))
+# The JPEG's SOF0 frame header rewritten to 60000x60000.
+d = bytearray(open("pair.jpg", "rb").read())
+at = d.index(b"\xff\xc0")
+d[at + 5:at + 9] = struct.pack(">HH", 60000, 60000)
+open("huge.jpg", "wb").write(d)
+PY
+t 3 '' 'zero.png: the image has zero size \(0x10\)' -- pk qr scan zero.png
+t 3 '' 'huge.jpg: the image is 60000x60000 = 3600000000 pixels, more than the limit' -- pk qr scan huge.jpg
 printf 'P5\n70000 70000\n255\n' >huge.pgm
 t 3 '' 'huge.pgm: the image is 70000x70000' -- pk qr scan huge.pgm
 t 3 '' 'more than the limit of 1000 \(--max-pixels\)' -- pk qr scan pair.png --max-pixels 1000
@@ -181,3 +194,11 @@ check 'completion offers the --format choices' bash -c '[ "$(pk __complete -- qr
 check 'completion offers the --ecc choices' bash -c '[ "$(pk __complete -- qr render --ecc "" | tr "\n" " ")" = "L M Q H " ]'
 check 'completion leaves file names to the shell for --cert' bash -c '[ -z "$(pk __complete -- qr render --cert "")" ]'
 check 'completion lists qr commands' bash -c '[ "$(pk __complete -- qr "" | tr "\n" " ")" = "render scan " ]'
+
+# --- the device ID defaults to the certificate's serialNumber/CN, when it fits ----
+pk -q key gen -o lobby.key
+pk -q cert self-sign --key lobby.key --cn 'lobby screen' -o lobby.crt
+t 0 '' "serial 'lobby screen' cannot be a payload device ID; give --id" -- pk qr render --host lobby.local:443 --cert lobby.crt -o lobby.png
+check 'without a usable ID the payload has none' bash -c 'zbar lobby.png | grep -Eqx "PK1/[A-Z2-7]{52}/LOBBY.LOCAL:443"'
+t 0 '' '' -- pk qr render --host lobby.local:443 --cert lobby.crt --id lobby-1 -o lobby1.png
+check '--id is upper-cased into the payload' bash -c 'zbar lobby1.png | grep -Eqx "PK1/[A-Z2-7]{52}/LOBBY.LOCAL:443/LOBBY-1"'

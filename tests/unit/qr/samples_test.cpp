@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <sstream>
 
@@ -13,6 +14,16 @@
 
 using namespace pairkit;
 namespace fs = std::filesystem;
+
+TEST_CASE("a photo ZXing-cpp 1.4 misses is read by the zbar pass, version measured") {
+  const fs::path photo = fs::path(PAIRKIT_SHARED_TESTDATA) / "zxing-qr-samples" / "qrcode-3" / "22.png";
+  if (!fs::exists(photo)) return;
+  const auto found = qr::scan_image(qr::decode_image(read_file(photo), "22.png"));
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].pass == "zbar");
+  CHECK(found[0].text.starts_with("UI office hours signup"));
+  CHECK(found[0].ec_level.empty());
+}
 
 TEST_CASE("zxing-cpp samples: at least ZXing-cpp's own bar per folder") {
   const fs::path root = fs::path(PAIRKIT_SHARED_TESTDATA) / "zxing-qr-samples";
@@ -45,8 +56,11 @@ TEST_CASE("zxing-cpp samples: at least ZXing-cpp's own bar per folder") {
         missed += " " + e.path().filename().string();
       }
     }
-    MESSAGE(folder << ": " << ok << "/" << total << " (ZXing-cpp's bar " << need << ")" << std::string(missed.empty() ? "" : ", missed:")
-                   << missed);
+    std::ostringstream line;
+    line << "zxing-qr-samples/" << folder << ": " << ok << "/" << total << " (ZXing-cpp's bar " << need << ")"
+         << (missed.empty() ? std::string() : ", missed:" + missed);
+    std::cout << line.str() << "\n";  // the per-folder score, printed on every run
+    INFO(line.str());
     CHECK(ok >= need);
   }
 }

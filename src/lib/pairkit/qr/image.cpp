@@ -26,6 +26,14 @@ void check_size(uint64_t w, uint64_t h, uint64_t max_pixels, const std::string& 
 }
 
 GrayImage decode_png(std::span<const uint8_t> data, const std::string& name, uint64_t max_pixels) {
+  // The IHDR's size first, so a zero or absurd size gets a clear message
+  // (libpng would only say "Invalid IHDR data").
+  if (data.size() >= 24 && std::memcmp(data.data() + 12, "IHDR", 4) == 0) {
+    auto be32 = [&](size_t at) {
+      return (uint64_t(data[at]) << 24) | (uint64_t(data[at + 1]) << 16) | (uint64_t(data[at + 2]) << 8) | data[at + 3];
+    };
+    check_size(be32(16), be32(20), max_pixels, name);
+  }
   png_image img;
   std::memset(&img, 0, sizeof img);
   img.version = PNG_IMAGE_VERSION;
@@ -211,6 +219,12 @@ GrayImage decode_pnm(std::span<const uint8_t> data, const std::string& name, uin
 }
 
 }  // namespace
+
+GrayImage inverted(const GrayImage& in) {
+  GrayImage out = in;
+  for (auto& p : out.pixels) p = static_cast<uint8_t>(255 - p);
+  return out;
+}
 
 std::string sniff_image_format(std::span<const uint8_t> d) {
   static const uint8_t png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};

@@ -20,6 +20,9 @@ struct GrayImage {
   uint8_t at(int x, int y) const { return pixels[static_cast<size_t>(y) * width + x]; }
 };
 
+/// The negative of an image (light-on-dark codes become dark-on-light).
+GrayImage inverted(const GrayImage& in);
+
 /// "png", "jpeg" or "pnm" from the first bytes; empty if none.
 std::string sniff_image_format(std::span<const uint8_t> data);
 

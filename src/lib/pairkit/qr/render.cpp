@@ -117,7 +117,9 @@ std::string render_svg(const Canvas& c, int scale) {
       }
       int run = 0;
       while (x + run < n && c.dark(x + run, y) != c.invert) ++run;
-      d += "M" + std::to_string(x) + " " + std::to_string(y) + "h" + std::to_string(run) + "v1h-" + std::to_string(run) + "z";
+      // Appended piecewise: GCC 12 warns falsely (-Wrestrict) on the + chain.
+      d.append("M").append(std::to_string(x)).append(" ").append(std::to_string(y));
+      d.append("h").append(std::to_string(run)).append("v1h-").append(std::to_string(run)).append("z");
       x += run;
     }
   }

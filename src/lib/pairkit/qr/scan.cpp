@@ -4,19 +4,16 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <memory>
 
 #include <ReadBarcode.h>
 #include <TextUtfEncoding.h>
 
+#include "zbar_scan.hpp"
+
 namespace pairkit::qr {
 
 namespace {
-
-GrayImage inverted(const GrayImage& in) {
-  GrayImage out = in;
-  for (auto& p : out.pixels) p = static_cast<uint8_t>(255 - p);
-  return out;
-}
 
 // Box blur with a (2r+1)^2 window (separable, running sums): smooths noise
 // and JPEG blocking that break the binarizer's edges.
@@ -217,6 +214,7 @@ std::vector<FoundCode> scan_image(const GrayImage& img) {
     }
     if (!found.empty()) break;
   }
+  if (found.empty()) found = zbar_scan(img);
   return found;
 }
 

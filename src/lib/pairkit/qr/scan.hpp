@@ -1,6 +1,7 @@
 // Scanning QR and Micro QR codes with ZXing-cpp: one pass with ZXingReader's
 // settings, then (only when it finds nothing) the inverted image, other
-// binarizers, a smoothed, a contrast-stretched and a rescaled image.
+// binarizers, a smoothed, a contrast-stretched and a rescaled image, and
+// last zbar's decoder.
 #pragma once
 #include <array>
 #include <string>
