@@ -50,6 +50,23 @@ bool PurseCard::bump_counter() {
   return true;
 }
 
+uint16_t PurseCard::verify_terminal(const Command& c, SignedMessage what) {
+  const Bytes sig = join_split(c);
+  if (sig.size() != profile_.signature_size()) return sw::wrong_length;
+  if (eeprom_.counter == 0xFFFFFFFF) {  // exhausted: the card blocks itself
+    eeprom_.blocked = true;
+    return sw::conditions_not_satisfied;
+  }
+  const uint32_t next = eeprom_.counter + 1;
+  const Bytes msg = what == AmountMessage ? cat({u32(next), u32(ram_.amount), u32(eeprom_.id)})  // S3, S5
+                                          : cat({u32(eeprom_.id), u32(next)});                      // Sb
+  if (!check(ram_.term_pub, msg, sig)) {
+    ram_.state = CardState::finished;  // a forged command ends the session
+    return sw::signature_failed;
+  }
+  return sw::ok;
+}
+
 std::vector<uint8_t> PurseCard::transmit(std::span<const uint8_t> apdu) {
   if (!powered_) power_on();  // a reader always powers the card before talking to it
   const auto c = parse_command(apdu);
@@ -145,17 +162,7 @@ Bytes PurseCard::process(const Command& c) {
                                ? !(ram_.state != CardState::amount_received && ram_.term_type == kUsageReload)
                                : need(CardState::amount_received) && ram_.term_type == kUsageReload;
       if (!allowed) return status(sw::conditions_not_satisfied);
-      const Bytes sig = join_split(c);
-      if (sig.size() != sig_size) return status(sw::wrong_length);
-      if (eeprom_.counter == 0xFFFFFFFF) {
-        eeprom_.blocked = true;
-        return status(sw::conditions_not_satisfied);
-      }
-      const Bytes msg = cat({u32(eeprom_.counter + 1), u32(ram_.amount), u32(eeprom_.id)});
-      if (!check(ram_.term_pub, msg, sig)) {
-        ram_.state = CardState::finished;
-        return status(sw::signature_failed);
-      }
+      if (const uint16_t r = verify_terminal(c, AmountMessage); r != sw::ok) return status(r);
       if (uint64_t(eeprom_.balance) + ram_.amount > kMaxBalance)
         return status(sw::conditions_not_satisfied);  // defect 3: no overflow
       bump_counter();
@@ -167,17 +174,7 @@ Bytes PurseCard::process(const Command& c) {
                                ? true
                                : need(CardState::reload_authenticated) && ram_.term_type == kUsageReload;
       if (!allowed) return status(sw::conditions_not_satisfied);
-      const Bytes sig = join_split(c);
-      if (sig.size() != sig_size) return status(sw::wrong_length);
-      if (eeprom_.counter == 0xFFFFFFFF) {
-        eeprom_.blocked = true;
-        return status(sw::conditions_not_satisfied);
-      }
-      const Bytes msg = cat({u32(eeprom_.counter + 1), u32(ram_.amount), u32(eeprom_.id)});
-      if (!check(ram_.term_pub, msg, sig)) {
-        ram_.state = CardState::finished;
-        return status(sw::signature_failed);
-      }
+      if (const uint16_t r = verify_terminal(c, AmountMessage); r != sw::ok) return status(r);
       if (uint64_t(eeprom_.balance) + ram_.amount > kMaxBalance) return status(sw::conditions_not_satisfied);
       // Counter and balance are one EEPROM transaction: both or neither.
       bump_counter();
@@ -190,17 +187,7 @@ Bytes PurseCard::process(const Command& c) {
                                ? !(ram_.state != CardState::amount_received && ram_.term_type == kUsagePos)
                                : need(CardState::amount_received) && ram_.term_type == kUsagePos;
       if (!allowed) return status(sw::conditions_not_satisfied);
-      const Bytes sig = join_split(c);
-      if (sig.size() != sig_size) return status(sw::wrong_length);
-      if (eeprom_.counter == 0xFFFFFFFF) {
-        eeprom_.blocked = true;
-        return status(sw::conditions_not_satisfied);
-      }
-      const Bytes msg = cat({u32(eeprom_.counter + 1), u32(ram_.amount), u32(eeprom_.id)});
-      if (!check(ram_.term_pub, msg, sig)) {
-        ram_.state = CardState::finished;
-        return status(sw::signature_failed);
-      }
+      if (const uint16_t r = verify_terminal(c, AmountMessage); r != sw::ok) return status(r);
       if (ram_.amount > eeprom_.balance) {
         ram_.state = CardState::finished;
         return status(sw::conditions_not_satisfied);
@@ -212,17 +199,7 @@ Bytes PurseCard::process(const Command& c) {
     }
     case ins::block: {
       if (!need(CardState::actively_authenticated)) return status(sw::conditions_not_satisfied);
-      const Bytes sig = join_split(c);
-      if (sig.size() != sig_size) return status(sw::wrong_length);
-      if (eeprom_.counter == 0xFFFFFFFF) {
-        eeprom_.blocked = true;
-        return status(sw::conditions_not_satisfied);
-      }
-      const Bytes msg = cat({u32(eeprom_.id), u32(eeprom_.counter + 1)});
-      if (!check(ram_.term_pub, msg, sig)) {
-        ram_.state = CardState::finished;
-        return status(sw::signature_failed);
-      }
+      if (const uint16_t r = verify_terminal(c, BlockMessage); r != sw::ok) return status(r);
       bump_counter();
       eeprom_.blocked = true;
       ram_.state = CardState::finished;

@@ -82,6 +82,11 @@ private:
   Bytes meta(const Command& c);
   Bytes personalize(const Command& c);
   bool bump_counter();  // false (and the card blocks itself) when exhausted
+  enum SignedMessage { AmountMessage, BlockMessage };
+  /// The terminal's signature on an authenticated command (30, 32, 42: over
+  /// counter+1 || amount || card ID; 50: card ID || counter+1): its length,
+  /// counter exhaustion, then the signature. sw::ok when it holds.
+  uint16_t verify_terminal(const Command& c, SignedMessage what);
   bool check(std::span<const uint8_t> pub, std::span<const uint8_t> msg, std::span<const uint8_t> sig) const;
   Bytes fail(uint16_t status);
 
