@@ -7,6 +7,7 @@
 #include <toml++/toml.h>
 
 #include "pairkit/core/error.hpp"
+#include "pairkit/core/toml_file.hpp"
 #include "pairkit/core/files.hpp"
 
 namespace pairkit::cli {
@@ -49,13 +50,7 @@ void Settings::load(const std::string& flag) {
     if (!path_exists("pairkit.toml")) return;
     path = "pairkit.toml";
   }
-  const auto bytes = read_file(path, 1 << 20);
-  toml::table root;
-  try {
-    root = toml::parse(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), path);
-  } catch (const toml::parse_error& e) {
-    throw InputError(path + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
-  }
+  const toml::table root = read_toml_file(path);
   file_ = path;
   for (const auto& [section, node] : root) {
     const auto* table = node.as_table();

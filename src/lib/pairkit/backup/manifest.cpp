@@ -8,6 +8,7 @@
 
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
+#include "pairkit/core/toml_file.hpp"
 
 namespace pairkit::backup {
 
@@ -51,13 +52,7 @@ std::string Manifest::to_toml() const {
 }
 
 Manifest Manifest::parse(const std::string& text, const std::string& name) {
-  toml::table t;
-  try {
-    t = toml::parse(text, name);
-  } catch (const toml::parse_error& e) {
-    throw InputError(name + ": manifest.toml:" + std::to_string(e.source().begin.line) + ": " +
-                     std::string(e.description()));
-  }
+  const toml::table t = parse_toml(text, name + ": manifest.toml");
   auto bad = [&](const std::string& why) { return InputError(name + ": manifest.toml " + why); };
   if (t["format"].value<std::string>() != "pairkit-restore-point") throw bad("is not a pairkit manifest");
   Manifest m;

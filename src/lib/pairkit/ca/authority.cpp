@@ -11,6 +11,7 @@
 #include "pairkit/ca/parallel.hpp"
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
+#include "pairkit/core/toml_file.hpp"
 #include "pairkit/core/files.hpp"
 #include "pairkit/crypto/fingerprint.hpp"
 #include "pairkit/crypto/objects.hpp"
@@ -47,13 +48,7 @@ std::string config_text(const CaConfig& c, const InitOptions& o, TimePoint creat
 }
 
 CaConfig parse_config(const std::string& path) {
-  const auto bytes = read_file(path, 1 << 20);
-  toml::table t;
-  try {
-    t = toml::parse(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), path);
-  } catch (const toml::parse_error& e) {
-    throw InputError(path + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
-  }
+  toml::table t = read_toml_file(path, 1 << 20);
   CaConfig c;
   c.name = t["ca"]["name"].value_or(std::string());
   auto duration_at = [&](const toml::node_view<toml::node>& n, const std::string& key) -> std::optional<std::chrono::seconds> {

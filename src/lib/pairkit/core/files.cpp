@@ -1,6 +1,7 @@
 // File helpers: reads with clear errors, atomic no-clobber writes, locks.
 #include "pairkit/core/files.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <random>
@@ -18,8 +19,9 @@ namespace {
 
 std::string errno_text(int err) { return std::strerror(err); }
 
-std::vector<uint8_t> read_fd(int fd, const std::string& name, size_t max_bytes) {
+std::vector<uint8_t> read_fd(int fd, const std::string& name, size_t max_bytes, size_t size_hint = 0) {
   std::vector<uint8_t> out;
+  out.reserve(std::min(size_hint, max_bytes));  // one allocation for regular files (50 MB CRLs)
   uint8_t buf[65536];
   for (;;) {
     const ssize_t n = ::read(fd, buf, sizeof buf);
@@ -54,7 +56,9 @@ std::vector<uint8_t> read_file(const std::string& path, size_t max_bytes) {
     throw InputError("cannot read " + path + ": it is a directory");
   }
   try {
-    auto data = read_fd(fd, path, max_bytes);
+    const size_t hint = S_ISREG(st.st_mode) ? static_cast<size_t>(st.st_size) : 0;
+    if (hint > max_bytes) throw InputError(path + " is larger than " + std::to_string(max_bytes) + " bytes");
+    auto data = read_fd(fd, path, max_bytes, hint);
     ::close(fd);
     return data;
   } catch (...) {

@@ -8,6 +8,7 @@
 
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
+#include "pairkit/core/toml_file.hpp"
 #include "pairkit/core/files.hpp"
 #include "pairkit/crypto/fingerprint.hpp"
 
@@ -85,13 +86,7 @@ Identity init(const std::string& dir, const InitOptions& opts, Botan::RandomNumb
 
 Identity read_identity(const std::string& dir) {
   const std::string path = dir + "/" + kDeviceFile;
-  const auto bytes = read_file(path, 1 << 20);
-  toml::table t;
-  try {
-    t = toml::parse(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), path);
-  } catch (const toml::parse_error& e) {
-    throw InputError(path + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
-  }
+  const toml::table t = read_toml_file(path, 1 << 20);
   auto str = [&](const char* key) {
     auto v = t[key].value<std::string>();
     if (!v) throw InputError(path + " lacks '" + key + "'");

@@ -10,6 +10,7 @@
 
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
+#include "pairkit/core/toml_file.hpp"
 #include "pairkit/core/files.hpp"
 #include "pairkit/crypto/fingerprint.hpp"
 
@@ -101,13 +102,7 @@ void check_address(const std::string& address) {
 
 std::vector<Pin> load_pins(const std::string& path) {
   if (!path_exists(path)) return {};
-  const auto bytes = read_file(path, 16 << 20);
-  toml::table t;
-  try {
-    t = toml::parse(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), path);
-  } catch (const toml::parse_error& e) {
-    throw InputError(path + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
-  }
+  const toml::table t = read_toml_file(path, 16 << 20);
   for (const auto& [key, value] : t)
     if (key != "pin") throw InputError(path + ": unknown key '" + std::string(key.str()) + "' (expected [[pin]] tables)");
   std::vector<Pin> pins;

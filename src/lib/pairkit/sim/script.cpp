@@ -8,6 +8,7 @@
 
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
+#include "pairkit/core/toml_file.hpp"
 
 namespace pairkit::sim {
 
@@ -96,12 +97,7 @@ const toml::array* array_of_tables(const Reader& r, const toml::table& root, con
 }  // namespace
 
 Script parse_script(std::string_view text, const std::string& file) {
-  toml::table root;
-  try {
-    root = toml::parse(text, file);
-  } catch (const toml::parse_error& e) {
-    throw InputError(file + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
-  }
+  const toml::table root = parse_toml(text, file);
   const Reader r(file);
   Script s;
   s.file = file;
