@@ -7,7 +7,12 @@ root=$PWD
 scripts/deps.sh demo
 scripts/build.sh build -Dbuildtype=release -Dtests=disabled
 pk() { "$root/build/pairkit" "$@"; }
-step() { printf '\n\033[1m== %s\033[0m\n$ pairkit %s\n' "$1" "${*:3}"; "${@:2}"; }
+step() {  # step TITLE pk ARGS...: show the command as it could be typed, then run it
+  printf '\n\033[1m== %s\033[0m\n$ pairkit' "$1"
+  printf ' %q' "${@:3}"
+  printf '\n'
+  "${@:2}"
+}
 demo=$(mktemp -d /tmp/pairkit-demo.XXXXXX)
 cd "$demo"
 for part in "$root"/scripts/demo/[0-9]*.sh; do
