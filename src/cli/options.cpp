@@ -8,11 +8,14 @@
 namespace pairkit::cli {
 
 CLI::Option* add_key_type_option(CLI::App* cmd, Cli& cli, std::string& type, const std::string& key) {
+  std::string choices;  // shown in --help and offered by the completions
+  for (const auto& n : crypto::key_type_names()) choices += (choices.empty() ? "" : ",") + n;
   auto* opt = cmd->add_option("--type", type, "Key type: p256, p384, ed25519, rsa2048, rsa3072 or rsa4096")
                   ->check([](const std::string& v) {
                     crypto::parse_key_type(v);
                     return std::string();
                   })
+                  ->type_name("TEXT:{" + choices + "}")
                   ->capture_default_str();
   cli.settings.bind(cmd, opt, key);
   return opt;

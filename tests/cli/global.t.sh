@@ -76,3 +76,5 @@ check "pairkit.toml(5) documents every key" bash -c '
     section=${k%%.*} name=${k#*.}
     echo "$page" | grep -q "\[$section\].*\b$name\b" || { echo "undocumented: $k"; exit 1; }
   done'
+t 0 '^rsa2048$' '' -- pk __complete -- key gen --type rsa2
+t 0 '^server$' '' -- pk __complete -- cert self-sign --profile se
