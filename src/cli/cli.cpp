@@ -9,11 +9,9 @@
 
 #include <botan/exceptn.h>
 #include <botan/version.h>
-#include <qrencode.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <ZXing/ZXVersion.h>
 
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
@@ -110,9 +108,8 @@ CLI::App* add_command(CLI::App& group, Cli& cli, const std::string& name, const 
 namespace {
 
 std::string version_line() {
-  return std::string("pairkit ") + PAIRKIT_VERSION + " (Botan " + Botan::short_version_string() + ", ZXing-cpp " +
-         std::to_string(ZXING_VERSION_MAJOR) + "." + std::to_string(ZXING_VERSION_MINOR) + "." +
-         std::to_string(ZXING_VERSION_PATCH) + ", libqrencode " + QRcode_APIVersionString() + ", SQLite " +
+  return std::string("pairkit ") + PAIRKIT_VERSION + " (Botan " + Botan::short_version_string() +
+         ", ZXing-cpp " PAIRKIT_ZXING_VERSION ", libqrencode " PAIRKIT_QRENCODE_VERSION ", SQLite " +
          sqlite3_libversion() + ")";
 }
 

@@ -202,3 +202,17 @@ t 0 '' "serial 'lobby screen' cannot be a payload device ID; give --id" -- pk qr
 check 'without a usable ID the payload has none' bash -c 'zbar lobby.png | grep -Eqx "PK1/[A-Z2-7]{52}/LOBBY.LOCAL:443"'
 t 0 '' '' -- pk qr render --host lobby.local:443 --cert lobby.crt --id lobby-1 -o lobby1.png
 check '--id is upper-cased into the payload' bash -c 'zbar lobby1.png | grep -Eqx "PK1/[A-Z2-7]{52}/LOBBY.LOCAL:443/LOBBY-1"'
+
+# --- the pairkit-qr module: loaded by qr commands only -----------------------
+check 'the pairkit binary itself does not link the QR and image libraries' bash -c \
+  'needed=$(readelf -d "$PAIRKIT" | grep NEEDED); echo "$needed" | grep -q libsqlite3 && ! echo "$needed" | grep -Eq "ZXing|zbar|qrencode|png|jpeg"'
+check 'a non-qr command does not load the module' bash -c \
+  'LD_DEBUG=files "$PAIRKIT" fingerprint term/cert.pem 2>&1 >/dev/null | grep -Eq "file=.*libsqlite3" &&
+   ! LD_DEBUG=files "$PAIRKIT" fingerprint term/cert.pem 2>&1 >/dev/null | grep -Eq "pairkit-qr|libZXing|libzbar"'
+check 'qr scan loads it' bash -c 'LD_DEBUG=files "$PAIRKIT" qr scan pair.png 2>&1 >/dev/null | grep -q "file=.*pairkit-qr.so"'
+mkdir -p lonely && cp "$PAIRKIT" lonely/pairkit
+t 3 '' '^pairkit: error: QR support is not installed: no pairkit-qr.so next to pairkit or at /.*/pairkit-qr.so$' -- lonely/pairkit qr scan pair.png
+t 0 '^[0-9a-f]{64}$' '' -- lonely/pairkit fingerprint --format hex term/cert.pem
+printf 'not an ELF file\n' >lonely/pairkit-qr.so
+t 3 '' '^pairkit: error: QR support is not installed: cannot load it: .*lonely/pairkit-qr.so' -- lonely/pairkit qr render --payload x -o x.png
+absent x.png

@@ -10,7 +10,7 @@ namespace pairkit::qr {
 
 enum class Ecc { L, M, Q, H };
 Ecc parse_ecc(std::string_view name);  ///< "L".."H" (any case); throws UsageError
-char ecc_name(Ecc e);
+inline char ecc_name(Ecc e) { return "LMQH"[static_cast<int>(e)]; }
 
 /// A QR symbol: size x size modules, dark or light.
 struct Symbol {
