@@ -144,7 +144,25 @@ int fail(int code, const std::string& line) {
 
 }  // namespace
 
-int run_cli(int argc, char** argv, std::span<const GroupFn> groups) {
+namespace {
+
+/// The command word in argv: the first argument that is neither a global flag
+/// nor the value of --config or --color. Empty when there is none.
+std::string command_word(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (a == "--config" || a == "--color") {
+      ++i;
+      continue;
+    }
+    if (!a.starts_with("-")) return std::string(a);
+  }
+  return {};
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv, std::span<const Group> groups) {
   Cli cli;
   CLI::App app{"pairkit: device keys, certificates, fingerprints, pinning, pairing, QR codes, restore points and "
                "smart-card simulation.",
@@ -160,7 +178,26 @@ int run_cli(int argc, char** argv, std::span<const GroupFn> groups) {
              "  pairkit help key gen\n\nRun 'pairkit help COMMAND' (or 'pairkit COMMAND --help') for a command's options and "
              "examples; 'man pairkit' for the conventions and exit codes.");
 
-  for (GroupFn add : groups) add(app, cli);
+  // Building every command's options costs more than most commands' work:
+  // register the named group only, the rest if something asks for them.
+  const std::string word = command_word(argc, argv);
+  const bool known_word = !word.empty() && std::any_of(groups.begin(), groups.end(), [&](const Group& g) { return word == g.word; });
+  bool all_registered = false;
+  auto register_rest = [&] {
+    if (all_registered) return;
+    for (const Group& g : groups)
+      if (!known_word || word != g.word) g.add(app, cli);
+    all_registered = true;
+  };
+  const bool version_only = word.empty() && std::any_of(argv + 1, argv + argc, [](const char* a) {
+    return std::string_view(a) == "--version";
+  });
+  if (known_word) {
+    for (const Group& g : groups)
+      if (word == g.word) g.add(app, cli);
+  } else if (!version_only) {
+    register_rest();
+  }
 
   CLI::App* help = app.add_subcommand("help", "Show help for a command: pairkit help [COMMAND...]");
   help->footer("\nExamples:\n  pairkit help key gen\n  pairkit help fingerprint");
@@ -205,7 +242,7 @@ int run_cli(int argc, char** argv, std::span<const GroupFn> groups) {
       throw UsageError(command_path(leaf) + ": missing command (one of: " + subcommand_list(leaf) + ")");
     }
     if (cli.is_public_only(leaf)) ::setenv("BOTAN_MLOCK_POOL_SIZE", "0", 0);  // a value the user set wins
-    cli.settings.load(cli.config_path);
+    cli.settings.load(cli.config_path, register_rest);
     cli.settings.apply(leaf);
     (*run)(cli);
     std::cout.flush();

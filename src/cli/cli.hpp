@@ -88,8 +88,17 @@ CLI::App* add_command(CLI::App& group, Cli& cli, const std::string& name, const 
 /// Adds one command group (and its commands) to the application.
 using GroupFn = void (*)(CLI::App& app, Cli& cli);
 
+/// A group's registration function and the top-level word it adds ("key",
+/// "pair", ...; several entries may share one). Empty for hidden helpers.
+struct Group {
+  const char* word;
+  GroupFn add;
+};
+
 /// Parses argv, runs the selected command, prints the one-line error and
 /// returns the contract's exit code. The one place errors become exit codes.
-int run_cli(int argc, char** argv, std::span<const GroupFn> groups);
+/// Only the groups of the command named in argv are registered; help,
+/// completion and anything else get them all.
+int run_cli(int argc, char** argv, std::span<const Group> groups);
 
 }  // namespace pairkit::cli

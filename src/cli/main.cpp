@@ -3,20 +3,20 @@
 
 int main(int argc, char** argv) {
   using namespace pairkit::cli;
-  static constexpr GroupFn groups[] = {
-      add_key_group,
-      add_cert_group,
-      add_fingerprint_command,
-      add_device_group,
-      add_ca_group,
-      add_crl_group,
-      add_pin_group,
-      add_pair_group,
-      add_qr_group,
-      add_backup_group,
-      add_sim_group,
-      add_sim_card_command,
-      add_completion_command,  // keep last: it completes every group above
+  static constexpr Group groups[] = {
+      {"key", add_key_group},
+      {"cert", add_cert_group},
+      {"fingerprint", add_fingerprint_command},
+      {"device", add_device_group},
+      {"ca", add_ca_group},
+      {"crl", add_crl_group},
+      {"pin", add_pin_group},
+      {"pair", add_pair_group},
+      {"qr", add_qr_group},
+      {"backup", add_backup_group},
+      {"sim", add_sim_group},
+      {"sim", add_sim_card_command},
+      {"", add_completion_command},  // keep last: it completes every group above
   };
   return run_cli(argc, argv, groups);
 }

@@ -41,7 +41,7 @@ std::string scalar_text(const toml::node& n) {
 
 }  // namespace
 
-void Settings::load(const std::string& flag) {
+void Settings::load(const std::string& flag, const std::function<void()>& learn_all_keys) {
   std::string path = flag;
   if (path.empty()) {
     if (const char* env = std::getenv("PAIRKIT_CONFIG"); env && *env) path = env;
@@ -52,6 +52,7 @@ void Settings::load(const std::string& flag) {
   }
   const toml::table root = read_toml_file(path);
   file_ = path;
+  bool learned_all = false;
   for (const auto& [section, node] : root) {
     const auto* table = node.as_table();
     if (!table)
@@ -59,6 +60,10 @@ void Settings::load(const std::string& flag) {
                        "' (settings live in tables such as [key] or [cert])");
     for (const auto& [name, value] : *table) {
       const std::string key = std::string(section.str()) + "." + std::string(name.str());
+      if (!known_.count(key) && !learned_all) {
+        learn_all_keys();
+        learned_all = true;
+      }
       if (!known_.count(key)) throw InputError(path + ": unknown key '" + key + "'");
       std::vector<std::string> values;
       if (const auto* arr = value.as_array()) {

@@ -5,6 +5,7 @@
 #pragma once
 #include <map>
 #include <optional>
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -22,8 +23,9 @@ public:
 
   /// Finds and loads the config: `flag`, else $PAIRKIT_CONFIG, else
   /// ./pairkit.toml if present. Unknown keys are an InputError naming the key
-  /// and the file.
-  void load(const std::string& flag);
+  /// and the file. Only the running command's group is registered, so a key
+  /// not bound yet first calls `learn_all_keys` (which registers the rest).
+  void load(const std::string& flag, const std::function<void()>& learn_all_keys);
 
   /// Fills the options of `cmd` that were not given on the command line.
   void apply(const CLI::App* cmd);

@@ -36,6 +36,23 @@ cat >bad.toml <<'TOML'
 tpye = "p384"
 TOML
 t 3 '' "bad.toml: unknown key 'key.tpye'" -- pk --config bad.toml key gen -o x.key
+# Each command registers only its own group's options: keys of every other
+# group are still known, and a misspelt one is still found.
+cat >fleet.toml <<'TOML'
+[key]
+type = "p384"
+[qr]
+margin = 2
+[pair]
+expires_in = "5m"
+[backup]
+work_factor = 12
+TOML
+t 0 'type: +p384' '' -- bash -c 'pk -q --config fleet.toml key gen -o fleet.key && pk --config fleet.toml key info fleet.key'
+t 0 '' '' -- pk --config fleet.toml fingerprint fleet.key
+printf '[key]\ntype = "p256"\n[qr]\nmargni = 2\n' >typo.toml
+t 3 '' "typo.toml: unknown key 'qr.margni'" -- pk --config typo.toml key gen -o typo.key
+absent typo.key
 printf '[key]\ntype = "dsa"\n' >badval.toml
 t 3 '' "badval.toml: key 'key.type'" -- pk --config badval.toml key gen -o x.key
 printf '[key\n' >broken.toml
