@@ -46,11 +46,13 @@ bool kind_for_label(const std::string& label, ObjectKind& kind) {
 }
 
 // Decodes a DER object of the kind its PEM label claims, so that a damaged
-// body is reported here rather than deep inside a later command.
-void check_der(ObjectKind kind, const std::vector<uint8_t>& der, const std::string& where) {
+// body is reported here rather than deep inside a later command. Returns the
+// certificate it decoded (nullptr for other kinds).
+std::shared_ptr<const Botan::X509_Certificate> check_der(ObjectKind kind, const std::vector<uint8_t>& der,
+                                                         const std::string& where) {
   try {
     switch (kind) {
-      case ObjectKind::certificate: Botan::X509_Certificate{der}; break;
+      case ObjectKind::certificate: return std::make_shared<const Botan::X509_Certificate>(der);
       case ObjectKind::csr: Botan::PKCS10_Request{der}; break;
       case ObjectKind::crl: Botan::X509_CRL{der}; break;
       case ObjectKind::public_key: {
@@ -67,6 +69,7 @@ void check_der(ObjectKind kind, const std::vector<uint8_t>& der, const std::stri
   } catch (const std::exception& e) {
     throw InputError(where + " holds a damaged " + object_kind_name(kind) + " (" + e.what() + ")");
   }
+  return nullptr;
 }
 
 std::vector<PkiObject> read_der(const std::vector<uint8_t>& data, const std::string& name) {
@@ -74,15 +77,15 @@ std::vector<PkiObject> read_der(const std::vector<uint8_t>& data, const std::str
   const ObjectKind order[] = {ObjectKind::certificate, ObjectKind::csr, ObjectKind::crl, ObjectKind::public_key};
   for (ObjectKind k : order) {
     try {
-      check_der(k, data, name);
-      return {PkiObject{k, data}};
+      auto cert = check_der(k, data, name);
+      return {PkiObject{k, data, std::move(cert)}};
     } catch (const InputError&) {
     }
   }
   try {
     Botan::DataSource_Memory src(data);
     std::unique_ptr<Botan::Private_Key> key(Botan::PKCS8::load_key(src));
-    if (key) return {PkiObject{ObjectKind::private_key, data}};
+    if (key) return {PkiObject{ObjectKind::private_key, data, nullptr}};
   } catch (const std::exception&) {
   }
   throw InputError(name + " is neither PEM nor a DER certificate, request, CRL or key");
@@ -128,8 +131,8 @@ std::vector<PkiObject> read_objects(const std::vector<uint8_t>& data, const std:
       throw InputError(where + " has invalid base64");
     }
     if (der.empty()) throw InputError(where + " is empty");
-    check_der(kind, der, where);
-    out.push_back(PkiObject{kind, std::move(der)});
+    auto cert = check_der(kind, der, where);
+    out.push_back(PkiObject{kind, std::move(der), std::move(cert)});
     pos = end_pos + end_line.size();
   }
   if (out.empty()) throw InputError(name + " holds no certificate, request, CRL or key");
@@ -141,7 +144,7 @@ std::vector<Botan::X509_Certificate> load_certificates(const std::vector<uint8_t
   for (const auto& obj : read_objects(data, name)) {
     if (obj.kind != ObjectKind::certificate)
       throw InputError(name + " holds a " + object_kind_name(obj.kind) + " where a certificate is needed");
-    certs.emplace_back(obj.der);
+    certs.push_back(obj.certificate ? *obj.certificate : Botan::X509_Certificate(obj.der));
   }
   return certs;
 }

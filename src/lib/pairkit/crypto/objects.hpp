@@ -3,6 +3,7 @@
 // that name the file and say what was found instead.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,8 @@ std::string object_kind_name(ObjectKind k);
 struct PkiObject {
   ObjectKind kind;
   std::vector<uint8_t> der;  ///< the DER bytes of this object
+  /// The decoded certificate when kind is certificate (decoded once, while checking).
+  std::shared_ptr<const Botan::X509_Certificate> certificate;
 };
 
 /// Every object in a PEM file (in order) or the single object of a DER file.
