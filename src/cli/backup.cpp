@@ -228,14 +228,15 @@ void run_create(Cli& cli, const CreateOptions& o) {
   for (const auto& r : rs) ptrs.push_back(r.get());
 
   AtomicFileSink file(o.out, kPrivateFileMode, o.force);
+  // Three stages: files are read and hashed, encrypted, and written, each on its own thread.
+  ThreadedSink writer(file);
   std::optional<ArmorSink> armor;
-  ByteSink* sink = &file;
+  ByteSink* sink = &writer;
   if (o.armor) {
-    armor.emplace(file);
+    armor.emplace(writer);
     sink = &*armor;
   }
   AgeWriter age(*sink, ptrs, cli.rng());
-  // Encryption and writing run on a second thread while files are read and hashed.
   ThreadedSink pipe(age);
   backup::CreateOptions co{o.from, o.includes, tool_version(), o.out == "-" ? "" : parent_dir(o.out)};
   Progress progress(cli, "archived");

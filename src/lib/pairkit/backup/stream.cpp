@@ -23,20 +23,20 @@ constexpr size_t kBufSize = 1 << 20;
 // Writeback is started for every window this large.
 constexpr uint64_t kWritebackWindow = 8 << 20;
 
-// Appends data to buf, calling flush() whenever buf reaches kBufSize; a
-// piece of data as large as a buffer on its own is passed to put() uncopied.
+// Pieces at least this large are written as they come, not copied into the buffer.
+constexpr size_t kDirectWrite = 1 << 18;
+
+// Appends small pieces of data to buf, calling flush() when it reaches
+// kBufSize; large pieces go to put() uncopied (after what is buffered).
 template <typename Flush, typename Put>
 void buffered_write(std::vector<uint8_t>& buf, std::span<const uint8_t> data, Flush flush, Put put) {
-  if (buf.size() + data.size() < kBufSize) {
-    buf.insert(buf.end(), data.begin(), data.end());
-    return;
-  }
-  flush();
-  if (data.size() >= kBufSize) {
+  if (data.size() >= kDirectWrite) {
+    if (!buf.empty()) flush();
     put(data);
     return;
   }
   buf.insert(buf.end(), data.begin(), data.end());
+  if (buf.size() >= kBufSize) flush();
 }
 
 }  // namespace
