@@ -18,8 +18,8 @@
 
 namespace pairkit::backup {
 
-inline constexpr size_t kPipeBlockSize = 256 * 1024;
-inline constexpr size_t kPipeBlocks = 8;
+inline constexpr size_t kPipeBlockSize = 1024 * 1024;
+inline constexpr size_t kPipeBlocks = 4;
 
 namespace detail {
 
