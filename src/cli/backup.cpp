@@ -8,6 +8,7 @@
 #include "groups.hpp"
 #include "options.hpp"
 #include "pairkit/backup/age.hpp"
+#include "pairkit/backup/pipeline.hpp"
 #include "pairkit/backup/restore_point.hpp"
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
@@ -84,6 +85,8 @@ public:
     p_.add(data.size());
   }
   void finish() override { out_.finish(); }
+  bool can_rewrite(uint64_t end) override { return out_.can_rewrite(end); }
+  void rewrite(uint64_t offset, std::span<const uint8_t> data) override { out_.rewrite(offset, data); }
 
 private:
   ByteSink& out_;
@@ -225,19 +228,22 @@ void run_create(Cli& cli, const CreateOptions& o) {
   for (const auto& r : rs) ptrs.push_back(r.get());
 
   AtomicFileSink file(o.out, kPrivateFileMode, o.force);
+  // Three stages: files are read and hashed, encrypted, and written, each on its own thread.
+  ThreadedSink writer(file);
   std::optional<ArmorSink> armor;
-  ByteSink* sink = &file;
+  ByteSink* sink = &writer;
   if (o.armor) {
-    armor.emplace(file);
+    armor.emplace(writer);
     sink = &*armor;
   }
   AgeWriter age(*sink, ptrs, cli.rng());
+  ThreadedSink pipe(age);
   backup::CreateOptions co{o.from, o.includes, tool_version(), o.out == "-" ? "" : parent_dir(o.out)};
   Progress progress(cli, "archived");
-  ProgressSink counted(age, progress);
+  ProgressSink counted(pipe, progress);
   const auto m = create_restore_point(co, counted, cli.clock());
   progress.done();
-  age.finish();
+  pipe.finish();
   file.commit();
   uint64_t total = 0;
   for (const auto& f : m.files) total += f.size;
@@ -272,7 +278,8 @@ void run_inspect(Cli& cli, const ReadOptions& o) {
 void run_verify(Cli& cli, const ReadOptions& o) {
   OpenedBackup b(o.file, o.key);
   Progress progress(cli, "verified");
-  ProgressSource counted(b.plain(), progress);
+  ThreadedSource ahead(b.plain());  // decryption runs on a second thread while hashes are checked
+  ProgressSource counted(ahead, progress);
   const auto r = b.wrap([&] { return verify_restore_point(counted, b.name()); });
   progress.done();
   if (cli.json) {
@@ -297,7 +304,8 @@ void run_restore(Cli& cli, const RestoreOptions& o) {
   }
   OpenedBackup b(o.file, o.key);
   Progress progress(cli, "restored");
-  ProgressSource counted(b.plain(), progress);
+  ThreadedSource ahead(b.plain());  // decryption runs on a second thread while files are checked and written
+  ProgressSource counted(ahead, progress);
   const auto r = b.wrap([&] { return restore_to(counted, b.name(), o.to, o.force, cli.clock()); });
   progress.done();
   const auto& m = r.report.manifest;

@@ -121,3 +121,36 @@ TEST_CASE("scrypt cannot be mixed with other recipients") {
   const auto r = id.recipient();
   CHECK_THROWS_AS(AgeWriter(out, {&sr, &r}, *rng), UsageError);
 }
+
+TEST_CASE("age rewrite: kept chunks are sealed again in place, the buffered one is patched") {
+  auto rng = make_seeded_rng(10);
+  const auto id = X25519Identity::generate(*rng);
+  const auto rcpt = id.recipient();
+  for (size_t size : {size_t(1000), size_t(200000)}) {
+    CAPTURE(size);
+    std::vector<uint8_t> plain(size);
+    rng->randomize(plain.data(), plain.size());
+    VectorSink out;
+    AgeWriter w(out, {&rcpt}, *rng);
+    REQUIRE(w.can_rewrite(70000));
+    w.write(plain);
+    // Across the boundary of chunks 0 and 1 (both sealed when size is 200000).
+    const size_t at = std::min<size_t>(65000, size - 600);
+    const std::vector<uint8_t> patch(600, 0xab);
+    w.rewrite(at, patch);
+    std::copy(patch.begin(), patch.end(), plain.begin() + static_cast<ptrdiff_t>(at));
+    if (size > 70000) CHECK_THROWS_AS(w.rewrite(140000, patch), std::logic_error);  // not kept
+    w.finish();
+    CHECK(decrypt(out.bytes, {&id}) == plain);
+  }
+  // Asked once writing has begun, or into a sink that cannot rewrite: no.
+  VectorSink out;
+  AgeWriter late(out, {&rcpt}, *rng);
+  late.write(std::vector<uint8_t>(10, 1));
+  CHECK(!late.can_rewrite(100));
+  struct Plain final : ByteSink {
+    void write(std::span<const uint8_t>) override {}
+  } plain_sink;
+  AgeWriter no(plain_sink, {&rcpt}, *rng);
+  CHECK(!no.can_rewrite(100));
+}

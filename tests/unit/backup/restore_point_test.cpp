@@ -5,7 +5,12 @@
 
 #include <sys/stat.h>
 
+#include <botan/hash.h>
+#include <botan/hex.h>
+
+#include "pairkit/backup/age.hpp"
 #include "pairkit/backup/manifest.hpp"
+#include "pairkit/backup/pipeline.hpp"
 #include "pairkit/backup/restore_point.hpp"
 #include "pairkit/backup/tar.hpp"
 #include "pairkit/core/error.hpp"
@@ -25,6 +30,37 @@ std::string temp_root() {
 }
 
 std::string root_scratch() { return "/tmp"; }
+
+// Passes writes on but cannot rewrite: create takes two passes.
+struct TwoPassSink final : ByteSink {
+  VectorSink inner;
+  void write(std::span<const uint8_t> d) override { inner.write(d); }
+};
+
+// Appends to `path` once more than `after` bytes went through: a file that
+// changes while it is being archived.
+struct MutatingSink final : ByteSink {
+  ByteSink& out;
+  std::string path;
+  size_t after;
+  bool rewritable;
+  size_t seen = 0;
+  bool done = false;
+  MutatingSink(ByteSink& o, std::string p, size_t a, bool r) : out(o), path(std::move(p)), after(a), rewritable(r) {}
+  void write(std::span<const uint8_t> d) override {
+    out.write(d);
+    seen += d.size();
+    if (!done && seen > after) {
+      done = true;
+      FILE* f = std::fopen(path.c_str(), "ab");
+      REQUIRE(f);
+      std::fputs("more", f);
+      std::fclose(f);
+    }
+  }
+  bool can_rewrite(uint64_t end) override { return rewritable && out.can_rewrite(end); }
+  void rewrite(uint64_t offset, std::span<const uint8_t> d) override { out.rewrite(offset, d); }
+};
 
 std::vector<uint8_t> make_restore_point(const std::string& dir) {
   FixedClock clock(TimePoint(std::chrono::seconds(1'800'000'000)));
@@ -142,5 +178,54 @@ TEST_CASE("restore points: create, verify, restore, and refusals") {
   const std::string junk(2048, 'x');
   SpanSource j({reinterpret_cast<const uint8_t*>(junk.data()), junk.size()});
   CHECK_THROWS_WITH_AS(read_manifest(j, "junk"), doctest::Contains("not a pairkit restore point"), InputError);
+  fs::remove_all(root);
+}
+
+TEST_CASE("restore points: one pass into a rewritable output, two passes otherwise, the same bytes") {
+  const std::string root = temp_root();
+  const std::string dir = root + "/dev";
+  auto rng = make_seeded_rng(12);
+  FixedClock clock(TimePoint(std::chrono::seconds(1'800'000'000)));
+  device::InitOptions o;
+  o.serial = "T-10";
+  device::init(dir, o, *rng, clock);
+  std::vector<uint8_t> big(300000);
+  rng->randomize(big.data(), big.size());
+  write_file_atomic(dir + "/big.bin", big, {0600, false});
+  const CreateOptions co{dir, {"big.bin"}, "pairkit test", root_scratch()};
+
+  VectorSink one;
+  const auto m1 = create_restore_point(co, one, clock);
+  TwoPassSink two;
+  const auto m2 = create_restore_point(co, two, clock);
+  CHECK(one.bytes == two.inner.bytes);
+  const auto* f = m1.find("big.bin");
+  REQUIRE(f);
+  CHECK(f->sha256 == Botan::hex_encode(Botan::HashFunction::create_or_throw("SHA-256")->process(big), false));
+  CHECK(m2.find("big.bin")->sha256 == f->sha256);
+  SpanSource v(one.bytes);
+  CHECK(verify_restore_point(v, "rp").manifest.find("big.bin")->sha256 == f->sha256);
+
+  // As the CLI does: threaded into an age encryption, the manifest's chunk sealed again in place.
+  const auto id = X25519Identity::generate(*rng);
+  const auto rcpt = id.recipient();
+  VectorSink file;
+  AgeWriter age(file, {&rcpt}, *rng);
+  ThreadedSink pipe(age);
+  create_restore_point(co, pipe, clock);
+  pipe.finish();
+  SpanSource raw(file.bytes);
+  AgeReader reader(raw, {&id});
+  ThreadedSource ahead(reader);
+  CHECK(verify_restore_point(ahead, "rp.age").manifest.find("big.bin")->sha256 == f->sha256);
+
+  // A file that changes while it is read is refused, in one pass or two.
+  for (bool rewritable : {true, false}) {
+    CAPTURE(rewritable);
+    VectorSink inner;
+    MutatingSink changing(inner, dir + "/big.bin", 100000, rewritable);
+    CHECK_THROWS_WITH_AS(create_restore_point(co, changing, clock),
+                         doctest::Contains("big.bin changed while being backed up"), InputError);
+  }
   fs::remove_all(root);
 }

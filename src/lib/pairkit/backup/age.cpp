@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 
 #include <botan/aead.h>
 #include <botan/curve25519.h>
@@ -330,6 +331,7 @@ AgeWriter::AgeWriter(ByteSink& out, const std::vector<const Recipient*>& recipie
   uint8_t nonce[kNonceSize];
   rng.randomize(nonce, sizeof nonce);
   out_.write(nonce);
+  payload_offset_ = header.size() + sizeof nonce;
   const auto payload_key = hkdf(file_key, nonce, "payload");
   aead_ = Botan::AEAD_Mode::create_or_throw("ChaCha20Poly1305", Botan::ENCRYPTION);
   aead_->set_key(payload_key);
@@ -339,6 +341,7 @@ AgeWriter::AgeWriter(ByteSink& out, const std::vector<const Recipient*>& recipie
 AgeWriter::~AgeWriter() = default;
 
 void AgeWriter::seal(bool last) {
+  if (counter_ < keep_chunks_) kept_.insert(kept_.end(), buf_.begin(), buf_.end());
   uint8_t nonce[12];
   stream_nonce(nonce, counter_++, last);
   aead_->start(nonce, sizeof nonce);
@@ -358,7 +361,42 @@ void AgeWriter::write(std::span<const uint8_t> data) {
 
 void AgeWriter::finish() {
   seal(true);
+  finished_ = true;
+  kept_.clear();
   out_.finish();
+}
+
+bool AgeWriter::can_rewrite(uint64_t end) {
+  if (counter_ != 0 || !buf_.empty()) return false;  // asked before anything is written
+  const uint64_t chunks = (end + kChunkSize - 1) / kChunkSize;
+  if (!out_.can_rewrite(payload_offset_ + chunks * (kChunkSize + kTagSize))) return false;
+  keep_chunks_ = chunks;
+  return true;
+}
+
+void AgeWriter::rewrite(uint64_t offset, std::span<const uint8_t> data) {
+  const uint64_t end = offset + data.size();
+  const uint64_t written = counter_ * kChunkSize + buf_.size();
+  if (finished_ || end > written || end > keep_chunks_ * kChunkSize)
+    throw std::logic_error("AgeWriter::rewrite outside what can be rewritten");
+  for (uint64_t i = offset / kChunkSize; i * kChunkSize < end; ++i) {
+    const uint64_t start = i * kChunkSize;
+    const uint64_t lo = std::max(offset, start), hi = std::min(end, start + kChunkSize);
+    const uint8_t* src = data.data() + (lo - offset);
+    if (i == counter_) {  // still in the buffer: sealed later with the rest
+      std::memcpy(buf_.data() + (lo - start), src, hi - lo);
+      continue;
+    }
+    // A sealed chunk: never the last one before finish(), so sealed again as not last.
+    std::memcpy(kept_.data() + lo, src, hi - lo);
+    Botan::secure_vector<uint8_t> chunk(kept_.begin() + static_cast<ptrdiff_t>(start),
+                                        kept_.begin() + static_cast<ptrdiff_t>(start + kChunkSize));
+    uint8_t nonce[12];
+    stream_nonce(nonce, i, false);
+    aead_->start(nonce, sizeof nonce);
+    aead_->finish(chunk);
+    out_.rewrite(payload_offset_ + i * (kChunkSize + kTagSize), chunk);
+  }
 }
 
 // ---- reader ----------------------------------------------------------------

@@ -133,6 +133,11 @@ public:
   ~AgeWriter() override;
   void write(std::span<const uint8_t> data) override;
   void finish() override;
+  /// Plaintext [0, end) can be rewritten when `out` can rewrite the chunks
+  /// holding it: their plaintext is kept, and rewrite() seals them again
+  /// (STREAM chunks are independent) and overwrites them in `out`.
+  bool can_rewrite(uint64_t end) override;
+  void rewrite(uint64_t offset, std::span<const uint8_t> data) override;
 
 private:
   void seal(bool last);
@@ -140,6 +145,10 @@ private:
   std::unique_ptr<Botan::Cipher_Mode> aead_;
   uint64_t counter_ = 0;
   Botan::secure_vector<uint8_t> buf_;
+  uint64_t payload_offset_ = 0;       // where chunk 0 starts in `out`
+  uint64_t keep_chunks_ = 0;          // chunks whose plaintext is kept for rewrite()
+  Botan::secure_vector<uint8_t> kept_;
+  bool finished_ = false;
 };
 
 /// Decrypts a stream: reads and authenticates the header at construction

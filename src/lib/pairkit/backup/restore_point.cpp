@@ -1,5 +1,5 @@
-// Restore point creation (two passes: hash, then stream), verification and
-// staged restore.
+// Restore point creation (one pass into a rewritable output, else two:
+// hash, then stream), verification and staged restore.
 #include "pairkit/backup/restore_point.hpp"
 
 #include <cerrno>
@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <stdexcept>
 
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -105,11 +106,15 @@ struct FileStamp {
   bool operator==(const FileStamp&) const = default;
 };
 
+FileStamp stamp_of(const struct stat& st) {
+  return {st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_sec * 1'000'000'000LL + st.st_mtim.tv_nsec,
+          st.st_ctim.tv_sec * 1'000'000'000LL + st.st_ctim.tv_nsec};
+}
+
 FileStamp stamp_of(int fd, const std::string& path) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) throw InputError("cannot stat " + path + ": " + errno_text());
-  return {st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_sec * 1'000'000'000LL + st.st_mtim.tv_nsec,
-          st.st_ctim.tv_sec * 1'000'000'000LL + st.st_ctim.tv_nsec};
+  return stamp_of(st);
 }
 
 struct Digest {
@@ -184,12 +189,13 @@ struct Source {
   std::string rel;   // path in the archive
   std::string path;  // where to read it now (a snapshot for SQLite files)
   ManifestFile entry;
-  FileStamp stamp;   // as it was hashed
+  FileStamp stamp;   // as it was listed (or hashed)
 };
 
-// Files up to this size are hashed again while archived; larger ones are
-// checked by their stamp (size, times, inode) instead: SHA-256 is most of the
-// CPU time of a large backup, and restore verifies every hash in any case.
+// In two passes, files up to this size are hashed again while archived;
+// larger ones are checked by their stamp (size, times, inode) instead:
+// SHA-256 is most of the CPU time of a large backup, and restore verifies
+// every hash in any case.
 constexpr uint64_t kRehashMax = 1 << 20;
 
 }  // namespace
@@ -237,11 +243,11 @@ Manifest create_restore_point(const CreateOptions& opts, ByteSink& out, const Cl
       sqlite_snapshot(s.path, copy);
       s.path = copy;
       s.entry.sqlite_snapshot = true;
+      if (::stat(s.path.c_str(), &st) != 0) throw InputError("cannot back up " + s.path + ": " + errno_text());
     }
-    const auto d = hash_file(s.path);
-    s.entry.size = d.size;
-    s.entry.sha256 = d.sha256;
-    s.stamp = d.stamp;
+    s.stamp = stamp_of(st);
+    s.entry.size = static_cast<uint64_t>(st.st_size);
+    s.entry.sha256 = std::string(64, '0');  // a placeholder of the final length
     sources.push_back(std::move(s));
   }
 
@@ -253,19 +259,40 @@ Manifest create_restore_point(const CreateOptions& opts, ByteSink& out, const Cl
   m.cert_sha256 = id.cert_sha256;
   m.spki_pin = id.spki_pin;
   m.device_id = id.device_id;
-  for (const auto& s : sources) m.files.push_back(s.entry);
+  auto list_files = [&] {
+    m.files.clear();
+    for (const auto& s : sources) m.files.push_back(s.entry);
+  };
+  list_files();
+  std::string text = m.to_toml();
+  // One pass when the manifest (the first entry, right after its tar header)
+  // can be rewritten once every file has been streamed and hashed: its
+  // length is known now, as hashes are fixed-length hex. Otherwise (standard
+  // output, armor) every file is hashed first.
+  const bool one_pass = out.can_rewrite(kTarBlock + text.size());
+  if (!one_pass) {
+    for (auto& s : sources) {
+      const auto d = hash_file(s.path);
+      s.entry.size = d.size;
+      s.entry.sha256 = d.sha256;
+      s.stamp = d.stamp;
+    }
+    list_files();
+    text = m.to_toml();
+  }
 
   TarWriter tar(out);
-  const std::string text = m.to_toml();
   const int64_t mtime = m.created.time_since_epoch().count();
   tar.begin({kManifestName, 0600, text.size(), mtime, '0'});
   tar.write({reinterpret_cast<const uint8_t*>(text.data()), text.size()});
   std::vector<uint8_t> buf(kIoBuf);
-  for (const auto& s : sources) {
+  for (auto& s : sources) {
     tar.begin({s.rel, s.entry.mode, s.entry.size, mtime, '0'});
     FileSource src(s.path);
-    const bool rehash = s.entry.size <= kRehashMax;
+    const bool hash = one_pass || s.entry.size <= kRehashMax;
     const std::string changed = where + s.rel + " changed while being backed up; try again";
+    // The same file (inode), size and times before and after reading: the
+    // bytes archived (and hashed) are the file as it was listed.
     if (!(stamp_of(src.fd(), s.path) == s.stamp)) throw InputError(changed);
     auto h = Botan::HashFunction::create_or_throw("SHA-256");
     uint64_t total = 0;
@@ -273,14 +300,25 @@ Manifest create_restore_point(const CreateOptions& opts, ByteSink& out, const Cl
     while ((n = src.read(buf)) > 0) {
       total += n;
       if (total > s.entry.size) throw InputError(changed);
-      if (rehash) h->update(buf.data(), n);
+      if (hash) h->update(buf.data(), n);
       tar.write({buf.data(), n});
     }
-    if (total != s.entry.size || !(stamp_of(src.fd(), s.path) == s.stamp) ||
-        (rehash && Botan::hex_encode(h->final(), false) != s.entry.sha256))
-      throw InputError(changed);
+    if (total != s.entry.size || !(stamp_of(src.fd(), s.path) == s.stamp)) throw InputError(changed);
+    if (hash) {
+      const std::string got = Botan::hex_encode(h->final(), false);
+      if (one_pass)
+        s.entry.sha256 = got;
+      else if (got != s.entry.sha256)
+        throw InputError(changed);
+    }
   }
   tar.finish();
+  if (one_pass) {
+    list_files();
+    const std::string final_text = m.to_toml();
+    if (final_text.size() != text.size()) throw std::logic_error("manifest.toml changed length when its hashes were filled in");
+    out.rewrite(kTarBlock, {reinterpret_cast<const uint8_t*>(final_text.data()), final_text.size()});
+  }
   return m;
 }
 
@@ -328,18 +366,21 @@ VerifyReport verify_restore_point(ByteSource& plain, const std::string& name, co
         if (fd >= 0) ::close(fd);
       }
     } closer{fd};
+    std::optional<FdSink> sink;
+    if (fd >= 0) sink.emplace(fd, out_path, true);
     auto h = Botan::HashFunction::create_or_throw("SHA-256");
     std::vector<uint8_t>& kept = small[e->path];
     size_t n;
     while ((n = tar.read(buf)) > 0) {
       h->update(buf.data(), n);
       if (keep) kept.insert(kept.end(), buf.begin(), buf.begin() + static_cast<ptrdiff_t>(n));
-      if (fd >= 0) write_all(fd, {buf.data(), n}, out_path);
+      if (sink) sink->write({buf.data(), n});
     }
     const std::string got = Botan::hex_encode(h->final(), false);
     if (got != f->sha256)
       throw InputError(name + ": " + e->path + " has SHA-256 " + got + ", the manifest says " + f->sha256);
     if (fd >= 0) {
+      sink->finish();
       if (::fsync(fd) != 0) throw InputError("cannot write " + out_path + ": " + errno_text());
       closer.fd = -1;
       if (::close(fd) != 0) throw InputError("cannot write " + out_path + ": " + errno_text());

@@ -30,9 +30,11 @@ struct CreateOptions {
 
 /// Writes the archive (manifest first, then the files) to `out`, which is
 /// usually an AgeWriter; does not finish `out`. SQLite files are copied as
-/// snapshots (SQLite's backup API) made in a temporary folder. Files are read
-/// twice (hash, then copy) and a file that changes in between is refused.
-/// Throws InputError naming the file.
+/// snapshots (SQLite's backup API) made in a temporary folder. When `out`
+/// can rewrite the manifest (ByteSink::can_rewrite), files are read once and
+/// their hashes filled into the manifest afterwards; otherwise they are read
+/// twice (hash, then copy). A file that changes while being read (or in
+/// between) is refused. Throws InputError naming the file.
 Manifest create_restore_point(const CreateOptions& opts, ByteSink& out, const Clock& clock);
 
 /// Reads only the manifest (the archive's first entry). Throws InputError

@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -17,7 +18,46 @@
 namespace pairkit::backup {
 
 namespace {
-constexpr size_t kBufSize = 1 << 16;
+// Writes go out in pieces this large (fewer system calls than one per age chunk).
+constexpr size_t kBufSize = 1 << 20;
+// Writeback is started for every window this large.
+constexpr uint64_t kWritebackWindow = 8 << 20;
+
+// Pieces at least this large are written as they come, not copied into the buffer.
+constexpr size_t kDirectWrite = 1 << 18;
+
+// Appends small pieces of data to buf, calling flush() when it reaches
+// kBufSize; large pieces go to put() uncopied (after what is buffered).
+template <typename Flush, typename Put>
+void buffered_write(std::vector<uint8_t>& buf, std::span<const uint8_t> data, Flush flush, Put put) {
+  if (data.size() >= kDirectWrite) {
+    if (!buf.empty()) flush();
+    put(data);
+    return;
+  }
+  buf.insert(buf.end(), data.begin(), data.end());
+  if (buf.size() >= kBufSize) flush();
+}
+
+}  // namespace
+
+void Writeback::wrote_up_to(uint64_t end) {
+  while (end - started_ >= kWritebackWindow) {
+    // Only a hint: an error here (or a file system without it) shows up, if
+    // it matters, in the fsync that follows.
+    ::sync_file_range(fd_, static_cast<off_t>(started_), static_cast<off_t>(kWritebackWindow), SYNC_FILE_RANGE_WRITE);
+    started_ += kWritebackWindow;
+  }
+}
+
+void ByteSink::rewrite(uint64_t, std::span<const uint8_t>) {
+  throw std::logic_error("this byte stream cannot be rewritten");
+}
+
+void VectorSink::rewrite(uint64_t offset, std::span<const uint8_t> data) {
+  if (offset > bytes.size() || data.size() > bytes.size() - offset)
+    throw std::logic_error("VectorSink::rewrite past the end");
+  std::memcpy(bytes.data() + offset, data.data(), data.size());
 }
 
 size_t ByteSource::read_full(std::span<uint8_t> buf) {
@@ -78,14 +118,25 @@ void write_all(int fd, std::span<const uint8_t> data, const std::string& name) {
   }
 }
 
+FdSink::FdSink(int fd, std::string name, bool writeback) : fd_(fd), name_(std::move(name)) {
+  if (writeback) writeback_.emplace(fd);
+  buf_.reserve(kBufSize);
+}
+
 void FdSink::write(std::span<const uint8_t> data) {
-  buf_.insert(buf_.end(), data.begin(), data.end());
-  if (buf_.size() >= kBufSize) flush();
+  auto put = [&](std::span<const uint8_t> d) {
+    write_all(fd_, d, name_);
+    written_ += d.size();
+    if (writeback_) writeback_->wrote_up_to(written_);
+  };
+  buffered_write(buf_, data, [&] { flush(); }, put);
 }
 
 void FdSink::flush() {
   write_all(fd_, buf_, name_);
+  written_ += buf_.size();
   buf_.clear();
+  if (writeback_) writeback_->wrote_up_to(written_);
 }
 
 void FdSink::finish() { flush(); }
@@ -106,6 +157,8 @@ AtomicFileSink::AtomicFileSink(const std::string& path, mode_t mode, bool force)
   fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd_ < 0) throw InputError("cannot write " + path + ": " + std::strerror(errno));
   ::fchmod(fd_, mode);
+  writeback_.emplace(fd_);
+  buf_.reserve(kBufSize);
 }
 
 AtomicFileSink::~AtomicFileSink() {
@@ -115,13 +168,34 @@ AtomicFileSink::~AtomicFileSink() {
 }
 
 void AtomicFileSink::write(std::span<const uint8_t> data) {
-  buf_.insert(buf_.end(), data.begin(), data.end());
-  if (buf_.size() >= kBufSize) flush();
+  auto put = [&](std::span<const uint8_t> d) {
+    write_all(fd_, d, path_ == "-" ? "standard output" : path_);
+    written_ += d.size();
+    if (writeback_) writeback_->wrote_up_to(written_);
+  };
+  buffered_write(buf_, data, [&] { flush(); }, put);
 }
 
 void AtomicFileSink::flush() {
   write_all(fd_, buf_, path_ == "-" ? "standard output" : path_);
+  written_ += buf_.size();
   buf_.clear();
+  if (writeback_) writeback_->wrote_up_to(written_);
+}
+
+void AtomicFileSink::rewrite(uint64_t offset, std::span<const uint8_t> data) {
+  if (tmp_.empty()) throw std::logic_error("standard output cannot be rewritten");
+  flush();
+  if (offset > written_ || data.size() > written_ - offset) throw std::logic_error("AtomicFileSink::rewrite past the end");
+  size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::pwrite(fd_, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw InputError("cannot write " + path_ + ": " + std::strerror(errno));
+    }
+    done += static_cast<size_t>(n);
+  }
 }
 
 void AtomicFileSink::commit() {

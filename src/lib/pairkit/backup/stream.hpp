@@ -2,6 +2,7 @@
 // chunk by chunk so memory stays small however large the payload is.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -17,6 +18,17 @@ public:
   virtual void write(std::span<const uint8_t> data) = 0;
   /// Flushes whatever is buffered; the stream is complete after this.
   virtual void finish() {}
+  /// Whether bytes [0, end) of the stream can be overwritten with rewrite()
+  /// after they are written (a seekable file, an age encryption into one).
+  /// Asked before anything is written; a sink may prepare for it.
+  virtual bool can_rewrite(uint64_t end) {
+    (void)end;
+    return false;
+  }
+  /// Overwrites written bytes [offset, offset + data.size()), inside what
+  /// can_rewrite() accepted, before finish(). Throws std::logic_error
+  /// where unsupported.
+  virtual void rewrite(uint64_t offset, std::span<const uint8_t> data);
 };
 
 /// Where bytes come from. read() returns 0 only at the end.
@@ -32,6 +44,8 @@ public:
 class VectorSink final : public ByteSink {
 public:
   void write(std::span<const uint8_t> data) override { bytes.insert(bytes.end(), data.begin(), data.end()); }
+  bool can_rewrite(uint64_t) override { return true; }
+  void rewrite(uint64_t offset, std::span<const uint8_t> data) override;
   std::vector<uint8_t> bytes;
 };
 
@@ -72,10 +86,27 @@ private:
   std::string name_;
 };
 
-/// Writes to a file descriptor (not owned), buffered.
+/// Starts the kernel's writeback of a file while it is still being written
+/// (sync_file_range every few MiB), so the fsync that makes it durable only
+/// waits for the tail. Durability still comes from that fsync alone.
+class Writeback {
+public:
+  explicit Writeback(int fd) : fd_(fd) {}
+  /// Records that the file now has `end` bytes; starts writing back each
+  /// completed window.
+  void wrote_up_to(uint64_t end);
+
+private:
+  int fd_;
+  uint64_t started_ = 0;
+};
+
+/// Writes to a file descriptor (not owned), buffered in large writes; with
+/// `writeback` (a regular file being written from offset 0) its pages are
+/// sent to disk as it grows.
 class FdSink final : public ByteSink {
 public:
-  FdSink(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
+  FdSink(int fd, std::string name, bool writeback = false);
   void write(std::span<const uint8_t> data) override;
   void finish() override;
 
@@ -84,6 +115,8 @@ private:
   int fd_;
   std::string name_;
   std::vector<uint8_t> buf_;
+  uint64_t written_ = 0;
+  std::optional<Writeback> writeback_;
 };
 
 /// A file written atomically as a stream: a temporary file beside the target,
@@ -96,6 +129,9 @@ public:
   AtomicFileSink(const AtomicFileSink&) = delete;
   AtomicFileSink& operator=(const AtomicFileSink&) = delete;
   void write(std::span<const uint8_t> data) override;
+  /// A file can be rewritten (pwrite); standard output cannot.
+  bool can_rewrite(uint64_t) override { return !tmp_.empty(); }
+  void rewrite(uint64_t offset, std::span<const uint8_t> data) override;
   /// Makes the file appear at its path (after finish()).
   void commit();
 
@@ -106,6 +142,8 @@ private:
   int fd_ = -1;
   bool committed_ = false;
   std::vector<uint8_t> buf_;
+  uint64_t written_ = 0;
+  std::optional<Writeback> writeback_;
 };
 
 /// Writes all of data to fd; throws InputError naming `name`.

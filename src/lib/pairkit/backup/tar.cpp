@@ -10,7 +10,7 @@ namespace pairkit::backup {
 
 namespace {
 
-constexpr size_t kBlock = 512;
+constexpr size_t kBlock = kTarBlock;
 
 void put_octal(uint8_t* field, size_t len, uint64_t value) {
   // len-1 octal digits, zero padded, NUL terminated.

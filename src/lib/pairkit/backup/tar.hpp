@@ -9,6 +9,9 @@
 
 namespace pairkit::backup {
 
+/// The ustar block: each header is one block, data is padded to whole blocks.
+inline constexpr size_t kTarBlock = 512;
+
 struct TarEntry {
   std::string path;  ///< as stored (prefix/name joined)
   uint32_t mode = 0;

@@ -1,0 +1,212 @@
+// A bounded block queue between two threads, and the sink and source built on it.
+#include "pairkit/backup/pipeline.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "pairkit/core/error.hpp"
+
+namespace pairkit::backup {
+
+namespace detail {
+
+BlockQueue::BlockQueue() : blocks_(kPipeBlocks) {
+  for (auto& b : blocks_) {
+    b.data.resize(kPipeBlockSize);
+    free_.push_back(&b);
+  }
+}
+
+BlockQueue::Block* BlockQueue::take_free() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return !free_.empty() || stopped_; });
+  if (stopped_) return nullptr;
+  Block* b = free_.front();
+  free_.pop_front();
+  return b;
+}
+
+void BlockQueue::put_full(Block* b) {
+  {
+    std::lock_guard lock(mu_);
+    full_.push_back(b);
+  }
+  cv_.notify_all();
+}
+
+void BlockQueue::put_end(std::exception_ptr error) {
+  {
+    std::lock_guard lock(mu_);
+    if (!error_) error_ = error;
+    full_.push_back(nullptr);
+  }
+  cv_.notify_all();
+}
+
+BlockQueue::Block* BlockQueue::take_full() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return !full_.empty() || stopped_; });
+  if (stopped_) return nullptr;
+  Block* b = full_.front();
+  full_.pop_front();
+  if (b) ++in_use_;
+  return b;
+}
+
+void BlockQueue::put_free(Block* b) {
+  {
+    std::lock_guard lock(mu_);
+    --in_use_;
+    free_.push_back(b);
+  }
+  cv_.notify_all();
+}
+
+void BlockQueue::give_back(Block* b) {
+  {
+    std::lock_guard lock(mu_);
+    free_.push_back(b);
+  }
+  cv_.notify_all();
+}
+
+void BlockQueue::stop(std::exception_ptr error) {
+  {
+    std::lock_guard lock(mu_);
+    if (!error_) error_ = error;
+    stopped_ = true;
+  }
+  cv_.notify_all();
+}
+
+void BlockQueue::wait_empty() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return (full_.empty() && in_use_ == 0) || stopped_; });
+}
+
+std::exception_ptr BlockQueue::error() {
+  std::lock_guard lock(mu_);
+  return error_;
+}
+
+}  // namespace detail
+
+namespace {
+
+[[noreturn]] void rethrow(std::exception_ptr e) {
+  if (e) std::rethrow_exception(e);
+  throw InputError("the backup stream was stopped");  // not reached: only a destructor stops without an error
+}
+
+}  // namespace
+
+ThreadedSink::ThreadedSink(ByteSink& out) : out_(out), thread_([this] { run(); }) {}
+
+ThreadedSink::~ThreadedSink() {
+  queue_.stop(nullptr);
+  if (thread_.joinable()) thread_.join();
+}
+
+void ThreadedSink::run() {
+  try {
+    while (auto* b = queue_.take_full()) {
+      out_.write({b->data.data(), b->size});
+      queue_.put_free(b);
+    }
+  } catch (...) {
+    queue_.stop(std::current_exception());
+  }
+}
+
+void ThreadedSink::hand_on() {
+  queue_.put_full(cur_);
+  cur_ = nullptr;
+}
+
+void ThreadedSink::write(std::span<const uint8_t> data) {
+  while (!data.empty()) {
+    if (!cur_) {
+      cur_ = queue_.take_free();
+      if (!cur_) rethrow(queue_.error());
+      cur_->size = 0;
+    }
+    const size_t n = std::min(kPipeBlockSize - cur_->size, data.size());
+    std::memcpy(cur_->data.data() + cur_->size, data.data(), n);
+    cur_->size += n;
+    data = data.subspan(n);
+    if (cur_->size == kPipeBlockSize) hand_on();
+  }
+}
+
+void ThreadedSink::drain() {
+  if (cur_ && cur_->size > 0) hand_on();
+  queue_.wait_empty();
+  if (auto e = queue_.error()) std::rethrow_exception(e);
+}
+
+void ThreadedSink::rewrite(uint64_t offset, std::span<const uint8_t> data) {
+  drain();
+  out_.rewrite(offset, data);  // the thread waits for the next block meanwhile
+}
+
+void ThreadedSink::finish() {
+  drain();
+  queue_.put_end(nullptr);
+  thread_.join();
+  if (auto e = queue_.error()) std::rethrow_exception(e);
+  out_.finish();
+}
+
+ThreadedSource::ThreadedSource(ByteSource& in) : in_(in), thread_([this] { run(); }) {}
+
+ThreadedSource::~ThreadedSource() {
+  queue_.stop(nullptr);
+  if (thread_.joinable()) thread_.join();
+}
+
+void ThreadedSource::run() {
+  for (;;) {
+    auto* b = queue_.take_free();
+    if (!b) return;
+    // Whatever was read before an error is passed on first, as a direct reader would see it.
+    std::exception_ptr error;
+    size_t got = 0;
+    try {
+      while (got < kPipeBlockSize) {
+        const size_t n = in_.read({b->data.data() + got, kPipeBlockSize - got});
+        if (n == 0) break;
+        got += n;
+      }
+    } catch (...) {
+      error = std::current_exception();
+    }
+    b->size = got;
+    if (got > 0)
+      queue_.put_full(b);
+    else
+      queue_.give_back(b);
+    if (error || got < kPipeBlockSize) {
+      queue_.put_end(error);
+      return;
+    }
+  }
+}
+
+size_t ThreadedSource::read(std::span<uint8_t> buf) {
+  while (!cur_ || pos_ == cur_->size) {
+    if (ended_) {
+      if (auto e = queue_.error()) std::rethrow_exception(e);
+      return 0;
+    }
+    if (cur_) queue_.put_free(cur_);
+    cur_ = queue_.take_full();
+    pos_ = 0;
+    if (!cur_) ended_ = true;
+  }
+  const size_t n = std::min(buf.size(), cur_->size - pos_);
+  std::memcpy(buf.data(), cur_->data.data() + pos_, n);
+  pos_ += n;
+  return n;
+}
+
+}  // namespace pairkit::backup
