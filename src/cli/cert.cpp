@@ -145,7 +145,7 @@ void run_info(Cli& cli, const InfoOptions& o) {
       nlohmann::json j;
       std::ostringstream text;
       if (obj.kind == crypto::ObjectKind::certificate) {
-        const auto d = crypto::describe_certificate(*obj.certificate);
+        const auto d = crypto::describe_certificate(Botan::X509_Certificate(obj.der));
         j = cert_json(d);
         print_cert(text, d);
       } else if (obj.kind == crypto::ObjectKind::csr) {

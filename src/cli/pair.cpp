@@ -3,6 +3,8 @@
 #include <iostream>
 #include <memory>
 
+#include <botan/pem.h>
+
 #include "groups.hpp"
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
@@ -87,8 +89,9 @@ void check_operator(const std::string& name) {
 }
 
 pairing::CertRef cert_ref(Cli& cli, const std::string& path) {
-  const auto cert = crypto::load_certificate(cli.read_input(path, 1 << 20), Cli::display_name(path));
-  return {crypto::fingerprint(cert.BER_encode(), crypto::HashAlg::sha256, crypto::FpFormat::colon), cert.PEM_encode()};
+  const auto der = crypto::load_certificate_der(cli.read_input(path, 1 << 20), Cli::display_name(path));
+  return {crypto::fingerprint(der, crypto::HashAlg::sha256, crypto::FpFormat::colon),
+          Botan::PEM_Code::encode(der, "CERTIFICATE")};
 }
 
 nlohmann::json opt_time(const std::optional<TimePoint>& t) {
@@ -158,8 +161,8 @@ void run_code(Cli& cli, const PairCodeOptions& o) {
   require(o.nonce, "--nonce");
   const auto nonce = pairing::parse_nonce(o.nonce);
   auto sha = [&](const std::string& path) {
-    const auto cert = crypto::load_certificate(cli.read_input(path, 1 << 20), Cli::display_name(path));
-    return crypto::digest(crypto::HashAlg::sha256, cert.BER_encode());
+    return crypto::digest(crypto::HashAlg::sha256,
+                          crypto::load_certificate_der(cli.read_input(path, 1 << 20), Cli::display_name(path)));
   };
   const std::string code = pairing::pairing_code(nonce, sha(o.cert), sha(o.server_cert));
   if (cli.json) {

@@ -1,6 +1,8 @@
 // Reading PEM/DER objects, and every way a file can be wrong.
 #include <doctest/doctest.h>
 
+#include <botan/base64.h>
+
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/rng.hpp"
 #include "pairkit/crypto/cert_builder.hpp"
@@ -63,4 +65,43 @@ TEST_CASE("encrypted keys need the right passphrase") {
   CHECK(load_private_key(bytes(pem), "k", pass)->subject_public_key() == f.key->subject_public_key());
   CHECK_THROWS_AS(load_private_key(bytes(pem), "k", Botan::secure_vector<char>{'x'}), InputError);
   CHECK_THROWS_AS(load_private_key(bytes(pem), "k", std::nullopt), InputError);
+}
+
+TEST_CASE("a certificate's shape is checked without a full decode") {
+  Fixture f;
+  const auto der = f.cert.BER_encode();
+  CHECK(load_certificate_der(der, "c.der") == der);
+  CHECK(load_certificate_der(bytes(f.cert.PEM_encode()), "c.pem") == der);
+  // The SPKI taken from the shape is the one Botan's full decode gives, for every key type.
+  for (KeyType t : {KeyType::p256, KeyType::p384, KeyType::ed25519, KeyType::rsa2048}) {
+    auto key = generate_key(t, *f.rng);
+    CertSpec s;
+    Subject subj;
+    subj.common_name = "spki";
+    s.subject = subj.to_dn();
+    s.not_before = TimePoint(std::chrono::seconds(1'800'000'000));
+    s.not_after = s.not_before + std::chrono::days(1);
+    const auto cert = self_sign(*key, s, *f.rng);
+    const auto objs = read_objects(cert.BER_encode(), "k.der");
+    REQUIRE(objs.size() == 1);
+    CHECK(objs[0].kind == ObjectKind::certificate);
+    CHECK(spki_of(objs[0], "k.der") == cert.subject_public_key_info());
+  }
+  // Trailing bytes, a truncated TBSCertificate, a CSR or a CRL where a certificate is needed.
+  auto trailing = der;
+  trailing.push_back(0);
+  CHECK_THROWS_WITH_AS(load_certificate_der(bytes("-----BEGIN CERTIFICATE-----\n" +
+                                                  Botan::base64_encode(trailing) + "\n-----END CERTIFICATE-----\n"),
+                                            "t.pem"),
+                       doctest::Contains("t.pem (PEM block 1) holds a damaged certificate"), InputError);
+  auto inner = der;
+  inner[4] ^= 0x01;  // the TBSCertificate is a SET, not a SEQUENCE
+  CHECK_THROWS_AS(load_certificate_der(inner, "i.der"), InputError);
+  const auto csr = make_request(*f.key, f.cert.subject_dn(), {}, *f.rng);
+  CHECK(read_objects(csr.BER_encode(), "r.der").at(0).kind == ObjectKind::csr);
+  CHECK_THROWS_WITH_AS(load_certificate_der(csr.BER_encode(), "r.der"),
+                       doctest::Contains("certificate request where a certificate is needed"), InputError);
+  const std::string pem = f.cert.PEM_encode();
+  CHECK_THROWS_WITH_AS(load_certificate_der(bytes(pem + pem), "b.pem"), doctest::Contains("holds 2 certificates"),
+                       InputError);
 }

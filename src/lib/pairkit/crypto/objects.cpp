@@ -2,10 +2,13 @@
 #include "pairkit/crypto/objects.hpp"
 
 #include <botan/base64.h>
+#include <botan/bigint.h>
 #include <botan/ber_dec.h>
 #include <botan/data_src.h>
+#include <botan/der_enc.h>
 #include <botan/pkcs8.h>
 #include <botan/x509_crl.h>
+#include <botan/x509_dn.h>
 #include <botan/x509_key.h>
 
 #include "pairkit/core/error.hpp"
@@ -45,14 +48,55 @@ bool kind_for_label(const std::string& label, ObjectKind& kind) {
   return true;
 }
 
+// The shape of an X.509 certificate (RFC 5280 4.1.1, 4.1.2): every field of
+// the TBSCertificate up to the public key decoded, the optional IDs and
+// extensions present as context-tagged objects, nothing after the signature.
+// Unlike Botan's full decode it interprets no extension and looks up no
+// algorithm name (whose tables cost more to build than pair check's whole
+// lookup), so commands that only need a certificate's bytes stay fast; the
+// commands that read fields decode fully, and report damage there.
+std::vector<uint8_t> check_certificate_shape(const std::vector<uint8_t>& der) {
+  std::vector<uint8_t> tbs, signature;
+  Botan::AlgorithmIdentifier outer_alg;
+  Botan::BER_Decoder(der)
+      .start_cons(Botan::SEQUENCE)
+      .start_cons(Botan::SEQUENCE)
+      .raw_bytes(tbs)
+      .end_cons()
+      .decode(outer_alg)
+      .decode(signature, Botan::BIT_STRING)
+      .end_cons()
+      .verify_end();
+  Botan::BER_Decoder fields(tbs);
+  size_t version = 0;
+  Botan::BigInt serial;
+  Botan::AlgorithmIdentifier alg;
+  Botan::X509_DN issuer, subject;
+  Botan::X509_Time not_before, not_after;
+  fields.decode_optional(version, Botan::ASN1_Tag(0), Botan::ASN1_Tag(Botan::CONSTRUCTED | Botan::CONTEXT_SPECIFIC))
+      .decode(serial)
+      .decode(alg)
+      .decode(issuer)
+      .start_cons(Botan::SEQUENCE)
+      .decode(not_before)
+      .decode(not_after)
+      .end_cons()
+      .decode(subject);
+  if (version > 2) throw Botan::Decoding_Error("unknown X.509 version " + std::to_string(version + 1));
+  const Botan::BER_Object spki = fields.get_next_object();
+  if (!spki.is_a(Botan::SEQUENCE, Botan::CONSTRUCTED)) throw Botan::Decoding_Error("no subject public key");
+  while (fields.more_items())
+    if (!(fields.get_next_object().get_class() & Botan::CONTEXT_SPECIFIC))
+      throw Botan::Decoding_Error("unexpected field after the subject public key");
+  return Botan::DER_Encoder().add_object(spki.type(), spki.get_class(), spki.bits(), spki.length()).get_contents_unlocked();
+}
+
 // Decodes a DER object of the kind its PEM label claims, so that a damaged
-// body is reported here rather than deep inside a later command. Returns the
-// certificate it decoded (nullptr for other kinds).
-std::shared_ptr<const Botan::X509_Certificate> check_der(ObjectKind kind, const std::vector<uint8_t>& der,
-                                                         const std::string& where) {
+// body is reported here rather than deep inside a later command.
+void check_der(ObjectKind kind, const std::vector<uint8_t>& der, const std::string& where) {
   try {
     switch (kind) {
-      case ObjectKind::certificate: return std::make_shared<const Botan::X509_Certificate>(der);
+      case ObjectKind::certificate: check_certificate_shape(der); break;
       case ObjectKind::csr: Botan::PKCS10_Request{der}; break;
       case ObjectKind::crl: Botan::X509_CRL{der}; break;
       case ObjectKind::public_key: {
@@ -69,7 +113,6 @@ std::shared_ptr<const Botan::X509_Certificate> check_der(ObjectKind kind, const 
   } catch (const std::exception& e) {
     throw InputError(where + " holds a damaged " + object_kind_name(kind) + " (" + e.what() + ")");
   }
-  return nullptr;
 }
 
 std::vector<PkiObject> read_der(const std::vector<uint8_t>& data, const std::string& name) {
@@ -77,15 +120,15 @@ std::vector<PkiObject> read_der(const std::vector<uint8_t>& data, const std::str
   const ObjectKind order[] = {ObjectKind::certificate, ObjectKind::csr, ObjectKind::crl, ObjectKind::public_key};
   for (ObjectKind k : order) {
     try {
-      auto cert = check_der(k, data, name);
-      return {PkiObject{k, data, std::move(cert)}};
+      check_der(k, data, name);
+      return {PkiObject{k, data}};
     } catch (const InputError&) {
     }
   }
   try {
     Botan::DataSource_Memory src(data);
     std::unique_ptr<Botan::Private_Key> key(Botan::PKCS8::load_key(src));
-    if (key) return {PkiObject{ObjectKind::private_key, data, nullptr}};
+    if (key) return {PkiObject{ObjectKind::private_key, data}};
   } catch (const std::exception&) {
   }
   throw InputError(name + " is neither PEM nor a DER certificate, request, CRL or key");
@@ -131,8 +174,8 @@ std::vector<PkiObject> read_objects(const std::vector<uint8_t>& data, const std:
       throw InputError(where + " has invalid base64");
     }
     if (der.empty()) throw InputError(where + " is empty");
-    auto cert = check_der(kind, der, where);
-    out.push_back(PkiObject{kind, std::move(der), std::move(cert)});
+    check_der(kind, der, where);
+    out.push_back(PkiObject{kind, std::move(der)});
     pos = end_pos + end_line.size();
   }
   if (out.empty()) throw InputError(name + " holds no certificate, request, CRL or key");
@@ -144,9 +187,23 @@ std::vector<Botan::X509_Certificate> load_certificates(const std::vector<uint8_t
   for (const auto& obj : read_objects(data, name)) {
     if (obj.kind != ObjectKind::certificate)
       throw InputError(name + " holds a " + object_kind_name(obj.kind) + " where a certificate is needed");
-    certs.push_back(obj.certificate ? *obj.certificate : Botan::X509_Certificate(obj.der));
+    try {
+      certs.emplace_back(obj.der);
+    } catch (const std::exception& e) {
+      throw InputError(name + " holds a damaged certificate (" + e.what() + ")");
+    }
   }
   return certs;
+}
+
+std::vector<uint8_t> load_certificate_der(const std::vector<uint8_t>& data, const std::string& name) {
+  auto objs = read_objects(data, name);
+  for (const auto& obj : objs)
+    if (obj.kind != ObjectKind::certificate)
+      throw InputError(name + " holds a " + object_kind_name(obj.kind) + " where a certificate is needed");
+  if (objs.size() != 1)
+    throw InputError(name + " holds " + std::to_string(objs.size()) + " certificates where one is needed");
+  return std::move(objs.front().der);
 }
 
 Botan::X509_Certificate load_certificate(const std::vector<uint8_t>& data, const std::string& name) {
@@ -165,7 +222,7 @@ Botan::PKCS10_Request load_csr(const std::vector<uint8_t>& data, const std::stri
 
 std::vector<uint8_t> spki_of(const PkiObject& obj, const std::string& name) {
   switch (obj.kind) {
-    case ObjectKind::certificate: return Botan::X509_Certificate(obj.der).subject_public_key_info();
+    case ObjectKind::certificate: return check_certificate_shape(obj.der);
     case ObjectKind::csr: return Botan::PKCS10_Request(obj.der).raw_public_key();
     case ObjectKind::public_key: return obj.der;
     case ObjectKind::private_key: {

@@ -3,7 +3,6 @@
 // that name the file and say what was found instead.
 #pragma once
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -20,8 +19,6 @@ std::string object_kind_name(ObjectKind k);
 struct PkiObject {
   ObjectKind kind;
   std::vector<uint8_t> der;  ///< the DER bytes of this object
-  /// The decoded certificate when kind is certificate (decoded once, while checking).
-  std::shared_ptr<const Botan::X509_Certificate> certificate;
 };
 
 /// Every object in a PEM file (in order) or the single object of a DER file.
@@ -33,6 +30,10 @@ std::vector<PkiObject> read_objects(const std::vector<uint8_t>& data, const std:
 /// file holds none, or holds something else (e.g. a CSR where a certificate
 /// is needed).
 std::vector<Botan::X509_Certificate> load_certificates(const std::vector<uint8_t>& data, const std::string& name);
+
+/// The DER bytes of exactly one certificate, checked for the shape of a
+/// certificate but not decoded further: for fingerprints and stored copies.
+std::vector<uint8_t> load_certificate_der(const std::vector<uint8_t>& data, const std::string& name);
 
 /// Exactly one certificate (the first of a bundle is not guessed at: a file
 /// with several is refused).
