@@ -23,15 +23,24 @@
 namespace pairkit::qr {
 
 /// Bumped whenever Codec changes shape; the loader refuses any other value.
-inline constexpr int kCodecAbi = 1;
+inline constexpr int kCodecAbi = 2;
+
+/// An error raised inside the module. Exceptions do not cross the module
+/// boundary (the binary may carry its own copy of the C++ runtime): the
+/// module catches them and the binary throws them again.
+struct CodecError {
+  enum Kind { none, usage, input, other } kind = none;
+  std::string message;
+};
 
 struct Codec {
   int abi;
   const char* pairkit_version;  ///< the module must come from the same build as the binary
-  Symbol (*encode_symbol)(std::string_view text, Ecc ecc);
-  std::vector<uint8_t> (*encode_png_packed)(int width, int height, const std::vector<uint8_t>& rows);
-  GrayImage (*decode_image)(std::span<const uint8_t> data, const std::string& name, uint64_t max_pixels);
-  std::vector<FoundCode> (*scan_image)(const GrayImage& img);
+  Symbol (*encode_symbol)(std::string_view text, Ecc ecc, CodecError& err);
+  std::vector<uint8_t> (*encode_png_packed)(int width, int height, const std::vector<uint8_t>& rows, CodecError& err);
+  GrayImage (*decode_image)(std::span<const uint8_t> data, const std::string& name, uint64_t max_pixels,
+                            CodecError& err);
+  std::vector<FoundCode> (*scan_image)(const GrayImage& img, CodecError& err);
 };
 
 /// The name of the function pairkit-qr.so exports.

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <climits>
+#include <stdexcept>
 #include <string>
 
 #include "codec.hpp"
@@ -50,18 +51,44 @@ const Codec& codec() {
   return table;
 }
 
+// Throws in the binary what the module caught (codec.hpp says why).
+void rethrow(const CodecError& err) {
+  switch (err.kind) {
+    case CodecError::none: return;
+    case CodecError::usage: throw UsageError(err.message);
+    case CodecError::input: throw InputError(err.message);
+    case CodecError::other: throw std::runtime_error(err.message);
+  }
+}
+
 }  // namespace
 
-Symbol encode_symbol(std::string_view text, Ecc ecc) { return codec().encode_symbol(text, ecc); }
+Symbol encode_symbol(std::string_view text, Ecc ecc) {
+  CodecError err;
+  auto out = codec().encode_symbol(text, ecc, err);
+  rethrow(err);
+  return out;
+}
 
 std::vector<uint8_t> encode_png_packed(int width, int height, const std::vector<uint8_t>& rows) {
-  return codec().encode_png_packed(width, height, rows);
+  CodecError err;
+  auto out = codec().encode_png_packed(width, height, rows, err);
+  rethrow(err);
+  return out;
 }
 
 GrayImage decode_image(std::span<const uint8_t> data, const std::string& name, uint64_t max_pixels) {
-  return codec().decode_image(data, name, max_pixels);
+  CodecError err;
+  auto out = codec().decode_image(data, name, max_pixels, err);
+  rethrow(err);
+  return out;
 }
 
-std::vector<FoundCode> scan_image(const GrayImage& img) { return codec().scan_image(img); }
+std::vector<FoundCode> scan_image(const GrayImage& img) {
+  CodecError err;
+  auto out = codec().scan_image(img, err);
+  rethrow(err);
+  return out;
+}
 
 }  // namespace pairkit::qr
