@@ -151,6 +151,12 @@ head -c 900 pair.jpg >trunc.jpg
 t 3 '' 'trunc.jpg: truncated JPEG' -- pk qr scan trunc.jpg
 { head -c 200 pair.jpg; head -c 400 /dev/urandom; } >garbage.jpg
 t 3 '' 'garbage.jpg: (corrupt|truncated) JPEG' -- pk qr scan garbage.jpg
+# Damaged scan data: libjpeg would decode past it with made-up pixels.
+python3 -c "
+d = bytearray(open('pair.jpg', 'rb').read())
+for i in range(len(d) // 2, len(d) // 2 + 8): d[i] ^= 0x55
+open('flipped.jpg', 'wb').write(d)"
+t 3 '' '^pairkit: error: flipped.jpg: corrupt JPEG \(Corrupt JPEG data' -- pk qr scan flipped.jpg
 { printf '\x89PNG\r\n\x1a\n'; head -c 100 /dev/zero; } >corrupt.png
 t 3 '' 'corrupt.png: corrupt PNG' -- pk qr scan corrupt.png
 printf 'P5\n0 0\n255\n' >zero.pgm

@@ -60,6 +60,7 @@ struct JpegError {
   std::jmp_buf jump;
   char message[JMSG_LENGTH_MAX];
   bool truncated;
+  bool corrupt;
 };
 
 void jpeg_fail(j_common_ptr cinfo) {
@@ -69,9 +70,17 @@ void jpeg_fail(j_common_ptr cinfo) {
 }
 
 void jpeg_note(j_common_ptr cinfo, int level) {
-  // Warnings (level -1) are corrupt-data notes; a premature end means a
-  // truncated file, which libjpeg would otherwise pad with grey.
-  if (level == -1 && cinfo->err->msg_code == JWRN_JPEG_EOF) reinterpret_cast<JpegError*>(cinfo->err)->truncated = true;
+  // Warnings (level -1) are corrupt-data notes, which libjpeg decodes past
+  // with made-up pixels; a premature end means a truncated file, which it
+  // would pad with grey. A QR code is untrusted input: both are refused.
+  if (level != -1) return;
+  auto* err = reinterpret_cast<JpegError*>(cinfo->err);
+  if (cinfo->err->msg_code == JWRN_JPEG_EOF) {
+    err->truncated = true;
+  } else if (!err->corrupt) {
+    err->corrupt = true;
+    (*cinfo->err->format_message)(cinfo, err->message);
+  }
 }
 
 GrayImage decode_jpeg(std::span<const uint8_t> data, const std::string& name, uint64_t max_pixels) {
@@ -104,11 +113,12 @@ GrayImage decode_jpeg(std::span<const uint8_t> data, const std::string& name, ui
   while (cinfo.output_scanline < cinfo.output_height) {
     JSAMPROW row = out.pixels.data() + static_cast<size_t>(cinfo.output_scanline) * out.width;
     jpeg_read_scanlines(&cinfo, &row, 1);
-    if (err.truncated) break;
+    if (err.truncated || err.corrupt) break;
   }
-  if (!err.truncated) jpeg_finish_decompress(&cinfo);
+  if (!err.truncated && !err.corrupt) jpeg_finish_decompress(&cinfo);
   jpeg_destroy_decompress(&cinfo);
   if (err.truncated) throw InputError(name + ": truncated JPEG (the data ends before the image does)");
+  if (err.corrupt) throw InputError(name + ": corrupt JPEG (" + err.message + ")");
   return out;
 }
 
