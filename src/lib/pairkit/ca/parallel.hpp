@@ -19,6 +19,14 @@ namespace pairkit::ca {
 /// at most 8). The first exception a call throws is rethrown after all join.
 void parallel_for(size_t n, const std::function<void(size_t)>& fn, unsigned threads = 0);
 
+/// How many threads parallel_for uses for n items.
+unsigned worker_count(size_t n, unsigned threads = 0);
+
+/// parallel_for where fn(worker, i) also learns which thread runs it, a
+/// number in [0, worker_count(n, threads)): per-thread state (a signer) can
+/// live in a vector indexed by it.
+void parallel_for_workers(size_t n, const std::function<void(unsigned, size_t)>& fn, unsigned threads = 0);
+
 /// Serializes access to another generator.
 class LockedRng final : public Botan::RandomNumberGenerator {
 public:
