@@ -60,8 +60,9 @@ struct ListOptions {
 };
 
 // Requests are signed and recorded in chunks: the index write lock is held
-// briefly, and an interrupted batch keeps what it finished.
-constexpr size_t kChunk = 1000;
+// briefly, an interrupted batch keeps what it finished, and a chunk's files
+// are written (and synced) while the next chunk is signed.
+constexpr size_t kChunk = 200;
 
 void run_init(Cli& cli, const InitOptions& o) {
   ca::InitOptions init;
@@ -168,6 +169,8 @@ void run_sign(Cli& cli, const SignOptions& o) {
   ca::KeystreamRng batch_rng(cli.rng());
   const bool progress = cli.stderr_is_terminal() && !cli.quiet && good.size() >= 50;
   nlohmann::json results = nlohmann::json::array();
+  std::optional<ca::BackgroundWriter> writer;
+  if (!o.out_dir.empty()) writer.emplace(WriteOptions{kPublicFileMode, o.force});
   for (size_t start = 0; start < good.size(); start += kChunk) {
     const size_t n = std::min(kChunk, good.size() - start);
     const auto certs = ca::issue_batch(db, *key, ca, std::span(good).subspan(start, n), batch_rng);
@@ -194,10 +197,11 @@ void run_sign(Cli& cli, const SignOptions& o) {
       if (req.clipped)
         cli.warn("warning: " + req.name + ": validity cut to the CA certificate's end, " + format_time(req.spec.not_after));
     }
-    // One filesystem sync per chunk rather than one fsync per certificate.
-    ca::write_files_batch(files, {kPublicFileMode, o.force});
+    // One filesystem sync per round of the writer rather than one fsync per certificate.
+    if (writer) writer->add(std::move(files));
     if (progress) std::cerr << "\rsigned " << start + n << "/" << good.size() << std::flush;
   }
+  if (writer) writer->finish();
   if (progress) std::cerr << "\n";
   if (cli.json) cli.emit_json(o.csrs.size() == 1 && !results.empty() ? results[0] : results);
   if (good.size() > 20) cli.info("signed " + std::to_string(good.size()) + " certificates into " + o.out_dir);
