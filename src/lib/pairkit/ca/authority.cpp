@@ -8,7 +8,6 @@
 #include <toml++/toml.h>
 
 #include "pairkit/ca/crl.hpp"
-#include "pairkit/ca/parallel.hpp"
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/toml_file.hpp"
@@ -203,31 +202,14 @@ PreparedRequest prepare_request(const Botan::PKCS10_Request& csr, const std::str
   return p;
 }
 
-std::vector<Botan::X509_Certificate> issue_batch(IndexDb& db, const Botan::Private_Key& ca_key, const CaDir& ca,
+std::vector<Botan::X509_Certificate> issue_batch(IndexDb& db, crypto::Issuer& issuer,
                                                  std::span<const PreparedRequest> requests,
                                                  Botan::RandomNumberGenerator& rng) {
-  // Sign outside the transaction (parallel signers hold the write lock only
-  // to record), on every core, one signer per thread. Each request has its
-  // own generator keyed in request order, so a seeded test RNG gives the
-  // same serials whatever the scheduling; the signers' generator only blinds.
-  std::vector<std::optional<Botan::X509_Certificate>> signed_certs(requests.size());
-  std::vector<std::unique_ptr<KeystreamRng>> rngs;
-  for (size_t i = 0; i < requests.size(); ++i) rngs.push_back(std::make_unique<KeystreamRng>(rng));
-  KeystreamRng blinding_seed(rng);
-  Botan::RandomNumberGenerator& seed = blinding_seed;
-  const unsigned workers = worker_count(requests.size());
-  std::vector<std::unique_ptr<KeystreamRng>> blinding;
-  for (unsigned w = 0; w < workers; ++w) blinding.push_back(std::make_unique<KeystreamRng>(seed));
-  std::vector<std::optional<crypto::Issuer>> issuers(workers);
-  parallel_for_workers(requests.size(), [&](unsigned w, size_t i) {
-    const auto& r = requests[i];
-    auto& own = *rngs[i];
-    if (!issuers[w]) issuers[w].emplace(ca_key, ca.cert(), *blinding[w]);
-    signed_certs[i] = issuers[w]->issue(*r.subject_key, r.spec, crypto::random_serial(own), own);
-  });
+  // Sign outside the transaction: other `ca sign` processes on this CA wait
+  // for the write lock only while a batch is recorded.
   std::vector<Botan::X509_Certificate> certs;
   certs.reserve(requests.size());
-  for (auto& c : signed_certs) certs.push_back(std::move(*c));
+  for (const auto& r : requests) certs.push_back(issuer.issue(*r.subject_key, r.spec, crypto::random_serial(rng), rng));
   db.transaction([&] {
     for (size_t i = 0; i < certs.size(); ++i) {
       for (;;) {
@@ -240,8 +222,7 @@ std::vector<Botan::X509_Certificate> issue_batch(IndexDb& db, const Botan::Priva
         e.not_after = requests[i].spec.not_after;
         e.sha256 = crypto::fingerprint(c.BER_encode(), crypto::HashAlg::sha256, crypto::FpFormat::colon);
         if (db.insert(e)) break;
-        if (!issuers[0]) issuers[0].emplace(ca_key, ca.cert(), *blinding[0]);
-        certs[i] = issuers[0]->issue(*requests[i].subject_key, requests[i].spec, crypto::random_serial(rng), rng);
+        certs[i] = issuer.issue(*requests[i].subject_key, requests[i].spec, crypto::random_serial(rng), rng);
       }
     }
   });
