@@ -44,8 +44,25 @@ echo "== setup: CA, $n_csrs CSRs, $n_revoked revoked certificates"
 "$tool" gen-csrs csrs "$n_csrs"
 
 echo "== 3. ca sign: $n_csrs CSRs"
-read -r sign_w sign_c < <(best 1 "$pk" -q ca sign --dir ca csrs/*.csr --out-dir out)
-read -r raw_w raw_c < <(best 2 "$tool" raw-sign ca/ca.key ca/ca.crt csrs)
+# Three interleaved rounds each, best kept on both sides (was: one pairkit
+# run against the better of two raw runs, which favoured the peer under
+# load). Each pairkit round signs into a fresh copy of the CA and a fresh
+# out folder, and nothing is deleted until the end: on ext4 without a
+# journal each file creation skips, one by one, the inodes deleted in the
+# last minutes (recently_deleted in the inode allocator), which made a round
+# after `rm -rf out` spend 0.4 s of system time on 2,000 files, not 0.13 s. The last
+# round's CA and certificates are the ones the CRL steps below use.
+sign_w='' sign_c='' raw_w='' raw_c=''
+for round in 1 2 3; do
+  cp -r ca ca.$round
+  read -r w c < <(best 1 "$pk" -q ca sign --dir ca.$round csrs/*.csr --out-dir out.$round)
+  if [[ -z $sign_w ]] || (($(echo "$w < $sign_w" | bc -l))); then sign_w=$w; fi
+  if [[ -z $sign_c ]] || (($(echo "$c < $sign_c" | bc -l))); then sign_c=$c; fi
+  read -r w c < <(best 1 "$tool" raw-sign ca/ca.key ca/ca.crt csrs)
+  if [[ -z $raw_w ]] || (($(echo "$w < $raw_w" | bc -l))); then raw_w=$w; fi
+  if [[ -z $raw_c ]] || (($(echo "$c < $raw_c" | bc -l))); then raw_c=$c; fi
+done
+mv ca ca.unsigned && mv ca.3 ca && mv out.3 out
 echo "pairkit ca sign (process: read, verify, sign, index, write): wall ${sign_w}s  cpu ${sign_c}s"
 echo "Botan X509_CA::sign_request (process: read, parse+verify, sign): wall ${raw_w}s  cpu ${raw_c}s"
 echo "ratio: wall $(ratio "$sign_w" "$raw_w")x, cpu $(ratio "$sign_c" "$raw_c")x (target <= 1.25x)"

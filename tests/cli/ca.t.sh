@@ -245,3 +245,15 @@ check "80 certificates, 80 distinct serials, all in the index" bash -c '
   [ $(sqlite3 pca/index.db "select count(distinct serial) from certs") -eq 80 ] &&
   for f in out*/*.crt; do s=$(openssl x509 -in $f -noout -serial | cut -d= -f2);
     [ "$(sqlite3 pca/index.db "select count(*) from certs where serial=\"$s\"")" = 1 ] || exit 1; done'
+
+# --- a batch of three chunks (200, 200, 1), the files written while the next chunk is signed
+pk -q ca init --dir bca --cn 'Batch CA' >/dev/null
+openssl ecparam -name prime256v1 -genkey -noout -out b.key 2>/dev/null
+mkdir -p bin
+for i in $(seq 1 401); do openssl req -new -key b.key -out bin/b$i.csr -subj /CN=b$i 2>/dev/null; done
+t 0 '' 'signed 401 certificates into bout' -- bash -c 'pk ca sign --dir bca bin/*.csr --out-dir bout'
+check "401 certificates, no temporary file left, their serials are exactly the index's" bash -c '
+  [ $(ls -A bout | wc -l) -eq 401 ] &&
+  diff <(for f in bout/*.crt; do openssl x509 -in $f -noout -serial | cut -d= -f2; done | sort) \
+       <(sqlite3 bca/index.db "select serial from certs" | sort)'
+check "certificates of the first and the last chunk verify" openssl verify -CAfile bca/ca.crt bout/b1.crt bout/b401.crt

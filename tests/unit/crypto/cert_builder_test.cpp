@@ -63,6 +63,33 @@ TEST_CASE("issued certificates take extensions from the profile only") {
   CHECK(describe_certificate(cert).extended_key_usage == std::vector<std::string>{"clientAuth"});
 }
 
+TEST_CASE("one Issuer signs many certificates, each as a one-off issue_certificate would") {
+  auto rng = make_seeded_rng(5);
+  for (auto type : {KeyType::p256, KeyType::ed25519, KeyType::rsa2048}) {
+    const auto ca_key = generate_key(type, *rng);
+    const auto ca = self_sign(*ca_key, spec_for(Profile::ca), *rng);
+    auto blinding = make_seeded_rng(6);
+    Issuer issuer(*ca_key, ca, *blinding);
+    for (int i = 0; i < 3; ++i) {
+      const auto leaf_key = generate_key(KeyType::p256, *rng);
+      const auto serial = random_serial(*rng);
+      auto r1 = make_seeded_rng(7 + i);
+      auto r2 = make_seeded_rng(7 + i);
+      const auto cert = issuer.issue(*leaf_key, spec_for(Profile::terminal), serial, *r1);
+      CHECK(cert.check_signature(*ca_key));
+      CHECK(cert.serial_number() == Botan::BigInt::encode(serial));
+      CHECK(cert.authority_key_id() == ca.subject_key_id());
+      CHECK(!cert.is_CA_cert());
+      // Deterministic signatures: a kept signer changes nothing in the bytes.
+      CHECK(cert.BER_encode() ==
+            issue_certificate(*ca_key, ca, *leaf_key, spec_for(Profile::terminal), serial, *r2).BER_encode());
+    }
+    auto bad = spec_for(Profile::terminal);
+    bad.not_after = bad.not_before;
+    CHECK_THROWS_AS(issuer.issue(*ca_key, bad, random_serial(*rng), *rng), UsageError);
+  }
+}
+
 TEST_CASE("requests carry subject and IPv6 SANs and verify") {
   auto rng = make_seeded_rng(3);
   const auto key = generate_key(KeyType::p384, *rng);

@@ -8,7 +8,6 @@
 #include <toml++/toml.h>
 
 #include "pairkit/ca/crl.hpp"
-#include "pairkit/ca/parallel.hpp"
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/toml_file.hpp"
@@ -203,22 +202,14 @@ PreparedRequest prepare_request(const Botan::PKCS10_Request& csr, const std::str
   return p;
 }
 
-std::vector<Botan::X509_Certificate> issue_batch(IndexDb& db, const Botan::Private_Key& ca_key, const CaDir& ca,
+std::vector<Botan::X509_Certificate> issue_batch(IndexDb& db, crypto::Issuer& issuer,
                                                  std::span<const PreparedRequest> requests,
                                                  Botan::RandomNumberGenerator& rng) {
-  // Sign outside the transaction (parallel signers hold the write lock only
-  // to record), on every core.
-  std::vector<std::optional<Botan::X509_Certificate>> signed_certs(requests.size());
-  std::vector<std::unique_ptr<KeystreamRng>> rngs;
-  for (size_t i = 0; i < requests.size(); ++i) rngs.push_back(std::make_unique<KeystreamRng>(rng));
-  parallel_for(requests.size(), [&](size_t i) {
-    const auto& r = requests[i];
-    auto& own = *rngs[i];
-    signed_certs[i] = crypto::issue_certificate(ca_key, ca.cert(), *r.subject_key, r.spec, crypto::random_serial(own), own);
-  });
+  // Sign outside the transaction: other `ca sign` processes on this CA wait
+  // for the write lock only while a batch is recorded.
   std::vector<Botan::X509_Certificate> certs;
   certs.reserve(requests.size());
-  for (auto& c : signed_certs) certs.push_back(std::move(*c));
+  for (const auto& r : requests) certs.push_back(issuer.issue(*r.subject_key, r.spec, crypto::random_serial(rng), rng));
   db.transaction([&] {
     for (size_t i = 0; i < certs.size(); ++i) {
       for (;;) {
@@ -231,8 +222,7 @@ std::vector<Botan::X509_Certificate> issue_batch(IndexDb& db, const Botan::Priva
         e.not_after = requests[i].spec.not_after;
         e.sha256 = crypto::fingerprint(c.BER_encode(), crypto::HashAlg::sha256, crypto::FpFormat::colon);
         if (db.insert(e)) break;
-        certs[i] = crypto::issue_certificate(ca_key, ca.cert(), *requests[i].subject_key, requests[i].spec,
-                                             crypto::random_serial(rng), rng);
+        certs[i] = issuer.issue(*requests[i].subject_key, requests[i].spec, crypto::random_serial(rng), rng);
       }
     }
   });

@@ -110,10 +110,11 @@ std::vector<crypto::SubjectAltName> profile_sans(crypto::Profile profile,
 PreparedRequest prepare_request(const Botan::PKCS10_Request& csr, const std::string& name, const CaDir& ca,
                                 const SignOptions& opts);
 
-/// Signs a batch and records it in the index in one transaction. Serials are
-/// random; one the index already holds is drawn again and the certificate
-/// re-signed. Returns the certificates in request order.
-std::vector<Botan::X509_Certificate> issue_batch(IndexDb& db, const Botan::Private_Key& ca_key, const CaDir& ca,
+/// Signs a batch with `issuer` (the CA's) and records it in the index in one
+/// transaction. Serials are random; one the index already holds is drawn
+/// again and the certificate re-signed. Returns the certificates in request
+/// order.
+std::vector<Botan::X509_Certificate> issue_batch(IndexDb& db, crypto::Issuer& issuer,
                                                  std::span<const PreparedRequest> requests,
                                                  Botan::RandomNumberGenerator& rng);
 

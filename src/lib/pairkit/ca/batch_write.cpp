@@ -5,6 +5,7 @@
 #include <cstring>
 #include <random>
 #include <set>
+#include <stdexcept>
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -76,6 +77,56 @@ void write_files_batch(const std::vector<std::pair<std::string, std::string>>& f
       if (!t.empty()) ::unlink(t.c_str());
     throw;
   }
+}
+
+BackgroundWriter::BackgroundWriter(const WriteOptions& opts) : opts_(opts) {
+  thread_ = std::thread([this] { run(); });
+}
+
+BackgroundWriter::~BackgroundWriter() { stop(); }
+
+void BackgroundWriter::run() {
+  for (;;) {
+    std::vector<std::pair<std::string, std::string>> round;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] { return closing_ || !queued_.empty(); });
+      if (queued_.empty()) return;  // closing, and all written
+      round.swap(queued_);
+    }
+    try {
+      write_files_batch(round, opts_);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      error_ = std::current_exception();
+      queued_.clear();
+      return;
+    }
+  }
+}
+
+void BackgroundWriter::add(std::vector<std::pair<std::string, std::string>> files) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (error_) std::rethrow_exception(error_);
+    if (!thread_.joinable()) throw std::logic_error("BackgroundWriter::add after finish");
+    for (auto& f : files) queued_.push_back(std::move(f));
+  }
+  wake_.notify_one();
+}
+
+void BackgroundWriter::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    closing_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void BackgroundWriter::finish() {
+  stop();
+  if (error_) std::rethrow_exception(error_);
 }
 
 }  // namespace pairkit::ca

@@ -1,8 +1,13 @@
 // Writing many small files (a batch of certificates) with the guarantees of
 // write_file_atomic - never a partial file, never an overwrite without force -
-// but one filesystem sync for the whole batch instead of one fsync per file.
+// but one filesystem sync for the whole batch instead of one fsync per file;
+// and a writer thread that does it while the caller signs the next batch.
 #pragma once
+#include <condition_variable>
+#include <exception>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -14,5 +19,36 @@ namespace pairkit::ca {
 /// one syncfs, then rename (force) or link (no force). Throws InputError
 /// naming the first failing path; temporary files never stay behind.
 void write_files_batch(const std::vector<std::pair<std::string, std::string>>& files, const WriteOptions& opts);
+
+/// Runs write_files_batch on a thread of its own, so that waiting for the
+/// disk overlaps the caller's work. Files handed over while a round is being
+/// written go out together in the next round (one sync for all of them).
+/// After a failed round nothing more is written.
+class BackgroundWriter {
+public:
+  explicit BackgroundWriter(const WriteOptions& opts);
+  /// Still writes everything handed over (the caller may be unwinding from
+  /// an error of its own); a failure is then lost: call finish() to see it.
+  ~BackgroundWriter();
+  BackgroundWriter(const BackgroundWriter&) = delete;
+  BackgroundWriter& operator=(const BackgroundWriter&) = delete;
+
+  /// Queues files for writing; throws the failure of an earlier round.
+  void add(std::vector<std::pair<std::string, std::string>> files);
+  /// Waits until everything queued is written; throws the first failure.
+  void finish();
+
+private:
+  void run();
+  void stop();
+
+  WriteOptions opts_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::vector<std::pair<std::string, std::string>> queued_;
+  bool closing_ = false;
+  std::exception_ptr error_;
+  std::thread thread_;
+};
 
 }  // namespace pairkit::ca

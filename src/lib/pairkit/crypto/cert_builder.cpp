@@ -120,19 +120,29 @@ Botan::X509_Certificate self_sign(const Botan::Private_Key& key, const CertSpec&
                                    spec.subject, ext);
 }
 
+Issuer::Issuer(const Botan::Private_Key& key, const Botan::X509_Certificate& cert, Botan::RandomNumberGenerator& rng)
+    : cert_(cert), signer_(signer_for(key, rng, alg_)), key_id_(cert.subject_key_id()) {
+  if (key_id_.empty()) key_id_ = key_identifier(key);
+}
+
+Issuer::~Issuer() = default;
+Issuer::Issuer(Issuer&&) noexcept = default;
+
+Botan::X509_Certificate Issuer::issue(const Botan::Public_Key& subject_key, const CertSpec& spec,
+                                      const Botan::BigInt& serial, Botan::RandomNumberGenerator& rng) {
+  if (spec.not_after <= spec.not_before) throw UsageError("certificate validity ends before it starts");
+  const auto ext = profile_extensions(spec.profile, subject_key, spec.sans, key_id_);
+  return Botan::X509_CA::make_cert(signer_.get(), rng, serial, alg_, subject_key.subject_public_key(),
+                                   to_x509_time(spec.not_before), to_x509_time(spec.not_after), cert_.subject_dn(),
+                                   spec.subject, ext);
+}
+
 Botan::X509_Certificate issue_certificate(const Botan::Private_Key& issuer_key,
                                           const Botan::X509_Certificate& issuer_cert,
                                           const Botan::Public_Key& subject_key, const CertSpec& spec,
                                           const Botan::BigInt& serial, Botan::RandomNumberGenerator& rng) {
   if (spec.not_after <= spec.not_before) throw UsageError("certificate validity ends before it starts");
-  Botan::AlgorithmIdentifier alg;
-  auto signer = signer_for(issuer_key, rng, alg);
-  std::optional<std::vector<uint8_t>> aki = issuer_cert.subject_key_id();
-  if (aki->empty()) aki = key_identifier(issuer_key);
-  const auto ext = profile_extensions(spec.profile, subject_key, spec.sans, aki);
-  return Botan::X509_CA::make_cert(signer.get(), rng, serial, alg, subject_key.subject_public_key(),
-                                   to_x509_time(spec.not_before), to_x509_time(spec.not_after),
-                                   issuer_cert.subject_dn(), spec.subject, ext);
+  return Issuer(issuer_key, issuer_cert, rng).issue(subject_key, spec, serial, rng);
 }
 
 Botan::PKCS10_Request make_request(const Botan::Private_Key& key, const Botan::X509_DN& subject,

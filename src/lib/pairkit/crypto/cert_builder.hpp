@@ -2,14 +2,17 @@
 // never from a request: pairkit assembles the Extensions itself and signs
 // with X509_CA::make_cert (Botan's sign_request would copy a CSR's CA flag).
 #pragma once
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include <botan/asn1_obj.h>
 #include <botan/bigint.h>
 #include <botan/pk_keys.h>
 #include <botan/pkcs10.h>
+#include <botan/pubkey.h>
 #include <botan/rng.h>
 #include <botan/x509_dn.h>
 #include <botan/x509cert.h>
@@ -65,8 +68,34 @@ std::vector<uint8_t> key_identifier(const Botan::Public_Key& key);
 Botan::X509_Certificate self_sign(const Botan::Private_Key& key, const CertSpec& spec,
                                   Botan::RandomNumberGenerator& rng);
 
-/// A certificate for `subject_key` signed by an issuer. Extensions come from
-/// the profile only. The serial is given so the caller can keep it unique.
+/// Signs certificates for one issuer, keeping its signer between them
+/// (making a signer is key-dependent precomputation, about 5% of the cost
+/// of a P-256 certificate). Not thread-safe: one per thread. The issuer's
+/// key and certificate must outlive it.
+class Issuer {
+public:
+  /// `rng` is used for the signer's side-channel blinding only; signatures
+  /// stay whatever the RNG (RFC 6979 ECDSA, PKCS#1 v1.5, Ed25519).
+  Issuer(const Botan::Private_Key& key, const Botan::X509_Certificate& cert, Botan::RandomNumberGenerator& rng);
+  ~Issuer();
+  Issuer(Issuer&&) noexcept;
+  Issuer& operator=(Issuer&&) = delete;
+
+  /// A certificate for `subject_key`; extensions from the profile only. The
+  /// serial is given so the caller can keep it unique.
+  Botan::X509_Certificate issue(const Botan::Public_Key& subject_key, const CertSpec& spec, const Botan::BigInt& serial,
+                                Botan::RandomNumberGenerator& rng);
+
+private:
+  const Botan::X509_Certificate& cert_;
+  Botan::AlgorithmIdentifier alg_;
+  std::unique_ptr<Botan::PK_Signer> signer_;
+  std::vector<uint8_t> key_id_;
+};
+
+/// A certificate for `subject_key` signed by an issuer (a one-off Issuer).
+/// Extensions come from the profile only. The serial is given so the caller
+/// can keep it unique.
 Botan::X509_Certificate issue_certificate(const Botan::Private_Key& issuer_key,
                                           const Botan::X509_Certificate& issuer_cert,
                                           const Botan::Public_Key& subject_key, const CertSpec& spec,
