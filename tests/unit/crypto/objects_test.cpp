@@ -15,18 +15,21 @@ using namespace pairkit::crypto;
 namespace {
 std::vector<uint8_t> bytes(const std::string& s) { return {s.begin(), s.end()}; }
 
+Botan::X509_Certificate one_day_cert(const Botan::Private_Key& key, const std::string& cn,
+                                     Botan::RandomNumberGenerator& rng) {
+  CertSpec s;
+  Subject subj;
+  subj.common_name = cn;
+  s.subject = subj.to_dn();
+  s.not_before = TimePoint(std::chrono::seconds(1'800'000'000));
+  s.not_after = s.not_before + std::chrono::days(1);
+  return self_sign(key, s, rng);
+}
+
 struct Fixture {
   std::unique_ptr<Botan::RandomNumberGenerator> rng = make_seeded_rng(5);
   std::unique_ptr<Botan::Private_Key> key = generate_key(KeyType::p256, *rng);
-  Botan::X509_Certificate cert = [&] {
-    CertSpec s;
-    Subject subj;
-    subj.common_name = "objects";
-    s.subject = subj.to_dn();
-    s.not_before = TimePoint(std::chrono::seconds(1'800'000'000));
-    s.not_after = s.not_before + std::chrono::days(1);
-    return self_sign(*key, s, *rng);
-  }();
+  Botan::X509_Certificate cert = one_day_cert(*key, "objects", *rng);
 };
 }  // namespace
 
@@ -74,14 +77,7 @@ TEST_CASE("a certificate's shape is checked without a full decode") {
   CHECK(load_certificate_der(bytes(f.cert.PEM_encode()), "c.pem") == der);
   // The SPKI taken from the shape is the one Botan's full decode gives, for every key type.
   for (KeyType t : {KeyType::p256, KeyType::p384, KeyType::ed25519, KeyType::rsa2048}) {
-    auto key = generate_key(t, *f.rng);
-    CertSpec s;
-    Subject subj;
-    subj.common_name = "spki";
-    s.subject = subj.to_dn();
-    s.not_before = TimePoint(std::chrono::seconds(1'800'000'000));
-    s.not_after = s.not_before + std::chrono::days(1);
-    const auto cert = self_sign(*key, s, *f.rng);
+    const auto cert = one_day_cert(*generate_key(t, *f.rng), "spki", *f.rng);
     const auto objs = read_objects(cert.BER_encode(), "k.der");
     REQUIRE(objs.size() == 1);
     CHECK(objs[0].kind == ObjectKind::certificate);
