@@ -142,10 +142,6 @@ int fail(int code, const std::string& line) {
   return code;
 }
 
-}  // namespace
-
-namespace {
-
 /// The command word in argv: the first argument that is neither a global flag
 /// nor the value of --config or --color. Empty when there is none.
 std::string command_word(int argc, char** argv) {
@@ -181,7 +177,8 @@ int run_cli(int argc, char** argv, std::span<const Group> groups) {
   // Building every command's options costs more than most commands' work:
   // register the named group only, the rest if something asks for them.
   const std::string word = command_word(argc, argv);
-  const bool known_word = !word.empty() && std::any_of(groups.begin(), groups.end(), [&](const Group& g) { return word == g.word; });
+  const bool known_word =
+      !word.empty() && std::any_of(groups.begin(), groups.end(), [&](const Group& g) { return word == g.word; });
   bool all_registered = false;
   auto register_rest = [&] {
     if (all_registered) return;

@@ -1,5 +1,5 @@
 // Typed errors thrown by the library. The CLI maps each kind to one exit code
-// in exactly one place (src/cli/app.cpp); the library never prints or exits.
+// in exactly one place (src/cli/cli.cpp, run_cli); the library never prints or exits.
 #pragma once
 #include <stdexcept>
 #include <string>
