@@ -9,21 +9,15 @@
 
 #include "pairkit/ca/batch_write.hpp"
 #include "pairkit/core/error.hpp"
+#include "temp_dir.hpp"
 
 using namespace pairkit;
 using namespace pairkit::ca;
 namespace fs = std::filesystem;
 
-namespace {
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/pairkit-batch-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using test::TempDir;
 
+namespace {
 std::string slurp(const std::string& p) {
   std::ifstream in(p);
   std::stringstream ss;

@@ -8,19 +8,14 @@
 
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/files.hpp"
+#include "temp_dir.hpp"
 
 using namespace pairkit;
 namespace fs = std::filesystem;
 
+using test::TempDir;
+
 namespace {
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/pairkit-test-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
 mode_t mode_of(const std::string& p) {
   struct stat st {};
   stat(p.c_str(), &st);

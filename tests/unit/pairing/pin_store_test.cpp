@@ -11,21 +11,15 @@
 #include "pairkit/crypto/fingerprint.hpp"
 #include "pairkit/crypto/keys.hpp"
 #include "pairkit/pairing/pin_store.hpp"
+#include "temp_dir.hpp"
 
 using namespace pairkit;
 using namespace pairkit::pairing;
 namespace fs = std::filesystem;
 
-namespace {
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/pairkit-pin-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using test::TempDir;
 
+namespace {
 Botan::X509_Certificate make_cert(uint64_t seed) {
   auto rng = make_seeded_rng(seed);
   const auto key = crypto::generate_key(crypto::KeyType::p256, *rng);

@@ -10,22 +10,16 @@
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/rng.hpp"
 #include "pairkit/pairing/registry.hpp"
+#include "temp_dir.hpp"
 
 using namespace pairkit;
 using namespace pairkit::pairing;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-namespace {
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/pairkit-reg-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using test::TempDir;
 
+namespace {
 std::string fp(char c) {
   std::string s;
   for (int i = 0; i < 32; ++i) s += std::string(i ? ":" : "") + c + c;
