@@ -51,44 +51,37 @@ const Codec& codec() {
   return table;
 }
 
-// Throws in the binary what the module caught (codec.hpp says why).
-void rethrow(const CodecError& err) {
+// Runs one module operation and throws in the binary what the module caught
+// (codec.hpp says why).
+template <class F>
+auto call(F&& op) {
+  CodecError err;
+  auto out = op(codec(), err);
   switch (err.kind) {
-    case CodecError::none: return;
+    case CodecError::none: break;
     case CodecError::usage: throw UsageError(err.message);
     case CodecError::input: throw InputError(err.message);
     case CodecError::other: throw std::runtime_error(err.message);
   }
+  return out;
 }
 
 }  // namespace
 
 Symbol encode_symbol(std::string_view text, Ecc ecc) {
-  CodecError err;
-  auto out = codec().encode_symbol(text, ecc, err);
-  rethrow(err);
-  return out;
+  return call([&](const Codec& c, CodecError& err) { return c.encode_symbol(text, ecc, err); });
 }
 
 std::vector<uint8_t> encode_png_packed(int width, int height, const std::vector<uint8_t>& rows) {
-  CodecError err;
-  auto out = codec().encode_png_packed(width, height, rows, err);
-  rethrow(err);
-  return out;
+  return call([&](const Codec& c, CodecError& err) { return c.encode_png_packed(width, height, rows, err); });
 }
 
 GrayImage decode_image(std::span<const uint8_t> data, const std::string& name, uint64_t max_pixels) {
-  CodecError err;
-  auto out = codec().decode_image(data, name, max_pixels, err);
-  rethrow(err);
-  return out;
+  return call([&](const Codec& c, CodecError& err) { return c.decode_image(data, name, max_pixels, err); });
 }
 
 std::vector<FoundCode> scan_image(const GrayImage& img) {
-  CodecError err;
-  auto out = codec().scan_image(img, err);
-  rethrow(err);
-  return out;
+  return call([&](const Codec& c, CodecError& err) { return c.scan_image(img, err); });
 }
 
 }  // namespace pairkit::qr
