@@ -11,6 +11,7 @@
 #include "pairkit/core/files.hpp"
 #include "pairkit/qr/image.hpp"
 #include "pairkit/qr/scan.hpp"
+#include "shared_testdata.hpp"
 
 using namespace pairkit;
 namespace fs = std::filesystem;
@@ -26,11 +27,9 @@ TEST_CASE("a photo ZXing-cpp 1.4 misses is read by the zbar pass, version measur
 }
 
 TEST_CASE("zxing-cpp samples: at least ZXing-cpp's own bar per folder") {
-  const fs::path root = fs::path(PAIRKIT_SHARED_TESTDATA) / "zxing-qr-samples";
-  if (!fs::exists(root)) {
-    MESSAGE("skipped: " << root << " is missing");
-    return;
-  }
+  const auto samples = pairkit::test::shared_testdata("zxing-qr-samples");
+  if (!samples) return;
+  const fs::path root = *samples;
   // From the README beside the samples: ZXing-cpp v1.4.0, 0 degrees, try harder.
   const std::map<std::string, int> bar = {{"qrcode-1", 16}, {"qrcode-2", 44}, {"qrcode-3", 25},
                                           {"qrcode-4", 29}, {"qrcode-5", 16}, {"qrcode-6", 15}};
