@@ -170,6 +170,26 @@ printf 'correct horse\n' | script -qec "age -d -o pkpass.tar pkpass.age" /dev/nu
 check "age -d decrypts a pairkit passphrase restore point" bash -c 'tar -tf pkpass.tar | head -1 | grep -qx manifest.toml'
 check "age -d reads pairkit's armor" bash -c 'printf "correct horse\n" | script -qec "age -d -o pp.tar pp.age" /dev/null >/dev/null && tar -tf pp.tar | grep -qx notes.txt'
 
+# A 40 MiB file: past the size where the payload cipher moves from Botan to
+# libcrypto and where the file starts being flushed as it grows. The real
+# age reads what pairkit wrote, pairkit restores what age re-encrypted, and
+# a byte flipped 10 MiB in (a chunk libcrypto opens) is still refused.
+pk -q device init --serial LARGE-1 --dir large >/dev/null
+head -c $((40 << 20)) /dev/urandom >large/big.bin
+t 0 '' '' -- pk -q backup create --from large -o large.age -r "$R" --include big.bin
+check "age -d | tar -x gives back a 40 MiB file" bash -c 'mkdir lx && age -d -i id.txt large.age | tar -x -C lx && cmp lx/big.bin large/big.bin'
+t 0 'restored device LARGE-1' '' -- pk backup restore large.age --to large-back -i id.txt
+check "pairkit restores the 40 MiB file" cmp large-back/big.bin large/big.bin
+age -d -i id.txt large.age | age -r "$R" -o large-reenc.age
+t 0 'restored device LARGE-1' '' -- pk backup restore large-reenc.age --to large-back2 -i id.txt
+check "pairkit restores the 40 MiB file age encrypted" cmp large-back2/big.bin large/big.bin
+cp large.age large-flip.age
+printf '\x55' | dd of=large-flip.age bs=1 seek=$((10 << 20)) conv=notrunc status=none
+t 3 '' 'large-flip.age: payload chunk 160 does not authenticate' -- pk backup restore large-flip.age --to large-flip -i id.txt
+absent large-flip
+check "no staging folder left after the large failure" no_staging
+rm -rf large lx large-back large-back2 large.age large-reenc.age large-flip.age
+
 # Read-only and full file systems: exit 3, nothing half-written, the old identity intact.
 if mkdir -p ro full && mount -t tmpfs -o size=1m tmpfs ro 2>/dev/null; then
   pk -q device init --serial RO-1 --dir ro/dev >/dev/null

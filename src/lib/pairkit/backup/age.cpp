@@ -5,13 +5,13 @@
 #include <cstring>
 #include <stdexcept>
 
-#include <botan/aead.h>
 #include <botan/curve25519.h>
 #include <botan/kdf.h>
 #include <botan/mac.h>
 #include <botan/scrypt.h>
 
 #include "pairkit/backup/bech32.hpp"
+#include "pairkit/crypto/chacha20poly1305.hpp"
 
 namespace pairkit::backup {
 
@@ -94,13 +94,10 @@ Botan::secure_vector<uint8_t> hkdf(std::span<const uint8_t> ikm, std::span<const
 }
 
 std::vector<uint8_t> aead_seal(std::span<const uint8_t> key, std::span<const uint8_t> plain) {
-  auto aead = Botan::AEAD_Mode::create_or_throw("ChaCha20Poly1305", Botan::ENCRYPTION);
-  aead->set_key(key.data(), key.size());
   const uint8_t nonce[12] = {};
-  aead->start(nonce, sizeof nonce);
-  Botan::secure_vector<uint8_t> buf(plain.begin(), plain.end());
-  aead->finish(buf);
-  return {buf.begin(), buf.end()};
+  std::vector<uint8_t> sealed(plain.size() + kTagSize);
+  crypto::ChaCha20Poly1305(key, crypto::ChaCha20Poly1305::Engine::botan).seal(nonce, plain, sealed.data());
+  return sealed;
 }
 
 // age's aeadDecrypt: a body of the wrong size is malformed; a bad tag means
@@ -108,17 +105,11 @@ std::vector<uint8_t> aead_seal(std::span<const uint8_t> key, std::span<const uin
 std::optional<FileKey> aead_open_file_key(std::span<const uint8_t> key, const std::vector<uint8_t>& body,
                                           const std::string& type) {
   if (body.size() != kFileKeySize + kTagSize) throw header_error(type + " stanza body has the wrong size");
-  auto aead = Botan::AEAD_Mode::create_or_throw("ChaCha20Poly1305", Botan::DECRYPTION);
-  aead->set_key(key.data(), key.size());
   const uint8_t nonce[12] = {};
-  aead->start(nonce, sizeof nonce);
-  Botan::secure_vector<uint8_t> buf(body.begin(), body.end());
-  try {
-    aead->finish(buf);
-  } catch (const Botan::Exception&) {
+  FileKey file_key(kFileKeySize);
+  if (!crypto::ChaCha20Poly1305(key, crypto::ChaCha20Poly1305::Engine::botan).open(nonce, body, file_key.data()))
     return std::nullopt;
-  }
-  return buf;
+  return file_key;
 }
 
 Botan::secure_vector<uint8_t> x25519(std::span<const uint8_t> secret, std::span<const uint8_t> point) {
@@ -333,26 +324,40 @@ AgeWriter::AgeWriter(ByteSink& out, const std::vector<const Recipient*>& recipie
   out_.write(nonce);
   payload_offset_ = header.size() + sizeof nonce;
   const auto payload_key = hkdf(file_key, nonce, "payload");
-  aead_ = Botan::AEAD_Mode::create_or_throw("ChaCha20Poly1305", Botan::ENCRYPTION);
-  aead_->set_key(payload_key);
-  buf_.reserve(kChunkSize + kTagSize);
+  payload_ = std::make_unique<crypto::ChaCha20Poly1305>(payload_key);
+  buf_.reserve(kChunkSize);
+  sealed_.reserve(kSealedBatch + kChunkSize + kTagSize);
 }
 
 AgeWriter::~AgeWriter() = default;
 
-void AgeWriter::seal(bool last) {
-  if (counter_ < keep_chunks_) kept_.insert(kept_.end(), buf_.begin(), buf_.end());
+void AgeWriter::seal(std::span<const uint8_t> chunk, bool last) {
+  if (counter_ < keep_chunks_) kept_.insert(kept_.end(), chunk.begin(), chunk.end());
   uint8_t nonce[12];
   stream_nonce(nonce, counter_++, last);
-  aead_->start(nonce, sizeof nonce);
-  aead_->finish(buf_);
-  out_.write(buf_);
-  buf_.clear();
+  const size_t at = sealed_.size();
+  sealed_.resize(at + chunk.size() + kTagSize);
+  payload_->seal(nonce, chunk, sealed_.data() + at);
+  if (last || sealed_.size() >= kSealedBatch) flush_sealed();
+}
+
+void AgeWriter::flush_sealed() {
+  out_.write(sealed_);
+  sealed_.clear();
 }
 
 void AgeWriter::write(std::span<const uint8_t> data) {
+  // Whole chunks are sealed straight from `data` while more data follows
+  // them (so they are not the last); the rest waits in buf_.
+  while (buf_.empty() && data.size() > kChunkSize) {
+    seal(data.first(kChunkSize), false);
+    data = data.subspan(kChunkSize);
+  }
   while (!data.empty()) {
-    if (buf_.size() == kChunkSize) seal(false);  // more data follows, so this chunk is not the last
+    if (buf_.size() == kChunkSize) {  // more data follows, so this chunk is not the last
+      seal(buf_, false);
+      buf_.clear();
+    }
     const size_t n = std::min(kChunkSize - buf_.size(), data.size());
     buf_.insert(buf_.end(), data.begin(), data.begin() + static_cast<ptrdiff_t>(n));
     data = data.subspan(n);
@@ -360,7 +365,8 @@ void AgeWriter::write(std::span<const uint8_t> data) {
 }
 
 void AgeWriter::finish() {
-  seal(true);
+  seal(buf_, true);
+  buf_.clear();
   finished_ = true;
   kept_.clear();
   out_.finish();
@@ -379,6 +385,7 @@ void AgeWriter::rewrite(uint64_t offset, std::span<const uint8_t> data) {
   const uint64_t written = counter_ * kChunkSize + buf_.size();
   if (finished_ || end > written || end > keep_chunks_ * kChunkSize)
     throw std::logic_error("AgeWriter::rewrite outside what can be rewritten");
+  flush_sealed();
   for (uint64_t i = offset / kChunkSize; i * kChunkSize < end; ++i) {
     const uint64_t start = i * kChunkSize;
     const uint64_t lo = std::max(offset, start), hi = std::min(end, start + kChunkSize);
@@ -389,12 +396,10 @@ void AgeWriter::rewrite(uint64_t offset, std::span<const uint8_t> data) {
     }
     // A sealed chunk: never the last one before finish(), so sealed again as not last.
     std::memcpy(kept_.data() + lo, src, hi - lo);
-    Botan::secure_vector<uint8_t> chunk(kept_.begin() + static_cast<ptrdiff_t>(start),
-                                        kept_.begin() + static_cast<ptrdiff_t>(start + kChunkSize));
+    std::vector<uint8_t> chunk(kChunkSize + kTagSize);
     uint8_t nonce[12];
     stream_nonce(nonce, i, false);
-    aead_->start(nonce, sizeof nonce);
-    aead_->finish(chunk);
+    payload_->seal(nonce, std::span(kept_).subspan(start, kChunkSize), chunk.data());
     out_.rewrite(payload_offset_ + i * (kChunkSize + kTagSize), chunk);
   }
 }
@@ -501,8 +506,7 @@ AgeReader::AgeReader(ByteSource& in, const std::vector<const Identity*>& identit
   uint8_t nonce[kNonceSize];
   if (fill(nonce) != kNonceSize) throw header_error("the file ends before the payload nonce");
   const auto payload_key = hkdf(*file_key, nonce, "payload");
-  aead_ = Botan::AEAD_Mode::create_or_throw("ChaCha20Poly1305", Botan::DECRYPTION);
-  aead_->set_key(payload_key);
+  payload_ = std::make_unique<crypto::ChaCha20Poly1305>(payload_key);
 }
 
 AgeReader::~AgeReader() = default;
@@ -525,27 +529,16 @@ void AgeReader::next_chunk() {
   }
   uint8_t nonce[12];
   stream_nonce(nonce, counter_, last);
-  aead_->start(nonce, sizeof nonce);
-  try {
-    aead_->finish(chunk_);
-  } catch (const Botan::Exception&) {
-    if (!last) {
-      // A full chunk followed by more data may still be a final chunk with trailing garbage.
-      chunk_.resize(n);
-      stream_nonce(nonce, counter_, true);
-      aead_->start(nonce, sizeof nonce);
-      bool opened = true;
-      try {
-        aead_->finish(chunk_);
-      } catch (const Botan::Exception&) {
-        opened = false;
-      }
-      if (opened) throw AgeError(AgeFailure::payload, "trailing data after the end of the encrypted payload");
-    }
+  plain_.resize(n - kTagSize);
+  if (!payload_->open(nonce, chunk_, plain_.data())) {
+    // A full chunk followed by more data may still be a final chunk with trailing garbage.
+    stream_nonce(nonce, counter_, true);
+    if (!last && payload_->open(nonce, chunk_, plain_.data()))
+      throw AgeError(AgeFailure::payload, "trailing data after the end of the encrypted payload");
     throw AgeError(AgeFailure::payload, "payload chunk " + std::to_string(counter_ + 1) +
                                             " does not authenticate: the file is corrupted or truncated");
   }
-  if (last && chunk_.empty() && counter_ > 0) throw AgeError(AgeFailure::payload, "the last chunk is empty");
+  if (last && plain_.empty() && counter_ > 0) throw AgeError(AgeFailure::payload, "the last chunk is empty");
   ++counter_;
   if (last) {
     uint8_t extra;
@@ -555,12 +548,12 @@ void AgeReader::next_chunk() {
 }
 
 size_t AgeReader::read(std::span<uint8_t> buf) {
-  while (chunk_pos_ == chunk_.size()) {
+  while (chunk_pos_ == plain_.size()) {
     if (done_) return 0;
     next_chunk();
   }
-  const size_t n = std::min(buf.size(), chunk_.size() - chunk_pos_);
-  std::memcpy(buf.data(), chunk_.data() + chunk_pos_, n);
+  const size_t n = std::min(buf.size(), plain_.size() - chunk_pos_);
+  std::memcpy(buf.data(), plain_.data() + chunk_pos_, n);
   chunk_pos_ += n;
   return n;
 }

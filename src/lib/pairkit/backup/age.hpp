@@ -15,10 +15,7 @@
 
 #include "pairkit/backup/stream.hpp"
 #include "pairkit/core/error.hpp"
-
-namespace Botan {
-class Cipher_Mode;
-}
+#include "pairkit/crypto/chacha20poly1305.hpp"
 
 namespace pairkit::backup {
 
@@ -140,11 +137,15 @@ public:
   void rewrite(uint64_t offset, std::span<const uint8_t> data) override;
 
 private:
-  void seal(bool last);
+  // Sealed chunks go to `out` in batches about this large (one write, uncopied).
+  static constexpr size_t kSealedBatch = size_t{1} << 18;
+  void seal(std::span<const uint8_t> chunk, bool last);
+  void flush_sealed();
   ByteSink& out_;
-  std::unique_ptr<Botan::Cipher_Mode> aead_;
+  std::unique_ptr<crypto::ChaCha20Poly1305> payload_;
   uint64_t counter_ = 0;
-  Botan::secure_vector<uint8_t> buf_;
+  Botan::secure_vector<uint8_t> buf_;  // plaintext of the chunk being filled
+  std::vector<uint8_t> sealed_;        // sealed chunks not yet written
   uint64_t payload_offset_ = 0;       // where chunk 0 starts in `out`
   uint64_t keep_chunks_ = 0;          // chunks whose plaintext is kept for rewrite()
   Botan::secure_vector<uint8_t> kept_;
@@ -170,10 +171,11 @@ private:
   size_t inpos_ = 0;
   bool in_eof_ = false;
   std::vector<Stanza> stanzas_;
-  std::unique_ptr<Botan::Cipher_Mode> aead_;
+  std::unique_ptr<crypto::ChaCha20Poly1305> payload_;
   uint64_t counter_ = 0;
   bool done_ = false;
-  Botan::secure_vector<uint8_t> chunk_;
+  std::vector<uint8_t> chunk_;          // sealed
+  Botan::secure_vector<uint8_t> plain_;  // opened
   size_t chunk_pos_ = 0;
 };
 
