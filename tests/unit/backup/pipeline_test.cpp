@@ -1,4 +1,7 @@
 // Threaded sink and source: order, end of stream, errors on the far side, rewrite.
+#include <algorithm>
+#include <vector>
+
 #include <doctest/doctest.h>
 
 #include "pairkit/backup/pipeline.hpp"

@@ -4,17 +4,25 @@
 #include <algorithm>
 #include <cstring>
 
+#include <botan/mem_ops.h>
+
 #include "pairkit/core/error.hpp"
 
 namespace pairkit::backup {
 
 namespace detail {
 
-BlockQueue::BlockQueue() : blocks_(kPipeBlocks) {
-  for (auto& b : blocks_) {
-    b.data.resize(kPipeBlockSize);
-    free_.push_back(&b);
-  }
+BlockQueue::Block::~Block() {
+  if (bytes_) Botan::secure_scrub_memory(bytes_.get(), std::max(high_, size));
+}
+
+uint8_t* BlockQueue::Block::data() {
+  if (!bytes_) bytes_.reset(new uint8_t[kPipeBlockSize]);  // default-initialised: not zero-filled
+  return bytes_.get();
+}
+
+BlockQueue::BlockQueue() {
+  for (auto& b : blocks_) free_.push_back(&b);
 }
 
 BlockQueue::Block* BlockQueue::take_free() {
@@ -27,6 +35,7 @@ BlockQueue::Block* BlockQueue::take_free() {
 }
 
 void BlockQueue::put_full(Block* b) {
+  b->high_ = std::max(b->high_, b->size);
   {
     std::lock_guard lock(mu_);
     full_.push_back(b);
@@ -63,6 +72,7 @@ void BlockQueue::put_free(Block* b) {
 }
 
 void BlockQueue::give_back(Block* b) {
+  b->high_ = std::max(b->high_, b->size);
   {
     std::lock_guard lock(mu_);
     free_.push_back(b);
@@ -110,7 +120,7 @@ ThreadedSink::~ThreadedSink() {
 void ThreadedSink::run() {
   try {
     while (auto* b = queue_.take_full()) {
-      out_.write({b->data.data(), b->size});
+      out_.write({b->data(), b->size});
       queue_.put_free(b);
     }
   } catch (...) {
@@ -131,7 +141,7 @@ void ThreadedSink::write(std::span<const uint8_t> data) {
       cur_->size = 0;
     }
     const size_t n = std::min(kPipeBlockSize - cur_->size, data.size());
-    std::memcpy(cur_->data.data() + cur_->size, data.data(), n);
+    std::memcpy(cur_->data() + cur_->size, data.data(), n);
     cur_->size += n;
     data = data.subspan(n);
     if (cur_->size == kPipeBlockSize) hand_on();
@@ -173,7 +183,7 @@ void ThreadedSource::run() {
     size_t got = 0;
     try {
       while (got < kPipeBlockSize) {
-        const size_t n = in_.read({b->data.data() + got, kPipeBlockSize - got});
+        const size_t n = in_.read({b->data() + got, kPipeBlockSize - got});
         if (n == 0) break;
         got += n;
       }
@@ -204,7 +214,7 @@ size_t ThreadedSource::read(std::span<uint8_t> buf) {
     if (!cur_) ended_ = true;
   }
   const size_t n = std::min(buf.size(), cur_->size - pos_);
-  std::memcpy(buf.data(), cur_->data.data() + pos_, n);
+  std::memcpy(buf.data(), cur_->data() + pos_, n);
   pos_ += n;
   return n;
 }

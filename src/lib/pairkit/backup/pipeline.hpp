@@ -4,21 +4,20 @@
 // (create), and decrypting overlaps hashing and writing (restore). Memory
 // stays bounded: kPipeBlocks blocks of kPipeBlockSize bytes.
 #pragma once
+#include <array>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <thread>
-#include <vector>
-
-#include <botan/secmem.h>
 
 #include "pairkit/backup/stream.hpp"
 
 namespace pairkit::backup {
 
-inline constexpr size_t kPipeBlockSize = 1024 * 1024;
+inline constexpr size_t kPipeBlockSize = 256 * 1024;
 inline constexpr size_t kPipeBlocks = 4;
 
 namespace detail {
@@ -28,9 +27,23 @@ namespace detail {
 /// fail (the other then sees the error) or stop.
 class BlockQueue {
 public:
-  struct Block {
-    Botan::secure_vector<uint8_t> data;  // plaintext may pass: wiped when freed
-    size_t size = 0;
+  /// kPipeBlockSize bytes, allocated on first use and never zero-filled:
+  /// a small stream touches one block, and a fresh page is the dearest
+  /// thing a short run touches. Plaintext may pass: what was filled is
+  /// wiped when the queue goes.
+  class Block {
+  public:
+    Block() = default;
+    ~Block();
+    Block(const Block&) = delete;
+    Block& operator=(const Block&) = delete;
+    uint8_t* data();
+    size_t size = 0;  ///< bytes filled
+
+  private:
+    friend class BlockQueue;
+    std::unique_ptr<uint8_t[]> bytes_;
+    size_t high_ = 0;  // the most bytes ever filled
   };
   BlockQueue();
   /// Producer: an empty block to fill; nullptr once the consumer failed or stopped.
@@ -56,7 +69,7 @@ public:
 private:
   std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<Block> blocks_;
+  std::array<Block, kPipeBlocks> blocks_;
   std::deque<Block*> free_, full_;
   size_t in_use_ = 0;
   bool stopped_ = false;

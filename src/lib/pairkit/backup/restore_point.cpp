@@ -380,8 +380,7 @@ VerifyReport verify_restore_point(ByteSource& plain, const std::string& name, co
     if (got != f->sha256)
       throw InputError(name + ": " + e->path + " has SHA-256 " + got + ", the manifest says " + f->sha256);
     if (fd >= 0) {
-      sink->finish();
-      if (::fsync(fd) != 0) throw InputError("cannot write " + out_path + ": " + errno_text());
+      sink->sync();
       closer.fd = -1;
       if (::close(fd) != 0) throw InputError("cannot write " + out_path + ": " + errno_text());
     }

@@ -19,7 +19,7 @@ namespace pairkit::backup {
 
 namespace {
 // Writes go out in pieces this large (fewer system calls than one per age chunk).
-constexpr size_t kBufSize = 1 << 20;
+constexpr size_t kBufSize = 1 << 18;
 // Writeback is started for every window this large.
 constexpr uint64_t kWritebackWindow = 8 << 20;
 
@@ -41,6 +41,8 @@ void buffered_write(std::vector<uint8_t>& buf, std::span<const uint8_t> data, Fl
 
 }  // namespace
 
+Writeback::~Writeback() { stop(); }
+
 void Writeback::wrote_up_to(uint64_t end) {
   while (end - started_ >= kWritebackWindow) {
     // Only a hint: an error here (or a file system without it) shows up, if
@@ -48,6 +50,41 @@ void Writeback::wrote_up_to(uint64_t end) {
     ::sync_file_range(fd_, static_cast<off_t>(started_), static_cast<off_t>(kWritebackWindow), SYNC_FILE_RANGE_WRITE);
     started_ += kWritebackWindow;
   }
+  if (end < kFlushStep) return;  // small files never start the thread
+  {
+    std::lock_guard lock(mu_);
+    written_ = end;
+  }
+  if (!flusher_.joinable()) flusher_ = std::thread([this] { flush_loop(); });
+  cv_.notify_one();
+}
+
+void Writeback::flush_loop() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [&] { return stopping_ || written_ - flushed_ >= kFlushStep; });
+    if (stopping_) return;
+    flushed_ = written_;
+    lock.unlock();
+    const int err = ::fdatasync(fd_) == 0 ? 0 : errno;
+    lock.lock();
+    if (err != 0 && error_ == 0) error_ = err;
+  }
+}
+
+void Writeback::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  if (flusher_.joinable()) flusher_.join();
+}
+
+int Writeback::sync() {
+  stop();
+  const int err = ::fsync(fd_) == 0 ? 0 : errno;
+  return error_ != 0 ? error_ : err;
 }
 
 void ByteSink::rewrite(uint64_t, std::span<const uint8_t>) {
@@ -141,6 +178,12 @@ void FdSink::flush() {
 
 void FdSink::finish() { flush(); }
 
+void FdSink::sync() {
+  flush();
+  const int err = writeback_ ? writeback_->sync() : (::fsync(fd_) == 0 ? 0 : errno);
+  if (err != 0) throw InputError("cannot write " + name_ + ": " + std::strerror(err));
+}
+
 AtomicFileSink::AtomicFileSink(const std::string& path, mode_t mode, bool force) : path_(path), force_(force) {
   if (path == "-") {
     fd_ = 1;
@@ -202,7 +245,7 @@ void AtomicFileSink::commit() {
   flush();
   if (tmp_.empty()) return;
   auto fail = [&](int err) { return InputError("cannot write " + path_ + ": " + std::strerror(err)); };
-  if (::fsync(fd_) != 0) throw fail(errno);
+  if (const int err = writeback_->sync(); err != 0) throw fail(err);
   const int fd = fd_;
   fd_ = -1;
   if (::close(fd) != 0) throw fail(errno);

@@ -1,10 +1,13 @@
 // Byte streams for the backup domain: restore points are written and read
 // chunk by chunk so memory stays small however large the payload is.
 #pragma once
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <sys/types.h>
@@ -86,19 +89,39 @@ private:
   std::string name_;
 };
 
-/// Starts the kernel's writeback of a file while it is still being written
-/// (sync_file_range every few MiB), so the fsync that makes it durable only
-/// waits for the tail. Durability still comes from that fsync alone.
+/// Gets a file that is still being written on its way to the disk, so that
+/// the fsync making it durable only waits for the tail: the kernel's
+/// writeback starts every few MiB (sync_file_range), and once the file
+/// passes kFlushStep a second thread flushes it (fdatasync) every kFlushStep.
+/// The flush is what waits for the disk itself: on this project's virtual
+/// machines, one final fsync of a 200 MB file still took 0.1 s after all
+/// its pages had been written back; flushed as it grows, 5 ms.
 class Writeback {
 public:
+  static constexpr uint64_t kFlushStep = uint64_t{32} << 20;
   explicit Writeback(int fd) : fd_(fd) {}
-  /// Records that the file now has `end` bytes; starts writing back each
-  /// completed window.
+  /// Stops the flushing thread (after the flush it may be in).
+  ~Writeback();
+  Writeback(const Writeback&) = delete;
+  Writeback& operator=(const Writeback&) = delete;
+  /// Records that the file now has `end` bytes (called by one writer).
   void wrote_up_to(uint64_t end);
+  /// fsync: everything written is durable. Returns 0, or the errno of the
+  /// first failure, also of a flush on the other thread (the kernel reports
+  /// a write-back error to one fsync caller only).
+  int sync();
 
 private:
+  void flush_loop();
+  void stop();
   int fd_;
-  uint64_t started_ = 0;
+  uint64_t started_ = 0;  // writeback started up to here
+  std::mutex mu_;
+  std::condition_variable cv_;
+  uint64_t written_ = 0, flushed_ = 0;
+  bool stopping_ = false;
+  int error_ = 0;
+  std::thread flusher_;
 };
 
 /// Writes to a file descriptor (not owned), buffered in large writes; with
@@ -109,6 +132,8 @@ public:
   FdSink(int fd, std::string name, bool writeback = false);
   void write(std::span<const uint8_t> data) override;
   void finish() override;
+  /// finish(), then fsync; throws InputError naming the file.
+  void sync();
 
 private:
   void flush();
