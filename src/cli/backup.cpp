@@ -87,6 +87,11 @@ public:
   void finish() override { out_.finish(); }
   bool can_rewrite(uint64_t end) override { return out_.can_rewrite(end); }
   void rewrite(uint64_t offset, std::span<const uint8_t> data) override { out_.rewrite(offset, data); }
+  std::span<uint8_t> space(size_t max) override { return out_.space(max); }
+  void commit(size_t n) override {
+    out_.commit(n);
+    p_.add(n);
+  }
 
 private:
   ByteSink& out_;
@@ -100,6 +105,11 @@ public:
     const size_t n = in_.read(buf);
     p_.add(n);
     return n;
+  }
+  std::span<const uint8_t> view(size_t max) override {
+    const auto v = in_.view(max);
+    p_.add(v.size());
+    return v;
   }
 
 private:
@@ -228,15 +238,15 @@ void run_create(Cli& cli, const CreateOptions& o) {
   for (const auto& r : rs) ptrs.push_back(r.get());
 
   AtomicFileSink file(o.out, kPrivateFileMode, o.force);
-  // Three stages: files are read and hashed, encrypted, and written, each on its own thread.
-  ThreadedSink writer(file);
   std::optional<ArmorSink> armor;
-  ByteSink* sink = &writer;
+  ByteSink* sink = &file;
   if (o.armor) {
-    armor.emplace(writer);
+    armor.emplace(file);
     sink = &*armor;
   }
   AgeWriter age(*sink, ptrs, cli.rng());
+  // Two stages: files are read and hashed on this thread; encrypted and
+  // written on the other (a third for writing cost more in copies than it gained).
   ThreadedSink pipe(age);
   backup::CreateOptions co{o.from, o.includes, tool_version(), o.out == "-" ? "" : parent_dir(o.out)};
   Progress progress(cli, "archived");

@@ -67,6 +67,29 @@ TEST_CASE("ThreadedSink passes everything on in order, finishes and rewrites its
   }
 }
 
+TEST_CASE("ThreadedSink: bytes filled in place (space, commit) and written keep their order") {
+  const auto data = pattern(3 * kPipeBlockSize + 999);
+  VectorSink out;
+  ThreadedSink t(out);
+  size_t i = 0;
+  for (bool in_place = true; i < data.size(); in_place = !in_place) {
+    const size_t want = std::min<size_t>(in_place ? 50000 : 3333, data.size() - i);
+    if (in_place) {
+      const auto room = t.space(want);
+      REQUIRE(!room.empty());
+      REQUIRE(room.size() <= want);
+      std::copy_n(data.begin() + static_cast<ptrdiff_t>(i), room.size(), room.begin());
+      t.commit(room.size());
+      i += room.size();
+    } else {
+      t.write({data.data() + i, want});
+      i += want;
+    }
+  }
+  t.finish();
+  CHECK(out.bytes == data);
+}
+
 TEST_CASE("ThreadedSink rethrows its sink's error on the writing thread") {
   FailingSink out(3 * kPipeBlockSize);
   const auto data = pattern(kPipeBlockSize);
@@ -110,6 +133,28 @@ TEST_CASE("ThreadedSource yields the data in order, then the source's end or its
   uint8_t b;
   CHECK_THROWS_WITH_AS(t.read({&b, 1}), "chunk does not authenticate", InputError);
   CHECK_THROWS_AS(t.read({&b, 1}), InputError);
+}
+
+TEST_CASE("ThreadedSource: views into its blocks and reads keep their order") {
+  const auto data = pattern(3 * kPipeBlockSize + 4242);
+  SpanSource in(data);
+  ThreadedSource t(in);
+  std::vector<uint8_t> got;
+  for (bool as_view = true;; as_view = !as_view) {
+    if (as_view) {
+      const auto v = t.view(70000);
+      CHECK(v.size() <= 70000);
+      if (v.empty()) break;
+      got.insert(got.end(), v.begin(), v.end());
+    } else {
+      uint8_t buf[1000];
+      const size_t n = t.read(buf);
+      if (n == 0) break;
+      got.insert(got.end(), buf, buf + n);
+    }
+  }
+  CHECK(got == data);
+  CHECK(t.view(10).empty());
 }
 
 TEST_CASE("ThreadedSource stops cleanly when dropped early") {

@@ -23,6 +23,8 @@ constexpr size_t kChunkSize = 64 * 1024;
 constexpr size_t kTagSize = 16;
 constexpr size_t kNonceSize = 16;
 constexpr size_t kMaxHeader = 1 << 20;
+// Reads at least this large bypass the reader's buffer (which serves the header's lines).
+constexpr size_t kDirectRead = 1024;
 constexpr const char* kB64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 AgeError header_error(const std::string& why) { return AgeError(AgeFailure::header, "malformed age header: " + why); }
@@ -411,8 +413,14 @@ size_t AgeReader::fill(std::span<uint8_t> buf) {
   while (done < buf.size()) {
     if (inpos_ == inbuf_.size()) {
       if (in_eof_) break;
-      inbuf_.resize(kChunkSize + kTagSize + 1);
-      const size_t n = in_.read_full(inbuf_);
+      if (buf.size() - done >= kDirectRead) {  // payload chunks: read straight into place
+        const size_t n = in_.read_full(buf.subspan(done));
+        if (n < buf.size() - done) in_eof_ = true;
+        done += n;
+        break;
+      }
+      inbuf_.resize(kChunkSize);
+      const size_t n = in_.read(inbuf_);
       inbuf_.resize(n);
       inpos_ = 0;
       if (n == 0) {
@@ -511,46 +519,51 @@ AgeReader::AgeReader(ByteSource& in, const std::vector<const Identity*>& identit
 
 AgeReader::~AgeReader() = default;
 
-void AgeReader::next_chunk() {
-  chunk_.resize(kChunkSize + kTagSize);
-  const size_t n = fill(chunk_);
-  chunk_.resize(n);
-  chunk_pos_ = 0;
+size_t AgeReader::next_chunk(uint8_t* plain) {
+  // A sealed chunk and one byte more: that byte (carried to the next
+  // chunk) says this chunk is not the last.
+  constexpr size_t kSealed = kChunkSize + kTagSize;
+  chunk_.resize(kSealed + 1);
+  const size_t have = carry_ + fill(std::span(chunk_).subspan(carry_));
+  const bool last = have <= kSealed;
+  const size_t n = last ? have : kSealed;
   if (n == 0) {
     throw AgeError(AgeFailure::payload, counter_ == 0 ? "the payload is empty (no chunks)"
                                                       : "the file is truncated (no final chunk)");
   }
   if (n < kTagSize) throw AgeError(AgeFailure::payload, "the file is truncated (chunk shorter than its tag)");
-  bool last = n < kChunkSize + kTagSize;
-  if (!last) {
-    uint8_t peek;
-    last = fill({&peek, 1}) == 0;
-    if (!last) --inpos_;
-  }
+  const std::span<const uint8_t> sealed(chunk_.data(), n);
   uint8_t nonce[12];
   stream_nonce(nonce, counter_, last);
-  plain_.resize(n - kTagSize);
-  if (!payload_->open(nonce, chunk_, plain_.data())) {
+  if (!payload_->open(nonce, sealed, plain)) {
     // A full chunk followed by more data may still be a final chunk with trailing garbage.
     stream_nonce(nonce, counter_, true);
-    if (!last && payload_->open(nonce, chunk_, plain_.data()))
+    if (!last && payload_->open(nonce, sealed, plain))
       throw AgeError(AgeFailure::payload, "trailing data after the end of the encrypted payload");
     throw AgeError(AgeFailure::payload, "payload chunk " + std::to_string(counter_ + 1) +
                                             " does not authenticate: the file is corrupted or truncated");
   }
-  if (last && plain_.empty() && counter_ > 0) throw AgeError(AgeFailure::payload, "the last chunk is empty");
+  const size_t opened = n - kTagSize;
+  if (last && opened == 0 && counter_ > 0) throw AgeError(AgeFailure::payload, "the last chunk is empty");
   ++counter_;
   if (last) {
-    uint8_t extra;
-    if (fill({&extra, 1}) != 0) throw AgeError(AgeFailure::payload, "trailing data after the end of the encrypted payload");
     done_ = true;
+    carry_ = 0;
+  } else {
+    chunk_[0] = chunk_[kSealed];
+    carry_ = 1;
   }
+  return opened;
 }
 
 size_t AgeReader::read(std::span<uint8_t> buf) {
-  while (chunk_pos_ == plain_.size()) {
+  if (chunk_pos_ == plain_.size()) {
     if (done_) return 0;
-    next_chunk();
+    // A whole chunk fits: opened straight into the caller's buffer.
+    if (buf.size() >= kChunkSize) return next_chunk(buf.data());
+    plain_.resize(kChunkSize);
+    plain_.resize(next_chunk(plain_.data()));
+    chunk_pos_ = 0;
   }
   const size_t n = std::min(buf.size(), plain_.size() - chunk_pos_);
   std::memcpy(buf.data(), plain_.data() + chunk_pos_, n);

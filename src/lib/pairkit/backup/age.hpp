@@ -165,7 +165,9 @@ public:
 private:
   size_t fill(std::span<uint8_t> buf);
   std::string read_line();
-  void next_chunk();
+  /// Reads, checks and opens the next chunk into `plain` (room for a whole
+  /// chunk); returns its length.
+  size_t next_chunk(uint8_t* plain);
   ByteSource& in_;
   std::vector<uint8_t> inbuf_;
   size_t inpos_ = 0;
@@ -174,8 +176,9 @@ private:
   std::unique_ptr<crypto::ChaCha20Poly1305> payload_;
   uint64_t counter_ = 0;
   bool done_ = false;
-  std::vector<uint8_t> chunk_;          // sealed
-  Botan::secure_vector<uint8_t> plain_;  // opened
+  std::vector<uint8_t> chunk_;          // sealed, and the next chunk's first byte
+  size_t carry_ = 0;                    // 1 when chunk_ starts with that byte
+  Botan::secure_vector<uint8_t> plain_;  // opened, for reads smaller than a chunk
   size_t chunk_pos_ = 0;
 };
 

@@ -133,19 +133,31 @@ void ThreadedSink::hand_on() {
   cur_ = nullptr;
 }
 
+void ThreadedSink::take_block() {
+  cur_ = queue_.take_free();
+  if (!cur_) rethrow(queue_.error());
+  cur_->size = 0;
+}
+
 void ThreadedSink::write(std::span<const uint8_t> data) {
   while (!data.empty()) {
-    if (!cur_) {
-      cur_ = queue_.take_free();
-      if (!cur_) rethrow(queue_.error());
-      cur_->size = 0;
-    }
+    if (!cur_) take_block();
     const size_t n = std::min(kPipeBlockSize - cur_->size, data.size());
     std::memcpy(cur_->data() + cur_->size, data.data(), n);
     cur_->size += n;
     data = data.subspan(n);
     if (cur_->size == kPipeBlockSize) hand_on();
   }
+}
+
+std::span<uint8_t> ThreadedSink::space(size_t max) {
+  if (!cur_) take_block();
+  return {cur_->data() + cur_->size, std::min(max, kPipeBlockSize - cur_->size)};
+}
+
+void ThreadedSink::commit(size_t n) {
+  cur_->size += n;
+  if (cur_->size == kPipeBlockSize) hand_on();
 }
 
 void ThreadedSink::drain() {
@@ -202,21 +214,34 @@ void ThreadedSource::run() {
   }
 }
 
-size_t ThreadedSource::read(std::span<uint8_t> buf) {
+bool ThreadedSource::next_block() {
   while (!cur_ || pos_ == cur_->size) {
     if (ended_) {
       if (auto e = queue_.error()) std::rethrow_exception(e);
-      return 0;
+      return false;
     }
     if (cur_) queue_.put_free(cur_);
     cur_ = queue_.take_full();
     pos_ = 0;
     if (!cur_) ended_ = true;
   }
+  return true;
+}
+
+size_t ThreadedSource::read(std::span<uint8_t> buf) {
+  if (!next_block()) return 0;
   const size_t n = std::min(buf.size(), cur_->size - pos_);
   std::memcpy(buf.data(), cur_->data() + pos_, n);
   pos_ += n;
   return n;
+}
+
+std::span<const uint8_t> ThreadedSource::view(size_t max) {
+  if (!next_block()) return {};
+  const size_t n = std::min(max, cur_->size - pos_);
+  const std::span<const uint8_t> v(cur_->data() + pos_, n);
+  pos_ += n;
+  return v;
 }
 
 }  // namespace pairkit::backup

@@ -96,9 +96,13 @@ public:
   bool can_rewrite(uint64_t end) override { return out_.can_rewrite(end); }
   /// drain(), then rewrites `out` on the calling thread.
   void rewrite(uint64_t offset, std::span<const uint8_t> data) override;
+  /// The free end of the block being filled.
+  std::span<uint8_t> space(size_t max) override;
+  void commit(size_t n) override;
 
 private:
   void hand_on();
+  void take_block();
   void run();
   ByteSink& out_;
   detail::BlockQueue queue_;
@@ -116,9 +120,13 @@ public:
   ThreadedSource(const ThreadedSource&) = delete;
   ThreadedSource& operator=(const ThreadedSource&) = delete;
   size_t read(std::span<uint8_t> buf) override;
+  /// A view into the block read ahead.
+  std::span<const uint8_t> view(size_t max) override;
 
 private:
   void run();
+  /// Moves to a block with unread bytes; false at the end.
+  bool next_block();
   ByteSource& in_;
   detail::BlockQueue queue_;
   detail::BlockQueue::Block* cur_ = nullptr;

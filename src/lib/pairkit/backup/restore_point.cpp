@@ -18,6 +18,7 @@
 #include <botan/hex.h>
 
 #include "pairkit/backup/age.hpp"
+#include "pairkit/backup/pipeline.hpp"
 #include "pairkit/backup/tar.hpp"
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
@@ -35,6 +36,9 @@ namespace {
 
 constexpr size_t kSmallFileMax = 1 << 20;  // key, cert, device.toml, manifest: kept in memory to check
 constexpr size_t kIoBuf = 1 << 16;
+// Restored files this large are written by a second thread: the write
+// system calls cost as much as hashing, which the reading thread does.
+constexpr uint64_t kThreadedWriteMin = uint64_t{4} << 20;
 
 std::string errno_text() { return std::strerror(errno); }
 
@@ -295,15 +299,18 @@ Manifest create_restore_point(const CreateOptions& opts, ByteSink& out, const Cl
     // bytes archived (and hashed) are the file as it was listed.
     if (!(stamp_of(src.fd(), s.path) == s.stamp)) throw InputError(changed);
     auto h = Botan::HashFunction::create_or_throw("SHA-256");
+    // Read straight into the pipeline's block, and hashed there.
     uint64_t total = 0;
-    size_t n;
-    while ((n = src.read(buf)) > 0) {
+    for (auto space = tar.space(kIoBuf); !space.empty(); space = tar.space(kIoBuf)) {
+      const size_t n = src.read(space);
+      if (hash) h->update(space.data(), n);
+      tar.commit(n);  // hands the block on once full: hashed before that
+      if (n == 0) break;
       total += n;
-      if (total > s.entry.size) throw InputError(changed);
-      if (hash) h->update(buf.data(), n);
-      tar.write({buf.data(), n});
     }
-    if (total != s.entry.size || !(stamp_of(src.fd(), s.path) == s.stamp)) throw InputError(changed);
+    // One byte more than listed means the file grew.
+    if (total != s.entry.size || src.read(buf) != 0 || !(stamp_of(src.fd(), s.path) == s.stamp))
+      throw InputError(changed);
     if (hash) {
       const std::string got = Botan::hex_encode(h->final(), false);
       if (one_pass)
@@ -367,19 +374,26 @@ VerifyReport verify_restore_point(ByteSource& plain, const std::string& name, co
       }
     } closer{fd};
     std::optional<FdSink> sink;
-    if (fd >= 0) sink.emplace(fd, out_path, true);
+    std::optional<ThreadedSink> writer;  // a large file is written on a second thread while it is hashed
+    ByteSink* out = nullptr;
+    if (fd >= 0) {
+      sink.emplace(fd, out_path, true);
+      out = &*sink;
+      if (e->size >= kThreadedWriteMin) out = &writer.emplace(*sink);
+    }
     auto h = Botan::HashFunction::create_or_throw("SHA-256");
     std::vector<uint8_t>& kept = small[e->path];
-    size_t n;
-    while ((n = tar.read(buf)) > 0) {
-      h->update(buf.data(), n);
-      if (keep) kept.insert(kept.end(), buf.begin(), buf.begin() + static_cast<ptrdiff_t>(n));
-      if (sink) sink->write({buf.data(), n});
+    // Hashed and written from where the decrypting thread left it.
+    for (auto v = tar.view(kIoBuf); !v.empty(); v = tar.view(kIoBuf)) {
+      h->update(v.data(), v.size());
+      if (keep) kept.insert(kept.end(), v.begin(), v.end());
+      if (out) out->write(v);
     }
     const std::string got = Botan::hex_encode(h->final(), false);
     if (got != f->sha256)
       throw InputError(name + ": " + e->path + " has SHA-256 " + got + ", the manifest says " + f->sha256);
     if (fd >= 0) {
+      if (writer) writer->finish();
       sink->sync();
       closer.fd = -1;
       if (::close(fd) != 0) throw InputError("cannot write " + out_path + ": " + errno_text());

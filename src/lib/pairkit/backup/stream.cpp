@@ -97,6 +97,18 @@ void VectorSink::rewrite(uint64_t offset, std::span<const uint8_t> data) {
   std::memcpy(bytes.data() + offset, data.data(), data.size());
 }
 
+std::span<uint8_t> ByteSink::space(size_t max) {
+  space_.resize(max);
+  return space_;
+}
+
+void ByteSink::commit(size_t n) { write(std::span(space_).first(n)); }
+
+std::span<const uint8_t> ByteSource::view(size_t max) {
+  view_.resize(max);
+  return std::span(view_).first(read(view_));
+}
+
 size_t ByteSource::read_full(std::span<uint8_t> buf) {
   size_t done = 0;
   while (done < buf.size()) {

@@ -32,6 +32,15 @@ public:
   /// can_rewrite() accepted, before finish(). Throws std::logic_error
   /// where unsupported.
   virtual void rewrite(uint64_t offset, std::span<const uint8_t> data);
+  /// Room for up to `max` bytes (at least one) to be filled in place, then
+  /// commit() of how many were, before any other call: a sink that holds
+  /// its bytes in memory (ThreadedSink) saves a copy. By default, a buffer
+  /// of the sink's own that commit() writes.
+  virtual std::span<uint8_t> space(size_t max);
+  virtual void commit(size_t n);
+
+private:
+  std::vector<uint8_t> space_;
 };
 
 /// Where bytes come from. read() returns 0 only at the end.
@@ -41,6 +50,14 @@ public:
   virtual size_t read(std::span<uint8_t> buf) = 0;
   /// Reads exactly buf.size() bytes unless the end comes first; returns the count.
   size_t read_full(std::span<uint8_t> buf);
+  /// Up to `max` of the next bytes without copying them: a view valid until
+  /// the next call on this source, empty only at the end. A source that
+  /// holds its bytes in memory (ThreadedSource) saves a copy; by default
+  /// they are read into a buffer of the source's own.
+  virtual std::span<const uint8_t> view(size_t max);
+
+private:
+  std::vector<uint8_t> view_;
 };
 
 /// An in-memory sink (tests, small headers).

@@ -90,6 +90,17 @@ void TarWriter::write(std::span<const uint8_t> data) {
   written_ += data.size();
 }
 
+std::span<uint8_t> TarWriter::space(size_t max) {
+  if (remaining_ == 0) return {};
+  return out_.space(static_cast<size_t>(std::min<uint64_t>(max, remaining_)));
+}
+
+void TarWriter::commit(size_t n) {
+  out_.commit(n);
+  remaining_ -= n;
+  written_ += n;
+}
+
 void TarWriter::end_entry() {
   if (!open_) return;
   if (remaining_ != 0) throw InputError("file shrank while being archived");
@@ -151,6 +162,14 @@ size_t TarReader::read(std::span<uint8_t> buf) {
   if (n < want) throw InputError(name_ + ": the archive is truncated");
   remaining_ -= n;
   return n;
+}
+
+std::span<const uint8_t> TarReader::view(size_t max) {
+  if (remaining_ == 0) return {};
+  const auto v = in_.view(static_cast<size_t>(std::min<uint64_t>(max, remaining_)));
+  if (v.empty()) throw InputError(name_ + ": the archive is truncated");
+  remaining_ -= v.size();
+  return v;
 }
 
 }  // namespace pairkit::backup

@@ -28,6 +28,10 @@ public:
   /// Throws UsageError for a path that does not fit ustar (255 bytes, split at a '/').
   void begin(const TarEntry& entry);
   void write(std::span<const uint8_t> data);
+  /// Room for up to `max` of the entry's bytes, filled in place, then
+  /// commit() (ByteSink::space); empty once the entry is complete.
+  std::span<uint8_t> space(size_t max);
+  void commit(size_t n);
   void finish();
 
 private:
@@ -47,6 +51,8 @@ public:
   std::optional<TarEntry> next();
   /// Reads the current entry's data; returns 0 at its end.
   size_t read(std::span<uint8_t> buf);
+  /// The current entry's next bytes without copying (ByteSource::view); empty at its end.
+  std::span<const uint8_t> view(size_t max);
 
 private:
   void skip_rest();
