@@ -341,6 +341,7 @@ void add_backup_group(CLI::App& app, Cli& cli) {
   auto kg = std::make_shared<KeygenOptions>();
   auto* c = add_command(*group, cli, "keygen", "Generate an age X25519 identity; prints its age1... recipient",
                         {"pairkit backup keygen -o backup-identity.txt"}, [kg](Cli& c) { run_keygen(c, *kg); });
+  cli.mark_few_secrets(c);
   add_output_option(c, kg->out, "the identity");
   c->add_flag("--force", kg->force, "Replace an existing identity file");
 
@@ -349,6 +350,7 @@ void add_backup_group(CLI::App& app, Cli& cli) {
                   {"pairkit backup create --from terminal -o terminal.age --recipient age1...",
                    "pairkit backup create --from terminal -o terminal.age --passphrase-file pass.txt --work-factor 15"},
                   [cr](Cli& c) { run_create(c, *cr); });
+  cli.mark_few_secrets(c);
   c->add_option("--from", cr->from, "Device identity folder (from device init)")->required();
   c->add_option("-o,--out", cr->out, "Restore point file to write ('-': stdout)")->required();
   add_passphrase_options(c, cr->pass, "the restore point (scrypt)");
@@ -364,6 +366,7 @@ void add_backup_group(CLI::App& app, Cli& cli) {
   c = add_command(*group, cli, "inspect", "Show a restore point's manifest and files (needs the key)",
                   {"pairkit backup inspect terminal.age --identity backup-identity.txt"},
                   [in](Cli& c) { run_inspect(c, *in); });
+  cli.mark_few_secrets(c);
   c->add_option("FILE", in->file, "Restore point ('-': stdin)")->required();
   add_key_options(c, in->key);
 
@@ -371,6 +374,7 @@ void add_backup_group(CLI::App& app, Cli& cli) {
   c = add_command(*group, cli, "verify", "Decrypt everything, check every hash and that the key matches the certificate",
                   {"pairkit backup verify terminal.age --passphrase-file pass.txt"},
                   [ve](Cli& c) { run_verify(c, *ve); });
+  cli.mark_few_secrets(c);
   c->add_option("FILE", ve->file, "Restore point ('-': stdin)")->required();
   add_key_options(c, ve->key);
 
@@ -379,6 +383,7 @@ void add_backup_group(CLI::App& app, Cli& cli) {
                   {"pairkit backup restore terminal.age --to terminal --identity backup-identity.txt",
                    "pairkit backup restore terminal.age --to terminal --passphrase-file pass.txt --force"},
                   [re](Cli& c) { run_restore(c, *re); });
+  cli.mark_few_secrets(c);
   c->add_option("FILE", re->file, "Restore point ('-': stdin)")->required();
   c->add_option("--to", re->to, "Device folder to restore into")->required();
   add_key_options(c, re->key);

@@ -238,7 +238,8 @@ int run_cli(int argc, char** argv, std::span<const Group> groups) {
       if (leaf == &app) throw UsageError("missing command (run 'pairkit --help')");
       throw UsageError(command_path(leaf) + ": missing command (one of: " + subcommand_list(leaf) + ")");
     }
-    if (cli.is_public_only(leaf)) ::setenv("BOTAN_MLOCK_POOL_SIZE", "0", 0);  // a value the user set wins
+    if (const auto kb = cli.locked_pool_kb(leaf))  // a value the user set wins
+      ::setenv("BOTAN_MLOCK_POOL_SIZE", std::to_string(*kb).c_str(), 0);
     cli.settings.load(cli.config_path, register_rest);
     cli.settings.apply(leaf);
     (*run)(cli);

@@ -17,6 +17,17 @@ t 2 '' '' -- pk --color sometimes key info x
 t 0 '' '' -- pk key gen -o k.pem --quiet
 t 0 '"type": "p256"' '' -- pk key info k.pem --json
 
+# Botan's mlock'ed pool: none for commands that hold no secret, 64 KiB
+# (16 pages) for the backup commands, Botan's own size otherwise; a size
+# the user sets wins.
+mlocks() { strace -f -e trace=mlock -o mlock.trace "$PAIRKIT" "$@" >/dev/null 2>&1; grep -c 'mlock(' mlock.trace; }
+export -f mlocks
+pk -q cert self-sign --key k.pem --cn pool -o pool.pem
+check "fingerprint sets up no locked pool" bash -c '[ "$(mlocks fingerprint pool.pem)" = 0 ]'
+check "backup keygen locks 16 pages" bash -c '[ "$(mlocks backup keygen -o pool-id.txt --force)" = 16 ]'
+check "key gen locks more than backup keygen" bash -c '[ "$(mlocks key gen -o pool.key --force)" -gt 16 ]'
+check "BOTAN_MLOCK_POOL_SIZE=0 wins over the backup default" bash -c '[ "$(BOTAN_MLOCK_POOL_SIZE=0 mlocks backup keygen -o pool-id.txt --force)" = 0 ]'
+
 # Configuration: flag > environment > config > default; unknown keys name the key and file.
 cat >pairkit.toml <<'TOML'
 [key]
