@@ -1,6 +1,7 @@
 // Byte streams: files, descriptors, memory, and streaming atomic writes.
 #include "pairkit/backup/stream.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -22,6 +23,9 @@ namespace {
 constexpr size_t kBufSize = 1 << 18;
 // Writeback is started for every window this large.
 constexpr uint64_t kWritebackWindow = 8 << 20;
+
+// The most the default ByteSink::space and ByteSource::view lend at a time.
+constexpr size_t kDefaultPiece = 1 << 16;
 
 // Pieces at least this large are written as they come, not copied into the buffer.
 constexpr size_t kDirectWrite = 1 << 18;
@@ -98,14 +102,14 @@ void VectorSink::rewrite(uint64_t offset, std::span<const uint8_t> data) {
 }
 
 std::span<uint8_t> ByteSink::space(size_t max) {
-  space_.resize(max);
+  space_.resize(std::min(max, kDefaultPiece));
   return space_;
 }
 
 void ByteSink::commit(size_t n) { write(std::span(space_).first(n)); }
 
 std::span<const uint8_t> ByteSource::view(size_t max) {
-  view_.resize(max);
+  view_.resize(std::min(max, kDefaultPiece));
   return std::span(view_).first(read(view_));
 }
 
