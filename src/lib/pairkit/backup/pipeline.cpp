@@ -2,7 +2,11 @@
 #include "pairkit/backup/pipeline.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
+#include <new>
+
+#include <sys/mman.h>
 
 #include <botan/mem_ops.h>
 
@@ -12,21 +16,37 @@ namespace pairkit::backup {
 
 namespace detail {
 
-BlockQueue::Block::~Block() {
-  if (bytes_) Botan::secure_scrub_memory(bytes_.get(), std::max(high_, size));
-}
-
-uint8_t* BlockQueue::Block::data() {
-  if (!bytes_) bytes_.reset(new uint8_t[kPipeBlockSize]);  // default-initialised: not zero-filled
-  return bytes_.get();
-}
-
 BlockQueue::BlockQueue() {
   for (auto& b : blocks_) free_.push_back(&b);
 }
 
+BlockQueue::~BlockQueue() {
+  if (!map_) return;
+  for (auto& b : blocks_) Botan::secure_scrub_memory(b.bytes_, std::max(b.high_, b.size));
+  ::munmap(map_, map_len_);
+}
+
+void BlockQueue::map_blocks() {
+  constexpr size_t kHuge = size_t{2} << 20;
+  constexpr size_t kNeed = kPipeBlocks * kPipeBlockSize;
+  static_assert(kNeed <= kHuge);
+  // Twice a huge page, so that an aligned one lies inside; the rest is unmapped.
+  const size_t len = 2 * kHuge;
+  void* raw = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) throw std::bad_alloc();
+  const auto start = reinterpret_cast<uintptr_t>(raw);
+  const uintptr_t aligned = (start + kHuge - 1) & ~(uintptr_t{kHuge} - 1);
+  if (aligned > start) ::munmap(raw, aligned - start);
+  if (aligned + kHuge < start + len) ::munmap(reinterpret_cast<void*>(aligned + kHuge), start + len - aligned - kHuge);
+  map_ = reinterpret_cast<void*>(aligned);
+  map_len_ = kHuge;
+  ::madvise(map_, map_len_, MADV_HUGEPAGE);  // only advice: without it, 4 KiB pages as touched
+  for (size_t i = 0; i < kPipeBlocks; ++i) blocks_[i].bytes_ = static_cast<uint8_t*>(map_) + i * kPipeBlockSize;
+}
+
 BlockQueue::Block* BlockQueue::take_free() {
   std::unique_lock lock(mu_);
+  if (!map_) map_blocks();
   cv_.wait(lock, [&] { return !free_.empty() || stopped_; });
   if (stopped_) return nullptr;
   Block* b = free_.front();
