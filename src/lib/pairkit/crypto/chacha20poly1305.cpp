@@ -4,8 +4,10 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <chrono>
 #include <climits>
 #include <stdexcept>
+#include <system_error>
 #include <vector>
 
 #include <botan/aead.h>
@@ -70,8 +72,10 @@ private:
   std::unique_ptr<Botan::Cipher_Mode> enc_, dec_;
 };
 
+}  // namespace
+
 // The few libcrypto functions used, typed from OpenSSL's own headers.
-struct Libcrypto {
+struct ChaCha20Poly1305::Libcrypto {
   decltype(&OPENSSL_init_crypto) init_crypto;
   decltype(&EVP_chacha20_poly1305) chacha20_poly1305;
   decltype(&EVP_CIPHER_CTX_new) ctx_new;
@@ -81,6 +85,10 @@ struct Libcrypto {
   decltype(&EVP_CipherUpdate) update;
   decltype(&EVP_CipherFinal_ex) final;
 };
+
+namespace {
+
+using Libcrypto = ChaCha20Poly1305::Libcrypto;
 
 class LibcryptoImpl final : public ChaCha20Poly1305::Impl {
 public:
@@ -226,9 +234,18 @@ bool ChaCha20Poly1305::libcrypto_available() { return libcrypto() != nullptr; }
 void ChaCha20Poly1305::count(size_t bytes) {
   if (!automatic_) return;
   bytes_ += bytes;
-  if (bytes_ < kSwitchAfter) return;
+  if (!loading_.valid()) {
+    if (bytes_ < kLoadAfter) return;
+    try {
+      loading_ = std::async(std::launch::async, libcrypto);
+    } catch (const std::system_error&) {  // no thread to load it on: Botan goes on
+      automatic_ = false;
+    }
+    return;
+  }
+  if (loading_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
   automatic_ = false;
-  if (const Libcrypto* lc = libcrypto()) impl_ = std::make_unique<LibcryptoImpl>(*lc, key_);
+  if (const Libcrypto* lc = loading_.get()) impl_ = std::make_unique<LibcryptoImpl>(*lc, key_);
 }
 
 }  // namespace pairkit::crypto

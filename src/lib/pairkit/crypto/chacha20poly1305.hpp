@@ -2,11 +2,14 @@
 // Botan 2's Poly1305 has no vectorised code, and the AEAD runs at 1 GB/s
 // here; OpenSSL's libcrypto runs it at 4 GB/s (AVX2, AVX-512). So a stream
 // switches to libcrypto once it is large, if libcrypto.so.3 can be loaded.
-// It is loaded on first use, not linked: linking it costs every pairkit
-// command about 2 ms at start-up, the whole run time of a short one.
+// It is loaded when needed, not linked: linking it costs every pairkit
+// command about 2 ms at start-up, the whole run time of a short one; and
+// loading it takes about 5 ms, so that happens on a second thread while
+// Botan goes on.
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <future>
 #include <memory>
 #include <span>
 
@@ -21,16 +24,18 @@ public:
   static constexpr size_t kTagSize = 16;
 
   enum class Engine {
-    automatic,  ///< Botan, then libcrypto once kSwitchAfter bytes have passed (if it loads)
+    automatic,  ///< Botan; past kLoadAfter bytes, libcrypto is loaded and used once it is there
+
     botan,
     libcrypto,  ///< throws std::runtime_error if libcrypto.so.3 cannot be loaded
   };
-  /// Bytes after which an automatic engine tries libcrypto: loading it takes
-  /// about 3 ms, as long as Botan takes for 3 MB, so small streams never load it.
-  static constexpr uint64_t kSwitchAfter = uint64_t{4} << 20;
+  /// Bytes after which an automatic engine starts loading libcrypto: small
+  /// streams (a device folder is a few KiB) never load it.
+  static constexpr uint64_t kLoadAfter = uint64_t{1} << 20;
 
   /// `key` must be kKeySize bytes (std::invalid_argument otherwise).
   explicit ChaCha20Poly1305(std::span<const uint8_t> key, Engine engine = Engine::automatic);
+  /// Waits for a load still in progress.
   ~ChaCha20Poly1305();
   ChaCha20Poly1305(const ChaCha20Poly1305&) = delete;
   ChaCha20Poly1305& operator=(const ChaCha20Poly1305&) = delete;
@@ -50,6 +55,7 @@ public:
   static bool libcrypto_available();
 
   class Impl;
+  struct Libcrypto;
 
 private:
   void count(size_t bytes);
@@ -57,6 +63,7 @@ private:
   std::unique_ptr<Impl> impl_;
   bool automatic_;
   uint64_t bytes_ = 0;
+  std::future<const Libcrypto*> loading_;
 };
 
 }  // namespace pairkit::crypto
