@@ -328,7 +328,7 @@ AgeWriter::AgeWriter(ByteSink& out, const std::vector<const Recipient*>& recipie
   const auto payload_key = hkdf(file_key, nonce, "payload");
   payload_ = std::make_unique<crypto::ChaCha20Poly1305>(payload_key);
   buf_.reserve(kChunkSize);
-  sealed_.reserve(kSealedBatch + kChunkSize + kTagSize);
+  sealed_.reset(new uint8_t[kSealedBatch + kChunkSize + kTagSize]);  // ciphertext: no need to zero it
 }
 
 AgeWriter::~AgeWriter() = default;
@@ -337,15 +337,14 @@ void AgeWriter::seal(std::span<const uint8_t> chunk, bool last) {
   if (counter_ < keep_chunks_) kept_.insert(kept_.end(), chunk.begin(), chunk.end());
   uint8_t nonce[12];
   stream_nonce(nonce, counter_++, last);
-  const size_t at = sealed_.size();
-  sealed_.resize(at + chunk.size() + kTagSize);
-  payload_->seal(nonce, chunk, sealed_.data() + at);
-  if (last || sealed_.size() >= kSealedBatch) flush_sealed();
+  payload_->seal(nonce, chunk, sealed_.get() + sealed_len_);
+  sealed_len_ += chunk.size() + kTagSize;
+  if (last || sealed_len_ >= kSealedBatch) flush_sealed();
 }
 
 void AgeWriter::flush_sealed() {
-  out_.write(sealed_);
-  sealed_.clear();
+  out_.write({sealed_.get(), sealed_len_});
+  sealed_len_ = 0;
 }
 
 void AgeWriter::write(std::span<const uint8_t> data) {

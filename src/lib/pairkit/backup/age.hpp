@@ -145,7 +145,8 @@ private:
   std::unique_ptr<crypto::ChaCha20Poly1305> payload_;
   uint64_t counter_ = 0;
   Botan::secure_vector<uint8_t> buf_;  // plaintext of the chunk being filled
-  std::vector<uint8_t> sealed_;        // sealed chunks not yet written
+  std::unique_ptr<uint8_t[]> sealed_;  // sealed chunks not yet written: kSealedBatch and one chunk more
+  size_t sealed_len_ = 0;
   uint64_t payload_offset_ = 0;       // where chunk 0 starts in `out`
   uint64_t keep_chunks_ = 0;          // chunks whose plaintext is kept for rewrite()
   Botan::secure_vector<uint8_t> kept_;
