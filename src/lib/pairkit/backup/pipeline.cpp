@@ -17,11 +17,11 @@ namespace pairkit::backup {
 namespace detail {
 
 BlockQueue::BlockQueue() {
+  map_blocks();  // only reserves address space: pages come when touched
   for (auto& b : blocks_) free_.push_back(&b);
 }
 
 BlockQueue::~BlockQueue() {
-  if (!map_) return;
   for (auto& b : blocks_) Botan::secure_scrub_memory(b.bytes_, std::max(b.high_, b.size));
   ::munmap(map_, map_len_);
 }
@@ -46,7 +46,6 @@ void BlockQueue::map_blocks() {
 
 BlockQueue::Block* BlockQueue::take_free() {
   std::unique_lock lock(mu_);
-  if (!map_) map_blocks();
   cv_.wait(lock, [&] { return !free_.empty() || stopped_; });
   if (stopped_) return nullptr;
   Block* b = free_.front();

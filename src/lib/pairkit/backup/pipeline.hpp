@@ -64,9 +64,9 @@ public:
   std::exception_ptr error();
 
 private:
-  // The blocks' memory, mapped when first needed, in one transparent huge
-  // page where the system has them: a fresh 4 KiB page costs about 12 us
-  // to fault in on this project's VMs (256 per block), a huge page 0.2 ms.
+  // The blocks' memory, in one transparent huge page where the system has
+  // them: a fresh 4 KiB page costs about 12 us to fault in on this
+  // project's VMs (256 per block), a huge page 0.2 ms.
   void map_blocks();
   std::mutex mu_;
   std::condition_variable cv_;
