@@ -1,4 +1,5 @@
-// ChaCha20-Poly1305 through Botan or through libcrypto.so.3, loaded on first use.
+// ChaCha20-Poly1305 through Botan or through libcrypto.so.3, loaded (on a
+// second thread) once a stream is large.
 #include "pairkit/crypto/chacha20poly1305.hpp"
 
 #include <dlfcn.h>
@@ -52,6 +53,7 @@ public:
     try {
       m.finish(buf_);
     } catch (const Botan::Invalid_Authentication_Tag&) {
+      Botan::zeroise(buf_);  // Botan decrypted before it compared the tags
       return false;
     }
     std::copy(buf_.begin(), buf_.end(), plain);
