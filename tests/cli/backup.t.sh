@@ -215,6 +215,23 @@ if mkdir -p ro full && mount -t tmpfs -o size=1m tmpfs ro 2>/dev/null; then
   check "full: the old identity is intact" bash -c "[ \"\$(pk fingerprint full/dev/cert.pem | head -1)\" = \"$full_fp\" ]"
   check "full: nothing half-written beside it" bash -c '[ "$(ls -A full)" = dev ]'
   umount full
+  # The same with a 12 MiB file, which a thread of its own writes (restore)
+  # or which the encrypting thread writes (create): its error still ends the
+  # command with one line, and nothing is left.
+  pk -q device init --serial HUGE-1 --dir huge >/dev/null
+  head -c $((12 << 20)) /dev/urandom >huge/big.bin
+  pk -q backup create --from huge -o huge.age -r "$R" --include big.bin
+  mount -t tmpfs -o size=8m tmpfs full
+  pk -q device init --serial FULL-2 --dir full/dev >/dev/null
+  full_fp=$(fp full/dev/cert.pem)
+  t 3 '' '^pairkit: error: cannot write .*big.bin: No space left on device$' -- pk backup restore huge.age --to full/dev -i id.txt --force
+  check "full, large file: the old identity is intact" bash -c "[ \"\$(pk fingerprint full/dev/cert.pem | head -1)\" = \"$full_fp\" ]"
+  check "full, large file: nothing half-written beside it" bash -c '[ "$(ls -A full)" = dev ]'
+  mkdir full/out
+  t 3 '' '^pairkit: error: cannot write full/out/huge2.age: No space left on device$' -- pk backup create --from huge -o full/out/huge2.age -r "$R" --include big.bin
+  check "full, large create: no temporary file left" bash -c '[ -z "$(ls -A full/out)" ]'
+  umount full
+  rm -rf huge huge.age
 else
   echo "note: cannot mount tmpfs here (not root?): read-only and full file system rows not run"
 fi
