@@ -44,31 +44,34 @@ void BlockQueue::map_blocks() {
   for (size_t i = 0; i < kPipeBlocks; ++i) blocks_[i].bytes_ = static_cast<uint8_t*>(map_) + i * kPipeBlockSize;
 }
 
+template <class F>
+void BlockQueue::change(F f) {
+  {
+    std::lock_guard lock(mu_);
+    f();
+  }
+  cv_.notify_all();
+}
+
 BlockQueue::Block* BlockQueue::take_free() {
   std::unique_lock lock(mu_);
   cv_.wait(lock, [&] { return !free_.empty() || stopped_; });
   if (stopped_) return nullptr;
   Block* b = free_.front();
   free_.pop_front();
+  b->high_ = std::max(b->high_, b->size);  // what its last use filled, wiped at the end
   return b;
 }
 
 void BlockQueue::put_full(Block* b) {
-  b->high_ = std::max(b->high_, b->size);
-  {
-    std::lock_guard lock(mu_);
-    full_.push_back(b);
-  }
-  cv_.notify_all();
+  change([&] { full_.push_back(b); });
 }
 
 void BlockQueue::put_end(std::exception_ptr error) {
-  {
-    std::lock_guard lock(mu_);
+  change([&] {
     if (!error_) error_ = error;
     full_.push_back(nullptr);
-  }
-  cv_.notify_all();
+  });
 }
 
 BlockQueue::Block* BlockQueue::take_full() {
@@ -82,30 +85,21 @@ BlockQueue::Block* BlockQueue::take_full() {
 }
 
 void BlockQueue::put_free(Block* b) {
-  {
-    std::lock_guard lock(mu_);
+  change([&] {
     --in_use_;
     free_.push_back(b);
-  }
-  cv_.notify_all();
+  });
 }
 
 void BlockQueue::give_back(Block* b) {
-  b->high_ = std::max(b->high_, b->size);
-  {
-    std::lock_guard lock(mu_);
-    free_.push_back(b);
-  }
-  cv_.notify_all();
+  change([&] { free_.push_back(b); });
 }
 
 void BlockQueue::stop(std::exception_ptr error) {
-  {
-    std::lock_guard lock(mu_);
+  change([&] {
     if (!error_) error_ = error;
     stopped_ = true;
-  }
-  cv_.notify_all();
+  });
 }
 
 void BlockQueue::wait_empty() {
