@@ -17,17 +17,13 @@
 #include "pairkit/core/files.hpp"
 #include "pairkit/core/rng.hpp"
 #include "pairkit/device/identity.hpp"
+#include "../temp_dir.hpp"
 
 using namespace pairkit;
 using namespace pairkit::backup;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string temp_root() {
-  char tmpl[] = "/tmp/pairkit-rp-XXXXXX";
-  return mkdtemp(tmpl);
-}
 
 std::string root_scratch() { return "/tmp"; }
 
@@ -61,6 +57,17 @@ struct MutatingSink final : ByteSink {
   bool can_rewrite(uint64_t end) override { return rewritable && out.can_rewrite(end); }
   void rewrite(uint64_t offset, std::span<const uint8_t> d) override { out.rewrite(offset, d); }
 };
+
+// A device identity in `dir` from a seeded generator, which the test may
+// go on drawing from.
+std::unique_ptr<Botan::RandomNumberGenerator> init_device(const std::string& dir, const std::string& serial,
+                                                          uint64_t seed, const Clock& clock) {
+  auto rng = make_seeded_rng(seed);
+  device::InitOptions o;
+  o.serial = serial;
+  device::init(dir, o, *rng, clock);
+  return rng;
+}
 
 std::vector<uint8_t> make_restore_point(const std::string& dir) {
   FixedClock clock(TimePoint(std::chrono::seconds(1'800'000'000)));
@@ -129,13 +136,11 @@ TEST_CASE("manifest: round trip and refusals") {
 }
 
 TEST_CASE("restore points: create, verify, restore, and refusals") {
-  const std::string root = temp_root();
+  const test::TempDir tmp;
+  const std::string& root = tmp.path;
   const std::string dir = root + "/dev";
-  auto rng = make_seeded_rng(11);
   FixedClock clock(TimePoint(std::chrono::seconds(1'800'000'000)));
-  device::InitOptions o;
-  o.serial = "T-9";
-  device::init(dir, o, *rng, clock);
+  init_device(dir, "T-9", 11, clock);
   write_file_atomic(dir + "/pins.toml", std::string("# pins\n"), {0600, false});
   const auto rp = make_restore_point(dir);
 
@@ -178,17 +183,14 @@ TEST_CASE("restore points: create, verify, restore, and refusals") {
   const std::string junk(2048, 'x');
   SpanSource j({reinterpret_cast<const uint8_t*>(junk.data()), junk.size()});
   CHECK_THROWS_WITH_AS(read_manifest(j, "junk"), doctest::Contains("not a pairkit restore point"), InputError);
-  fs::remove_all(root);
 }
 
 TEST_CASE("restore points: one pass into a rewritable output, two passes otherwise, the same bytes") {
-  const std::string root = temp_root();
+  const test::TempDir tmp;
+  const std::string& root = tmp.path;
   const std::string dir = root + "/dev";
-  auto rng = make_seeded_rng(12);
   FixedClock clock(TimePoint(std::chrono::seconds(1'800'000'000)));
-  device::InitOptions o;
-  o.serial = "T-10";
-  device::init(dir, o, *rng, clock);
+  auto rng = init_device(dir, "T-10", 12, clock);
   std::vector<uint8_t> big(300000);
   rng->randomize(big.data(), big.size());
   write_file_atomic(dir + "/big.bin", big, {0600, false});
@@ -227,5 +229,4 @@ TEST_CASE("restore points: one pass into a rewritable output, two passes otherwi
     CHECK_THROWS_WITH_AS(create_restore_point(co, changing, clock),
                          doctest::Contains("big.bin changed while being backed up"), InputError);
   }
-  fs::remove_all(root);
 }
