@@ -17,7 +17,7 @@
 #include "pairkit/core/files.hpp"
 #include "pairkit/core/rng.hpp"
 #include "pairkit/device/identity.hpp"
-#include "../temp_dir.hpp"
+#include "temp_dir.hpp"
 
 using namespace pairkit;
 using namespace pairkit::backup;

@@ -7,7 +7,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "../temp_dir.hpp"
+#include "temp_dir.hpp"
 #include "pairkit/backup/stream.hpp"
 
 using namespace pairkit::backup;
