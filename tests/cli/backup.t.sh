@@ -199,6 +199,18 @@ check "Botan alone restores what libcrypto encrypted" cmp botan-back/big.bin lar
 rm -rf large lx large-back large-back2 large.age large-reenc.age large-flip.age fakelib botan.age botan-back
 
 # Read-only and full file systems: exit 3, nothing half-written, the old identity intact.
+# restore_onto_full SIZE RESTORE_POINT SERIAL: mounts a SIZE tmpfs on full/
+# holding an identity, and restores over it (the caller unmounts).
+restore_onto_full() {
+  mount -t tmpfs -o size="$1" tmpfs full
+  pk -q device init --serial "$3" --dir full/dev >/dev/null
+  local before
+  before=$(fp full/dev/cert.pem)
+  t 3 '' '^pairkit: error: cannot write .*: No space left on device$' -- pk backup restore "$2" --to full/dev -i id.txt --force
+  check "full, $2: the old identity is intact" bash -c "[ \"\$(pk fingerprint full/dev/cert.pem | head -1)\" = \"$before\" ]"
+  check "full, $2: nothing half-written beside it" bash -c '[ "$(ls -A full)" = dev ]'
+}
+
 if mkdir -p ro full && mount -t tmpfs -o size=1m tmpfs ro 2>/dev/null; then
   pk -q device init --serial RO-1 --dir ro/dev >/dev/null
   ro_fp=$(fp ro/dev/cert.pem)
@@ -208,12 +220,7 @@ if mkdir -p ro full && mount -t tmpfs -o size=1m tmpfs ro 2>/dev/null; then
   umount ro
   head -c 400000 /dev/urandom >term/big.bin
   pk -q backup create --from term -o big.age -r "$R" --include big.bin
-  mount -t tmpfs -o size=256k tmpfs full
-  pk -q device init --serial FULL-1 --dir full/dev >/dev/null
-  full_fp=$(fp full/dev/cert.pem)
-  t 3 '' 'No space left on device' -- pk backup restore big.age --to full/dev -i id.txt --force
-  check "full: the old identity is intact" bash -c "[ \"\$(pk fingerprint full/dev/cert.pem | head -1)\" = \"$full_fp\" ]"
-  check "full: nothing half-written beside it" bash -c '[ "$(ls -A full)" = dev ]'
+  restore_onto_full 256k big.age FULL-1
   umount full
   # The same with a 12 MiB file, which a thread of its own writes (restore)
   # or which the encrypting thread writes (create): its error still ends the
@@ -221,12 +228,7 @@ if mkdir -p ro full && mount -t tmpfs -o size=1m tmpfs ro 2>/dev/null; then
   pk -q device init --serial HUGE-1 --dir huge >/dev/null
   head -c $((12 << 20)) /dev/urandom >huge/big.bin
   pk -q backup create --from huge -o huge.age -r "$R" --include big.bin
-  mount -t tmpfs -o size=8m tmpfs full
-  pk -q device init --serial FULL-2 --dir full/dev >/dev/null
-  full_fp=$(fp full/dev/cert.pem)
-  t 3 '' '^pairkit: error: cannot write .*big.bin: No space left on device$' -- pk backup restore huge.age --to full/dev -i id.txt --force
-  check "full, large file: the old identity is intact" bash -c "[ \"\$(pk fingerprint full/dev/cert.pem | head -1)\" = \"$full_fp\" ]"
-  check "full, large file: nothing half-written beside it" bash -c '[ "$(ls -A full)" = dev ]'
+  restore_onto_full 8m huge.age FULL-2
   mkdir full/out
   t 3 '' '^pairkit: error: cannot write full/out/huge2.age: No space left on device$' -- pk backup create --from huge -o full/out/huge2.age -r "$R" --include big.bin
   check "full, large create: no temporary file left" bash -c '[ -z "$(ls -A full/out)" ]'
