@@ -289,7 +289,6 @@ Manifest create_restore_point(const CreateOptions& opts, ByteSink& out, const Cl
   const int64_t mtime = m.created.time_since_epoch().count();
   tar.begin({kManifestName, 0600, text.size(), mtime, '0'});
   tar.write({reinterpret_cast<const uint8_t*>(text.data()), text.size()});
-  std::vector<uint8_t> buf(kIoBuf);
   for (auto& s : sources) {
     tar.begin({s.rel, s.entry.mode, s.entry.size, mtime, '0'});
     FileSource src(s.path);
@@ -309,7 +308,8 @@ Manifest create_restore_point(const CreateOptions& opts, ByteSink& out, const Cl
       total += n;
     }
     // One byte more than listed means the file grew.
-    if (total != s.entry.size || src.read(buf) != 0 || !(stamp_of(src.fd(), s.path) == s.stamp))
+    uint8_t more;
+    if (total != s.entry.size || src.read({&more, 1}) != 0 || !(stamp_of(src.fd(), s.path) == s.stamp))
       throw InputError(changed);
     if (hash) {
       const std::string got = Botan::hex_encode(h->final(), false);
@@ -343,7 +343,6 @@ VerifyReport verify_restore_point(ByteSource& plain, const std::string& name, co
     if (!m.find(required)) throw InputError(name + ": the manifest lists no " + std::string(required));
   std::map<std::string, std::vector<uint8_t>> small;  // key, cert, device.toml
   std::map<std::string, bool> seen;
-  std::vector<uint8_t> buf(kIoBuf);
   while (auto e = tar.next()) {
     const std::string shown = "'" + e->path + "'";
     if (e->type != '0') throw InputError(name + ": refused: archive entry " + shown + " is not a regular file");
@@ -400,9 +399,8 @@ VerifyReport verify_restore_point(ByteSource& plain, const std::string& name, co
     }
   }
   // Read to the end so the last age chunk is authenticated too (and nothing follows the archive).
-  size_t n;
-  while ((n = plain.read(buf)) > 0)
-    if (std::any_of(buf.begin(), buf.begin() + static_cast<ptrdiff_t>(n), [](uint8_t b) { return b != 0; }))
+  for (auto v = plain.view(kIoBuf); !v.empty(); v = plain.view(kIoBuf))
+    if (std::any_of(v.begin(), v.end(), [](uint8_t b) { return b != 0; }))
       throw InputError(name + ": refused: data after the end of the archive");
   for (const auto& f : m.files)
     if (!seen[f.path]) throw InputError(name + ": " + f.path + " is in the manifest but not in the archive");
