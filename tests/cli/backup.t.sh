@@ -155,6 +155,9 @@ absent d1 evil.pem
 remake unlisted
 t 3 '' "refused: archive entry 'extra.bin' is not in the manifest" -- pk backup restore crafted.age --to u1 -i id.txt
 absent u1
+{ cat rp.tar; printf 'more'; } | age -r "$R" >trailing.age
+t 3 '' '^pairkit: error: trailing.age: refused: data after the end of the archive$' -- pk backup restore trailing.age --to tr1 -i id.txt
+absent tr1
 check "no staging folder left after refusals" no_staging
 
 # Interop with the real age: decrypt + re-encrypt restores; passphrases both
