@@ -187,7 +187,10 @@ age -d -i id.txt large.age | age -r "$R" -o large-reenc.age
 t 0 'restored device LARGE-1' '' -- pk backup restore large-reenc.age --to large-back2 -i id.txt
 check "pairkit restores the 40 MiB file age encrypted" cmp large-back2/big.bin large/big.bin
 cp large.age large-flip.age
-printf '\x55' | dd of=large-flip.age bs=1 seek=$((10 << 20)) conv=notrunc status=none
+# XOR, as above: writing a fixed byte would leave the file as it was
+# whenever the ciphertext already held that value (one time in 256).
+pos=$((10 << 20))
+printf "$(printf '\\x%02x' $(( $(od -An -tu1 -j$pos -N1 large-flip.age) ^ 0x55 )))" | dd of=large-flip.age bs=1 seek=$pos conv=notrunc status=none
 t 3 '' 'large-flip.age: payload chunk 160 does not authenticate' -- pk backup restore large-flip.age --to large-flip -i id.txt
 absent large-flip
 check "no staging folder left after the large failure" no_staging
