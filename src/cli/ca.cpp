@@ -368,10 +368,7 @@ void add_ca_group(CLI::App& app, Cli& cli) {
                            ->capture_default_str(),
                     "ca.profile");
   c->add_option("--valid-for", sg->valid_for, "Lifetime (default: the profile's in ca.toml; never past the CA's)")
-      ->check([](const std::string& v) {
-        parse_duration(v);
-        return std::string();
-      });
+      ->check(duration_check());
   add_san_option(c, sg->sans)->allow_extra_args(false);
   c->add_option("-o,--out", sg->out, "Write the certificate to this file ('-': stdout, the default for one request)");
   c->add_option("--out-dir", sg->out_dir, "Write one NAME.crt per request NAME.csr into this folder");

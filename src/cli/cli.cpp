@@ -1,5 +1,5 @@
 // The command-line context, command registration and run_cli(): the single
-// place where pairkit's typed errors become the contract's exit codes.
+// place where pairkit's typed errors become exit codes (pairkit(1), EXIT STATUS).
 #include "cli.hpp"
 
 #include <algorithm>
@@ -92,7 +92,9 @@ const RunFn* Cli::find_command(const CLI::App* cmd) const {
 CLI::App* add_group(CLI::App& app, const std::string& name, const std::string& summary) {
   // Several files may add commands to one group (sim run / sim card): reuse it.
   for (CLI::App* sub : app.get_subcommands([&](const CLI::App* s) { return s->get_name() == name; })) return sub;
-  return app.add_subcommand(name, summary);
+  CLI::App* group = app.add_subcommand(name, summary);
+  group->footer("");  // not the top level's examples: add_command fills in the group's own
+  return group;
 }
 
 CLI::App* add_command(CLI::App& group, Cli& cli, const std::string& name, const std::string& summary,
@@ -101,6 +103,9 @@ CLI::App* add_command(CLI::App& group, Cli& cli, const std::string& name, const 
   std::string footer = "\nExamples:";
   for (const auto& ex : examples) footer += "\n  " + ex;
   cmd->footer(footer);
+  // A group's --help shows the first example of each of its commands.
+  if (group.get_parent() && !examples.empty())
+    group.footer((group.get_footer().empty() ? "\nExamples:" : group.get_footer()) + "\n  " + examples.front());
   cli.register_command(cmd, std::move(run));
   return cmd;
 }
@@ -136,7 +141,15 @@ const CLI::App* selected_leaf(const CLI::App& app) {
   }
 }
 
-int fail(int code, const std::string& line) {
+/// The exit codes, the same for every command (pairkit(1), EXIT STATUS).
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitCheckFailed = 1,  ///< the check does not hold
+  kExitUsage = 2,        ///< unknown command or flag, malformed argument
+  kExitInput = 3,        ///< unreadable or malformed input, I/O failure, busy database
+};
+
+int fail(ExitCode code, const std::string& line) {
   std::fflush(stdout);
   std::cerr << line << std::endl;
   return code;
@@ -244,22 +257,22 @@ int run_cli(int argc, char** argv, std::span<const Group> groups) {
     cli.settings.apply(leaf);
     (*run)(cli);
     std::cout.flush();
-    return 0;
+    return kExitOk;
   } catch (const CLI::ParseError& e) {
     // --help and --version land here: CLI11 prints them and says exit 0.
     return app.exit(e);
   } catch (const CheckFailed& e) {
-    return fail(1, std::string("pairkit: ") + e.what());
+    return fail(kExitCheckFailed, std::string("pairkit: ") + e.what());
   } catch (const UsageError& e) {
-    return fail(2, std::string("pairkit: error: ") + e.what());
+    return fail(kExitUsage, std::string("pairkit: error: ") + e.what());
   } catch (const InputError& e) {
-    return fail(3, std::string("pairkit: error: ") + e.what());
+    return fail(kExitInput, std::string("pairkit: error: ") + e.what());
   } catch (const Botan::Exception& e) {
-    return fail(3, std::string("pairkit: error: ") + e.what());
+    return fail(kExitInput, std::string("pairkit: error: ") + e.what());
   } catch (const std::bad_alloc&) {
-    return fail(3, "pairkit: error: out of memory");
+    return fail(kExitInput, "pairkit: error: out of memory");
   } catch (const std::exception& e) {
-    return fail(3, std::string("pairkit: error: ") + e.what());
+    return fail(kExitInput, std::string("pairkit: error: ") + e.what());
   }
 }
 

@@ -26,7 +26,7 @@ using RunFn = std::function<void(Cli&)>;
 
 class Cli {
 public:
-  // Global flags (the contract's "Global" section).
+  // Global flags (pairkit(1), GLOBAL OPTIONS).
   bool json = false;
   bool quiet = false;
   std::string color = "auto";
@@ -105,7 +105,7 @@ struct Group {
 };
 
 /// Parses argv, runs the selected command, prints the one-line error and
-/// returns the contract's exit code. The one place errors become exit codes.
+/// returns the exit code (pairkit(1), EXIT STATUS). The one place errors become exit codes.
 /// Only the groups of the command named in argv are registered; help,
 /// completion and anything else get them all.
 int run_cli(int argc, char** argv, std::span<const Group> groups);

@@ -171,10 +171,7 @@ void add_crl_group(CLI::App& app, Cli& cli) {
                         [is](Cli& c) { run_issue(c, *is); });
   c->add_option("--dir", is->dir, "CA folder")->required();
   c->add_option("--next-update", is->next_update, "When the next CRL is due (default: crl.next_update in ca.toml, 7d)")
-      ->check([](const std::string& v) {
-        parse_duration(v);
-        return std::string();
-      });
+      ->check(duration_check());
   add_output_option(c, is->out, "the CRL");
   c->add_option("--format", is->format, "pem or der (default: der for a .der file, else pem)")
       ->check(CLI::IsMember({"pem", "der"}));

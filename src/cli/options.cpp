@@ -7,6 +7,15 @@
 
 namespace pairkit::cli {
 
+CLI::Validator duration_check() {
+  return CLI::Validator(
+      [](const std::string& v) {
+        parse_duration(v);
+        return std::string();
+      },
+      "");  // no description: --help shows the option as it did
+}
+
 CLI::Option* add_key_type_option(CLI::App* cmd, Cli& cli, std::string& type, const std::string& key) {
   std::string choices;  // shown in --help and offered by the completions
   for (const auto& n : crypto::key_type_names()) choices += (choices.empty() ? "" : ",") + n;
@@ -24,10 +33,7 @@ CLI::Option* add_key_type_option(CLI::App* cmd, Cli& cli, std::string& type, con
 CLI::Option* add_valid_for_option(CLI::App* cmd, Cli& cli, std::string& valid_for, const std::string& key,
                                   const std::string& what) {
   auto* opt = cmd->add_option("--valid-for", valid_for, "Duration: " + what + " (90s, 15m, 12h, 7d, 52w)")
-                  ->check([](const std::string& v) {
-                    parse_duration(v);
-                    return std::string();
-                  })
+                  ->check(duration_check())
                   ->capture_default_str();
   cli.settings.bind(cmd, opt, key);
   return opt;

@@ -12,6 +12,10 @@
 
 namespace pairkit::cli {
 
+/// Checks a duration option's value (90s, 15m, 12h, 7d, 52w) while parsing,
+/// with parse_duration's message.
+CLI::Validator duration_check();
+
 /// --type (default from settings key `key`, else p256).
 CLI::Option* add_key_type_option(CLI::App* cmd, Cli& cli, std::string& type, const std::string& key = "key.type");
 

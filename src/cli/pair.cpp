@@ -6,6 +6,7 @@
 #include <botan/pem.h>
 
 #include "groups.hpp"
+#include "options.hpp"
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/files.hpp"
@@ -64,10 +65,7 @@ void add_db_options(CLI::App* cmd, Cli& cli, DbOptions& o) {
   cli.settings.bind(cmd, cmd->add_option("--db", o.db, "Pairing registry (SQLite; conventionally SERVER_DIR/pairing.db)"),
                     "pair.db");
   auto* t = cmd->add_option("--busy-timeout", o.busy_timeout, "How long to wait for a busy registry (5s, 1m)")
-                ->check([](const std::string& v) {
-                  parse_duration(v);
-                  return std::string();
-                })
+                ->check(duration_check())
                 ->capture_default_str();
   cli.settings.bind(cmd, t, "pair.busy_timeout");
 }
@@ -301,10 +299,7 @@ void add_pair_group(CLI::App& app, Cli& cli) {
   c->add_option("--server-cert", req->server_cert,
                 "The server's certificate (default: the one the registry recorded last)");
   auto* e = c->add_option("--expires-in", req->expires_in, "How long the request stays pending (15m, 1h)")
-                ->check([](const std::string& v) {
-                  parse_duration(v);
-                  return std::string();
-                })
+                ->check(duration_check())
                 ->capture_default_str();
   cli.settings.bind(c, e, "pair.expires_in");
 

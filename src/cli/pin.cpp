@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "groups.hpp"
+#include "options.hpp"
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
 #include "pairkit/crypto/objects.hpp"
@@ -214,10 +215,7 @@ void add_pin_group(CLI::App& app, Cli& cli) {
   c->add_option("--connect", check->connect, "Run a TLS handshake with HOST:PORT and check the certificate it presents");
   c->add_flag("--tofu", check->tofu, "Trust on first use: pin an unknown name to what is presented, and say so");
   auto* t = c->add_option("--timeout", check->timeout, "Connect and read timeout for --connect (90s, 2m)")
-                ->check([](const std::string& v) {
-                  parse_duration(v);
-                  return std::string();
-                })
+                ->check(duration_check())
                 ->capture_default_str();
   cli.settings.bind(c, t, "pin.timeout");
 

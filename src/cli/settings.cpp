@@ -80,7 +80,7 @@ void Settings::load(const std::string& flag, const std::function<void()>& learn_
 
 std::optional<std::vector<std::string>> Settings::get(const std::string& key) const {
   if (const char* env = std::getenv(env_name(key).c_str()); env && *env) {
-    // A list in the environment is comma-separated (PAIRKIT_CERT_SAN=dns:a,ip:::1 is ambiguous, so ';').
+    // A list in the environment is separated by ';', not ',': PAIRKIT_CERT_SAN=dns:a,ip:::1 would be ambiguous.
     std::vector<std::string> values;
     std::string cur;
     for (const char* p = env; *p; ++p) {

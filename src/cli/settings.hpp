@@ -1,5 +1,5 @@
 // Defaults for command options from the environment and the config file,
-// with the contract's precedence: flag > environment > config > built-in.
+// with pairkit(1)'s precedence: flag > environment > config > built-in.
 // Config keys are "section.key" (TOML table "section", key "key"); the
 // environment variable for a key is PAIRKIT_SECTION_KEY.
 #pragma once

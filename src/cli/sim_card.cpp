@@ -80,7 +80,7 @@ std::string event_line(const sim::VpcdEvent& e) {
     case Kind::unknown_control: return "ignored control byte " + sim::hex(e.command) + "\n";
     case Kind::atr: return "";  // pcscd asks for the ATR to poll for the card: too frequent to show
     case Kind::apdu:
-      // scriptor's notation, with the contract's "  # meaning" comments
+      // scriptor's notation, with "  # meaning" comments (pairkit-sim(1), SIM CARD)
       return "> " + sim::hex(e.command) + "  # " + sim::ins_name(e.command[1]) + "\n< " + sim::hex(e.response) +
              "  # " + (e.note.empty() ? sim::sw_meaning(sim::status_of(e.response)) : "card error: " + e.note) + "\n";
   }

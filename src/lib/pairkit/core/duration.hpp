@@ -1,5 +1,5 @@
 // Durations ("90s", "15m", "12h", "7d", "52w") and times (RFC 3339 or "now")
-// as the command-line contract spells them.
+// as pairkit(1) spells them.
 #pragma once
 #include <chrono>
 #include <string>
