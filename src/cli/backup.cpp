@@ -8,6 +8,7 @@
 #include "groups.hpp"
 #include "options.hpp"
 #include "pairkit/backup/age.hpp"
+#include "pairkit/backup/armor.hpp"
 #include "pairkit/backup/pipeline.hpp"
 #include "pairkit/backup/restore_point.hpp"
 #include "pairkit/core/duration.hpp"

@@ -11,7 +11,7 @@
 #include "options.hpp"
 #include "pairkit/ca/authority.hpp"
 #include "pairkit/ca/batch_write.hpp"
-#include "pairkit/ca/keystream_rng.hpp"
+#include "pairkit/crypto/keystream_rng.hpp"
 #include "pairkit/ca/crl.hpp"
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
@@ -161,7 +161,7 @@ void run_sign(Cli& cli, const SignOptions& o) {
   // Keyed with 256 bits from the command's RNG: a batch draws randomness
   // thousands of times, and each draw from the system RNG is a syscall. Test
   // builds stay reproducible (PAIRKIT_TEST_SEED).
-  ca::KeystreamRng batch_rng(cli.rng());
+  crypto::KeystreamRng batch_rng(cli.rng());
   crypto::Issuer issuer(*key, ca.cert(), batch_rng);
   const bool progress = cli.stderr_is_terminal() && !cli.quiet && good.size() >= 50;
   nlohmann::json results = nlohmann::json::array();

@@ -11,9 +11,11 @@
 #include "pairkit/core/error.hpp"
 #include "pairkit/sim/apdu.hpp"
 #include "pairkit/sim/bytes.hpp"
-#include "pairkit/sim/table_card.hpp"
 #include "pairkit/sim/vpcd.hpp"
 #include "pairkit_config.h"
+#if PAIRKIT_TEST_SEAMS
+#include "doubles/table_card.hpp"  // tests/doubles, compiled in by test builds only
+#endif
 
 namespace pairkit::cli {
 

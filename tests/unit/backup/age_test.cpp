@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "pairkit/backup/age.hpp"
+#include "pairkit/backup/armor.hpp"
 #include "pairkit/backup/bech32.hpp"
 #include "pairkit/core/rng.hpp"
 

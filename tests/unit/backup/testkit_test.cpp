@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "pairkit/backup/age.hpp"
+#include "pairkit/backup/armor.hpp"
 #include "pairkit/core/files.hpp"
 #include "shared_testdata.hpp"
 

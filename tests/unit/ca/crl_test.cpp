@@ -8,7 +8,7 @@
 
 #include "pairkit/ca/authority.hpp"
 #include "pairkit/ca/crl.hpp"
-#include "pairkit/ca/der.hpp"
+#include "pairkit/crypto/der.hpp"
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/rng.hpp"
 #include "pairkit/crypto/cert_builder.hpp"
@@ -16,6 +16,7 @@
 
 using namespace pairkit;
 using namespace pairkit::ca;
+namespace der = pairkit::crypto::der;
 
 namespace {
 struct TestCa {

@@ -12,7 +12,7 @@
 
 #include "pairkit/core/error.hpp"
 #include "pairkit/sim/bytes.hpp"
-#include "pairkit/sim/table_card.hpp"
+#include "doubles/table_card.hpp"
 #include "pairkit/sim/vpcd.hpp"
 
 using namespace pairkit;

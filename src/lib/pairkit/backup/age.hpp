@@ -1,8 +1,8 @@
 // The age v1 file format (C2SP age specification): header with recipient
 // stanzas and an HMAC, then a STREAM of ChaCha20-Poly1305 chunks; scrypt
-// (passphrase) and X25519 recipients; the PEM-like ASCII armor. Reading is
-// strict where Botan is lenient: canonical unpadded base64, all-zero X25519
-// shares, work factors, chunk framing.
+// (passphrase) and X25519 recipients (the ASCII armor is in armor.hpp).
+// Reading is strict where Botan is lenient: canonical unpadded base64,
+// all-zero X25519 shares, work factors, chunk framing.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -182,56 +182,6 @@ private:
   Botan::secure_vector<uint8_t> plain_;  // opened, for reads smaller than a chunk
   size_t chunk_pos_ = 0;
 };
-
-/// Writes the ASCII armor ("-----BEGIN AGE ENCRYPTED FILE-----", base64 in
-/// 64 columns) around what is written to it.
-class ArmorSink final : public ByteSink {
-public:
-  explicit ArmorSink(ByteSink& out);
-  void write(std::span<const uint8_t> data) override;
-  void finish() override;
-
-private:
-  void emit_line(std::span<const uint8_t> bytes);
-  ByteSink& out_;
-  std::vector<uint8_t> pending_;
-};
-
-/// Reads the ASCII armor strictly (as age does); throws AgeError(armor).
-class ArmorSource final : public ByteSource {
-public:
-  explicit ArmorSource(ByteSource& in) : in_(in) {}
-  size_t read(std::span<uint8_t> buf) override;
-
-private:
-  std::optional<std::string> get_line();
-  void drain_trailing();
-  int getc();
-  ByteSource& in_;
-  std::vector<uint8_t> raw_;
-  size_t raw_pos_ = 0;
-  bool raw_eof_ = false;
-  bool started_ = false, ended_ = false;
-  std::vector<uint8_t> unread_;
-  size_t unread_pos_ = 0;
-};
-
-/// A source that can look at its first bytes before they are read (to tell
-/// armored from binary age files).
-class PeekSource final : public ByteSource {
-public:
-  explicit PeekSource(ByteSource& in) : in_(in) {}
-  std::span<const uint8_t> peek(size_t n);
-  size_t read(std::span<uint8_t> buf) override;
-
-private:
-  ByteSource& in_;
-  std::vector<uint8_t> head_;
-  size_t pos_ = 0;
-};
-
-inline constexpr const char* kArmorHeader = "-----BEGIN AGE ENCRYPTED FILE-----";
-inline constexpr const char* kArmorFooter = "-----END AGE ENCRYPTED FILE-----";
 
 /// Strict unpadded standard base64 (age's encoding): throws AgeError(header)
 /// for padding, non-canonical trailing bits or characters outside the alphabet.

@@ -1,5 +1,7 @@
 // The age ASCII armor (strict, as age reads it) and a peeking source that
 // tells armored files from binary ones.
+#include "pairkit/backup/armor.hpp"
+
 #include <algorithm>
 #include <cstring>
 

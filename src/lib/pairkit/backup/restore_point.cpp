@@ -222,7 +222,7 @@ Manifest create_restore_point(const CreateOptions& opts, ByteSink& out, const Cl
                      " records " + id.cert_sha256);
 
   std::vector<std::string> rels = {device::kKeyFile, device::kCertFile, device::kDeviceFile};
-  for (const char* opt : {kPinStoreFile, kRegistryFile, kConfigFile})
+  for (const char* opt : {device::kPinStoreFile, device::kRegistryFile, device::kConfigFile})  // when present
     if (path_exists(where + opt)) rels.emplace_back(opt);
   for (const auto& inc : opts.includes) {
     std::string rel = inc;

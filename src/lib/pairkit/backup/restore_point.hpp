@@ -14,11 +14,6 @@
 
 namespace pairkit::backup {
 
-/// Files taken from the device folder when present (beside key, cert and device.toml).
-inline constexpr const char* kPinStoreFile = "pins.toml";
-inline constexpr const char* kRegistryFile = "pairing.db";
-inline constexpr const char* kConfigFile = "pairkit.toml";
-
 struct CreateOptions {
   std::string from;                   ///< the device identity folder
   std::vector<std::string> includes;  ///< further files, relative to `from`

@@ -15,12 +15,14 @@
 #include <botan/x509_ca.h>
 #include <botan/x509_obj.h>
 
-#include "pairkit/ca/der.hpp"
+#include "pairkit/crypto/der.hpp"
 #include "pairkit/core/error.hpp"
 #include "pairkit/crypto/cert_builder.hpp"
 #include "pairkit/crypto/keys.hpp"
 
 namespace pairkit::ca {
+
+namespace der = crypto::der;
 
 namespace {
 

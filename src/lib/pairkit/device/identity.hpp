@@ -13,12 +13,9 @@
 #include "pairkit/crypto/cert_builder.hpp"
 #include "pairkit/crypto/keys.hpp"
 #include "pairkit/crypto/san.hpp"
+#include "pairkit/device/layout.hpp"
 
 namespace pairkit::device {
-
-inline constexpr const char* kKeyFile = "key.pem";
-inline constexpr const char* kCertFile = "cert.pem";
-inline constexpr const char* kDeviceFile = "device.toml";
 
 enum class Role { terminal, server };
 Role parse_role(std::string_view name);

@@ -13,9 +13,6 @@
 
 namespace pairkit::pairing {
 
-/// Conventional file name of a device's pin store inside its identity folder.
-inline constexpr const char* kPinStoreFile = "pins.toml";
-
 struct Pin {
   std::string name;
   std::string address;      ///< "host:port", may be empty

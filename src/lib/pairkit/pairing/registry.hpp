@@ -18,8 +18,6 @@ struct sqlite3;
 
 namespace pairkit::pairing {
 
-/// Conventional file name of a server's registry inside its identity folder.
-inline constexpr const char* kRegistryFile = "pairing.db";
 /// Schema version this build writes (PRAGMA user_version).
 inline constexpr int kSchemaVersion = 1;
 /// Wrong codes an operator may enter before a request is rejected.

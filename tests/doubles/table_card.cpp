@@ -1,5 +1,5 @@
 // TableCard: answers from a table (see table_card.hpp).
-#include "pairkit/sim/table_card.hpp"
+#include "doubles/table_card.hpp"
 
 #include <algorithm>
 #include <string>

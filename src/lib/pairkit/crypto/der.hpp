@@ -10,7 +10,7 @@
 
 #include "pairkit/core/clock.hpp"
 
-namespace pairkit::ca::der {
+namespace pairkit::crypto::der {
 
 inline constexpr uint8_t kInteger = 0x02, kBitString = 0x03, kOctetString = 0x04, kOid = 0x06, kEnumerated = 0x0a,
                          kUtcTime = 0x17, kGeneralizedTime = 0x18, kSequence = 0x30, kContext0 = 0xa0;
@@ -57,4 +57,4 @@ TimePoint read_time(const Tlv& t);
 /// Strips the sign octets of an INTEGER's content.
 std::span<const uint8_t> magnitude(std::span<const uint8_t> integer_content);
 
-}  // namespace pairkit::ca::der
+}  // namespace pairkit::crypto::der

@@ -1,7 +1,7 @@
 // Keystream RNG (see keystream_rng.hpp).
-#include "pairkit/ca/keystream_rng.hpp"
+#include "pairkit/crypto/keystream_rng.hpp"
 
-namespace pairkit::ca {
+namespace pairkit::crypto {
 
 KeystreamRng::KeystreamRng(Botan::RandomNumberGenerator& parent)
     : cipher_(Botan::StreamCipher::create_or_throw("ChaCha(20)")) {
@@ -10,4 +10,4 @@ KeystreamRng::KeystreamRng(Botan::RandomNumberGenerator& parent)
   cipher_->set_iv(nonce, sizeof nonce);
 }
 
-}  // namespace pairkit::ca
+}  // namespace pairkit::crypto

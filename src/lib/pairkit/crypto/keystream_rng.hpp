@@ -7,7 +7,7 @@
 #include <botan/rng.h>
 #include <botan/stream_cipher.h>
 
-namespace pairkit::ca {
+namespace pairkit::crypto {
 
 /// ChaCha20 keystream under a 256-bit key drawn from another generator.
 class KeystreamRng final : public Botan::RandomNumberGenerator {
@@ -24,4 +24,4 @@ private:
   std::unique_ptr<Botan::StreamCipher> cipher_;
 };
 
-}  // namespace pairkit::ca
+}  // namespace pairkit::crypto

@@ -1,10 +1,10 @@
 // Direct DER encoding and walking (see der.hpp).
-#include "pairkit/ca/der.hpp"
+#include "pairkit/crypto/der.hpp"
 
 #include <chrono>
 #include <cstdio>
 
-namespace pairkit::ca::der {
+namespace pairkit::crypto::der {
 
 void put_length(std::vector<uint8_t>& out, size_t n) {
   if (n < 0x80) {
@@ -115,4 +115,4 @@ std::span<const uint8_t> magnitude(std::span<const uint8_t> c) {
   return c.subspan(i);
 }
 
-}  // namespace pairkit::ca::der
+}  // namespace pairkit::crypto::der
