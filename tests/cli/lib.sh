@@ -11,17 +11,26 @@
 # $OUT and $ERR hold the last row's output; $DATA is tests/data;
 # $SHARED is ../shared/testdata.
 
+# Results are TAP (run_table.sh): "ok N - TABLE:LINE: WHAT" or "not ok ...",
+# written to fd 3, followed by "# " lines saying what went wrong; the counts
+# so far are kept in $_counts.
+
 pk() { "$PAIRKIT" "$@"; }
 export -f pk
 _pass=0 _fail=0
 
-_ok() { _pass=$((_pass + 1)); echo "ok $_table:$1"; }
+_tap() {  # RESULT WHERE: one TAP line, the row's text folded onto it
+  local where=${2//$'\n'/ }
+  echo "$1 $((_pass + _fail)) - $_table:${where//#/\\#}" >&3
+  echo "$_pass $_fail" >"$_counts"
+}
+_ok() { _pass=$((_pass + 1)); _tap ok "$1"; }
 _bad() {
   _fail=$((_fail + 1))
-  echo "FAIL $_table:$1"
+  _tap "not ok" "$1"
   shift
   local line
-  for line in "$@"; do printf '    %s\n' "$line"; done
+  for line in "$@"; do printf '%s\n' "$line" | sed 's/^/#     /' >&3; done
 }
 
 t() {
