@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Before and after, in one run: the same benchmarks for two pairkit binaries,
+# in interleaved rounds (old, new, old, new, ...), reporting the median and
+# range of each figure and the ratio new/old; then the instruction counts
+# (callgrind: repeatable whatever the machine's load) of `--version` and
+# `pair check`. For refactors that must not cost speed.
+# Usage: bench/compare.sh OLD_PAIRKIT NEW_PAIRKIT [ROUNDS]   (default 5 rounds)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+old=$(realpath "${1:?usage: bench/compare.sh OLD_PAIRKIT NEW_PAIRKIT [ROUNDS]}")
+new=$(realpath "${2:?usage: bench/compare.sh OLD_PAIRKIT NEW_PAIRKIT [ROUNDS]}")
+rounds=${3:-5}
+command -v valgrind >/dev/null || { echo "bench/compare.sh: valgrind is not installed" >&2; exit 2; }
+work=$(mktemp -d /tmp/pairkit-compare.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+# figure NAME VALUE for a side: one line per figure and round in $work/figures.
+record() { echo "$1 $2 $3" >>"$work/figures"; }
+run_side() {  # SIDE BINARY
+  local side=$1 pk=$2 out
+  out=$("$here/pair.sh" "$pk" 100)
+  record "$side" pair_check_ms "$(sed -nE 's/^pairkit pair check +median +([0-9.]+) ms.*/\1/p' <<<"$out")"
+  record "$side" version_ms "$(sed -nE 's/^pairkit --version \(start floor\) +median +([0-9.]+) ms.*/\1/p' <<<"$out")"
+  out=$("$here/fingerprint.sh" "$pk" 100)
+  record "$side" fingerprint_ms "$(sed -nE 's/^pairkit fingerprint: +([0-9.]+) ms.*/\1/p' <<<"$out")"
+  out=$("$here/backup.sh" "$pk" 200 1)
+  record "$side" backup_create_s "$(awk '$1 == "pk_create" {print $2}' <<<"$out")"
+  record "$side" backup_restore_s "$(awk '$1 == "pk_restore" {print $2}' <<<"$out")"
+  record "$side" backup_peak_rss_mb "$(awk '$1 == "pk_create" || $1 == "pk_restore" {print $7}' <<<"$out" | sort -n | tail -1)"
+}
+for ((r = 1; r <= rounds; r++)); do
+  echo "round $r/$rounds" >&2
+  run_side old "$old"
+  run_side new "$new"
+done
+
+# Instruction counts: one run each, identical for identical binaries and inputs.
+cd "$work"
+"$new" -q device init --serial TERM-0042 --dir term >/dev/null
+"$new" -q device init --serial GATE-1 --role server --dir srv >/dev/null
+code=$("$new" --json pair request --db srv/pairing.db --serial TERM-0042 --cert term/cert.pem \
+  --server-cert srv/cert.pem | python3 -c 'import json,sys; print(json.load(sys.stdin)["code"])')
+"$new" -q pair approve --db srv/pairing.db --serial TERM-0042 --code "$code" --operator bench >/dev/null
+instructions() {  # BINARY ARGS...: total instructions of one run
+  valgrind --tool=callgrind --callgrind-out-file=cg.out "$@" >/dev/null 2>cg.err
+  sed -nE 's/^==[0-9]+== Collected : ([0-9]+).*/\1/p' cg.err
+}
+for side in old new; do
+  bin=$old
+  [[ $side == new ]] && bin=$new
+  record "$side" version_instructions "$(instructions "$bin" --version)"
+  record "$side" pair_check_instructions "$(instructions "$bin" pair check --db srv/pairing.db --serial TERM-0042 --cert term/cert.pem)"
+done
+
+python3 - "$work/figures" "$rounds" <<'PY'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    side, name, value = line.split()
+    rows.setdefault(name, {}).setdefault(side, []).append(float(value))
+print(f"old: {sys.argv[2]} rounds interleaved with new; median [min-max]; ratio new/old of the medians")
+for name, sides in rows.items():
+    o, n = sides["old"], sides["new"]
+    mo, mn = statistics.median(o), statistics.median(n)
+    fmt = (lambda v: f"{v:,.0f}") if name.endswith("instructions") else (lambda v: f"{v:.2f}")
+    print(f"  {name:24s} old {fmt(mo):>12s} [{fmt(min(o))}-{fmt(max(o))}]   new {fmt(mn):>12s} "
+          f"[{fmt(min(n))}-{fmt(max(n))}]   ratio {mn / mo:.3f}")
+PY
