@@ -1,19 +1,16 @@
-// The CA's index database (SQLite, WAL): every certificate the CA issued,
-// its status and revocation, and the CRL number sequence. Several `ca sign`
-// processes may write at once; each write is a BEGIN IMMEDIATE transaction
-// and waits (busy timeout) for the others instead of failing.
+// The CA's index: every certificate the CA issued, its status and
+// revocation, and the CRL number sequence, behind an interface each database
+// engine implements (SQLite: index_sqlite.cpp).
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "pairkit/ca/crl.hpp"
 #include "pairkit/core/clock.hpp"
-
-struct sqlite3;
-struct sqlite3_stmt;
 
 namespace pairkit::ca {
 
@@ -33,44 +30,36 @@ struct IndexEntry {
 
 enum class RevokeResult { revoked, already_revoked, unknown };
 
-class IndexDb {
+/// The index as every engine implements it. Several `ca sign` processes may
+/// write at once: each write is one transaction that waits for the others.
+class IndexStore {
 public:
-  /// Creates a new index at path (refuses an existing file).
-  static IndexDb create(const std::string& path);
-  /// Opens an existing index; a file that is not a pairkit index is an InputError.
-  static IndexDb open(const std::string& path);
-  ~IndexDb();
-  IndexDb(IndexDb&& o) noexcept;
-  IndexDb& operator=(IndexDb&&) = delete;
+  virtual ~IndexStore() = default;
 
-  /// Runs fn inside BEGIN IMMEDIATE ... COMMIT; rolls back if fn throws.
-  void transaction(const std::function<void()>& fn);
+  /// Runs fn inside one write transaction; rolls back if fn throws.
+  virtual void transaction(const std::function<void()>& fn) = 0;
 
   /// Records an issued certificate; false if the serial is taken already.
-  bool insert(const IndexEntry& e);
+  virtual bool insert(const IndexEntry& e) = 0;
   /// Marks a certificate revoked (unless it is already).
-  RevokeResult revoke(const std::string& serial, TimePoint at, std::optional<int> reason);
-  std::optional<IndexEntry> find(const std::string& serial);
-  std::vector<IndexEntry> list(bool revoked_only);
-  size_t count();
+  virtual RevokeResult revoke(const std::string& serial, TimePoint at, std::optional<int> reason) = 0;
+  virtual std::optional<IndexEntry> find(const std::string& serial) = 0;
+  virtual std::vector<IndexEntry> list(bool revoked_only) = 0;
+  virtual size_t count() = 0;
 
   /// Calls fn for every revoked certificate (for CRLs: no per-entry objects kept).
-  void for_each_revoked(const std::function<void(const RevokedEntry&)>& fn);
+  virtual void for_each_revoked(const std::function<void(const RevokedEntry&)>& fn) = 0;
   /// Takes the next CRL number and stamps revocations not yet in a CRL with it.
-  uint64_t next_crl_number();
-
-  const std::string& path() const { return path_; }
-
-private:
-  IndexDb(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
-  void exec(const char* sql);
-  sqlite3_stmt* prepare(const char* sql);
-  [[noreturn]] void fail(const std::string& what);
-
-  sqlite3* db_ = nullptr;
-  sqlite3_stmt* insert_ = nullptr;  ///< kept prepared: a batch inserts thousands of rows
-  sqlite3_stmt* revoke_ = nullptr;  ///< ... or revokes them
-  std::string path_;
+  virtual uint64_t next_crl_number() = 0;
 };
+
+/// Creates a new index at `location` (a path or `sqlite:PATH`; another
+/// scheme is a UsageError) and refuses an existing one.
+std::unique_ptr<IndexStore> create_index(const std::string& location);
+
+/// Opens the index at `location`; a missing index, or a file that is not a
+/// pairkit index, is an InputError. An index made before schema versions
+/// were recorded is adopted as version 1.
+std::unique_ptr<IndexStore> open_index(const std::string& location);
 
 }  // namespace pairkit::ca
