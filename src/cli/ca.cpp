@@ -169,7 +169,7 @@ void run_sign(Cli& cli, const SignOptions& o) {
   if (!o.out_dir.empty()) writer.emplace(WriteOptions{kPublicFileMode, o.force});
   for (size_t start = 0; start < good.size(); start += kChunk) {
     const size_t n = std::min(kChunk, good.size() - start);
-    const auto certs = ca::issue_batch(db, issuer, std::span(good).subspan(start, n), batch_rng);
+    const auto certs = ca::issue_batch(*db, issuer, std::span(good).subspan(start, n), batch_rng);
     std::vector<std::pair<std::string, std::string>> files;
     for (size_t i = 0; i < n; ++i) {
       const auto& req = good[start + i];
@@ -260,9 +260,9 @@ void run_revoke(Cli& cli, const RevokeOptions& o) {
   size_t revoked = 0, already = 0;
   std::vector<std::string> already_list;
   // All or nothing: an unknown serial rolls the whole request back.
-  db.transaction([&] {
+  db->transaction([&] {
     for (const auto& s : serials) {
-      switch (db.revoke(s, now, reason)) {
+      switch (db->revoke(s, now, reason)) {
         case ca::RevokeResult::revoked: ++revoked; break;
         case ca::RevokeResult::already_revoked:
           ++already;
@@ -284,7 +284,7 @@ void run_revoke(Cli& cli, const RevokeOptions& o) {
     for (const auto& s : serials) {
       const bool was = std::find(already_list.begin(), already_list.end(), s) != already_list.end();
       if (was) {
-        const auto e = db.find(s);
+        const auto e = db->find(s);
         std::cout << s << ": already revoked on " << format_time(*e->revoked_at) << " ("
                   << (e->reason ? ca::reason_name(*e->reason) : "unspecified") << "); nothing changed\n";
       } else {
@@ -307,7 +307,7 @@ std::string status_of(const ca::IndexEntry& e, TimePoint now) {
 void run_list(Cli& cli, const ListOptions& o) {
   const auto ca = ca::CaDir::open(o.dir);
   auto db = ca.open_index();
-  const auto entries = db.list(o.revoked);
+  const auto entries = db->list(o.revoked);
   const auto now = cli.clock().now();
   if (cli.json) {
     nlohmann::json all = nlohmann::json::array();

@@ -9,13 +9,13 @@
 
 #include <botan/exceptn.h>
 #include <botan/version.h>
-#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/rng.hpp"
+#include "pairkit/core/sqlite.hpp"
 #include "pairkit_config.h"
 
 namespace pairkit::cli {
@@ -115,7 +115,7 @@ namespace {
 std::string version_line() {
   return std::string("pairkit ") + PAIRKIT_VERSION + " (Botan " + Botan::short_version_string() +
          ", ZXing-cpp " PAIRKIT_ZXING_VERSION ", libqrencode " PAIRKIT_QRENCODE_VERSION ", SQLite " +
-         sqlite3_libversion() + ")";
+         sqlite::library_version() + ")";
 }
 
 std::string command_path(const CLI::App* cmd) {

@@ -55,9 +55,9 @@ void run_issue(Cli& cli, const IssueOptions& o) {
   spec.this_update = cli.clock().now();
   spec.next_update = spec.this_update + next;
   std::vector<ca::RevokedEntry> entries;
-  db.transaction([&] {
-    spec.number = db.next_crl_number();
-    db.for_each_revoked([&](const ca::RevokedEntry& e) { entries.push_back(e); });
+  db->transaction([&] {
+    spec.number = db->next_crl_number();
+    db->for_each_revoked([&](const ca::RevokedEntry& e) { entries.push_back(e); });
   });
   const auto der = ca::build_crl(*key, ca.cert(), spec, entries, cli.rng());
   if (wants_der(o.out, o.format))

@@ -70,10 +70,10 @@ void add_db_options(CLI::App* cmd, Cli& cli, DbOptions& o) {
   cli.settings.bind(cmd, t, "pair.busy_timeout");
 }
 
-pairing::Registry open_registry(const DbOptions& o, bool create) {
+std::unique_ptr<pairing::Registry> open_registry(const DbOptions& o, IfMissing if_missing) {
   if (o.db.empty()) throw UsageError("--db is required");
-  return pairing::Registry(o.db, create,
-                           std::chrono::duration_cast<std::chrono::milliseconds>(parse_duration(o.busy_timeout)));
+  return pairing::open_registry(
+      o.db, {if_missing, std::chrono::duration_cast<std::chrono::milliseconds>(parse_duration(o.busy_timeout))});
 }
 
 void require(const std::string& value, const char* flag) {
@@ -119,10 +119,10 @@ void run_request(Cli& cli, const PairRequestOptions& o) {
   const auto terminal = cert_ref(cli, o.cert);
   std::optional<pairing::CertRef> server;
   if (!o.server_cert.empty()) server = cert_ref(cli, o.server_cert);
-  if (!server && !o.db.db.empty() && !path_exists(o.db.db))
+  if (!server && !o.db.db.empty() && !pairing::registry_exists(o.db.db))
     throw UsageError("registry " + o.db.db + " does not exist yet: give --server-cert the first time");
-  auto reg = open_registry(o.db, true);
-  const auto out = reg.request(o.serial, terminal, server, lifetime, cli.rng(), cli.clock());
+  auto reg = open_registry(o.db, IfMissing::create);
+  const auto out = reg->request(o.serial, terminal, server, lifetime, cli.rng(), cli.clock());
   if (cli.json) {
     if (out.already_paired)
       cli.emit_json({{"serial", o.serial}, {"nonce", nullptr}, {"code", nullptr}, {"state", "paired"},
@@ -173,8 +173,8 @@ void run_code(Cli& cli, const PairCodeOptions& o) {
 void run_list(Cli& cli, const PairListOptions& o) {
   std::optional<pairing::State> state;
   if (!o.state.empty()) state = pairing::parse_state(o.state);
-  auto reg = open_registry(o.db, false);
-  const auto rows = reg.list(state, cli.clock());
+  auto reg = open_registry(o.db, IfMissing::fail);
+  const auto rows = reg->list(state, cli.clock());
   if (cli.json) {
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& r : rows) arr.push_back(row_json(r));
@@ -199,8 +199,8 @@ void run_approve(Cli& cli, const PairApproveOptions& o) {
   if (o.groups < 1 || o.groups > pairing::kCodeGroups)
     throw UsageError("--groups must be 1 to " + std::to_string(pairing::kCodeGroups));
   const auto typed = pairing::parse_code(o.code);  // a misread group is reported here, before the registry
-  auto reg = open_registry(o.db, false);
-  const auto row = reg.approve(o.serial, typed, o.groups, o.operator_name, cli.clock());
+  auto reg = open_registry(o.db, IfMissing::fail);
+  const auto row = reg->approve(o.serial, typed, o.groups, o.operator_name, cli.clock());
   if (cli.json) {
     cli.emit_json(row_json(row));
     return;
@@ -214,8 +214,8 @@ void run_approve(Cli& cli, const PairApproveOptions& o) {
 void run_reject(Cli& cli, const PairDecideOptions& o) {
   require(o.serial, "--serial");
   check_operator(o.operator_name);
-  auto reg = open_registry(o.db, false);
-  const auto row = reg.reject(o.serial, o.operator_name, cli.clock());
+  auto reg = open_registry(o.db, IfMissing::fail);
+  const auto row = reg->reject(o.serial, o.operator_name, cli.clock());
   if (cli.json) {
     cli.emit_json(row_json(row));
     return;
@@ -226,8 +226,8 @@ void run_reject(Cli& cli, const PairDecideOptions& o) {
 void run_unpair(Cli& cli, const PairDecideOptions& o) {
   require(o.serial, "--serial");
   check_operator(o.operator_name);
-  auto reg = open_registry(o.db, false);
-  const auto row = reg.unpair(o.serial, o.operator_name, cli.clock());
+  auto reg = open_registry(o.db, IfMissing::fail);
+  const auto row = reg->unpair(o.serial, o.operator_name, cli.clock());
   if (cli.json) {
     cli.emit_json(row_json(row));
     return;
@@ -239,8 +239,8 @@ void run_check(Cli& cli, const PairCheckOptions& o) {
   require(o.serial, "--serial");
   require(o.cert, "--cert");
   const auto cert = cert_ref(cli, o.cert);
-  auto reg = open_registry(o.db, false);
-  reg.check(o.serial, cert.sha256);
+  auto reg = open_registry(o.db, IfMissing::fail);
+  reg->check(o.serial, cert.sha256);
   if (cli.json) {
     cli.emit_json({{"serial", o.serial}, {"paired", true}, {"fingerprint", cert.sha256}});
     return;
@@ -249,8 +249,8 @@ void run_check(Cli& cli, const PairCheckOptions& o) {
 }
 
 void run_log(Cli& cli, const PairLogOptions& o) {
-  auto reg = open_registry(o.db, false);
-  const auto rows = reg.audit(o.serial.empty() ? std::nullopt : std::optional<std::string>(o.serial));
+  auto reg = open_registry(o.db, IfMissing::fail);
+  const auto rows = reg->audit(o.serial.empty() ? std::nullopt : std::optional<std::string>(o.serial));
   auto nul = [](const std::string& s) { return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s); };
   if (cli.json) {
     nlohmann::json arr = nlohmann::json::array();

@@ -10,7 +10,6 @@
 #include <stdexcept>
 
 #include <fcntl.h>
-#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,6 +22,7 @@
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/files.hpp"
+#include "pairkit/core/sqlite.hpp"
 #include "pairkit/crypto/fingerprint.hpp"
 #include "pairkit/crypto/keys.hpp"
 #include "pairkit/crypto/objects.hpp"
@@ -68,36 +68,6 @@ bool is_sqlite(const std::string& path) {
   FileSource src(path);
   uint8_t head[16];
   return src.read_full(head) == 16 && std::memcmp(head, "SQLite format 3\0", 16) == 0;
-}
-
-// A consistent copy of a (possibly live) SQLite database via the backup API.
-void sqlite_snapshot(const std::string& src_path, const std::string& dst_path) {
-  sqlite3* src = nullptr;
-  sqlite3* dst = nullptr;
-  auto fail = [&](sqlite3* db, const std::string& what) {
-    std::string msg = "cannot snapshot " + src_path + ": " + what + ": " + (db ? sqlite3_errmsg(db) : "out of memory");
-    sqlite3_close(src);
-    sqlite3_close(dst);
-    return InputError(msg);
-  };
-  if (sqlite3_open_v2(src_path.c_str(), &src, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) throw fail(src, "open");
-  sqlite3_busy_timeout(src, 5000);
-  if (sqlite3_open_v2(dst_path.c_str(), &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK)
-    throw fail(dst, "create snapshot");
-  sqlite3_backup* b = sqlite3_backup_init(dst, "main", src, "main");
-  if (!b) throw fail(dst, "backup");
-  int rc;
-  int busy_rounds = 0;
-  while ((rc = sqlite3_backup_step(b, 256)) == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
-    if (rc != SQLITE_OK) {
-      if (++busy_rounds > 100) break;
-      sqlite3_sleep(50);
-    }
-  }
-  sqlite3_backup_finish(b);
-  if (rc != SQLITE_DONE) throw fail(src, rc == SQLITE_BUSY ? "database busy" : "backup step");
-  sqlite3_close(src);
-  sqlite3_close(dst);
 }
 
 // What changes when a file is written, replaced or truncated: compared
@@ -244,7 +214,7 @@ Manifest create_restore_point(const CreateOptions& opts, ByteSink& out, const Cl
     s.entry.mode = st.st_mode & 0777;
     if (is_sqlite(s.path)) {
       const std::string copy = tmp.path() + "/snapshot-" + std::to_string(snap++) + ".db";
-      sqlite_snapshot(s.path, copy);
+      sqlite::snapshot(s.path, copy);
       s.path = copy;
       s.entry.sqlite_snapshot = true;
       if (::stat(s.path.c_str(), &st) != 0) throw InputError("cannot back up " + s.path + ": " + errno_text());

@@ -106,7 +106,7 @@ CaDir CaDir::init(const std::string& dir, const InitOptions& opts, Botan::Random
     made.push_back(cert_path);
     const std::string index_path = dir + "/" + kIndexFile;
     made.push_back(index_path);
-    IndexDb::create(index_path);
+    create_index(index_path);
     const std::string config_path = dir + "/" + kConfigFile;
     write_file_atomic(config_path, config_text(config, opts, spec.not_before), {kPublicFileMode, false});
   } catch (...) {
@@ -202,7 +202,7 @@ PreparedRequest prepare_request(const Botan::PKCS10_Request& csr, const std::str
   return p;
 }
 
-std::vector<Botan::X509_Certificate> issue_batch(IndexDb& db, crypto::Issuer& issuer,
+std::vector<Botan::X509_Certificate> issue_batch(IndexStore& db, crypto::Issuer& issuer,
                                                  std::span<const PreparedRequest> requests,
                                                  Botan::RandomNumberGenerator& rng) {
   // Sign outside the transaction: other `ca sign` processes on this CA wait

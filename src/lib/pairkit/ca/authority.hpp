@@ -17,7 +17,7 @@
 #include <botan/secmem.h>
 #include <botan/x509cert.h>
 
-#include "pairkit/ca/index_db.hpp"
+#include "pairkit/ca/index_store.hpp"
 #include "pairkit/core/clock.hpp"
 #include "pairkit/crypto/cert_builder.hpp"
 #include "pairkit/crypto/keys.hpp"
@@ -67,7 +67,7 @@ public:
   bool key_encrypted() const;
   /// The CA key; a wrong or missing passphrase is an InputError naming the file.
   std::unique_ptr<Botan::Private_Key> load_key(const std::optional<Botan::secure_vector<char>>& passphrase) const;
-  IndexDb open_index() const { return IndexDb::open(path(kIndexFile)); }
+  std::unique_ptr<IndexStore> open_index() const { return ca::open_index(path(kIndexFile)); }
 
 private:
   CaDir(std::string dir, Botan::X509_Certificate cert, CaConfig config)
@@ -114,7 +114,7 @@ PreparedRequest prepare_request(const Botan::PKCS10_Request& csr, const std::str
 /// transaction. Serials are random; one the index already holds is drawn
 /// again and the certificate re-signed. Returns the certificates in request
 /// order.
-std::vector<Botan::X509_Certificate> issue_batch(IndexDb& db, crypto::Issuer& issuer,
+std::vector<Botan::X509_Certificate> issue_batch(IndexStore& db, crypto::Issuer& issuer,
                                                  std::span<const PreparedRequest> requests,
                                                  Botan::RandomNumberGenerator& rng);
 

@@ -1,9 +1,10 @@
-// The server-side pairing registry: an SQLite database (pairing.db by
-// convention) of pairing requests, paired terminals and an audit log of
-// every state change. States: pending -> paired | rejected | expired;
-// paired -> unpaired.
+// The server-side pairing registry: pairing requests, paired terminals and
+// an audit log of every state change, behind an interface each database
+// engine implements (SQLite: registry_sqlite.cpp, pairing.db by convention).
+// States: pending -> paired | rejected | expired; paired -> unpaired.
 #pragma once
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -12,9 +13,8 @@
 #include <botan/rng.h>
 
 #include "pairkit/core/clock.hpp"
+#include "pairkit/core/db_location.hpp"
 #include "pairkit/pairing/code.hpp"
-
-struct sqlite3;
 
 namespace pairkit::pairing {
 
@@ -59,61 +59,57 @@ struct RequestOutcome {
   std::optional<std::string> replaces_fingerprint;  ///< a different pairing stays until decided
 };
 
+/// The registry as every engine implements it. Each state change and its
+/// audit row are written in one transaction; two processes deciding the
+/// same request are ordered by the database, not by checks in C++.
 class Registry {
 public:
-  /// Opens (create: and creates, migrating to kSchemaVersion) the database.
-  /// Throws InputError for a missing file (without create), a file that is
-  /// not an SQLite database, a newer schema, or a database busy past
-  /// busy_timeout.
-  Registry(const std::string& path, bool create, std::chrono::milliseconds busy_timeout);
-  ~Registry();
-  Registry(const Registry&) = delete;
-  Registry& operator=(const Registry&) = delete;
+  virtual ~Registry() = default;
 
   /// Records a pending request with a fresh nonce (see RequestOutcome).
   /// server: the server certificate for this request; when absent, the one
   /// recorded by an earlier request (UsageError if there is none yet).
-  RequestOutcome request(const std::string& serial, const CertRef& terminal, const std::optional<CertRef>& server,
-                         std::chrono::seconds lifetime, Botan::RandomNumberGenerator& rng, const Clock& clock);
+  virtual RequestOutcome request(const std::string& serial, const CertRef& terminal,
+                                 const std::optional<CertRef>& server, std::chrono::seconds lifetime,
+                                 Botan::RandomNumberGenerator& rng, const Clock& clock) = 0;
 
   /// Requests, oldest first, optionally of one state (expiring stale ones first).
-  std::vector<RequestRow> list(std::optional<State> state, const Clock& clock);
+  virtual std::vector<RequestRow> list(std::optional<State> state, const Clock& clock) = 0;
 
   /// Approves the pending request of `serial` when every typed group matches
   /// and at least min_groups are given. CheckFailed on a wrong code (counted;
   /// after kMaxCodeAttempts the request is rejected), an expired request or
   /// no pending request; UsageError when fewer than min_groups are given.
-  RequestRow approve(const std::string& serial, const std::vector<CodeGroup>& typed, int min_groups,
-                     const std::string& operator_name, const Clock& clock);
+  virtual RequestRow approve(const std::string& serial, const std::vector<CodeGroup>& typed, int min_groups,
+                             const std::string& operator_name, const Clock& clock) = 0;
 
   /// pending -> rejected. CheckFailed without a pending request.
-  RequestRow reject(const std::string& serial, const std::string& operator_name, const Clock& clock);
+  virtual RequestRow reject(const std::string& serial, const std::string& operator_name, const Clock& clock) = 0;
 
   /// paired -> unpaired. CheckFailed when the serial is not paired.
-  RequestRow unpair(const std::string& serial, const std::string& operator_name, const Clock& clock);
+  virtual RequestRow unpair(const std::string& serial, const std::string& operator_name, const Clock& clock) = 0;
 
   /// Passes only when `serial` is paired with exactly this certificate
   /// fingerprint; CheckFailed naming both fingerprints otherwise. Read-only.
-  void check(const std::string& serial, const std::string& cert_sha256);
+  virtual void check(const std::string& serial, const std::string& cert_sha256) = 0;
 
   /// The audit log, oldest first, optionally for one serial.
-  std::vector<AuditRow> audit(const std::optional<std::string>& serial);
-
-private:
-  struct Tx;
-  void exec(const char* sql);
-  void migrate();
-  void expire_stale(TimePoint now);
-  std::optional<RequestRow> find(const std::string& serial, const char* state_sql);
-  void set_state(const RequestRow& row, State to, TimePoint now, const std::string& actor);
-  void log(TimePoint at, const std::string& actor, const std::string& serial, const std::string& action,
-           const std::string& old_state, const std::string& new_state, const std::string& old_fp,
-           const std::string& new_fp, const std::string& detail);
-  [[noreturn]] void fail(const std::string& what);
-
-  sqlite3* db_ = nullptr;
-  std::string path_;
-  std::chrono::milliseconds busy_timeout_;
+  virtual std::vector<AuditRow> audit(const std::optional<std::string>& serial) = 0;
 };
+
+struct RegistryOptions {
+  IfMissing if_missing = IfMissing::fail;
+  std::chrono::milliseconds busy_timeout{5000};
+};
+
+/// Opens (with IfMissing::create: and creates) the registry at `location`:
+/// a path or `sqlite:PATH`; another URL scheme is a UsageError. Throws
+/// InputError for a missing file (IfMissing::fail), a file that is not an
+/// SQLite database or not a registry, a newer schema, or a database busy
+/// past busy_timeout.
+std::unique_ptr<Registry> open_registry(const std::string& location, const RegistryOptions& options);
+
+/// Whether `location` (as open_registry takes it) holds a registry already.
+bool registry_exists(const std::string& location);
 
 }  // namespace pairkit::pairing

@@ -1,0 +1,238 @@
+// The CA index on SQLite (see index_store.hpp): WAL, and a busy timeout so
+// that concurrent `ca sign` processes wait for each other instead of failing.
+#include <optional>
+
+#include "pairkit/ca/index_engines.hpp"
+#include "pairkit/core/error.hpp"
+#include "pairkit/core/files.hpp"
+#include "pairkit/core/sqlite.hpp"
+
+namespace pairkit::ca {
+
+namespace {
+
+using sqlite::Connection;
+using sqlite::Statement;
+
+constexpr std::chrono::milliseconds kBusyTimeout{30000};
+
+// Migration i takes the schema from version i to i + 1. The meta row
+// 'schema' is what indexes made before PRAGMA user_version was recorded
+// carry, and what older pairkit builds still look for.
+const char* const kMigrations[] = {
+    R"sql(
+CREATE TABLE certs (
+  serial      TEXT PRIMARY KEY,
+  subject     TEXT NOT NULL,
+  profile     TEXT NOT NULL,
+  not_before  INTEGER NOT NULL,
+  not_after   INTEGER NOT NULL,
+  sha256      TEXT NOT NULL,
+  status      TEXT NOT NULL DEFAULT 'valid' CHECK (status IN ('valid', 'revoked')),
+  revoked_at  INTEGER,
+  reason      INTEGER,
+  crl_number  INTEGER
+);
+CREATE INDEX certs_revoked ON certs (status) WHERE status = 'revoked';
+CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT INTO meta VALUES ('schema', 1), ('crl_number', 0);
+)sql",
+};
+
+std::string describe(const sqlite::FailureInfo& f) {
+  const std::string msg(f.message);
+  const std::string what = f.sql.empty() ? std::string(f.what) : "cannot run '" + std::string(f.sql) + "'";
+  switch (f.kind) {
+    case sqlite::Failure::cannot_open: return "cannot open index database " + f.path + ": " + msg;
+    case sqlite::Failure::busy:
+      return f.path + ": database busy for more than " +
+             std::to_string(std::chrono::duration_cast<std::chrono::seconds>(f.busy_timeout).count()) + "s (" + what +
+             ")";
+    case sqlite::Failure::not_a_database: return f.path + " is not a usable index database (" + msg + ")";
+    case sqlite::Failure::constraint:
+    case sqlite::Failure::other: break;
+  }
+  return f.path + ": " + what + ": " + msg;
+}
+
+[[noreturn]] void not_an_index(const Connection& c) {
+  throw InputError(c.path() + " is not a pairkit CA index (schema version missing or unknown)");
+}
+
+void too_new(const Connection& c, int) { not_an_index(c); }
+
+// A fresh file (create_index) is built from scratch.
+int unversioned_new(Connection& c) {
+  auto s = c.prepare("SELECT count(*) FROM sqlite_master");
+  s.step();
+  if (s.integer(0) != 0) not_an_index(c);
+  return 0;
+}
+
+// An existing file (open_index) is ours when it carries the meta row of
+// schema 1, as every index made before user_version was recorded does.
+int unversioned_existing(Connection& c) {
+  auto t = c.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('meta', 'certs')");
+  t.step();
+  if (t.integer(0) != 2) not_an_index(c);
+  auto s = c.prepare("SELECT value FROM meta WHERE key = 'schema'");
+  if (!s.step() || s.integer(0) != 1) not_an_index(c);
+  return 1;
+}
+
+constexpr sqlite::Schema kNewSchema{kMigrations, unversioned_new, too_new};
+constexpr sqlite::Schema kExistingSchema{kMigrations, unversioned_existing, too_new};
+
+TimePoint column_time(const Statement& s, int i) { return TimePoint(std::chrono::seconds(s.integer(i))); }
+
+std::optional<int> column_reason(const Statement& s, int i) {
+  if (s.is_null(i)) return std::nullopt;
+  return static_cast<int>(s.integer(i));
+}
+
+constexpr std::string_view kReadFailure = "cannot read the index";
+
+const char* const kColumns =
+    "SELECT serial, subject, profile, not_before, not_after, sha256, status, revoked_at, reason, crl_number FROM certs ";
+
+IndexEntry read_row(const Statement& s) {
+  IndexEntry e;
+  e.serial = s.text(0);
+  e.subject = s.text(1);
+  e.profile = s.text(2);
+  e.not_before = column_time(s, 3);
+  e.not_after = column_time(s, 4);
+  e.sha256 = s.text(5);
+  e.status = s.text(6);
+  if (!s.is_null(7)) e.revoked_at = column_time(s, 7);
+  e.reason = column_reason(s, 8);
+  if (!s.is_null(9)) e.crl_number = static_cast<uint64_t>(s.integer(9));
+  return e;
+}
+
+class SqliteIndex final : public IndexStore {
+public:
+  explicit SqliteIndex(Connection conn) : db_(std::move(conn)) {}
+
+  void transaction(const std::function<void()>& fn) override {
+    sqlite::Transaction tx(db_);
+    fn();
+    tx.commit();
+  }
+
+  bool insert(const IndexEntry& e) override;
+  RevokeResult revoke(const std::string& serial, TimePoint at, std::optional<int> reason) override;
+  std::optional<IndexEntry> find(const std::string& serial) override;
+  std::vector<IndexEntry> list(bool revoked_only) override;
+  size_t count() override;
+  void for_each_revoked(const std::function<void(const RevokedEntry&)>& fn) override;
+  uint64_t next_crl_number() override;
+
+private:
+  Statement prepare(std::string_view sql) { return db_.prepare(sql, kReadFailure); }
+
+  Connection db_;  // declared first: the kept statements are finalized before it closes
+  std::optional<Statement> insert_;  ///< kept prepared: a batch inserts thousands of rows
+  std::optional<Statement> revoke_;  ///< ... or revokes them
+};
+
+bool SqliteIndex::insert(const IndexEntry& e) {
+  if (!insert_)
+    insert_.emplace(prepare(
+        "INSERT INTO certs (serial, subject, profile, not_before, not_after, sha256) VALUES (?,?,?,?,?,?) "
+        "ON CONFLICT (serial) DO NOTHING RETURNING serial"));
+  Statement& s = *insert_;
+  s.reset();
+  s.bind(1, e.serial).bind(2, e.subject).bind(3, e.profile);
+  s.bind(4, e.not_before.time_since_epoch().count()).bind(5, e.not_after.time_since_epoch().count());
+  s.bind(6, e.sha256);
+  const std::string what = "cannot record serial " + e.serial;
+  const bool inserted = s.step(what);
+  s.run(what);
+  return inserted;
+}
+
+RevokeResult SqliteIndex::revoke(const std::string& serial, TimePoint at, std::optional<int> reason) {
+  if (!revoke_)
+    revoke_.emplace(prepare(
+        "UPDATE certs SET status = 'revoked', revoked_at = ?, reason = ? WHERE serial = ? AND status = 'valid' "
+        "RETURNING serial"));
+  Statement& s = *revoke_;
+  s.reset();
+  s.bind(1, at.time_since_epoch().count());
+  s.bind_or_null(2, reason ? std::optional<int64_t>(*reason) : std::nullopt);
+  s.bind(3, serial);
+  const std::string what = "cannot revoke serial " + serial;
+  const bool revoked = s.step(what);
+  s.run(what);
+  if (revoked) return RevokeResult::revoked;
+  auto q = prepare("SELECT 1 FROM certs WHERE serial = ?");
+  q.bind(1, serial);
+  return q.step("cannot look up serial " + serial) ? RevokeResult::already_revoked : RevokeResult::unknown;
+}
+
+std::optional<IndexEntry> SqliteIndex::find(const std::string& serial) {
+  auto s = prepare(std::string(kColumns) + "WHERE serial = ?");
+  s.bind(1, serial);
+  if (s.step("cannot look up serial " + serial)) return read_row(s);
+  return std::nullopt;
+}
+
+std::vector<IndexEntry> SqliteIndex::list(bool revoked_only) {
+  auto s = prepare(std::string(kColumns) + (revoked_only ? "WHERE status = 'revoked' " : "") +
+                   "ORDER BY not_before, serial");
+  std::vector<IndexEntry> out;
+  while (s.step("cannot list certificates")) out.push_back(read_row(s));
+  return out;
+}
+
+size_t SqliteIndex::count() {
+  auto s = prepare("SELECT count(*) FROM certs");
+  s.step("cannot count certificates");
+  return static_cast<size_t>(s.integer(0));
+}
+
+void SqliteIndex::for_each_revoked(const std::function<void(const RevokedEntry&)>& fn) {
+  auto s = prepare("SELECT serial, revoked_at, reason FROM certs WHERE status = 'revoked'");
+  RevokedEntry e;
+  while (s.step("cannot read revocations")) {
+    e.serial = s.text(0);
+    e.revoked_at = column_time(s, 1);
+    e.reason = column_reason(s, 2);
+    fn(e);
+  }
+}
+
+uint64_t SqliteIndex::next_crl_number() {
+  auto s = prepare("UPDATE meta SET value = value + 1 WHERE key = 'crl_number' RETURNING value");
+  if (!s.step("cannot read the CRL number"))
+    throw InputError(db_.path() + " has no CRL number (not a pairkit CA index?)");
+  const auto n = static_cast<uint64_t>(s.integer(0));
+  s.run("cannot read the CRL number");
+  auto u = prepare("UPDATE certs SET crl_number = ? WHERE status = 'revoked' AND crl_number IS NULL");
+  u.bind(1, static_cast<int64_t>(n));
+  u.run("cannot stamp the CRL number");
+  return n;
+}
+
+Connection connect(const std::string& path, IfMissing if_missing) {
+  return Connection(path, {if_missing, kBusyTimeout, describe});
+}
+
+}  // namespace
+
+std::unique_ptr<IndexStore> create_sqlite_index(const std::string& path) {
+  if (path_exists(path)) throw InputError(path + " exists already");
+  auto conn = connect(path, IfMissing::create);
+  sqlite::migrate(conn, kNewSchema);
+  return std::make_unique<SqliteIndex>(std::move(conn));
+}
+
+std::unique_ptr<IndexStore> open_sqlite_index(const std::string& path) {
+  if (!path_exists(path)) throw InputError("index database " + path + " is missing");
+  auto conn = connect(path, IfMissing::fail);
+  sqlite::migrate(conn, kExistingSchema);
+  return std::make_unique<SqliteIndex>(std::move(conn));
+}
+
+}  // namespace pairkit::ca

@@ -1,0 +1,65 @@
+// The CA's index: every certificate the CA issued, its status and
+// revocation, and the CRL number sequence, behind an interface each database
+// engine implements (SQLite: index_sqlite.cpp).
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pairkit/ca/crl.hpp"
+#include "pairkit/core/clock.hpp"
+
+namespace pairkit::ca {
+
+/// A certificate as the index records it.
+struct IndexEntry {
+  std::string serial;   ///< canonical hex
+  std::string subject;
+  std::string profile;
+  TimePoint not_before{};
+  TimePoint not_after{};
+  std::string sha256;   ///< colon hex of the DER certificate
+  std::string status = "valid";  ///< valid | revoked
+  std::optional<TimePoint> revoked_at;
+  std::optional<int> reason;
+  std::optional<uint64_t> crl_number;  ///< first CRL that listed the revocation
+};
+
+enum class RevokeResult { revoked, already_revoked, unknown };
+
+/// The index as every engine implements it. Several `ca sign` processes may
+/// write at once: each write is one transaction that waits for the others.
+class IndexStore {
+public:
+  virtual ~IndexStore() = default;
+
+  /// Runs fn inside one write transaction; rolls back if fn throws.
+  virtual void transaction(const std::function<void()>& fn) = 0;
+
+  /// Records an issued certificate; false if the serial is taken already.
+  virtual bool insert(const IndexEntry& e) = 0;
+  /// Marks a certificate revoked (unless it is already).
+  virtual RevokeResult revoke(const std::string& serial, TimePoint at, std::optional<int> reason) = 0;
+  virtual std::optional<IndexEntry> find(const std::string& serial) = 0;
+  virtual std::vector<IndexEntry> list(bool revoked_only) = 0;
+  virtual size_t count() = 0;
+
+  /// Calls fn for every revoked certificate (for CRLs: no per-entry objects kept).
+  virtual void for_each_revoked(const std::function<void(const RevokedEntry&)>& fn) = 0;
+  /// Takes the next CRL number and stamps revocations not yet in a CRL with it.
+  virtual uint64_t next_crl_number() = 0;
+};
+
+/// Creates a new index at `location` (a path or `sqlite:PATH`; another
+/// scheme is a UsageError) and refuses an existing one.
+std::unique_ptr<IndexStore> create_index(const std::string& location);
+
+/// Opens the index at `location`; a missing index, or a file that is not a
+/// pairkit index, is an InputError. An index made before schema versions
+/// were recorded is adopted as version 1.
+std::unique_ptr<IndexStore> open_index(const std::string& location);
+
+}  // namespace pairkit::ca
