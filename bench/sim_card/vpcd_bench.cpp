@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <winscard.h>
 
-#include "pairkit/sim/table_card.hpp"
+#include "doubles/table_card.hpp"
 #include "pairkit/sim/vpcd.hpp"
 
 using namespace pairkit::sim;
