@@ -274,7 +274,7 @@ void run_revoke(Cli& cli, const RevokeOptions& o) {
       }
     }
   });
-  const std::string why = reason ? ca::reason_name(*reason) : "unspecified";
+  const std::string why = ca::reason_name(reason);
   if (cli.json) {
     cli.emit_json({{"revoked", revoked}, {"already_revoked", already}, {"reason", why},
                    {"revoked_at", format_time(now)}, {"already_revoked_serials", already_list}});
@@ -286,7 +286,7 @@ void run_revoke(Cli& cli, const RevokeOptions& o) {
       if (was) {
         const auto e = db.find(s);
         std::cout << s << ": already revoked on " << format_time(*e->revoked_at) << " ("
-                  << (e->reason ? ca::reason_name(*e->reason) : "unspecified") << "); nothing changed\n";
+                  << ca::reason_name(e->reason) << "); nothing changed\n";
       } else {
         std::cout << s << ": revoked (" << why << ")\n";
       }
@@ -316,8 +316,7 @@ void run_list(Cli& cli, const ListOptions& o) {
                           {"status", status_of(e, now)}, {"not_before", format_time(e.not_before)},
                           {"not_after", format_time(e.not_after)}, {"sha256", e.sha256}};
       j["revoked_at"] = e.revoked_at ? nlohmann::json(format_time(*e.revoked_at)) : nlohmann::json(nullptr);
-      j["reason"] = e.revoked_at ? nlohmann::json(e.reason ? ca::reason_name(*e.reason) : "unspecified")
-                                 : nlohmann::json(nullptr);
+      j["reason"] = e.revoked_at ? nlohmann::json(ca::reason_name(e.reason)) : nlohmann::json(nullptr);
       j["crl_number"] = e.crl_number ? nlohmann::json(*e.crl_number) : nlohmann::json(nullptr);
       all.push_back(std::move(j));
     }
@@ -331,7 +330,7 @@ void run_list(Cli& cli, const ListOptions& o) {
               << std::setw(22) << format_time(e.not_after) << e.subject;
     if (e.revoked_at)
       std::cout << "  [revoked " << format_time(*e.revoked_at) << ", "
-                << (e.reason ? ca::reason_name(*e.reason) : "unspecified") << "]";
+                << ca::reason_name(e.reason) << "]";
     std::cout << "\n";
   }
   cli.info(std::to_string(entries.size()) + (o.revoked ? " revoked" : "") + " certificate(s)");

@@ -90,7 +90,7 @@ void run_verify(Cli& cli, const VerifyOptions& o) {
           failure = "revoked";
           if (i > 0) failure += " (intermediate " + crypto::dn_to_string(cert.subject_dn()) + ")";
           failure += " on " + format_time(hit->revoked_at) + ", reason " +
-                     (hit->reason ? ca::reason_name(*hit->reason) : "unspecified") + ", per " + crl.name();
+                     ca::reason_name(hit->reason) + ", per " + crl.name();
           break;
         }
       }

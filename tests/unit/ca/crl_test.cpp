@@ -55,6 +55,8 @@ TEST_CASE("RFC 5280 reason names") {
   CHECK(parse_reason("aACompromise") == 10);
   CHECK(reason_name(5) == "cessationOfOperation");
   CHECK(reason_name(7) == "unknown(7)");
+  CHECK(reason_name(std::optional<int>(1)) == "keyCompromise");
+  CHECK(reason_name(std::optional<int>()) == "unspecified");
   CHECK_THROWS_AS(parse_reason("lost"), UsageError);
 }
 

@@ -84,6 +84,8 @@ std::string reason_name(int code) {
   return "unknown(" + std::to_string(code) + ")";
 }
 
+std::string reason_name(std::optional<int> code) { return code ? reason_name(*code) : "unspecified"; }
+
 std::string serial_hex(std::span<const uint8_t> m) {
   const auto mag = der::magnitude(m);
   if (mag.empty()) return "00";

@@ -25,6 +25,9 @@ namespace pairkit::ca {
 int parse_reason(std::string_view name);
 /// The RFC 5280 name of a reason code ("unknown(7)" for codes outside it).
 std::string reason_name(int code);
+/// As above; an absent reason code reads "unspecified", as RFC 5280 says an
+/// entry without the extension means.
+std::string reason_name(std::optional<int> code);
 /// Every accepted reason name, in code order.
 const std::vector<std::string>& reason_names();
 
