@@ -83,9 +83,7 @@ void run_verify(Cli& cli, const VerifyOptions& o) {
         if (!crl.signed_by(issuer))
           throw CheckFailed(name + ": " + crl.name() + " claims to be from " + crypto::dn_to_string(crl.issuer()) +
                             " but its signature does not verify with that CA's key");
-        if (crl.next_update() && *crl.next_update() < at && !o.allow_stale)
-          throw InputError(crl.name() + " is stale: its next update was due " + format_time(*crl.next_update()) +
-                           " (issue a new one, or pass --allow-stale)");
+        crl.require_fresh(at, o.allow_stale);
         if (const auto hit = crl.find(std::span<const uint8_t>(cert.serial_number()))) {
           failure = "revoked";
           if (i > 0) failure += " (intermediate " + crypto::dn_to_string(cert.subject_dn()) + ")";

@@ -123,9 +123,7 @@ void run_check(Cli& cli, const CheckOptions& o) {
                         " (" + crl_issuer + "); the CRL is forged or damaged");
   }
   const auto now = cli.clock().now();
-  if (crl.next_update() && *crl.next_update() < now && !o.allow_stale)
-    throw InputError(crl_name + " is stale: its next update was due " + format_time(*crl.next_update()) +
-                     " (issue a new one, or pass --allow-stale)");
+  crl.require_fresh(now, o.allow_stale);
 
   nlohmann::json results = nlohmann::json::array();
   size_t revoked = 0;

@@ -129,6 +129,21 @@ TEST_CASE("the CRL reader refuses what is not a CRL") {
   CHECK_THROWS_AS(CrlIndex(der, "short"), InputError);
 }
 
+TEST_CASE("a CRL past its next update is stale unless stale ones are allowed") {
+  auto rng = make_seeded_rng(9);
+  const auto ca = make_ca(*rng, "Unit CA");
+  CrlSpec spec;
+  spec.this_update = TimePoint(std::chrono::seconds(1'800'000'000));
+  spec.next_update = spec.this_update + std::chrono::hours(1);
+  const CrlIndex crl(build_crl(*ca.key, ca.cert, spec, {}, *rng), "old.crl");
+  CHECK_NOTHROW(crl.require_fresh(spec.next_update, false));
+  CHECK_THROWS_WITH_AS(crl.require_fresh(spec.next_update + std::chrono::seconds(1), false),
+                       "old.crl is stale: its next update was due 2027-01-15T09:00:00Z (issue a new one, or pass "
+                       "--allow-stale)",
+                       InputError);
+  CHECK_NOTHROW(crl.require_fresh(spec.next_update + std::chrono::days(30), true));
+}
+
 TEST_CASE("profile SANs: requested names kept where allowed, --san replaces its type") {
   using crypto::parse_san;
   const std::vector<crypto::SubjectAltName> req = {parse_san("dns:a.local"), parse_san("ip:fd00::1"),

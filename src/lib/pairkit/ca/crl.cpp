@@ -16,6 +16,7 @@
 #include <botan/x509_obj.h>
 
 #include "pairkit/ca/der.hpp"
+#include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
 #include "pairkit/crypto/cert_builder.hpp"
 #include "pairkit/crypto/keys.hpp"
@@ -369,6 +370,12 @@ CrlIndex::CrlIndex(std::span<const uint8_t> data, const std::string& name) : nam
     while (table_[slot]) slot = (slot + 1) & (cap - 1);
     table_[slot] = i + 1;
   }
+}
+
+void CrlIndex::require_fresh(TimePoint at, bool allow_stale) const {
+  if (next_update_ && *next_update_ < at && !allow_stale)
+    throw InputError(name_ + " is stale: its next update was due " + format_time(*next_update_) +
+                     " (issue a new one, or pass --allow-stale)");
 }
 
 std::span<const uint8_t> CrlIndex::entry_serial(uint32_t offset) const {

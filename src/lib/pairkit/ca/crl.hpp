@@ -75,6 +75,9 @@ public:
   std::optional<uint64_t> number() const { return number_; }
   TimePoint this_update() const { return this_update_; }
   std::optional<TimePoint> next_update() const { return next_update_; }
+  /// Throws InputError naming the CRL when its next update was due before
+  /// `at`, unless `allow_stale`: an outdated CRL may miss recent revocations.
+  void require_fresh(TimePoint at, bool allow_stale) const;
   const std::vector<uint8_t>& authority_key_id() const { return aki_; }
   std::string signature_algorithm() const;
   size_t size() const { return entries_.size(); }
