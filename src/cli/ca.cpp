@@ -120,14 +120,14 @@ void run_sign(Cli& cli, const SignOptions& o) {
     throw InputError(out_single + " exists (use --force to replace it)");
   if (!o.out_dir.empty()) make_dirs(o.out_dir, 0755);
 
+  ca::check_sign_options(so);
+
   // Check every request first (parsing verifies each signature): a bad one is
   // refused and nothing is written for it. One thread: Botan 2 serves every
   // big-number temporary from one process-wide, mutex-guarded locked-memory
   // pool, so two signing threads share its lock and cache lines and spent
   // ~30% more CPU for the same instructions (BOTAN_MLOCK_POOL_SIZE=0 removed
   // the difference); the writer thread does the file work meanwhile.
-  if (profile == crypto::Profile::intermediate && !so.sans.empty())
-    throw UsageError("the intermediate profile takes no --san");
   std::vector<std::optional<ca::PreparedRequest>> checked(o.csrs.size());
   std::vector<std::string> problems(o.csrs.size());
   for (size_t i = 0; i < o.csrs.size(); ++i) {

@@ -144,6 +144,16 @@ TEST_CASE("a CRL past its next update is stale unless stale ones are allowed") {
   CHECK_NOTHROW(crl.require_fresh(spec.next_update + std::chrono::days(30), true));
 }
 
+TEST_CASE("the intermediate profile takes no --san") {
+  SignOptions o;
+  o.profile = crypto::Profile::intermediate;
+  CHECK_NOTHROW(check_sign_options(o));
+  o.sans = {crypto::parse_san("dns:a.local")};
+  CHECK_THROWS_WITH_AS(check_sign_options(o), "the intermediate profile takes no --san", UsageError);
+  o.profile = crypto::Profile::server;
+  CHECK_NOTHROW(check_sign_options(o));
+}
+
 TEST_CASE("profile SANs: requested names kept where allowed, --san replaces its type") {
   using crypto::parse_san;
   const std::vector<crypto::SubjectAltName> req = {parse_san("dns:a.local"), parse_san("ip:fd00::1"),
