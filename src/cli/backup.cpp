@@ -9,6 +9,7 @@
 #include "options.hpp"
 #include "pairkit/backup/age.hpp"
 #include "pairkit/backup/armor.hpp"
+#include "pairkit/backup/opened.hpp"
 #include "pairkit/backup/pipeline.hpp"
 #include "pairkit/backup/restore_point.hpp"
 #include "pairkit/core/duration.hpp"
@@ -124,51 +125,20 @@ void add_key_options(CLI::App* c, KeyOptions& k) {
       ->check(CLI::ExistingFile);
 }
 
-// An open, decrypting restore point: file -> (armor) -> age -> plaintext.
-class OpenedBackup {
-public:
-  OpenedBackup(const std::string& path, const KeyOptions& k) : name_(Cli::display_name(path)), file_(path), peek_(file_) {
-    for (const auto& p : k.identities) {
-      const auto bytes = read_file(p, 1 << 20);
-      for (auto& id : X25519Identity::parse_file(std::string(bytes.begin(), bytes.end()), p))
-        ids_.push_back(std::make_unique<X25519Identity>(std::move(id)));
-    }
+// A restore point opened with the keys the options name: identity files, a
+// passphrase, or both.
+OpenedBackup open_backup(const std::string& file, const KeyOptions& k) {
+  const std::string name = Cli::display_name(file);
+  return OpenedBackup(file, name, [&] {
+    auto ids = read_identity_files(k.identities);
     if (k.pass.given() || k.identities.empty()) {
-      auto pass = read_passphrase(k.pass, Prompt::once, "Passphrase for " + name_);
-      if (!pass) throw UsageError("give --identity FILE, --passphrase-file FILE or --passphrase-env VAR to open " + name_);
-      ids_.push_back(std::make_unique<ScryptIdentity>(std::move(*pass)));
+      auto pass = read_passphrase(k.pass, Prompt::once, "Passphrase for " + name);
+      if (!pass) throw UsageError("give --identity FILE, --passphrase-file FILE or --passphrase-env VAR to open " + name);
+      ids.push_back(std::make_unique<ScryptIdentity>(std::move(*pass)));
     }
-    std::vector<const Identity*> ptrs;
-    for (const auto& i : ids_) ptrs.push_back(i.get());
-    const auto head = peek_.peek(std::strlen(kArmorHeader));
-    ByteSource* src = &peek_;
-    if (std::string(head.begin(), head.end()) == kArmorHeader) {
-      armor_.emplace(peek_);
-      src = &*armor_;
-    }
-    wrap([&] { reader_.emplace(*src, ptrs); });
-  }
-  ByteSource& plain() { return *reader_; }
-  const std::string& name() const { return name_; }
-
-  /// Runs f, naming the file in age errors.
-  template <typename F>
-  auto wrap(F f) -> decltype(f()) {
-    try {
-      return f();
-    } catch (const AgeError& e) {
-      throw InputError(name_ + ": " + e.what());
-    }
-  }
-
-private:
-  std::string name_;
-  FileSource file_;
-  PeekSource peek_;
-  std::optional<ArmorSource> armor_;
-  std::vector<std::unique_ptr<Identity>> ids_;
-  std::optional<AgeReader> reader_;
-};
+    return ids;
+  });
+}
 
 void run_keygen(Cli& cli, const KeygenOptions& o) {
   if (cli.json && o.out == "-") throw UsageError("--json needs -o FILE (the identity itself goes to stdout otherwise)");
@@ -274,7 +244,7 @@ void run_create(Cli& cli, const CreateOptions& o) {
 }
 
 void run_inspect(Cli& cli, const ReadOptions& o) {
-  OpenedBackup b(o.file, o.key);
+  OpenedBackup b = open_backup(o.file, o.key);
   const auto m = b.wrap([&] { return read_manifest(b.plain(), b.name()); });
   if (cli.json) {
     auto j = manifest_json(m);
@@ -287,7 +257,7 @@ void run_inspect(Cli& cli, const ReadOptions& o) {
 }
 
 void run_verify(Cli& cli, const ReadOptions& o) {
-  OpenedBackup b(o.file, o.key);
+  OpenedBackup b = open_backup(o.file, o.key);
   Progress progress(cli, "verified");
   ThreadedSource ahead(b.plain());  // decryption runs on a second thread while hashes are checked
   ProgressSource counted(ahead, progress);
@@ -313,7 +283,7 @@ void run_restore(Cli& cli, const RestoreOptions& o) {
     const auto problem = restore_target_problem(o.to);
     if (!problem.empty()) throw InputError(problem);
   }
-  OpenedBackup b(o.file, o.key);
+  OpenedBackup b = open_backup(o.file, o.key);
   Progress progress(cli, "restored");
   ThreadedSource ahead(b.plain());  // decryption runs on a second thread while files are checked and written
   ProgressSource counted(ahead, progress);

@@ -80,7 +80,7 @@ ca::CrlIndex load_crl(Cli& cli, const std::string& file) {
 
 nlohmann::json entry_json(const ca::RevokedEntry& e) {
   return {{"serial", e.serial}, {"revoked_at", format_time(e.revoked_at)},
-          {"reason", e.reason ? ca::reason_name(*e.reason) : "unspecified"}};
+          {"reason", ca::reason_name(e.reason)}};
 }
 
 void run_info(Cli& cli, const InfoOptions& o) {
@@ -123,9 +123,7 @@ void run_check(Cli& cli, const CheckOptions& o) {
                         " (" + crl_issuer + "); the CRL is forged or damaged");
   }
   const auto now = cli.clock().now();
-  if (crl.next_update() && *crl.next_update() < now && !o.allow_stale)
-    throw InputError(crl_name + " is stale: its next update was due " + format_time(*crl.next_update()) +
-                     " (issue a new one, or pass --allow-stale)");
+  crl.require_fresh(now, o.allow_stale);
 
   nlohmann::json results = nlohmann::json::array();
   size_t revoked = 0;
@@ -142,7 +140,7 @@ void run_check(Cli& cli, const CheckOptions& o) {
                           {"revoked", hit.has_value()}};
       if (hit) {
         ++revoked;
-        const std::string why = hit->reason ? ca::reason_name(*hit->reason) : "unspecified";
+        const std::string why = ca::reason_name(hit->reason);
         j["revoked_at"] = format_time(hit->revoked_at);
         j["reason"] = why;
         const std::string line = name + ": REVOKED serial " + serial + " on " + format_time(hit->revoked_at) + " (" + why + ")";

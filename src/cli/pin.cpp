@@ -132,13 +132,7 @@ void run_pin_check(Cli& cli, const PinCheckOptions& o) {
     pin = stored;
     pinned_now = added;
   }
-  const std::string actual = pairing::fingerprint_like(pin->fingerprint, *cert);
-  const bool ok = actual == pin->fingerprint;
-  const bool spki = pin->fingerprint.rfind("sha256//", 0) == 0;
-  if (!ok)
-    throw CheckFailed(std::string(spki ? "SPKI pin" : "fingerprint") + " of " + source + " is " +
-                      (spki ? "" : "SHA256:") + actual + ", pin '" + o.name + "' expects " + (spki ? "" : "SHA256:") +
-                      pin->fingerprint);
+  pairing::require_pin_match(*pin, *cert, source);
   if (cli.json) {
     auto j = pin_json(*pin);
     j["source"] = source;

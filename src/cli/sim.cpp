@@ -3,16 +3,11 @@
 #include <iostream>
 #include <memory>
 #include <optional>
-#include <sstream>
-
-#include <botan/data_src.h>
-#include <botan/ed25519.h>
-#include <botan/rsa.h>
-#include <botan/x509_key.h>
 
 #include "groups.hpp"
 #include "pairkit/core/error.hpp"
 #include "pairkit/crypto/keys.hpp"
+#include "pairkit/sim/log_verify.hpp"
 #include "pairkit/sim/runner.hpp"
 #include "pairkit/sim/script.hpp"
 #include "pairkit/sim/transcript.hpp"
@@ -138,49 +133,16 @@ void run_sim_run(Cli& cli, const SimRunOptions& o) {
 }
 
 void run_sim_verify_log(Cli& cli, const SimVerifyLogOptions& o) {
-  const std::string key_name = Cli::display_name(o.backend_pub);
-  const auto key_data = cli.read_input(o.backend_pub, 1 << 20);
-  std::unique_ptr<Botan::Public_Key> key;
-  try {
-    Botan::DataSource_Memory src(key_data);
-    key.reset(Botan::X509::load_key(src));
-  } catch (const std::exception& e) {
-    throw InputError(key_name + " is not a public key (SubjectPublicKeyInfo PEM or DER): " + e.what());
-  }
-  std::optional<sim::Profile> profile;
-  if (dynamic_cast<const Botan::RSA_PublicKey*>(key.get())) profile.emplace(sim::ProfileKind::legacy);
-  if (dynamic_cast<const Botan::Ed25519_PublicKey*>(key.get())) profile.emplace(sim::ProfileKind::modern);
-  if (!profile) throw InputError(key_name + " holds a " + key->algo_name() + " key; the back end uses RSA or Ed25519");
-  const sim::Bytes kb = profile->raw_public(*key);
-
+  const auto key = sim::load_backend_key(cli.read_input(o.backend_pub, 1 << 20), Cli::display_name(o.backend_pub));
   const std::string log_name = Cli::display_name(o.log);
   const auto log = cli.read_input(o.log);
-  std::istringstream in(std::string(log.begin(), log.end()));
-  std::string line;
-  size_t line_no = 0, records = 0;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const std::string where = log_name + ":" + std::to_string(line_no);
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::exception& e) {
-      throw InputError(where + ": not JSON (" + std::string(e.what()) + ")");
-    }
-    const auto rec = sim::log_record_from_json(j, where);
-    ++records;
-    const std::string why = sim::verify_record(rec, *profile, kb);
-    if (!why.empty())
-      throw CheckFailed(where + ": record " + std::to_string(records) + " (" + rec.kind + ", card " +
-                        std::to_string(rec.card_id) + ", counter " + std::to_string(rec.card_counter) + ") is bad: " +
-                        why);
-  }
+  const size_t records =
+      sim::verify_log(key, std::string_view(reinterpret_cast<const char*>(log.data()), log.size()), log_name);
   if (cli.json) {
-    cli.emit_json({{"file", o.log}, {"records", records}, {"profile", profile->name()}, {"valid", true}});
+    cli.emit_json({{"file", o.log}, {"records", records}, {"profile", key.profile.name()}, {"valid", true}});
     return;
   }
-  std::cout << log_name << ": " << records << " record(s) verified (" << profile->name()
+  std::cout << log_name << ": " << records << " record(s) verified (" << key.profile.name()
             << " profile): back-end signatures on the card certificates and card signatures on the transactions\n";
 }
 

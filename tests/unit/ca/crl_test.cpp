@@ -56,6 +56,8 @@ TEST_CASE("RFC 5280 reason names") {
   CHECK(parse_reason("aACompromise") == 10);
   CHECK(reason_name(5) == "cessationOfOperation");
   CHECK(reason_name(7) == "unknown(7)");
+  CHECK(reason_name(std::optional<int>(1)) == "keyCompromise");
+  CHECK(reason_name(std::optional<int>()) == "unspecified");
   CHECK_THROWS_AS(parse_reason("lost"), UsageError);
 }
 
@@ -126,6 +128,31 @@ TEST_CASE("the CRL reader refuses what is not a CRL") {
   auto der = build_crl(*ca.key, ca.cert, spec, {}, *rng);
   der.resize(der.size() - 10);
   CHECK_THROWS_AS(CrlIndex(der, "short"), InputError);
+}
+
+TEST_CASE("a CRL past its next update is stale unless stale ones are allowed") {
+  auto rng = make_seeded_rng(9);
+  const auto ca = make_ca(*rng, "Unit CA");
+  CrlSpec spec;
+  spec.this_update = TimePoint(std::chrono::seconds(1'800'000'000));
+  spec.next_update = spec.this_update + std::chrono::hours(1);
+  const CrlIndex crl(build_crl(*ca.key, ca.cert, spec, {}, *rng), "old.crl");
+  CHECK_NOTHROW(crl.require_fresh(spec.next_update, false));
+  CHECK_THROWS_WITH_AS(crl.require_fresh(spec.next_update + std::chrono::seconds(1), false),
+                       "old.crl is stale: its next update was due 2027-01-15T09:00:00Z (issue a new one, or pass "
+                       "--allow-stale)",
+                       InputError);
+  CHECK_NOTHROW(crl.require_fresh(spec.next_update + std::chrono::days(30), true));
+}
+
+TEST_CASE("the intermediate profile takes no --san") {
+  SignOptions o;
+  o.profile = crypto::Profile::intermediate;
+  CHECK_NOTHROW(check_sign_options(o));
+  o.sans = {crypto::parse_san("dns:a.local")};
+  CHECK_THROWS_WITH_AS(check_sign_options(o), "the intermediate profile takes no --san", UsageError);
+  o.profile = crypto::Profile::server;
+  CHECK_NOTHROW(check_sign_options(o));
 }
 
 TEST_CASE("profile SANs: requested names kept where allowed, --san replaces its type") {

@@ -61,6 +61,22 @@ TEST_CASE("a certificate matches its SHA-256 and its SPKI pin, and nothing else"
   CHECK_FALSE(pin_matches(spki, b));
 }
 
+TEST_CASE("a mismatch names the source and both fingerprints, in the pin's kind") {
+  const auto a = make_cert(1), b = make_cert(2);
+  const std::string sha = fingerprint_like("", a);
+  const std::string spki = fingerprint_like("sha256//x", a);
+  CHECK_NOTHROW(require_pin_match(pin("gate", sha, ""), a, "a.pem"));
+  CHECK_NOTHROW(require_pin_match(pin("gate", spki, ""), a, "a.pem"));
+  CHECK_THROWS_WITH_AS(require_pin_match(pin("gate", sha, ""), b, "b.pem"),
+                       ("fingerprint of b.pem is SHA256:" + fingerprint_like("", b) + ", pin 'gate' expects SHA256:" + sha)
+                           .c_str(),
+                       CheckFailed);
+  CHECK_THROWS_WITH_AS(require_pin_match(pin("gate", spki, ""), b, "the server at h:1"),
+                       ("SPKI pin of the server at h:1 is " + fingerprint_like(spki, b) + ", pin 'gate' expects " + spki)
+                           .c_str(),
+                       CheckFailed);
+}
+
 TEST_CASE("add, unchanged, refused re-pin, forced re-pin, remove") {
   TempDir d;
   const std::string store = d.path + "/pins.toml";

@@ -171,6 +171,11 @@ Botan::PKCS10_Request load_request(const std::vector<uint8_t>& data, const std::
   throw InputError(name + " is not a usable certificate request (" + why + ")");
 }
 
+void check_sign_options(const SignOptions& opts) {
+  if (opts.profile == Profile::intermediate && !opts.sans.empty())
+    throw UsageError("the intermediate profile takes no --san");
+}
+
 PreparedRequest prepare_request(const Botan::PKCS10_Request& csr, const std::string& name, const CaDir& ca,
                                 const SignOptions& opts) {
   PreparedRequest p;
@@ -182,8 +187,7 @@ PreparedRequest prepare_request(const Botan::PKCS10_Request& csr, const std::str
   }
   // Botan 2's PKCS10_Request constructor has verified the self-signature
   // already (a bad one throws there), so `csr` is known to be intact.
-  if (opts.profile == Profile::intermediate && !opts.sans.empty())
-    throw UsageError("the intermediate profile takes no --san");
+  check_sign_options(opts);
   p.spec.subject = csr.subject_dn();
   if (p.spec.subject.empty()) throw InputError(name + ": the request has an empty subject");
   p.spec.profile = opts.profile;

@@ -84,6 +84,11 @@ struct SignOptions {
   TimePoint now{};
 };
 
+/// Throws UsageError for options the profile cannot take (an intermediate
+/// gets no SANs). prepare_request checks this too; a caller with many
+/// requests calls it first, so a usage error comes before any request is read.
+void check_sign_options(const SignOptions& opts);
+
 /// A request that passed its checks, ready to be signed.
 struct PreparedRequest {
   std::string name;  ///< file name, for messages

@@ -15,6 +15,7 @@
 #include <botan/x509_ca.h>
 #include <botan/x509_obj.h>
 
+#include "pairkit/core/duration.hpp"
 #include "pairkit/crypto/der.hpp"
 #include "pairkit/core/error.hpp"
 #include "pairkit/crypto/cert_builder.hpp"
@@ -85,6 +86,8 @@ std::string reason_name(int code) {
     return names[static_cast<size_t>(code)];
   return "unknown(" + std::to_string(code) + ")";
 }
+
+std::string reason_name(std::optional<int> code) { return code ? reason_name(*code) : "unspecified"; }
 
 std::string serial_hex(std::span<const uint8_t> m) {
   const auto mag = der::magnitude(m);
@@ -369,6 +372,12 @@ CrlIndex::CrlIndex(std::span<const uint8_t> data, const std::string& name) : nam
     while (table_[slot]) slot = (slot + 1) & (cap - 1);
     table_[slot] = i + 1;
   }
+}
+
+void CrlIndex::require_fresh(TimePoint at, bool allow_stale) const {
+  if (next_update_ && *next_update_ < at && !allow_stale)
+    throw InputError(name_ + " is stale: its next update was due " + format_time(*next_update_) +
+                     " (issue a new one, or pass --allow-stale)");
 }
 
 std::span<const uint8_t> CrlIndex::entry_serial(uint32_t offset) const {

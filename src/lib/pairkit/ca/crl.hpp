@@ -25,6 +25,9 @@ namespace pairkit::ca {
 int parse_reason(std::string_view name);
 /// The RFC 5280 name of a reason code ("unknown(7)" for codes outside it).
 std::string reason_name(int code);
+/// As above; an absent reason code reads "unspecified", as RFC 5280 says an
+/// entry without the extension means.
+std::string reason_name(std::optional<int> code);
 /// Every accepted reason name, in code order.
 const std::vector<std::string>& reason_names();
 
@@ -72,6 +75,9 @@ public:
   std::optional<uint64_t> number() const { return number_; }
   TimePoint this_update() const { return this_update_; }
   std::optional<TimePoint> next_update() const { return next_update_; }
+  /// Throws InputError naming the CRL when its next update was due before
+  /// `at`, unless `allow_stale`: an outdated CRL may miss recent revocations.
+  void require_fresh(TimePoint at, bool allow_stale) const;
   const std::vector<uint8_t>& authority_key_id() const { return aki_; }
   std::string signature_algorithm() const;
   size_t size() const { return entries_.size(); }

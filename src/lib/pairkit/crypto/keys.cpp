@@ -110,6 +110,15 @@ std::unique_ptr<Botan::Private_Key> load_private_key(const std::vector<uint8_t>&
   }
 }
 
+std::unique_ptr<Botan::Public_Key> load_public_key(const std::vector<uint8_t>& data, const std::string& name) {
+  try {
+    Botan::DataSource_Memory src(data);
+    return std::unique_ptr<Botan::Public_Key>(Botan::X509::load_key(src));
+  } catch (const std::exception& e) {
+    throw InputError(name + " is not a public key (SubjectPublicKeyInfo PEM or DER): " + e.what());
+  }
+}
+
 std::string describe_key(const Botan::Public_Key& key) {
   switch (key_type_of(key)) {
     case KeyType::p256: return "ECDSA P-256";

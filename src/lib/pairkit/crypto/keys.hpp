@@ -46,6 +46,10 @@ bool is_encrypted_private_key(const std::vector<uint8_t>& data);
 std::unique_ptr<Botan::Private_Key> load_private_key(const std::vector<uint8_t>& data, const std::string& name,
                                                      const std::optional<Botan::secure_vector<char>>& passphrase);
 
+/// Loads a SubjectPublicKeyInfo (PEM or DER). `name` labels errors: anything
+/// else throws InputError.
+std::unique_ptr<Botan::Public_Key> load_public_key(const std::vector<uint8_t>& data, const std::string& name);
+
 /// Human description: "ECDSA P-256 (256 bits)", "RSA 2048 bits", "Ed25519".
 std::string describe_key(const Botan::Public_Key& key);
 

@@ -80,6 +80,15 @@ bool pin_matches(const std::string& fingerprint, const Botan::X509_Certificate& 
   return fingerprint_like(fingerprint, cert) == fingerprint;
 }
 
+void require_pin_match(const Pin& pin, const Botan::X509_Certificate& cert, const std::string& source) {
+  if (pin_matches(pin.fingerprint, cert)) return;
+  const bool spki = is_spki_pin(pin.fingerprint);
+  const std::string prefix = spki ? "" : "SHA256:";
+  throw CheckFailed(std::string(spki ? "SPKI pin" : "fingerprint") + " of " + source + " is " + prefix +
+                    fingerprint_like(pin.fingerprint, cert) + ", pin '" + pin.name + "' expects " + prefix +
+                    pin.fingerprint);
+}
+
 void check_pin_name(const std::string& name) {
   const bool ok = !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';

@@ -29,6 +29,10 @@ std::string normalize_pin_fingerprint(const std::string& text);
 /// Whether `cert` matches a stored fingerprint (either kind).
 bool pin_matches(const std::string& fingerprint, const Botan::X509_Certificate& cert);
 
+/// Throws CheckFailed naming `source` (where `cert` came from) and both
+/// fingerprints when `cert` does not match `pin`.
+void require_pin_match(const Pin& pin, const Botan::X509_Certificate& cert, const std::string& source);
+
 /// The fingerprint of `cert` in the same kind as `like` (for messages).
 std::string fingerprint_like(const std::string& like, const Botan::X509_Certificate& cert);
 

@@ -95,6 +95,13 @@ std::shared_ptr<const KeyPair> Profile::generate(Botan::RandomNumberGenerator& r
   return std::make_shared<KeyPair>(kind_, std::make_unique<Botan::Ed25519_PrivateKey>(rng));
 }
 
+std::optional<ProfileKind> profile_for_key(const Botan::Public_Key& key) {
+  const std::string algo = key.algo_name();
+  if (algo == "RSA") return ProfileKind::legacy;
+  if (algo == "Ed25519") return ProfileKind::modern;
+  return std::nullopt;
+}
+
 Bytes Profile::raw_public(const Botan::Public_Key& key) const {
   if (kind_ == ProfileKind::legacy) {
     const auto* rsa = dynamic_cast<const Botan::RSA_PublicKey*>(&key);

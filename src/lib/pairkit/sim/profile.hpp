@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -24,6 +25,9 @@ enum class ProfileKind { legacy, modern };
 /// Parses "legacy" | "modern"; throws UsageError.
 ProfileKind parse_profile(std::string_view name);
 std::string profile_name(ProfileKind p);
+/// The profile whose keys are of `key`'s type (RSA: legacy, Ed25519: modern),
+/// or nullopt for any other type.
+std::optional<ProfileKind> profile_for_key(const Botan::Public_Key& key);
 
 /// A party's key pair: signs, and exports its public key in the protocol's
 /// raw encoding (RSA: the 256-byte modulus; Ed25519: 32 bytes).
