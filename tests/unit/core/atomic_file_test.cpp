@@ -17,12 +17,10 @@
 #include "pairkit/core/atomic_file.hpp"
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/files.hpp"
-#include "temp_dir.hpp"
+#include "pairkit/core/temp_dir.hpp"
 
 using namespace pairkit;
 namespace fs = std::filesystem;
-
-using test::TempDir;
 
 namespace {
 
@@ -58,17 +56,17 @@ struct Umask {
 
 TEST_CASE("AtomicFile: the file appears whole at commit, with exactly its mode whatever the umask") {
   TempDir d;
-  const std::string key = d.path + "/key.pem", cert = d.path + "/cert.pem";
+  const std::string key = d.path() + "/key.pem", cert = d.path() + "/cert.pem";
   {
     const Umask wide(0);
     AtomicFile f(key, {kPrivateFileMode, false});
     f.write(bytes("secret"));
     // Until commit the target is not there; only the temporary beside it, already private.
     CHECK_FALSE(path_exists(key));
-    const auto names = names_in(d.path);
+    const auto names = names_in(d.path());
     REQUIRE(names.size() == 1);
     CHECK(names[0].rfind(".key.pem.tmp-", 0) == 0);
-    CHECK(mode_of(d.path + "/" + names[0]) == 0600);
+    CHECK(mode_of(d.path() + "/" + names[0]) == 0600);
     f.commit();
   }
   {
@@ -79,21 +77,21 @@ TEST_CASE("AtomicFile: the file appears whole at commit, with exactly its mode w
   CHECK(mode_of(key) == 0600);
   CHECK(slurp(cert) == "public");
   CHECK(mode_of(cert) == 0644);
-  CHECK(names_in(d.path).size() == 2);
+  CHECK(names_in(d.path()).size() == 2);
 }
 
 TEST_CASE("AtomicFile: destroyed without commit, it leaves nothing behind") {
   TempDir d;
   {
-    AtomicFile f(d.path + "/out.age", {kPrivateFileMode, false});
+    AtomicFile f(d.path() + "/out.age", {kPrivateFileMode, false});
     f.write(bytes("half of it"));
   }
-  CHECK(names_in(d.path).empty());
+  CHECK(names_in(d.path()).empty());
 }
 
 TEST_CASE("AtomicFile: a failed write leaves no partial file and names the path") {
   TempDir d;
-  const std::string p = d.path + "/big.bin";
+  const std::string p = d.path() + "/big.bin";
   // A file size limit makes write() fail part way (EFBIG) like a full disk would.
   const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
   rlimit old_limit{};
@@ -111,33 +109,33 @@ TEST_CASE("AtomicFile: a failed write leaves no partial file and names the path"
   ::setrlimit(RLIMIT_FSIZE, &old_limit);
   std::signal(SIGXFSZ, old_handler);
   CHECK(message == "cannot write " + p + ": " + std::strerror(EFBIG));
-  CHECK(names_in(d.path).empty());
+  CHECK(names_in(d.path()).empty());
 }
 
 TEST_CASE("AtomicFile: an existing file is refused up front, before anything is written") {
   TempDir d;
-  const std::string p = d.path + "/ca.key";
+  const std::string p = d.path() + "/ca.key";
   std::ofstream(p) << "theirs";
   CHECK_THROWS_WITH_AS(AtomicFile(p, {kPrivateFileMode, false}), (p + " exists (use --force to replace it)").c_str(),
                        InputError);
   CHECK(slurp(p) == "theirs");
-  CHECK(names_in(d.path).size() == 1);
+  CHECK(names_in(d.path()).size() == 1);
 }
 
 TEST_CASE("AtomicFile: a file that appears between the check and the commit is never replaced") {
   TempDir d;
-  const std::string p = d.path + "/ca.key";
+  const std::string p = d.path() + "/ca.key";
   AtomicFile f(p, {kPrivateFileMode, false});
   f.write(bytes("ours"));
   std::ofstream(p) << "theirs";  // another process won the race
   CHECK_THROWS_WITH_AS(f.commit(), (p + " exists (use --force to replace it)").c_str(), InputError);
   CHECK(slurp(p) == "theirs");
-  CHECK(names_in(d.path) == std::vector<std::string>{"ca.key"});
+  CHECK(names_in(d.path()) == std::vector<std::string>{"ca.key"});
 }
 
 TEST_CASE("AtomicFile: with force it replaces, also a file that appeared meanwhile") {
   TempDir d;
-  const std::string p = d.path + "/pins.toml";
+  const std::string p = d.path() + "/pins.toml";
   std::ofstream(p) << "old";
   AtomicFile f(p, {kPublicFileMode, true});
   f.write(bytes("new"));
@@ -145,12 +143,12 @@ TEST_CASE("AtomicFile: with force it replaces, also a file that appeared meanwhi
   f.commit();
   CHECK(slurp(p) == "new");
   CHECK(mode_of(p) == 0644);
-  CHECK(names_in(d.path).size() == 1);
+  CHECK(names_in(d.path()).size() == 1);
 }
 
 TEST_CASE("AtomicFile: a failure names the path") {
   TempDir d;
-  const std::string p = d.path + "/missing/x.crt";
+  const std::string p = d.path() + "/missing/x.crt";
   CHECK_THROWS_WITH_AS(AtomicFile(p, {}), ("cannot write " + p + ": " + std::strerror(ENOENT)).c_str(), InputError);
   CHECK_THROWS_WITH_AS(write_file_atomic(p, std::string_view("x"), {}),
                        ("cannot write " + p + ": " + std::strerror(ENOENT)).c_str(), InputError);
@@ -158,7 +156,7 @@ TEST_CASE("AtomicFile: a failure names the path") {
 
 TEST_CASE("AtomicFile: write_at overwrites what was written; close and publish serve batches") {
   TempDir d;
-  const std::string p = d.path + "/manifest";
+  const std::string p = d.path() + "/manifest";
   AtomicFile f(p, {kPublicFileMode, false});
   f.write(bytes("0000-tail"));
   f.write_at(0, bytes("head"));
@@ -167,15 +165,15 @@ TEST_CASE("AtomicFile: write_at overwrites what was written; close and publish s
   AtomicFile moved(std::move(f));  // a batch keeps them in a vector
   moved.publish();
   CHECK(slurp(p) == "head-tail");
-  CHECK(names_in(d.path).size() == 1);
+  CHECK(names_in(d.path()).size() == 1);
 }
 
 TEST_CASE("AtomicFile: a bare file name is written in the current folder") {
   TempDir d;
   const auto cwd = fs::current_path();
-  fs::current_path(d.path);
+  fs::current_path(d.path());
   write_file_atomic("plain.txt", std::string_view("x"), {});
   fs::current_path(cwd);
-  CHECK(slurp(d.path + "/plain.txt") == "x");
-  CHECK(names_in(d.path).size() == 1);
+  CHECK(slurp(d.path() + "/plain.txt") == "x");
+  CHECK(names_in(d.path()).size() == 1);
 }

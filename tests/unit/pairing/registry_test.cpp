@@ -9,15 +9,13 @@
 
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/rng.hpp"
+#include "pairkit/core/temp_dir.hpp"
 #include "pairkit/pairing/registry.hpp"
-#include "temp_dir.hpp"
 
 using namespace pairkit;
 using namespace pairkit::pairing;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-using test::TempDir;
 
 namespace {
 std::string fp(char c) {
@@ -33,7 +31,7 @@ TEST_CASE("request, wrong code, approve, check, unpair") {
   TempDir d;
   auto rng = make_seeded_rng(3);
   FixedClock clock(t0);
-  Registry reg(d.path + "/pairing.db", true, 2000ms);
+  Registry reg(d.path() + "/pairing.db", true, 2000ms);
   auto out = reg.request("T1", cert('A'), cert('5'), 15min, *rng, clock);
   CHECK_FALSE(out.already_paired);
   CHECK(out.row.state == State::pending);
@@ -93,7 +91,7 @@ TEST_CASE("pending requests expire with the clock") {
   TempDir d;
   auto rng = make_seeded_rng(4);
   FixedClock clock(t0);
-  Registry reg(d.path + "/pairing.db", true, 2000ms);
+  Registry reg(d.path() + "/pairing.db", true, 2000ms);
   auto out = reg.request("T2", cert('C'), cert('5'), 15min, *rng, clock);
   clock.set(t0 + 15min);
   CHECK_THROWS_WITH_AS(reg.approve("T2", parse_code(out.row.code), 5, "alice", clock), doctest::Contains("expired"),
@@ -109,7 +107,7 @@ TEST_CASE("three wrong codes reject the request; some groups may be enough") {
   TempDir d;
   auto rng = make_seeded_rng(5);
   FixedClock clock(t0);
-  Registry reg(d.path + "/pairing.db", true, 2000ms);
+  Registry reg(d.path() + "/pairing.db", true, 2000ms);
   auto out = reg.request("T4", cert('D'), cert('5'), 15min, *rng, clock);
   const auto wrong = pairing_code(parse_nonce(out.row.nonce), std::vector<uint8_t>(32, 0xEE), std::vector<uint8_t>(32, 0x55));
   for (int i = 0; i < 2; ++i) CHECK_THROWS_AS(reg.approve("T4", parse_code(wrong), 5, "x", clock), CheckFailed);
@@ -124,9 +122,9 @@ TEST_CASE("three wrong codes reject the request; some groups may be enough") {
 
 TEST_CASE("missing, corrupt and foreign databases") {
   TempDir d;
-  CHECK_THROWS_WITH_AS(Registry(d.path + "/none.db", false, 100ms), doctest::Contains("no pairing registry"), InputError);
-  std::ofstream(d.path + "/junk.db") << std::string(8192, 'x');
-  CHECK_THROWS_WITH_AS(Registry(d.path + "/junk.db", false, 100ms), doctest::Contains("not a valid pairing database"),
+  CHECK_THROWS_WITH_AS(Registry(d.path() + "/none.db", false, 100ms), doctest::Contains("no pairing registry"), InputError);
+  std::ofstream(d.path() + "/junk.db") << std::string(8192, 'x');
+  CHECK_THROWS_WITH_AS(Registry(d.path() + "/junk.db", false, 100ms), doctest::Contains("not a valid pairing database"),
                        InputError);
-  CHECK_THROWS_AS(Registry(d.path + "/nodir/pairing.db", true, 100ms), InputError);  // no such folder
+  CHECK_THROWS_AS(Registry(d.path() + "/nodir/pairing.db", true, 100ms), InputError);  // no such folder
 }
