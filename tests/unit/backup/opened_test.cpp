@@ -8,7 +8,7 @@
 #include "pairkit/core/files.hpp"
 #include "pairkit/core/rng.hpp"
 #include "pairkit/device/identity.hpp"
-#include "temp_dir.hpp"
+#include "pairkit/core/temp_dir.hpp"
 
 using namespace pairkit;
 using namespace pairkit::backup;
@@ -16,16 +16,16 @@ using namespace pairkit::backup;
 namespace {
 
 struct Fixture {
-  test::TempDir tmp;
+  TempDir tmp;
   std::unique_ptr<Botan::RandomNumberGenerator> rng = make_seeded_rng(21);
   X25519Identity id = X25519Identity::generate(*rng);
-  std::string id_file = tmp.path + "/id.txt";
+  std::string id_file = tmp.path() + "/id.txt";
 
   Fixture() {
     FixedClock clock(TimePoint(std::chrono::seconds(1'800'000'000)));
     device::InitOptions o;
     o.serial = "T-7";
-    device::init(tmp.path + "/dev", o, *rng, clock);
+    device::init(tmp.path() + "/dev", o, *rng, clock);
     write_file_atomic(id_file, "# test identity\n" + id.encode() + "\n", {0600, false});
   }
 
@@ -38,13 +38,13 @@ struct Fixture {
     ByteSink& sink = armor ? static_cast<ByteSink&>(*arm) : out;
     const auto rcpt = id.recipient();
     AgeWriter age(sink, {&rcpt}, *rng);
-    create_restore_point({tmp.path + "/dev", {}, "pairkit test", tmp.path}, age, clock);
+    create_restore_point({tmp.path() + "/dev", {}, "pairkit test", tmp.path()}, age, clock);
     age.finish();
     return write(name, out.bytes);
   }
 
   std::string write(const std::string& name, const std::vector<uint8_t>& bytes) {
-    const std::string path = tmp.path + "/" + name;
+    const std::string path = tmp.path() + "/" + name;
     write_file_atomic(path, std::string(bytes.begin(), bytes.end()), {0600, true});
     return path;
   }
@@ -81,8 +81,8 @@ TEST_CASE("opened restore point: another identity is refused when the file is op
   Fixture f;
   const auto path = f.write_restore_point("rp.age", false);
   const auto other = X25519Identity::generate(*f.rng);
-  write_file_atomic(f.tmp.path + "/other.txt", other.encode() + "\n", {0600, false});
-  CHECK_THROWS_WITH_AS(OpenedBackup(path, "rp.age", files({f.tmp.path + "/other.txt"})),
+  write_file_atomic(f.tmp.path() + "/other.txt", other.encode() + "\n", {0600, false});
+  CHECK_THROWS_WITH_AS(OpenedBackup(path, "rp.age", files({f.tmp.path() + "/other.txt"})),
                        "rp.age: wrong passphrase, or not encrypted to this identity", InputError);
   CHECK_THROWS_WITH_AS(OpenedBackup(path, "rp.age", [] {
                          Identities ids;
@@ -111,12 +111,12 @@ TEST_CASE("opened restore point: a tampered payload or a truncated file fails wh
 TEST_CASE("opened restore point: a missing file is reported before any key is asked for") {
   Fixture f;
   bool asked = false;
-  CHECK_THROWS_WITH_AS(OpenedBackup(f.tmp.path + "/nope.age", "nope.age",
+  CHECK_THROWS_WITH_AS(OpenedBackup(f.tmp.path() + "/nope.age", "nope.age",
                                     [&] {
                                       asked = true;
                                       return Identities{};
                                     }),
                        doctest::Contains("cannot open"), InputError);
   CHECK_FALSE(asked);
-  CHECK_THROWS_AS(read_identity_files({f.tmp.path + "/dev/cert.pem"}), InputError);
+  CHECK_THROWS_AS(read_identity_files({f.tmp.path() + "/dev/cert.pem"}), InputError);
 }

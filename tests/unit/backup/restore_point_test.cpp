@@ -16,8 +16,8 @@
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/files.hpp"
 #include "pairkit/core/rng.hpp"
+#include "pairkit/core/temp_dir.hpp"
 #include "pairkit/device/identity.hpp"
-#include "temp_dir.hpp"
 
 using namespace pairkit;
 using namespace pairkit::backup;
@@ -136,8 +136,8 @@ TEST_CASE("manifest: round trip and refusals") {
 }
 
 TEST_CASE("restore points: create, verify, restore, and refusals") {
-  const test::TempDir tmp;
-  const std::string& root = tmp.path;
+  const TempDir tmp;
+  const std::string& root = tmp.path();
   const std::string dir = root + "/dev";
   FixedClock clock(TimePoint(std::chrono::seconds(1'800'000'000)));
   init_device(dir, "T-9", 11, clock);
@@ -186,8 +186,8 @@ TEST_CASE("restore points: create, verify, restore, and refusals") {
 }
 
 TEST_CASE("restore points: one pass into a rewritable output, two passes otherwise, the same bytes") {
-  const test::TempDir tmp;
-  const std::string& root = tmp.path;
+  const TempDir tmp;
+  const std::string& root = tmp.path();
   const std::string dir = root + "/dev";
   FixedClock clock(TimePoint(std::chrono::seconds(1'800'000'000)));
   auto rng = init_device(dir, "T-10", 12, clock);

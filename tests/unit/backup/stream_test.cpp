@@ -7,14 +7,14 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "temp_dir.hpp"
 #include "pairkit/backup/stream.hpp"
+#include "pairkit/core/temp_dir.hpp"
 
 using namespace pairkit::backup;
 
 TEST_CASE("Writeback: a large file is flushed as it grows, and sync() succeeds") {
-  pairkit::test::TempDir dir;
-  const std::string path = dir.path + "/f";
+  pairkit::TempDir dir;
+  const std::string path = dir.path() + "/f";
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
   REQUIRE(fd >= 0);
   {

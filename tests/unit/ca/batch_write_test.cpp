@@ -9,13 +9,11 @@
 
 #include "pairkit/ca/batch_write.hpp"
 #include "pairkit/core/error.hpp"
-#include "temp_dir.hpp"
+#include "pairkit/core/temp_dir.hpp"
 
 using namespace pairkit;
 using namespace pairkit::ca;
 namespace fs = std::filesystem;
-
-using test::TempDir;
 
 namespace {
 std::string slurp(const std::string& p) {
@@ -41,46 +39,46 @@ Files files_named(const std::string& dir, int from, int to) {
 TEST_CASE("the background writer writes every round, one file per entry, no temporary left") {
   TempDir d;
   BackgroundWriter w({kPublicFileMode, false});
-  for (int round = 0; round < 5; ++round) w.add(files_named(d.path, round * 30, round * 30 + 30));
+  for (int round = 0; round < 5; ++round) w.add(files_named(d.path(), round * 30, round * 30 + 30));
   w.finish();
-  CHECK(entries(d.path) == 150);
-  for (int i = 0; i < 150; ++i) CHECK(slurp(d.path + "/c" + std::to_string(i) + ".crt") == "cert " + std::to_string(i));
-  CHECK((fs::status(d.path + "/c7.crt").permissions() & fs::perms::all) == fs::perms(0644));
+  CHECK(entries(d.path()) == 150);
+  for (int i = 0; i < 150; ++i) CHECK(slurp(d.path() + "/c" + std::to_string(i) + ".crt") == "cert " + std::to_string(i));
+  CHECK((fs::status(d.path() + "/c7.crt").permissions() & fs::perms::all) == fs::perms(0644));
 }
 
 TEST_CASE("the background writer reports a file that appeared meanwhile, and never replaces it") {
   TempDir d;
-  std::ofstream(d.path + "/c42.crt") << "theirs";
+  std::ofstream(d.path() + "/c42.crt") << "theirs";
   BackgroundWriter w({kPublicFileMode, false});
-  w.add(files_named(d.path, 0, 40));
+  w.add(files_named(d.path(), 0, 40));
   bool threw = false;
   try {
-    w.add(files_named(d.path, 40, 80));  // may already see the failure
+    w.add(files_named(d.path(), 40, 80));  // may already see the failure
     w.finish();
   } catch (const InputError& e) {
     threw = true;
     CHECK(std::string(e.what()).find("c42.crt exists") != std::string::npos);
   }
   CHECK(threw);
-  CHECK(slurp(d.path + "/c42.crt") == "theirs");
-  for (const auto& e : fs::directory_iterator(d.path)) CHECK(e.path().filename().string()[0] != '.');
-  for (int i = 0; i < 40; ++i) CHECK(fs::exists(d.path + "/c" + std::to_string(i) + ".crt"));
+  CHECK(slurp(d.path() + "/c42.crt") == "theirs");
+  for (const auto& e : fs::directory_iterator(d.path())) CHECK(e.path().filename().string()[0] != '.');
+  for (int i = 0; i < 40; ++i) CHECK(fs::exists(d.path() + "/c" + std::to_string(i) + ".crt"));
 }
 
 TEST_CASE("with force the background writer replaces; unwinding without finish still writes what it was given") {
   TempDir d;
-  std::ofstream(d.path + "/c3.crt") << "old";
+  std::ofstream(d.path() + "/c3.crt") << "old";
   {
     BackgroundWriter w({kPublicFileMode, true});
-    w.add(files_named(d.path, 0, 10));
+    w.add(files_named(d.path(), 0, 10));
   }  // no finish(): the destructor drains the queue
-  CHECK(entries(d.path) == 10);
-  CHECK(slurp(d.path + "/c3.crt") == "cert 3");
+  CHECK(entries(d.path()) == 10);
+  CHECK(slurp(d.path() + "/c3.crt") == "cert 3");
 }
 
 TEST_CASE("a failure names the file: a folder that is not there") {
   TempDir d;
   BackgroundWriter w({kPublicFileMode, false});
-  w.add({{d.path + "/missing/x.crt", "x"}});
+  w.add({{d.path() + "/missing/x.crt", "x"}});
   CHECK_THROWS_WITH_AS(w.finish(), doctest::Contains("missing/x.crt"), InputError);
 }

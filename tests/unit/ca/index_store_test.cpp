@@ -10,7 +10,7 @@
 #include "pairkit/ca/index_store.hpp"
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/sqlite.hpp"
-#include "temp_dir.hpp"
+#include "pairkit/core/temp_dir.hpp"
 
 using namespace pairkit;
 using namespace pairkit::ca;
@@ -47,8 +47,8 @@ TEST_CASE("index database: insert, revoke, list, CRL numbers") {
 }
 
 TEST_CASE("an index made before schema versions were recorded is adopted; foreign files are refused") {
-  test::TempDir d;
-  const std::string path = d.path + "/index.db";
+  TempDir d;
+  const std::string path = d.path() + "/index.db";
   {
     // The schema as pairkit wrote it before PRAGMA user_version: the version is the meta row alone.
     sqlite::ConnectionOptions o;
@@ -84,14 +84,14 @@ INSERT INTO certs (serial, subject, profile, not_before, not_after, sha256) VALU
   CHECK(sqlite::Connection(path, {}).user_version() == 1);
   CHECK(open_index(path)->find("0C")->crl_number == 5u);
 
-  const std::string other = d.path + "/other.db";
+  const std::string other = d.path() + "/other.db";
   {
     sqlite::ConnectionOptions o;
     o.if_missing = IfMissing::create;
     sqlite::Connection(other, o).exec("CREATE TABLE x(y)");
   }
   CHECK_THROWS_WITH_AS(open_index(other), doctest::Contains("is not a pairkit CA index"), InputError);
-  const std::string junk = d.path + "/junk.db";
+  const std::string junk = d.path() + "/junk.db";
   std::ofstream(junk) << std::string(4096, 'x');
   CHECK_THROWS_WITH_AS(open_index(junk), doctest::Contains((junk + " is not a usable index database").c_str()), InputError);
   CHECK_THROWS_AS(open_index("postgresql://ca@db/index"), UsageError);

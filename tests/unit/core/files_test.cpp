@@ -8,12 +8,10 @@
 
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/files.hpp"
-#include "temp_dir.hpp"
+#include "pairkit/core/temp_dir.hpp"
 
 using namespace pairkit;
 namespace fs = std::filesystem;
-
-using test::TempDir;
 
 namespace {
 mode_t mode_of(const std::string& p) {
@@ -25,7 +23,7 @@ mode_t mode_of(const std::string& p) {
 
 TEST_CASE("write_file_atomic writes with the mode and refuses to clobber") {
   TempDir d;
-  const std::string p = d.path + "/key.pem";
+  const std::string p = d.path() + "/key.pem";
   write_file_atomic(p, std::string_view("secret"), {kPrivateFileMode, false});
   CHECK(mode_of(p) == 0600);
   CHECK_THROWS_AS(write_file_atomic(p, std::string_view("other"), {kPrivateFileMode, false}), InputError);
@@ -36,7 +34,7 @@ TEST_CASE("write_file_atomic writes with the mode and refuses to clobber") {
   CHECK(std::string(data.begin(), data.end()) == "other");
   // No temporary files are left behind.
   size_t n = 0;
-  for (auto& e : fs::directory_iterator(d.path)) { (void)e; ++n; }
+  for (auto& e : fs::directory_iterator(d.path())) { (void)e; ++n; }
   CHECK(n == 1);
 }
 
@@ -56,6 +54,6 @@ TEST_CASE("read_file names the path") {
 
 TEST_CASE("make_dirs creates private folders") {
   TempDir d;
-  make_dirs(d.path + "/a/b", kPrivateDirMode);
-  CHECK(mode_of(d.path + "/a/b") == 0700);
+  make_dirs(d.path() + "/a/b", kPrivateDirMode);
+  CHECK(mode_of(d.path() + "/a/b") == 0700);
 }

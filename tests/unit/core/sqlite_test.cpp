@@ -7,12 +7,11 @@
 
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/sqlite.hpp"
-#include "temp_dir.hpp"
+#include "pairkit/core/temp_dir.hpp"
 
 using namespace pairkit;
 using namespace pairkit::sqlite;
 using namespace std::chrono_literals;
-using test::TempDir;
 
 namespace {
 
@@ -46,7 +45,7 @@ void refuse(const Connection& c, int v) { throw InputError(c.path() + " is at ve
 
 TEST_CASE("a transaction rolls back when its scope is left by an exception") {
   TempDir d;
-  Connection c(d.path + "/t.db", creating());
+  Connection c(d.path() + "/t.db", creating());
   c.exec("CREATE TABLE t(x INTEGER)");
   CHECK_THROWS_AS(([&] {
                     Transaction tx(c);
@@ -65,7 +64,7 @@ TEST_CASE("a transaction rolls back when its scope is left by an exception") {
 
 TEST_CASE("a database busy past the timeout is an InputError naming the file") {
   TempDir d;
-  const std::string path = d.path + "/busy.db";
+  const std::string path = d.path() + "/busy.db";
   Connection holder(path, creating());
   migrate(holder, {kSteps, empty_only, refuse});
   Transaction held(holder);
@@ -75,7 +74,7 @@ TEST_CASE("a database busy past the timeout is an InputError naming the file") {
 
 TEST_CASE("migrations run once, in order, and a newer file is refused") {
   TempDir d;
-  const std::string path = d.path + "/m.db";
+  const std::string path = d.path() + "/m.db";
   {
     Connection c(path, creating());
     migrate(c, {std::span(kSteps, 2), empty_only, refuse});
@@ -97,7 +96,7 @@ TEST_CASE("migrations run once, in order, and a newer file is refused") {
 
 TEST_CASE("an unversioned file is adopted or refused by the store") {
   TempDir d;
-  const std::string path = d.path + "/old.db";
+  const std::string path = d.path() + "/old.db";
   {
     Connection c(path, creating());
     c.exec("CREATE TABLE steps(n INTEGER NOT NULL); INSERT INTO steps VALUES (1);");
@@ -113,10 +112,10 @@ TEST_CASE("an unversioned file is adopted or refused by the store") {
 
 TEST_CASE("missing, garbage and refused files") {
   TempDir d;
-  CHECK_THROWS_WITH_AS(Connection(d.path + "/none.db", ConnectionOptions{}),
-                       doctest::Contains((d.path + "/none.db").c_str()), InputError);
-  CHECK_THROWS_AS(Connection(d.path + "/nodir/x.db", creating()), InputError);
-  const std::string junk = d.path + "/junk.db";
+  CHECK_THROWS_WITH_AS(Connection(d.path() + "/none.db", ConnectionOptions{}),
+                       doctest::Contains((d.path() + "/none.db").c_str()), InputError);
+  CHECK_THROWS_AS(Connection(d.path() + "/nodir/x.db", creating()), InputError);
+  const std::string junk = d.path() + "/junk.db";
   std::ofstream(junk) << std::string(8192, 'x');
   Connection c(junk, ConnectionOptions{});
   CHECK_THROWS_WITH_AS(c.user_version(), doctest::Contains((junk + " is not a usable database").c_str()), InputError);
@@ -128,7 +127,7 @@ TEST_CASE("a constraint violation is its own error; the store may reword it") {
   o.describe = [](const FailureInfo& f) {
     return f.kind == Failure::constraint ? std::string("taken already") : describe_plainly(f);
   };
-  Connection c(d.path + "/u.db", o);
+  Connection c(d.path() + "/u.db", o);
   c.exec("CREATE TABLE u(k TEXT PRIMARY KEY)");
   c.prepare("INSERT INTO u VALUES ('a')").run();
   CHECK_THROWS_WITH_AS(c.prepare("INSERT INTO u VALUES ('a')").run(), "taken already", ConstraintViolation);
@@ -141,10 +140,10 @@ TEST_CASE("a constraint violation is its own error; the store may reword it") {
 
 TEST_CASE("a snapshot holds the rows still in the WAL") {
   TempDir d;
-  Connection c(d.path + "/live.db", creating());
+  Connection c(d.path() + "/live.db", creating());
   migrate(c, {kSteps, empty_only, refuse});
-  snapshot(d.path + "/live.db", d.path + "/copy.db");
-  Connection copy(d.path + "/copy.db", ConnectionOptions{});
+  snapshot(d.path() + "/live.db", d.path() + "/copy.db");
+  Connection copy(d.path() + "/copy.db", ConnectionOptions{});
   CHECK(count(copy, "steps") == 3);
-  CHECK_THROWS_WITH_AS(snapshot(d.path + "/none.db", d.path + "/x.db"), doctest::Contains("cannot snapshot"), InputError);
+  CHECK_THROWS_WITH_AS(snapshot(d.path() + "/none.db", d.path() + "/x.db"), doctest::Contains("cannot snapshot"), InputError);
 }

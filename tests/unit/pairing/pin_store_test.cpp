@@ -7,17 +7,15 @@
 
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/rng.hpp"
+#include "pairkit/core/temp_dir.hpp"
 #include "pairkit/crypto/cert_builder.hpp"
 #include "pairkit/crypto/fingerprint.hpp"
 #include "pairkit/crypto/keys.hpp"
 #include "pairkit/pairing/pin_store.hpp"
-#include "temp_dir.hpp"
 
 using namespace pairkit;
 using namespace pairkit::pairing;
 namespace fs = std::filesystem;
-
-using test::TempDir;
 
 namespace {
 Botan::X509_Certificate make_cert(uint64_t seed) {
@@ -79,7 +77,7 @@ TEST_CASE("a mismatch names the source and both fingerprints, in the pin's kind"
 
 TEST_CASE("add, unchanged, refused re-pin, forced re-pin, remove") {
   TempDir d;
-  const std::string store = d.path + "/pins.toml";
+  const std::string store = d.path() + "/pins.toml";
   CHECK(load_pins(store).empty());
   CHECK(add_pin(store, pin("gate", kFpA, "10.0.0.5:8443"), false).kind == AddResult::added);
   CHECK(add_pin(store, pin("gate", kFpA, "10.0.0.5:8443"), false).kind == AddResult::unchanged);
@@ -106,7 +104,7 @@ TEST_CASE("add, unchanged, refused re-pin, forced re-pin, remove") {
 
 TEST_CASE("corrupt or foreign stores are InputErrors naming the file") {
   TempDir d;
-  const std::string store = d.path + "/pins.toml";
+  const std::string store = d.path() + "/pins.toml";
   auto write = [&](const std::string& text) { std::ofstream(store) << text; };
   write("[[pin]\nname=");
   CHECK_THROWS_WITH_AS(load_pins(store), doctest::Contains((store + ":").c_str()), InputError);

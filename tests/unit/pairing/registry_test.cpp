@@ -10,15 +10,13 @@
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/rng.hpp"
 #include "pairkit/core/sqlite.hpp"
+#include "pairkit/core/temp_dir.hpp"
 #include "pairkit/pairing/registry.hpp"
-#include "temp_dir.hpp"
 
 using namespace pairkit;
 using namespace pairkit::pairing;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-using test::TempDir;
 
 namespace {
 std::string fp(char c) {
@@ -34,7 +32,7 @@ TEST_CASE("request, wrong code, approve, check, unpair") {
   TempDir d;
   auto rng = make_seeded_rng(3);
   FixedClock clock(t0);
-  const auto reg = open_registry(d.path + "/pairing.db", {IfMissing::create, 2000ms});
+  const auto reg = open_registry(d.path() + "/pairing.db", {IfMissing::create, 2000ms});
   auto out = reg->request("T1", cert('A'), cert('5'), 15min, *rng, clock);
   CHECK_FALSE(out.already_paired);
   CHECK(out.row.state == State::pending);
@@ -94,7 +92,7 @@ TEST_CASE("pending requests expire with the clock") {
   TempDir d;
   auto rng = make_seeded_rng(4);
   FixedClock clock(t0);
-  const auto reg = open_registry(d.path + "/pairing.db", {IfMissing::create, 2000ms});
+  const auto reg = open_registry(d.path() + "/pairing.db", {IfMissing::create, 2000ms});
   auto out = reg->request("T2", cert('C'), cert('5'), 15min, *rng, clock);
   clock.set(t0 + 15min);
   CHECK_THROWS_WITH_AS(reg->approve("T2", parse_code(out.row.code), 5, "alice", clock), doctest::Contains("expired"),
@@ -110,7 +108,7 @@ TEST_CASE("three wrong codes reject the request; some groups may be enough") {
   TempDir d;
   auto rng = make_seeded_rng(5);
   FixedClock clock(t0);
-  const auto reg = open_registry(d.path + "/pairing.db", {IfMissing::create, 2000ms});
+  const auto reg = open_registry(d.path() + "/pairing.db", {IfMissing::create, 2000ms});
   auto out = reg->request("T4", cert('D'), cert('5'), 15min, *rng, clock);
   const auto wrong = pairing_code(parse_nonce(out.row.nonce), std::vector<uint8_t>(32, 0xEE), std::vector<uint8_t>(32, 0x55));
   for (int i = 0; i < 2; ++i) CHECK_THROWS_AS(reg->approve("T4", parse_code(wrong), 5, "x", clock), CheckFailed);
@@ -125,18 +123,18 @@ TEST_CASE("three wrong codes reject the request; some groups may be enough") {
 
 TEST_CASE("missing, corrupt and foreign databases") {
   TempDir d;
-  CHECK_THROWS_WITH_AS(open_registry(d.path + "/none.db", {IfMissing::fail, 100ms}), doctest::Contains("no pairing registry"), InputError);
-  std::ofstream(d.path + "/junk.db") << std::string(8192, 'x');
-  CHECK_THROWS_WITH_AS(open_registry(d.path + "/junk.db", {IfMissing::fail, 100ms}), doctest::Contains("not a valid pairing database"),
+  CHECK_THROWS_WITH_AS(open_registry(d.path() + "/none.db", {IfMissing::fail, 100ms}), doctest::Contains("no pairing registry"), InputError);
+  std::ofstream(d.path() + "/junk.db") << std::string(8192, 'x');
+  CHECK_THROWS_WITH_AS(open_registry(d.path() + "/junk.db", {IfMissing::fail, 100ms}), doctest::Contains("not a valid pairing database"),
                        InputError);
-  CHECK_THROWS_AS(open_registry(d.path + "/nodir/pairing.db", {IfMissing::create, 100ms}), InputError);  // no such folder
+  CHECK_THROWS_AS(open_registry(d.path() + "/nodir/pairing.db", {IfMissing::create, 100ms}), InputError);  // no such folder
 }
 
 TEST_CASE("a registry opens from sqlite:PATH; other schemes are usage errors") {
   TempDir d;
   auto rng = make_seeded_rng(6);
   FixedClock clock(t0);
-  const std::string path = d.path + "/pairing.db";
+  const std::string path = d.path() + "/pairing.db";
   CHECK_FALSE(registry_exists("sqlite:" + path));
   open_registry("sqlite:" + path, {IfMissing::create, 2000ms})->request("T5", cert('E'), cert('5'), 15min, *rng, clock);
   CHECK(registry_exists(path));
@@ -148,7 +146,7 @@ TEST_CASE("a registry busy past its timeout names the file; nothing is recorded"
   TempDir d;
   auto rng = make_seeded_rng(7);
   FixedClock clock(t0);
-  const std::string path = d.path + "/pairing.db";
+  const std::string path = d.path() + "/pairing.db";
   const auto reg = open_registry(path, {IfMissing::create, 2000ms});
   reg->request("T6", cert('F'), cert('5'), 15min, *rng, clock);
   sqlite::Connection holder(path, {});

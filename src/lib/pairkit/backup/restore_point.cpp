@@ -23,6 +23,7 @@
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/files.hpp"
 #include "pairkit/core/sqlite.hpp"
+#include "pairkit/core/temp_dir.hpp"
 #include "pairkit/crypto/fingerprint.hpp"
 #include "pairkit/crypto/keys.hpp"
 #include "pairkit/crypto/objects.hpp"
@@ -41,28 +42,6 @@ constexpr size_t kIoBuf = 1 << 16;
 constexpr uint64_t kThreadedWriteMin = uint64_t{4} << 20;
 
 std::string errno_text() { return std::strerror(errno); }
-
-// A private temporary folder, removed with everything in it.
-class TempDir {
-public:
-  explicit TempDir(const std::string& pattern) {
-    std::string buf = pattern;
-    if (!::mkdtemp(buf.data())) throw InputError("cannot create a temporary folder " + pattern + ": " + errno_text());
-    path_ = buf;
-  }
-  ~TempDir() {
-    if (!path_.empty()) {
-      std::error_code ec;
-      fs::remove_all(path_, ec);
-    }
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
-private:
-  std::string path_;
-};
 
 bool is_sqlite(const std::string& path) {
   FileSource src(path);

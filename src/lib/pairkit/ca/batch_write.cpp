@@ -3,80 +3,43 @@
 
 #include <cerrno>
 #include <cstring>
-#include <random>
 #include <set>
 #include <stdexcept>
 
-#include <fcntl.h>
-#include <stdio.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "pairkit/core/atomic_file.hpp"
 #include "pairkit/core/error.hpp"
 
 namespace pairkit::ca {
 
-namespace {
-std::string error_text(int err) { return std::strerror(err); }
-}  // namespace
-
 void write_files_batch(const std::vector<std::pair<std::string, std::string>>& files, const WriteOptions& opts) {
-  if (files.empty()) return;
-  std::random_device rd;
-  const std::string tag = ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(rd());
-  std::vector<std::string> temps;
-  int sync_fd = -1;
-  const mode_t umask_now = ::umask(0);
-  ::umask(umask_now);
+  std::vector<AtomicFile> temps;  // destroyed on failure: no temporary stays behind
+  temps.reserve(files.size());
+  std::exception_ptr failure;
   try {
     for (const auto& [path, content] : files) {
-      const std::string dir = parent_dir(path);
-      const auto slash = path.find_last_of('/');
-      const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-      const std::string tmp = dir + "/." + base + tag;
-      const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, opts.mode);
-      if (fd < 0) throw InputError("cannot write " + path + ": " + error_text(errno));
-      temps.push_back(tmp);
-      if ((opts.mode & ~umask_now) != opts.mode) ::fchmod(fd, opts.mode);  // umask must not narrow the mode
-      size_t done = 0;
-      while (done < content.size()) {
-        const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-          const int err = errno;
-          ::close(fd);
-          throw InputError("cannot write " + path + ": " + error_text(err));
-        }
-        done += static_cast<size_t>(n);
-      }
-      if (sync_fd < 0)
-        sync_fd = fd;
-      else
-        ::close(fd);
+      AtomicFile f(path, opts);
+      f.write({reinterpret_cast<const uint8_t*>(content.data()), content.size()});
+      if (!temps.empty()) f.close();  // the first stays open for the syncfs
+      temps.push_back(std::move(f));
     }
-    // One flush of the filesystem makes every temporary file durable before any rename.
-    if (::syncfs(sync_fd) != 0) throw InputError("cannot write " + files.front().first + ": sync: " + error_text(errno));
-    ::close(sync_fd);
-    sync_fd = -1;
+  } catch (const InputError&) {
+    // The files before the one that failed are still written, as if written one by one.
+    failure = std::current_exception();
+  }
+  if (!temps.empty()) {
+    // One flush of the filesystem makes every temporary file durable before any is published.
+    if (::syncfs(temps.front().fd()) != 0)
+      throw InputError("cannot write " + files.front().first + ": sync: " + std::strerror(errno));
     std::set<std::string> dirs;
-    for (size_t i = 0; i < files.size(); ++i) {
-      const std::string& path = files[i].first;
-      // rename, or rename-unless-exists: one syscall either way.
-      if (::renameat2(AT_FDCWD, temps[i].c_str(), AT_FDCWD, path.c_str(), opts.force ? 0 : RENAME_NOREPLACE) != 0) {
-        const int err = errno;
-        throw InputError(err == EEXIST ? path + " exists (use --force to replace it)"
-                                       : "cannot write " + path + ": " + error_text(err));
-      }
-      temps[i].clear();
-      dirs.insert(parent_dir(path));
+    for (auto& f : temps) {
+      f.publish();
+      dirs.insert(parent_dir(f.path()));
     }
     for (const auto& d : dirs) sync_dir(d);
-  } catch (...) {
-    if (sync_fd >= 0) ::close(sync_fd);
-    for (const auto& t : temps)
-      if (!t.empty()) ::unlink(t.c_str());
-    throw;
   }
+  if (failure) std::rethrow_exception(failure);
 }
 
 BackgroundWriter::BackgroundWriter(const WriteOptions& opts) : opts_(opts) {

@@ -15,9 +15,12 @@
 
 namespace pairkit::ca {
 
-/// Writes every (path, content) pair: temporary files beside their targets,
-/// one syncfs, then rename (force) or link (no force). Throws InputError
-/// naming the first failing path; temporary files never stay behind.
+/// Writes every (path, content) pair as an AtomicFile: temporary files beside
+/// their targets, one syncfs (of the file system of the first: a batch goes
+/// to one folder), then each put in place in order (AtomicFile::publish),
+/// then one fsync per folder. Throws InputError naming the first path that
+/// fails (one already there without force, say); the files before it are
+/// written, it and those after it are not, and no temporary file stays behind.
 void write_files_batch(const std::vector<std::pair<std::string, std::string>>& files, const WriteOptions& opts);
 
 /// Runs write_files_batch on a thread of its own, so that waiting for the

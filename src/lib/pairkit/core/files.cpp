@@ -1,16 +1,16 @@
-// File helpers: reads with clear errors, atomic no-clobber writes, locks.
+// File helpers: reads with clear errors, whole-file atomic writes, folders, locks.
 #include "pairkit/core/files.hpp"
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <random>
 
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pairkit/core/atomic_file.hpp"
 #include "pairkit/core/error.hpp"
 
 namespace pairkit {
@@ -35,14 +35,6 @@ std::vector<uint8_t> read_fd(int fd, const std::string& name, size_t max_bytes, 
     out.insert(out.end(), buf, buf + n);
   }
   return out;
-}
-
-std::string random_suffix() {
-  std::random_device rd;
-  static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-  std::string s;
-  for (int i = 0; i < 10; ++i) s += alphabet[rd() % 36];
-  return s;
 }
 
 }  // namespace
@@ -108,52 +100,21 @@ void write_file_atomic(const std::string& path, std::string_view text, const Wri
 }
 
 void write_file_atomic(const std::string& path, std::span<const uint8_t> data, const WriteOptions& opts) {
-  if (!opts.force && path_exists(path)) throw InputError(path + " exists (use --force to replace it)");
-  const std::string dir = parent_dir(path);
-  const auto slash = path.find_last_of('/');
-  const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-  const std::string tmp = (dir == "." && slash == std::string::npos ? std::string() : dir + "/") + "." + base +
-                          ".tmp-" + random_suffix();
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, opts.mode);
-  if (fd < 0) throw InputError("cannot write " + path + ": " + errno_text(errno));
-  auto fail = [&](const std::string& what, int err) {
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return InputError("cannot write " + path + ": " + what + errno_text(err));
-  };
-  ::fchmod(fd, opts.mode);
+  AtomicFile file(path, opts);
+  file.write(data);
+  file.commit();
+}
+
+void write_all(int fd, std::span<const uint8_t> data, const std::string& name) {
   size_t done = 0;
   while (done < data.size()) {
     const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      throw fail("", errno);
+      throw InputError("cannot write " + name + ": " + errno_text(errno));
     }
     done += static_cast<size_t>(n);
   }
-  if (::fsync(fd) != 0) throw fail("fsync: ", errno);
-  if (::close(fd) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    throw InputError("cannot write " + path + ": " + errno_text(err));
-  }
-  if (opts.force) {
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
-      const int err = errno;
-      ::unlink(tmp.c_str());
-      throw InputError("cannot write " + path + ": " + errno_text(err));
-    }
-  } else {
-    // link() fails with EEXIST if the target appeared since we checked: no clobbering races.
-    if (::link(tmp.c_str(), path.c_str()) != 0) {
-      const int err = errno;
-      ::unlink(tmp.c_str());
-      if (err == EEXIST) throw InputError(path + " exists (use --force to replace it)");
-      throw InputError("cannot write " + path + ": " + errno_text(err));
-    }
-    ::unlink(tmp.c_str());
-  }
-  sync_dir(dir);
 }
 
 FileLock::FileLock(const std::string& lock_path) {

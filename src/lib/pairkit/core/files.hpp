@@ -1,6 +1,6 @@
 // File helpers every command shares: whole-file reads with clear errors,
-// atomic writes (temporary file in the same folder, fsync, rename) that never
-// overwrite without being told to, private folders, and advisory locks.
+// whole-file atomic writes (built on AtomicFile, atomic_file.hpp), private
+// folders, and advisory locks.
 #pragma once
 #include <cstdint>
 #include <span>
@@ -31,12 +31,17 @@ struct WriteOptions {
   bool force = false;  ///< replace an existing file
 };
 
-/// Writes data to path atomically: a temporary file beside it, fsync, then
-/// rename (force) or link (no force, so a file that appeared meanwhile is
-/// never replaced). Throws InputError "PATH exists (use --force to replace it)"
-/// or naming the I/O failure; on failure nothing is left behind.
+/// Writes data to path atomically with AtomicFile: a temporary file beside
+/// it, fsync, then in place (replacing only with force, never a file that
+/// appeared meanwhile), then the folder's fsync. Throws InputError "PATH exists
+/// (use --force to replace it)" or naming the I/O failure; on failure nothing
+/// is left behind.
 void write_file_atomic(const std::string& path, std::span<const uint8_t> data, const WriteOptions& opts);
 void write_file_atomic(const std::string& path, std::string_view text, const WriteOptions& opts);
+
+/// Writes all of data to fd (retrying short writes); throws InputError
+/// "cannot write NAME: REASON".
+void write_all(int fd, std::span<const uint8_t> data, const std::string& name);
 
 /// True if something (file, folder, link) exists at path.
 bool path_exists(const std::string& path);
