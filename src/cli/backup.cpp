@@ -14,6 +14,7 @@
 #include "pairkit/backup/restore_point.hpp"
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
+#include "pairkit/core/file_stream.hpp"
 #include "pairkit_config.h"
 #include "secrets.hpp"
 

@@ -13,7 +13,7 @@
 #include <botan/rng.h>
 #include <botan/secmem.h>
 
-#include "pairkit/backup/stream.hpp"
+#include "pairkit/core/byte_stream.hpp"
 #include "pairkit/core/error.hpp"
 #include "pairkit/crypto/chacha20poly1305.hpp"
 

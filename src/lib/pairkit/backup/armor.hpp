@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "pairkit/backup/stream.hpp"
+#include "pairkit/core/byte_stream.hpp"
 
 namespace pairkit::backup {
 

@@ -9,7 +9,8 @@
 
 #include "pairkit/backup/age.hpp"
 #include "pairkit/backup/armor.hpp"
-#include "pairkit/backup/stream.hpp"
+#include "pairkit/core/byte_stream.hpp"
+#include "pairkit/core/file_stream.hpp"
 #include "pairkit/core/error.hpp"
 
 namespace pairkit::backup {

@@ -13,7 +13,7 @@
 #include <mutex>
 #include <thread>
 
-#include "pairkit/backup/stream.hpp"
+#include "pairkit/core/byte_stream.hpp"
 
 namespace pairkit::backup {
 

@@ -21,6 +21,7 @@
 #include "pairkit/backup/tar.hpp"
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
+#include "pairkit/core/file_stream.hpp"
 #include "pairkit/core/files.hpp"
 #include "pairkit/core/sqlite.hpp"
 #include "pairkit/core/temp_dir.hpp"

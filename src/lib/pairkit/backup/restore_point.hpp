@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "pairkit/backup/manifest.hpp"
-#include "pairkit/backup/stream.hpp"
+#include "pairkit/core/byte_stream.hpp"
 #include "pairkit/core/clock.hpp"
 
 namespace pairkit::backup {

@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "pairkit/backup/stream.hpp"
+#include "pairkit/core/byte_stream.hpp"
 
 namespace pairkit::backup {
 

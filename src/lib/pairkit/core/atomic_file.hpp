@@ -33,7 +33,8 @@ public:
 
   /// Appends data. Throws InputError "cannot write PATH: REASON".
   void write(std::span<const uint8_t> data);
-  /// Overwrites bytes already written, from offset on.
+  /// Overwrites bytes already written, from offset on (a header whose
+  /// contents are known only at the end). Throws as write() does.
   void write_at(uint64_t offset, std::span<const uint8_t> data);
   /// Closes the temporary file, keeping it for publish() (a batch of thousands
   /// must not hold as many descriptors). Throws InputError naming the path

@@ -7,13 +7,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "pairkit/backup/stream.hpp"
 #include "pairkit/core/temp_dir.hpp"
+#include "pairkit/core/writeback.hpp"
 
-using namespace pairkit::backup;
+using namespace pairkit;
 
 TEST_CASE("Writeback: a large file is flushed as it grows, and sync() succeeds") {
-  pairkit::TempDir dir;
+  TempDir dir;
   const std::string path = dir.path() + "/f";
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
   REQUIRE(fd >= 0);
