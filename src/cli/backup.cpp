@@ -16,6 +16,7 @@
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/file_stream.hpp"
 #include "pairkit_config.h"
+#include "progress.hpp"
 #include "secrets.hpp"
 
 namespace pairkit::cli {
@@ -56,33 +57,28 @@ struct RestoreOptions {
 
 std::string tool_version() { return std::string("pairkit ") + PAIRKIT_VERSION; }
 
-// "\r  123 MiB" on stderr every 16 MiB, for long restore points on a terminal.
-class Progress {
+// "  restored 123 MiB", updated every 16 MiB: a large restore point takes seconds.
+class ByteProgress {
 public:
-  Progress(Cli& cli, std::string verb) : on_(cli.stderr_is_terminal() && !cli.quiet), verb_(std::move(verb)) {}
-  ~Progress() { done(); }
+  ByteProgress(const Cli& cli, std::string verb) : line_(cli, Progress::End::erase), verb_(std::move(verb)) {}
   /// Clears the progress line (before the result is printed).
-  void done() {
-    if (on_ && shown_) std::cerr << "\r\033[K" << std::flush;
-    on_ = false;
-  }
+  void done() { line_.done(); }
   void add(size_t n) {
     total_ += n;
-    if (!on_ || total_ < next_) return;
+    if (!line_.on() || total_ < next_) return;
     next_ = total_ + (16u << 20);
-    shown_ = true;
-    std::cerr << "\r  " << verb_ << " " << (total_ >> 20) << " MiB" << std::flush;
+    line_.show("  " + verb_ + " " + std::to_string(total_ >> 20) + " MiB");
   }
 
 private:
-  bool on_, shown_ = false;
+  Progress line_;
   std::string verb_;
   uint64_t total_ = 0, next_ = 16u << 20;
 };
 
 class ProgressSink final : public ByteSink {
 public:
-  ProgressSink(ByteSink& out, Progress& p) : out_(out), p_(p) {}
+  ProgressSink(ByteSink& out, ByteProgress& p) : out_(out), p_(p) {}
   void write(std::span<const uint8_t> data) override {
     out_.write(data);
     p_.add(data.size());
@@ -98,12 +94,12 @@ public:
 
 private:
   ByteSink& out_;
-  Progress& p_;
+  ByteProgress& p_;
 };
 
 class ProgressSource final : public ByteSource {
 public:
-  ProgressSource(ByteSource& in, Progress& p) : in_(in), p_(p) {}
+  ProgressSource(ByteSource& in, ByteProgress& p) : in_(in), p_(p) {}
   size_t read(std::span<uint8_t> buf) override {
     const size_t n = in_.read(buf);
     p_.add(n);
@@ -117,7 +113,7 @@ public:
 
 private:
   ByteSource& in_;
-  Progress& p_;
+  ByteProgress& p_;
 };
 
 void add_key_options(CLI::App* c, KeyOptions& k) {
@@ -221,7 +217,7 @@ void run_create(Cli& cli, const CreateOptions& o) {
   // written on the other (a third for writing cost more in copies than it gained).
   ThreadedSink pipe(age);
   backup::CreateOptions co{o.from, o.includes, tool_version(), o.out == "-" ? "" : parent_dir(o.out)};
-  Progress progress(cli, "archived");
+  ByteProgress progress(cli, "archived");
   ProgressSink counted(pipe, progress);
   const auto m = create_restore_point(co, counted, cli.clock());
   progress.done();
@@ -259,7 +255,7 @@ void run_inspect(Cli& cli, const ReadOptions& o) {
 
 void run_verify(Cli& cli, const ReadOptions& o) {
   OpenedBackup b = open_backup(o.file, o.key);
-  Progress progress(cli, "verified");
+  ByteProgress progress(cli, "verified");
   ThreadedSource ahead(b.plain());  // decryption runs on a second thread while hashes are checked
   ProgressSource counted(ahead, progress);
   const auto r = b.wrap([&] { return verify_restore_point(counted, b.name()); });
@@ -285,7 +281,7 @@ void run_restore(Cli& cli, const RestoreOptions& o) {
     if (!problem.empty()) throw InputError(problem);
   }
   OpenedBackup b = open_backup(o.file, o.key);
-  Progress progress(cli, "restored");
+  ByteProgress progress(cli, "restored");
   ThreadedSource ahead(b.plain());  // decryption runs on a second thread while files are checked and written
   ProgressSource counted(ahead, progress);
   const auto r = b.wrap([&] { return restore_to(counted, b.name(), o.to, o.force, cli.clock()); });

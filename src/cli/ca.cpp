@@ -9,6 +9,7 @@
 
 #include "groups.hpp"
 #include "options.hpp"
+#include "progress.hpp"
 #include "pairkit/ca/authority.hpp"
 #include "pairkit/ca/batch_write.hpp"
 #include "pairkit/crypto/keystream_rng.hpp"
@@ -163,7 +164,7 @@ void run_sign(Cli& cli, const SignOptions& o) {
   // builds stay reproducible (PAIRKIT_TEST_SEED).
   crypto::KeystreamRng batch_rng(cli.rng());
   crypto::Issuer issuer(*key, ca.cert(), batch_rng);
-  const bool progress = cli.stderr_is_terminal() && !cli.quiet && good.size() >= 50;
+  Progress progress(cli, Progress::End::keep, good.size() >= 50);
   nlohmann::json results = nlohmann::json::array();
   std::optional<ca::BackgroundWriter> writer;
   if (!o.out_dir.empty()) writer.emplace(WriteOptions{kPublicFileMode, o.force});
@@ -195,10 +196,10 @@ void run_sign(Cli& cli, const SignOptions& o) {
     }
     // One filesystem sync per round of the writer rather than one fsync per certificate.
     if (writer) writer->add(std::move(files));
-    if (progress) std::cerr << "\rsigned " << start + n << "/" << good.size() << std::flush;
+    progress.show("signed " + std::to_string(start + n) + "/" + std::to_string(good.size()));
   }
   if (writer) writer->finish();
-  if (progress) std::cerr << "\n";
+  progress.done();
   if (cli.json) cli.emit_json(o.csrs.size() == 1 && !results.empty() ? results[0] : results);
   if (good.size() > 20) cli.info("signed " + std::to_string(good.size()) + " certificates into " + o.out_dir);
   if (!refused.empty())
