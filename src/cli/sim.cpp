@@ -1,4 +1,5 @@
-// pairkit sim run | verify-log  (sim card lives in the PC/SC engineer's file)
+// pairkit sim run and sim verify-log: scripted e-purse sessions and their signed
+// logs. (sim card, the PC/SC side, is in sim_card.cpp.)
 #include <filesystem>
 #include <iostream>
 #include <memory>
