@@ -308,7 +308,7 @@ std::string status_of(const ca::IndexEntry& e, TimePoint now) {
 void run_list(Cli& cli, const ListOptions& o) {
   const auto ca = ca::CaDir::open(o.dir);
   auto db = ca.open_index();
-  const auto entries = db->list(o.revoked);
+  const auto entries = db->list(o.revoked ? ca::IndexStore::Listing::revoked : ca::IndexStore::Listing::all);
   const auto now = cli.clock().now();
   if (cli.json) {
     nlohmann::json all = nlohmann::json::array();

@@ -35,7 +35,7 @@ TEST_CASE("index database: insert, revoke, list, CRL numbers") {
     CHECK(db->revoke("0A", t, 4) == RevokeResult::already_revoked);
     CHECK(db->revoke("0B", t, 1) == RevokeResult::unknown);
     CHECK(db->find("0A")->reason == 1);
-    CHECK(db->list(true).size() == 1);
+    CHECK(db->list(IndexStore::Listing::revoked).size() == 1);
     CHECK(db->next_crl_number() == 1);
     CHECK(db->next_crl_number() == 2);
     CHECK(db->find("0A")->crl_number == 1u);  // the first CRL that listed it

@@ -123,7 +123,7 @@ public:
   bool insert(const IndexEntry& e) override;
   RevokeResult revoke(const std::string& serial, TimePoint at, std::optional<int> reason) override;
   std::optional<IndexEntry> find(const std::string& serial) override;
-  std::vector<IndexEntry> list(bool revoked_only) override;
+  std::vector<IndexEntry> list(Listing which) override;
   size_t count() override;
   void for_each_revoked(const std::function<void(const RevokedEntry&)>& fn) override;
   uint64_t next_crl_number() override;
@@ -178,8 +178,8 @@ std::optional<IndexEntry> SqliteIndex::find(const std::string& serial) {
   return std::nullopt;
 }
 
-std::vector<IndexEntry> SqliteIndex::list(bool revoked_only) {
-  auto s = prepare(std::string(kColumns) + (revoked_only ? "WHERE status = 'revoked' " : "") +
+std::vector<IndexEntry> SqliteIndex::list(Listing which) {
+  auto s = prepare(std::string(kColumns) + (which == Listing::revoked ? "WHERE status = 'revoked' " : "") +
                    "ORDER BY not_before, serial");
   std::vector<IndexEntry> out;
   while (s.step("cannot list certificates")) out.push_back(read_row(s));

@@ -44,7 +44,10 @@ public:
   /// Marks a certificate revoked (unless it is already).
   virtual RevokeResult revoke(const std::string& serial, TimePoint at, std::optional<int> reason) = 0;
   virtual std::optional<IndexEntry> find(const std::string& serial) = 0;
-  virtual std::vector<IndexEntry> list(bool revoked_only) = 0;
+  /// Which certificates list() returns.
+  enum class Listing { all, revoked };
+  /// The certificates issued, oldest first.
+  virtual std::vector<IndexEntry> list(Listing which) = 0;
   virtual size_t count() = 0;
 
   /// Calls fn for every revoked certificate (for CRLs: no per-entry objects kept).
