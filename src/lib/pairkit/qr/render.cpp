@@ -1,4 +1,4 @@
-// QR rendering: one writer per format (the symbol itself comes from symbol.cpp).
+// QR rendering: one writer per format (the symbol itself comes from render_module.cpp).
 #include "render.hpp"
 
 #include <algorithm>
