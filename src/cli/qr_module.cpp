@@ -1,6 +1,7 @@
 // The pairkit binary's QR codec: finds and loads pairkit-qr.so on first use,
 // checks it belongs to this build, and defines the library's module-backed
-// operations (encode_symbol, encode_png_packed, decode_image, scan_image)
+// operations (encode_symbol, encode_png_packed, decode_image, scan_image,
+// decode_and_scan)
 // through its C tables (src/lib/pairkit/qr/codec_abi.h says why a module).
 #include <dlfcn.h>
 #include <unistd.h>
@@ -85,5 +86,9 @@ GrayImage decode_image(std::span<const uint8_t> data, const std::string& name, u
 }
 
 std::vector<FoundCode> scan_image(const GrayImage& img) { return client::scan_image(scanner(), img); }
+
+std::vector<FoundCode> decode_and_scan(std::span<const uint8_t> data, const std::string& name, uint64_t max_pixels) {
+  return client::decode_and_scan(scanner(), data, name, max_pixels);
+}
 
 }  // namespace pairkit::qr

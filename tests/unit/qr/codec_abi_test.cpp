@@ -71,3 +71,17 @@ TEST_CASE("a found code's fields come through the C table unchanged") {
   CHECK(found[0].pass == "default");
   CHECK(found[0].position[0].x == doctest::Approx(16).epsilon(0.1));
 }
+
+TEST_CASE("decode_and_scan: the one-call scan finds what decode then scan finds, and refuses garbage alike") {
+  const pkqr_scan_ops& scan = *pairkit_qr_decoders();
+  const std::string png = qr::render(qr::encode_symbol("PK1/ONE-CALL", qr::Ecc::M), {qr::Format::png, 3, 4, false});
+  const auto found = qr::client::decode_and_scan(scan, bytes(png), "one.png", qr::kDefaultMaxPixels);
+  const auto two_steps = qr::scan_image(qr::decode_image(bytes(png), "one.png"));
+  REQUIRE(found.size() == 1);
+  REQUIRE(two_steps.size() == 1);
+  CHECK(found[0].text == two_steps[0].text);
+  CHECK(found[0].version == two_steps[0].version);
+  CHECK(found[0].position[2].x == two_steps[0].position[2].x);
+  CHECK(message_of<InputError>([&] { qr::client::decode_and_scan(scan, bytes("GIF89a"), "cat.gif", 1000); }) ==
+        "cat.gif is not a PNG, JPEG or PNM image");
+}

@@ -17,4 +17,8 @@ GrayImage decode_image(std::span<const uint8_t> data, const std::string& name, u
 
 std::vector<FoundCode> scan_image(const GrayImage& img) { return client::scan_image(*pairkit_qr_decoders(), img); }
 
+std::vector<FoundCode> decode_and_scan(std::span<const uint8_t> data, const std::string& name, uint64_t max_pixels) {
+  return client::decode_and_scan(*pairkit_qr_decoders(), data, name, max_pixels);
+}
+
 }  // namespace pairkit::qr

@@ -104,6 +104,10 @@ typedef struct pkqr_scan_ops {
                           pkqr_error* err);
   /** Every QR and Micro QR code in the image. */
   int32_t (*scan_image)(const uint8_t* pixels, int32_t width, int32_t height, pkqr_codes* out, pkqr_error* err);
+  /** decode_image then scan_image in one call, so that a photo's pixels
+   * (megabytes, every page of them faulted in by each copy) never cross. */
+  int32_t (*decode_and_scan)(const uint8_t* data, uint64_t size, const char* name, uint64_t max_pixels,
+                             pkqr_codes* out, pkqr_error* err);
   void (*release)(void* data);
 } pkqr_scan_ops;
 

@@ -87,9 +87,9 @@ GrayImage decode_image(const pkqr_scan_ops& ops, std::span<const uint8_t> data, 
   return img;
 }
 
-std::vector<FoundCode> scan_image(const pkqr_scan_ops& ops, const GrayImage& img) {
-  pkqr_codes out{};
-  call([&](pkqr_error* err) { return ops.scan_image(img.pixels.data(), img.width, img.height, &out, err); });
+namespace {
+
+std::vector<FoundCode> unpack(const pkqr_scan_ops& ops, const pkqr_codes& out) {
   const auto hold = owned(ops, out.codes);
   std::vector<FoundCode> found;
   found.reserve(out.count);
@@ -106,6 +106,23 @@ std::vector<FoundCode> scan_image(const pkqr_scan_ops& ops, const GrayImage& img
     found.push_back(std::move(f));
   }
   return found;
+}
+
+}  // namespace
+
+std::vector<FoundCode> scan_image(const pkqr_scan_ops& ops, const GrayImage& img) {
+  pkqr_codes out{};
+  call([&](pkqr_error* err) { return ops.scan_image(img.pixels.data(), img.width, img.height, &out, err); });
+  return unpack(ops, out);
+}
+
+std::vector<FoundCode> decode_and_scan(const pkqr_scan_ops& ops, std::span<const uint8_t> data, const std::string& name,
+                                       uint64_t max_pixels) {
+  pkqr_codes out{};
+  call([&](pkqr_error* err) {
+    return ops.decode_and_scan(data.data(), data.size(), name.c_str(), max_pixels, &out, err);
+  });
+  return unpack(ops, out);
 }
 
 }  // namespace pairkit::qr::client

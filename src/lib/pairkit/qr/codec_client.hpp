@@ -1,5 +1,9 @@
 // The binary's side of the QR modules' C contract (codec_abi.h): their
 // operations as pairkit's C++ types, their errors as pairkit's typed errors.
+// The library declares encode_symbol, encode_png_packed, decode_image,
+// scan_image and decode_and_scan; each program defines them over these functions: the binary over
+// the loaded modules (src/cli/qr_module.cpp), the unit tests over the same
+// modules linked in (tests/unit/qr/linked_codec.cpp).
 #pragma once
 #include <cstdint>
 #include <span>
@@ -31,5 +35,8 @@ GrayImage decode_image(const pkqr_scan_ops& ops, std::span<const uint8_t> data, 
                        uint64_t max_pixels);
 /// scan_image (scan.hpp) through a module's table.
 std::vector<FoundCode> scan_image(const pkqr_scan_ops& ops, const GrayImage& img);
+/// decode_and_scan (scan.hpp) through a module's table.
+std::vector<FoundCode> decode_and_scan(const pkqr_scan_ops& ops, std::span<const uint8_t> data, const std::string& name,
+                                       uint64_t max_pixels);
 
 }  // namespace pairkit::qr::client

@@ -54,38 +54,48 @@ int32_t decode_image(const uint8_t* data, uint64_t size, const char* name, uint6
   });
 }
 
+// One block: the array, then every text, so one release() frees it all.
+void pack(const std::vector<FoundCode>& found, pkqr_codes* out) {
+  size_t texts = 0;
+  for (const auto& c : found) texts += c.text.size();
+  auto* block = static_cast<char*>(checked_malloc(found.size() * sizeof(pkqr_code) + texts));
+  auto* codes = reinterpret_cast<pkqr_code*>(block);
+  char* text = block + found.size() * sizeof(pkqr_code);
+  for (size_t i = 0; i < found.size(); ++i) {
+    const FoundCode& c = found[i];
+    pkqr_code& o = codes[i];
+    std::memset(&o, 0, sizeof o);
+    std::memcpy(text, c.text.data(), c.text.size());
+    o.text = text;
+    o.text_size = c.text.size();
+    text += c.text.size();
+    copy_name(o.format, sizeof o.format, c.format);
+    copy_name(o.ec_level, sizeof o.ec_level, c.ec_level);
+    copy_name(o.pass, sizeof o.pass, c.pass);
+    o.version = c.version;
+    o.inverted = c.inverted ? 1 : 0;
+    for (int k = 0; k < 4; ++k) o.position[k] = {c.position[k].x, c.position[k].y};
+  }
+  *out = {codes, found.size()};
+}
+
 int32_t scan_image(const uint8_t* pixels, int32_t width, int32_t height, pkqr_codes* out, pkqr_error* err) {
   return guarded(err, [&] {
-    GrayImage img{width, height, std::vector<uint8_t>(pixels, pixels + static_cast<size_t>(width) * height)};
-    const auto found = decoders::scan_image(img);
-    // One block: the array, then every text, so one release() frees it all.
-    size_t texts = 0;
-    for (const auto& c : found) texts += c.text.size();
-    auto* block = static_cast<char*>(checked_malloc(found.size() * sizeof(pkqr_code) + texts));
-    auto* codes = reinterpret_cast<pkqr_code*>(block);
-    char* text = block + found.size() * sizeof(pkqr_code);
-    for (size_t i = 0; i < found.size(); ++i) {
-      const FoundCode& c = found[i];
-      pkqr_code& o = codes[i];
-      std::memset(&o, 0, sizeof o);
-      std::memcpy(text, c.text.data(), c.text.size());
-      o.text = text;
-      o.text_size = c.text.size();
-      text += c.text.size();
-      copy_name(o.format, sizeof o.format, c.format);
-      copy_name(o.ec_level, sizeof o.ec_level, c.ec_level);
-      copy_name(o.pass, sizeof o.pass, c.pass);
-      o.version = c.version;
-      o.inverted = c.inverted ? 1 : 0;
-      for (int k = 0; k < 4; ++k) o.position[k] = {c.position[k].x, c.position[k].y};
-    }
-    *out = {codes, found.size()};
+    const GrayImage img{width, height, std::vector<uint8_t>(pixels, pixels + static_cast<size_t>(width) * height)};
+    pack(decoders::scan_image(img), out);
+  });
+}
+
+int32_t decode_and_scan(const uint8_t* data, uint64_t size, const char* name, uint64_t max_pixels, pkqr_codes* out,
+                        pkqr_error* err) {
+  return guarded(err, [&] {
+    pack(decoders::scan_image(decoders::decode_image({data, static_cast<size_t>(size)}, name, max_pixels)), out);
   });
 }
 
 void release(void* data) { std::free(data); }
 
-const pkqr_scan_ops kScanOps = {PKQR_ABI, PAIRKIT_VERSION, decode_image, scan_image, release};
+const pkqr_scan_ops kScanOps = {PKQR_ABI, PAIRKIT_VERSION, decode_image, scan_image, decode_and_scan, release};
 
 }  // namespace
 }  // namespace pairkit::qr
