@@ -2,7 +2,9 @@
 # Whole-process QR benchmarks, each next to its peers in the same run:
 #   scan: pairkit qr scan vs ZXingReader vs zbarimg on one 1920x1080 photo
 #         holding one pairing code (targets: <= 1.0x ZXingReader, <= 0.5x zbarimg);
-#   render: pairkit qr render of a pairing PNG vs qrencode writing the same text.
+#   render: pairkit qr render vs qrencode writing the same text as a PNG at
+#         the same level, scale and margin (target: <= 1.5x qrencode), and a
+#         pairing code rendered from the certificate, for reference.
 # Usage: bench/qr.sh [PAIRKIT_BINARY] [RUNS]   (default build/pairkit, 30 runs)
 # Needs imagemagick, zbar-tools, zxing-cpp-tools and qrencode (scripts/deps.sh test).
 set -euo pipefail
@@ -51,7 +53,50 @@ printf 'scan   pairkit qr scan   %8.3f ms\n' "$pk_ms"
 printf 'scan   ZXingReader       %8.3f ms   pairkit/ZXingReader = %sx (target <= 1.0x)\n' "$zx_ms" "$(ratio "$pk_ms" "$zx_ms")"
 printf 'scan   zbarimg           %8.3f ms   pairkit/zbarimg     = %sx (target <= 0.5x)\n' "$zb_ms" "$(ratio "$pk_ms" "$zb_ms")"
 
-r_ms=$(median_ms "$pk" qr render --host gate.local:8443 --cert dev/cert.pem -o r.png --force)
-q_ms=$(median_ms qrencode -l M -s 8 -o q.png "$text")
-printf 'render pairkit qr render %8.3f ms   (pairing PNG, reads the certificate)\n' "$r_ms"
-printf 'render qrencode          %8.3f ms   pairkit/qrencode    = %sx\n' "$q_ms" "$(ratio "$r_ms" "$q_ms")"
+# Render: start-up is most of it, so pairkit and qrencode run in alternation
+# (one round = one run of each), each timed in-shell (no timer process), and
+# the median and range reported, of wall time and of CPU time (user +
+# system): on a loaded machine wall times wander, CPU times much less.
+# pairkit writes its file as it always does (a temporary file, fsync,
+# rename); qrencode just writes.
+# one_run VAR_WALL VAR_CPU CMD...: appends the run's wall ms ($EPOCHREALTIME,
+# to the microsecond) and CPU ms (`time`, to the millisecond) to the two arrays.
+one_run() {
+  local -n wall=$1 cpu=$2
+  shift 2
+  local TIMEFORMAT='%3U %3S' t0 t1 u s
+  t0=$EPOCHREALTIME
+  { time "$@" >/dev/null 2>&1; } 2>"$work/time"
+  t1=$EPOCHREALTIME
+  read -r u s <"$work/time"
+  wall+=("$(awk -v s="$t0" -v e="$t1" 'BEGIN {printf "%.3f", (e - s) * 1000}')")
+  cpu+=("$(awk -v u="$u" -v s="$s" 'BEGIN {printf "%.3f", (u + s) * 1000}')")
+}
+# interleaved CMD_A... -- CMD_B...: prints "median min max" of A's wall ms, A's CPU ms, B's wall ms, B's CPU ms.
+interleaved() {
+  local a=() b=() wa=() ca=() wb=() cb=() i
+  while [[ $1 != -- ]]; do a+=("$1"); shift; done
+  shift
+  b=("$@")
+  for ((i = 0; i < runs; i++)); do
+    one_run wa ca "${a[@]}"
+    one_run wb cb "${b[@]}"
+  done
+  for side in wa ca wb cb; do
+    local -n t=$side
+    printf '%s\n' "${t[@]}" | sort -g | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2; printf "%.3f %.3f %.3f ", m, a[1], a[NR]}'
+  done
+  echo
+}
+# report LABEL NOTE A_WALL A_LO A_HI A_CPU A_CLO A_CHI B_WALL B_LO B_HI B_CPU B_CLO B_CHI [TARGET]
+report() {
+  printf 'render %-17s %8.3f ms (range %.3f-%.3f)   cpu %6.3f ms (range %.3f-%.3f)   %s\n' "$1" "$3" "$4" "$5" "$6" "$7" "$8" "$2"
+  printf 'render %-17s %8.3f ms (range %.3f-%.3f)   cpu %6.3f ms (range %.3f-%.3f)\n' qrencode "${@:9:6}"
+  printf 'render pairkit/qrencode = %sx wall, %sx cpu%s\n' "$(ratio "$3" "$9")" "$(ratio "$6" "${12}")" "${15:+ (target <= ${15})}"
+}
+"$pk" -q qr render --payload "$text" -o r.png --force; qrencode -l M -s 8 -m 4 -o q.png "$text"
+report 'pairkit qr render' '(--payload, level M, scale 8, PNG)' \
+  $(interleaved "$pk" qr render --payload "$text" -o r.png --force -- qrencode -l M -s 8 -m 4 -o q.png "$text") 1.5x
+report 'pairkit, pairing' '(--host --cert: reads the certificate too)' \
+  $(interleaved "$pk" qr render --host gate.local:8443 --cert dev/cert.pem -o p.png --force -- \
+    qrencode -l M -s 8 -m 4 -o q.png "$text")

@@ -188,8 +188,7 @@ void run_scan(Cli& cli, const ScanCmdOptions& o) {
   for (const auto& file : o.images) {
     const std::string name = Cli::display_name(file);
     const auto data = cli.read_input(file, size_t(256) << 20);
-    const auto img = qr::decode_image(data, name, o.max_pixels);
-    const auto codes = qr::scan_image(img);
+    const auto codes = qr::decode_and_scan(data, name, o.max_pixels);
     if (codes.empty()) empty.push_back(name);
     for (const auto& c : codes) hits.push_back({file, c});
   }

@@ -223,3 +223,16 @@ t 0 '^[0-9a-f]{64}$' '' -- lonely/pairkit fingerprint --format hex term/cert.pem
 printf 'not an ELF file\n' >lonely/pairkit-qr.so
 t 3 '' '^pairkit: error: QR support is not installed: cannot load it: .*lonely/pairkit-qr.so' -- lonely/pairkit qr render --payload x -o x.png
 absent x.png
+# Rendering maps libqrencode and libpng only: the decoders (ZXing-cpp, zbar,
+# libjpeg) and the C++ runtime are pairkit-qr-scan.so's, loaded on the first scan.
+check 'qr render does not load the decoders or libstdc++' bash -c \
+  'LD_DEBUG=files "$PAIRKIT" qr render --payload x -o r.png 2>&1 >/dev/null | grep -q "file=libqrencode" &&
+   ! LD_DEBUG=files "$PAIRKIT" qr render --payload x -o r2.png 2>&1 >/dev/null |
+     grep -Eq "pairkit-qr-scan|libZXing|libzbar|libjpeg|libstdc\+\+.*needed by .*pairkit-qr\.so"'
+check 'qr scan loads the decoders from beside pairkit-qr.so' bash -c \
+  'LD_DEBUG=files "$PAIRKIT" qr scan pair.png 2>&1 >/dev/null | grep -q "file=.*pairkit-qr-scan.so .*dynamically loaded by .*pairkit-qr.so"'
+mkdir -p renderonly && cp "$PAIRKIT" renderonly/pairkit && cp "$(dirname "$PAIRKIT")/pairkit-qr.so" renderonly/
+t 0 '' '' -- renderonly/pairkit qr render --payload x -o ro.png
+t 3 '' '^pairkit: error: QR scanning is not installed: no /.*renderonly/pairkit-qr-scan.so$' -- renderonly/pairkit qr scan pair.png
+printf 'not an ELF file\n' >renderonly/pairkit-qr-scan.so
+t 3 '' '^pairkit: error: QR scanning is not installed: cannot load it: .*renderonly/pairkit-qr-scan.so' -- renderonly/pairkit qr scan pair.png

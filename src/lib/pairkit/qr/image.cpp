@@ -1,4 +1,5 @@
-// Image decoding (PNG, JPEG, PNM) to grey, and 1-bit PNG encoding.
+// Image decoding (PNG, JPEG, PNM) to grey, in pairkit-qr-scan.so (1-bit PNG
+// encoding is render_module.cpp's).
 #include "image.hpp"
 
 #include <cctype>
@@ -10,6 +11,7 @@
 #include <jerror.h>
 #include <png.h>
 
+#include "decoders.hpp"
 #include "pairkit/core/error.hpp"
 
 namespace pairkit::qr {
@@ -244,43 +246,13 @@ std::string sniff_image_format(std::span<const uint8_t> d) {
   return {};
 }
 
-GrayImage decode_image(std::span<const uint8_t> data, const std::string& name, uint64_t max_pixels) {
+GrayImage decoders::decode_image(std::span<const uint8_t> data, const std::string& name, uint64_t max_pixels) {
   if (data.empty()) throw InputError(name + " is empty");
   const std::string fmt = sniff_image_format(data);
   if (fmt == "png") return decode_png(data, name, max_pixels);
   if (fmt == "jpeg") return decode_jpeg(data, name, max_pixels);
   if (fmt == "pnm") return decode_pnm(data, name, max_pixels);
   throw InputError(name + " is not a PNG, JPEG or PNM image");
-}
-
-std::vector<uint8_t> encode_png_packed(int width, int height, const std::vector<uint8_t>& rows) {
-  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
-  png_infop info = png ? png_create_info_struct(png) : nullptr;
-  if (!info) {
-    png_destroy_write_struct(&png, nullptr);
-    throw InputError("libpng could not start a PNG");
-  }
-  std::vector<uint8_t> out;
-  if (setjmp(png_jmpbuf(png))) {
-    png_destroy_write_struct(&png, &info);
-    throw InputError("libpng failed to write the PNG");
-  }
-  png_set_write_fn(
-      png, &out,
-      [](png_structp p, png_bytep bytes, png_size_t n) {
-        auto* v = static_cast<std::vector<uint8_t>*>(png_get_io_ptr(p));
-        v->insert(v->end(), bytes, bytes + n);
-      },
-      nullptr);
-  png_set_IHDR(png, info, static_cast<png_uint_32>(width), static_cast<png_uint_32>(height), 1, PNG_COLOR_TYPE_GRAY,
-               PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-  png_set_compression_level(png, 9);
-  png_write_info(png, info);
-  const size_t stride = (static_cast<size_t>(width) + 7) / 8;
-  for (int y = 0; y < height; ++y) png_write_row(png, const_cast<png_bytep>(rows.data() + y * stride));
-  png_write_end(png, nullptr);
-  png_destroy_write_struct(&png, &info);
-  return out;
 }
 
 }  // namespace pairkit::qr

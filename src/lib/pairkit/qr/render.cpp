@@ -1,4 +1,4 @@
-// QR rendering: one writer per format (the symbol itself comes from symbol.cpp).
+// QR rendering: one writer per format (the symbol itself comes from render_module.cpp).
 #include "render.hpp"
 
 #include <algorithm>
@@ -100,6 +100,22 @@ std::string render_pbm(const Canvas& c, int scale) {
   return out;
 }
 
+// Packed 1-bit rows for encode_png_packed (1 = white). Every pixel row of a
+// module row is the same, so each is packed once and copied: a render is
+// started thousands of times by provisioning scripts.
+std::vector<uint8_t> png_rows(const Canvas& c, int scale) {
+  const int px = c.modules() * scale;
+  const size_t stride = (static_cast<size_t>(px) + 7) / 8;
+  std::vector<uint8_t> rows(stride * px, 0);
+  for (int my = 0; my < c.modules(); ++my) {
+    uint8_t* first = rows.data() + static_cast<size_t>(my) * scale * stride;
+    for (int x = 0; x < px; ++x)
+      if (!c.dark(x / scale, my)) first[x / 8] = static_cast<uint8_t>(first[x / 8] | (0x80 >> (x % 8)));
+    for (int k = 1; k < scale; ++k) std::copy(first, first + stride, first + k * stride);
+  }
+  return rows;
+}
+
 // Half blocks: each text line shows two module rows. A block is drawn in
 // the terminal's foreground colour, assumed light on a dark background (the
 // usual terminal and serial console), so light modules are the drawn ones.
@@ -170,8 +186,7 @@ std::string render(const Symbol& s, const RenderOptions& o) {
                      " units wide is too large (the limit is 20000; lower --scale)");
   switch (o.format) {
     case Format::png: {
-      const int px = c.modules() * o.scale;
-      const auto bytes = encode_png_1bit(px, px, [&](int x, int y) { return !c.dark(x / o.scale, y / o.scale); });
+      const auto bytes = encode_png_packed(c.modules() * o.scale, c.modules() * o.scale, png_rows(c, o.scale));
       return std::string(bytes.begin(), bytes.end());
     }
     case Format::svg: return render_svg(c, o.scale);

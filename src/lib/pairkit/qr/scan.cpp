@@ -9,6 +9,7 @@
 #include <ReadBarcode.h>
 #include <TextUtfEncoding.h>
 
+#include "decoders.hpp"
 #include "zbar_scan.hpp"
 
 namespace pairkit::qr {
@@ -160,7 +161,7 @@ int measure_version(const GrayImage& img, const std::array<PointF, 4>& q, bool m
   return best >= 0.85 ? best_version : 0;
 }
 
-std::vector<FoundCode> scan_image(const GrayImage& img) {
+std::vector<FoundCode> decoders::scan_image(const GrayImage& img) {
   using ZXing::Binarizer;
   const double big = std::max(img.width, img.height);
   const std::vector<Pass> passes = {

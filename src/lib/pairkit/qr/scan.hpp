@@ -4,6 +4,8 @@
 // last zbar's decoder.
 #pragma once
 #include <array>
+#include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -28,6 +30,11 @@ struct FoundCode {
 
 /// Finds every QR and Micro QR code in the image (never 1D barcodes).
 std::vector<FoundCode> scan_image(const GrayImage& img);
+
+/// decode_image (image.hpp) then scan_image in one step, for a caller that
+/// needs only the codes: the pixels stay inside the scan module.
+std::vector<FoundCode> decode_and_scan(std::span<const uint8_t> data, const std::string& name,
+                                       uint64_t max_pixels = kDefaultMaxPixels);
 
 /// The symbol's version (1-40; 1-4 for Micro QR), found by sampling the
 /// timing patterns each candidate version implies inside the corners
