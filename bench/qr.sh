@@ -3,8 +3,10 @@
 #   scan: pairkit qr scan vs ZXingReader vs zbarimg on one 1920x1080 photo
 #         holding one pairing code (targets: <= 1.0x ZXingReader, <= 0.5x zbarimg);
 #   render: pairkit qr render vs qrencode writing the same text as a PNG at
-#         the same level, scale and margin (target: <= 1.5x qrencode), and a
-#         pairing code rendered from the certificate, for reference.
+#         the same level, scale and margin to stdout (target: <= 1.5x
+#         qrencode); to a file, next to qrencode and to qrencode + sync
+#         (pairkit's files are durable); and a pairing code rendered from the
+#         certificate, for reference.
 # Usage: bench/qr.sh [PAIRKIT_BINARY] [RUNS]   (default build/pairkit, 30 runs)
 # Needs imagemagick, zbar-tools, zxing-cpp-tools and qrencode (scripts/deps.sh test).
 set -euo pipefail
@@ -88,15 +90,24 @@ interleaved() {
   done
   echo
 }
-# report LABEL NOTE A_WALL A_LO A_HI A_CPU A_CLO A_CHI B_WALL B_LO B_HI B_CPU B_CLO B_CHI [TARGET]
+# report LABEL NOTE A_WALL A_LO A_HI A_CPU A_CLO A_CHI B_WALL B_LO B_HI B_CPU B_CLO B_CHI TARGET [PEER]
 report() {
+  local peer=${16:-qrencode}
   printf 'render %-17s %8.3f ms (range %.3f-%.3f)   cpu %6.3f ms (range %.3f-%.3f)   %s\n' "$1" "$3" "$4" "$5" "$6" "$7" "$8" "$2"
-  printf 'render %-17s %8.3f ms (range %.3f-%.3f)   cpu %6.3f ms (range %.3f-%.3f)\n' qrencode "${@:9:6}"
-  printf 'render pairkit/qrencode = %sx wall, %sx cpu%s\n' "$(ratio "$3" "$9")" "$(ratio "$6" "${12}")" "${15:+ (target <= ${15})}"
+  printf 'render %-17s %8.3f ms (range %.3f-%.3f)   cpu %6.3f ms (range %.3f-%.3f)\n' "$peer" "${@:9:6}"
+  printf 'render pairkit/%s = %sx wall, %sx cpu%s\n' "$peer" "$(ratio "$3" "$9")" "$(ratio "$6" "${12}")" "${15:+ (target <= ${15})}"
 }
 "$pk" -q qr render --payload "$text" -o r.png --force; qrencode -l M -s 8 -m 4 -o q.png "$text"
-report 'pairkit qr render' '(--payload, level M, scale 8, PNG)' \
-  $(interleaved "$pk" qr render --payload "$text" -o r.png --force -- qrencode -l M -s 8 -m 4 -o q.png "$text") 1.5x
+# The same work on both sides: the PNG to standard output.
+report 'pairkit qr render' '(--payload, level M, scale 8, PNG to stdout)' \
+  $(interleaved "$pk" qr render --payload "$text" -o - -- qrencode -l M -s 8 -m 4 -o - "$text") 1.5x
+# To a file, pairkit also makes it durable (fsync of the file and its folder):
+# next to qrencode as it is, and to qrencode followed by a sync of its file.
+report 'pairkit, to a file' '(temporary file, fsync, rename)' \
+  $(interleaved "$pk" qr render --payload "$text" -o r.png --force -- qrencode -l M -s 8 -m 4 -o q.png "$text") ''
+report 'pairkit, to a file' '(temporary file, fsync, rename)' \
+  $(interleaved "$pk" qr render --payload "$text" -o r.png --force -- \
+    sh -c 'qrencode -l M -s 8 -m 4 -o q.png "$1" && sync q.png' _ "$text") '' 'qrencode + sync'
 report 'pairkit, pairing' '(--host --cert: reads the certificate too)' \
   $(interleaved "$pk" qr render --host gate.local:8443 --cert dev/cert.pem -o p.png --force -- \
     qrencode -l M -s 8 -m 4 -o q.png "$text")
