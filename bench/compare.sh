@@ -3,7 +3,8 @@
 # in interleaved rounds (old, new, old, new, ...), reporting the median and
 # range of each figure and the ratio new/old; then the instruction counts
 # (callgrind: repeatable whatever the machine's load) of `--version` and
-# `pair check`. For refactors that must not cost speed.
+# `pair check`, with the start-up figures measured again alternating process
+# by process. For refactors that must not cost speed.
 # Usage: bench/compare.sh OLD_PAIRKIT NEW_PAIRKIT [ROUNDS]   (default 5 rounds)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,13 +35,43 @@ for ((r = 1; r <= rounds; r++)); do
   run_side new "$new"
 done
 
-# Instruction counts: one run each, identical for identical binaries and inputs.
+# Start-up, finer: the two binaries alternate process by process (old, new,
+# new, old, ...), so that both see the same moment of a noisy machine; a whole
+# script per side and round (above) cannot interleave that closely.
 cd "$work"
 "$new" -q device init --serial TERM-0042 --dir term >/dev/null
 "$new" -q device init --serial GATE-1 --role server --dir srv >/dev/null
 code=$("$new" --json pair request --db srv/pairing.db --serial TERM-0042 --cert term/cert.pem \
   --server-cert srv/cert.pem | python3 -c 'import json,sys; print(json.load(sys.stdin)["code"])')
 "$new" -q pair approve --db srv/pairing.db --serial TERM-0042 --code "$code" --operator bench >/dev/null
+alternate() {  # NAME RUNS ARGS...: records NAME_alt_ms (median wall) per side
+  local name=$1 runs=$2 line
+  shift 2
+  while read -r line; do record $line; done < <(python3 - "$old" "$new" "$runs" "$name" "$@" <<'PY'
+import os, statistics, sys, time
+old, new, runs, name, args = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5:]
+quiet = [(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0), (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0)]
+wall = {"old": [], "new": []}
+for i in range(runs):
+    for side in (("old", "new") if i % 2 == 0 else ("new", "old")):
+        binary = old if side == "old" else new
+        t = time.perf_counter()
+        pid = os.posix_spawn(binary, [binary] + args, os.environ, file_actions=quiet)
+        _, status, _ = os.wait4(pid, 0)
+        wall[side].append((time.perf_counter() - t) * 1000)
+        if os.waitstatus_to_exitcode(status) != 0:
+            sys.exit(f"{side} {' '.join(args)}: exit {os.waitstatus_to_exitcode(status)}")
+    if (i + 1) % 50 == 0:  # medians of blocks of 50, so that the summary shows a range
+        for side in ("old", "new"):
+            print(side, name + "_alt_ms", f"{statistics.median(wall[side][-50:]):.3f}")
+PY
+)
+}
+alternate version 200 --version
+alternate fingerprint 200 fingerprint term/cert.pem
+alternate pair_check 200 pair check --db srv/pairing.db --serial TERM-0042 --cert term/cert.pem
+
+# Instruction counts: one run each, identical for identical binaries and inputs.
 instructions() {  # BINARY ARGS...: total instructions of one run
   valgrind --tool=callgrind --callgrind-out-file=cg.out "$@" >/dev/null 2>cg.err
   sed -nE 's/^==[0-9]+== Collected : ([0-9]+).*/\1/p' cg.err
