@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Before and after, in one run: the same benchmarks for two pairkit binaries,
-# in interleaved rounds (old, new, old, new, ...), reporting the median and
+# in interleaved rounds (old then new, new then old, ...), reporting the median and
 # range of each figure and the ratio new/old; then the instruction counts
 # (callgrind: repeatable whatever the machine's load) of `--version` and
 # `pair check`, with the start-up figures measured again alternating process
@@ -29,10 +29,15 @@ run_side() {  # SIDE BINARY
   record "$side" backup_restore_s "$(awk '$1 == "pk_restore" {print $2}' <<<"$out")"
   record "$side" backup_peak_rss_mb "$(awk '$1 == "pk_create" || $1 == "pk_restore" {print $7}' <<<"$out" | sort -n | tail -1)"
 }
-for ((r = 1; r <= rounds; r++)); do
+for ((r = 1; r <= rounds; r++)); do  # old first in odd rounds, new first in even ones
   echo "round $r/$rounds" >&2
-  run_side old "$old"
-  run_side new "$new"
+  if ((r % 2)); then
+    run_side old "$old"
+    run_side new "$new"
+  else
+    run_side new "$new"
+    run_side old "$old"
+  fi
 done
 
 # Start-up, finer: the two binaries alternate process by process (old, new,
