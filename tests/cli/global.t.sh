@@ -8,6 +8,11 @@ check "every command has --help with an example" bash -c '
     for s in $subs; do pk $c $s --help | grep -q "Examples:" || { echo "$c $s"; exit 1; }; done
   done'
 check "help CMD equals CMD --help" bash -c 'diff <(pk help key gen) <(pk key gen --help)'
+# A group's --help shows its own commands' examples, not the top level's.
+t 0 'pairkit pair check --db' '' -- pk pair --help
+check "pair --help has no top-level example" bash -c '! pk pair --help | grep -q "pairkit device init"'
+t 0 'pairkit sim run' '' -- pk sim --help
+t 0 'pairkit sim card' '' -- pk sim --help
 t 2 '' 'no command' -- pk help nosuch
 t 2 '' 'missing command' -- pk
 t 2 '' 'key: missing command \(one of: gen, pub, info\)' -- pk key
