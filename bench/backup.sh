@@ -5,7 +5,7 @@
 # fsync, as pairkit does). Prints wall time, CPU time,
 # peak RSS and the ratios. Usage: bench/backup.sh [PAIRKIT] [SIZE_MB] [ROUNDS]
 set -euo pipefail
-pk=${1:-$(cd "$(dirname "$0")/.." && pwd)/build/pairkit}
+pk=$(realpath "${1:-$(cd "$(dirname "$0")/.." && pwd)/build/pairkit}")
 size_mb=${2:-200}
 rounds=${3:-3}
 [[ -x $pk ]] || { echo "bench/backup.sh: no pairkit at $pk (build it: scripts/build.sh build)" >&2; exit 2; }

@@ -6,7 +6,7 @@
 # Usage: bench/pair.sh [PAIRKIT_BINARY] [RUNS]   (default: build/pairkit, 200 runs)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-pk=${1:-$root/build/pairkit}
+pk=$(realpath "${1:-$root/build/pairkit}")
 runs=${2:-200}
 [[ -x $pk ]] || { echo "no pairkit binary at $pk (scripts/build.sh build)" >&2; exit 3; }
 work=$(mktemp -d /tmp/pairkit-bench-pair.XXXXXX)
