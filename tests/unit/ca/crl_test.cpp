@@ -8,7 +8,6 @@
 
 #include "pairkit/ca/authority.hpp"
 #include "pairkit/ca/crl.hpp"
-#include "pairkit/crypto/der.hpp"
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/rng.hpp"
 #include "pairkit/crypto/cert_builder.hpp"
@@ -16,7 +15,6 @@
 
 using namespace pairkit;
 using namespace pairkit::ca;
-namespace der = pairkit::crypto::der;
 
 namespace {
 struct TestCa {
@@ -59,16 +57,6 @@ TEST_CASE("RFC 5280 reason names") {
   CHECK(reason_name(std::optional<int>(1)) == "keyCompromise");
   CHECK(reason_name(std::optional<int>()) == "unspecified");
   CHECK_THROWS_AS(parse_reason("lost"), UsageError);
-}
-
-TEST_CASE("times: UTCTime before 2050, GeneralizedTime after, both read back") {
-  for (long long t : {1'800'000'000LL, 2'600'000'000LL}) {
-    std::vector<uint8_t> out;
-    der::put_time(out, TimePoint(std::chrono::seconds(t)));
-    CHECK(out[0] == (t < 2'524'608'000LL ? der::kUtcTime : der::kGeneralizedTime));
-    der::Reader r(out);
-    CHECK(der::read_time(r.next(0, "time")).time_since_epoch().count() == t);
-  }
 }
 
 TEST_CASE("a built CRL is indexed: number, AKI, entries, reasons, signature") {
