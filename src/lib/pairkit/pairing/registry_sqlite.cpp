@@ -128,7 +128,9 @@ private:
   void expire_stale(TimePoint now);
   std::optional<RequestRow> find(const std::string& serial, const char* state_sql);
   std::optional<std::string> paired_fingerprint(const std::string& serial);
-  void set_state(const RequestRow& row, State to, TimePoint at, const std::string& actor);
+  /// Moves row from the state it was read in to `to` (compare-and-set) and
+  /// records the change in row as well.
+  void set_state(RequestRow& row, State to, TimePoint at, const std::string& actor);
   void log(TimePoint at, const std::string& actor, const std::string& serial, const std::string& action,
            const std::string& old_state, const std::string& new_state, const std::string& old_fp,
            const std::string& new_fp, const std::string& detail);
@@ -150,7 +152,7 @@ void SqliteRegistry::log(TimePoint at, const std::string& actor, const std::stri
 
 // Compare-and-set on the state the row was read in: a change is made once,
 // whatever another writer did meanwhile.
-void SqliteRegistry::set_state(const RequestRow& row, State to, TimePoint at, const std::string& actor) {
+void SqliteRegistry::set_state(RequestRow& row, State to, TimePoint at, const std::string& actor) {
   auto s = db_.prepare(
       "UPDATE requests SET state = ?, decided_at = ?, decided_by = ? WHERE id = ? AND state = ? RETURNING id");
   s.bind(1, state_name(to)).bind(2, secs(at)).bind(3, actor).bind(4, row.id).bind(5, state_name(row.state));
@@ -158,6 +160,9 @@ void SqliteRegistry::set_state(const RequestRow& row, State to, TimePoint at, co
     throw InputError("registry " + db_.path() + ": request " + std::to_string(row.id) + " of " + row.serial +
                      " left state " + state_name(row.state) + " meanwhile; nothing was changed");
   s.run();
+  row.state = to;
+  row.decided_at = at;
+  row.decided_by = actor;
 }
 
 void SqliteRegistry::expire_stale(TimePoint now) {
@@ -168,7 +173,7 @@ void SqliteRegistry::expire_stale(TimePoint now) {
     s.bind(1, secs(now));
     while (s.step()) stale.push_back(read_row(s));
   }
-  for (const auto& r : stale) {
+  for (auto& r : stale) {
     set_state(r, State::expired, r.expires_at, "system");
     log(now, "system", r.serial, "expire", "pending", "expired", "", r.fingerprint,
         "not approved before " + format_time(r.expires_at));
@@ -331,9 +336,6 @@ RequestRow SqliteRegistry::approve(const std::string& serial, const std::vector<
       std::to_string(typed.size()) + " of " + std::to_string(kCodeGroups) + " code groups compared" +
           (old_fp.empty() ? "" : "; replaces the previous pairing"));
   tx.commit();
-  pending->state = State::paired;
-  pending->decided_at = now;
-  pending->decided_by = operator_name;
   return *pending;
 }
 
@@ -349,9 +351,6 @@ RequestRow SqliteRegistry::reject(const std::string& serial, const std::string& 
   set_state(*pending, State::rejected, now, operator_name);
   log(now, operator_name, serial, "reject", "pending", "rejected", "", pending->fingerprint, "");
   tx.commit();
-  pending->state = State::rejected;
-  pending->decided_at = now;
-  pending->decided_by = operator_name;
   return *pending;
 }
 
