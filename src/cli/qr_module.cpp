@@ -1,8 +1,7 @@
 // The pairkit binary's QR codec: finds and loads pairkit-qr.so on first use,
 // checks it belongs to this build, and defines the library's module-backed
 // operations (encode_symbol, encode_png_packed, decode_image, scan_image,
-// decode_and_scan)
-// through its C tables (src/lib/pairkit/qr/codec_abi.h says why a module).
+// decode_and_scan) through its C tables (qr/codec_abi.h says why a module).
 #include <dlfcn.h>
 #include <unistd.h>
 

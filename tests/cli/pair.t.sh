@@ -134,3 +134,10 @@ done
 wait
 check "200 pending rows" bash -c '[ "$(sqlite3 conc.db "SELECT count(*) FROM requests WHERE state = '"'"'pending'"'"'")" = 200 ]'
 check "no request failed, nothing locked" bash -c '! grep -qiE "failed|locked|busy" conc.*.log'
+
+# Database locations: a path or sqlite:PATH; an engine this build lacks is a
+# usage error that does not echo the URL's credentials.
+t 0 'TERM-0042' '' -- pk pair list --db sqlite:srv/pairing.db
+t 2 '' "database location 'postgresql://\.\.\.' uses a scheme this pairkit does not open" -- pk pair list --db postgresql://gate:secret@db/pairing
+check "the error line does not carry the password" bash -c '! pk pair list --db postgresql://gate:secret@db/pairing 2>&1 | grep -q secret'
+t 3 '' 'no pairing registry at nowhere/pairing.db' -- pk pair list --db sqlite:nowhere/pairing.db
