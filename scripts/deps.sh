@@ -8,7 +8,7 @@ build_pkgs=(g++ meson ninja-build pkg-config scdoc
 # Test oracles and peers: what pairkit writes, they must read, and vice versa.
 test_pkgs=(openssl age zbar-tools qrencode zxing-cpp-tools imagemagick faketime
   pcscd vsmartcard-vpcd pcsc-tools libpcsclite-dev bash-completion zsh fish man-db util-linux iproute2 procps
-  python3 sqlite3 strace)
+  python3 sqlite3 strace time)
 # What the quickstart demo itself runs besides pairkit.
 demo_pkgs=(openssl)
 want=("${build_pkgs[@]}")

@@ -25,6 +25,7 @@ struct SimRunOptions {
   std::optional<uint64_t> seed;
   std::string profile;
   std::string card;
+  size_t max_steps = sim::kDefaultMaxSteps;
   bool force = false;
 };
 
@@ -79,7 +80,7 @@ void run_sim_run(Cli& cli, const SimRunOptions& o) {
   for (const auto& path : o.scripts) {
     const auto data = cli.read_input(path, 1 << 20);
     scripts.push_back(sim::parse_script(std::string_view(reinterpret_cast<const char*>(data.data()), data.size()),
-                                        Cli::display_name(path)));
+                                        Cli::display_name(path), o.max_steps));
     if (!o.profile.empty()) scripts.back().profile = sim::parse_profile(o.profile);
     if (!o.card.empty())
       for (auto& c : scripts.back().cards) c.mode = o.card == "reference" ? sim::CardMode::reference : sim::CardMode::faithful;
@@ -171,6 +172,10 @@ void add_sim_group(CLI::App& app, Cli& cli) {
                  "Card for every script: faithful, or reference (reproduces the reference's defect 1, to show "
                  "that attack scripts detect it)")
       ->check(CLI::IsMember({"faithful", "reference"}));
+  cli.settings.bind(c, c->add_option("--max-steps", run->max_steps, "Refuse scripts with more steps")
+                           ->check(CLI::Range(size_t(1), size_t(1) << 20))
+                           ->capture_default_str(),
+                    "sim.max_steps");
   c->add_flag("--force", run->force, "Replace existing output files");
 
   auto vl = std::make_shared<SimVerifyLogOptions>();

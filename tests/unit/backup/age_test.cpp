@@ -155,3 +155,25 @@ TEST_CASE("age rewrite: kept chunks are sealed again in place, the buffered one 
   AgeWriter no(plain_sink, {&rcpt}, *rng);
   CHECK(!no.can_rewrite(100));
 }
+
+TEST_CASE("age header: the first line decides whether it is age at all") {
+  auto rng = make_seeded_rng(9);
+  const auto id = X25519Identity::generate(*rng);
+  auto message_of = [&](const std::vector<uint8_t>& file) -> std::string {
+    try {
+      decrypt(file, {&id});
+    } catch (const AgeError& e) {
+      return e.what();
+    }
+    return "decrypted";
+  };
+  // A megabyte of zeros is not a header line too long: it is not age.
+  CHECK(message_of(std::vector<uint8_t>(1 << 20, 0)).find("not an age file") != std::string::npos);
+  CHECK(message_of({}).find("not an age file") != std::string::npos);
+  const std::string intro = "age-encryption.org/v1\n-> X25519 ";
+  std::vector<uint8_t> long_line(intro.begin(), intro.end());
+  long_line.resize(long_line.size() + (2 << 20), 'A');
+  CHECK(message_of(long_line).find("header line too long") != std::string::npos);
+  const std::string cut = "age-encryption.org/v1\n-> X25519 AAAA";
+  CHECK(message_of({cut.begin(), cut.end()}).find("ends before its final line") != std::string::npos);
+}

@@ -435,20 +435,28 @@ size_t AgeReader::fill(std::span<uint8_t> buf) {
   return done;
 }
 
-std::string AgeReader::read_line() {
+std::optional<std::string> AgeReader::read_line(size_t max) {
   std::string line;
   for (;;) {
     uint8_t c;
-    if (fill({&c, 1}) == 0) throw header_error("the header ends before its final line");
+    if (fill({&c, 1}) == 0) return std::nullopt;
     if (c == '\n') return line;
     line += static_cast<char>(c);
-    if (line.size() > kMaxHeader) throw header_error("header line too long");
+    if (line.size() > max) return std::nullopt;
   }
+}
+
+std::string AgeReader::read_header_line() {
+  auto line = read_line(kMaxHeader);
+  if (!line) throw header_error(in_eof_ ? "the header ends before its final line" : "header line too long");
+  return std::move(*line);
 }
 
 AgeReader::AgeReader(ByteSource& in, const std::vector<const Identity*>& identities) : in_(in) {
   std::string header;
-  const std::string intro = read_line();
+  // The first line decides whether this is age at all: a gigabyte of zeros
+  // is "not an age file", not a header line too long.
+  const std::string intro = read_line(64).value_or("");
   if (intro != kIntro) {
     if (intro.rfind("age-encryption.org/", 0) == 0)
       throw AgeError(AgeFailure::header, "unsupported age version '" + intro.substr(0, 40) + "'");
@@ -456,7 +464,7 @@ AgeReader::AgeReader(ByteSource& in, const std::vector<const Identity*>& identit
   }
   header = intro + "\n";
   std::vector<uint8_t> mac;
-  std::string line = read_line();
+  std::string line = read_header_line();
   for (;;) {
     if (header.size() > kMaxHeader) throw header_error("header too long");
     if (line.rfind("---", 0) == 0) {
@@ -477,7 +485,7 @@ AgeReader::AgeReader(ByteSource& in, const std::vector<const Identity*>& identit
     s.args.assign(parts.begin() + 2, parts.end());
     header += line + "\n";
     for (;;) {
-      const std::string body_line = read_line();
+      const std::string body_line = read_header_line();
       header += body_line + "\n";
       if (body_line.size() > 64) throw header_error("stanza body line longer than 64 columns");
       const auto bytes = b64_decode_canonical(body_line);
@@ -490,7 +498,7 @@ AgeReader::AgeReader(ByteSource& in, const std::vector<const Identity*>& identit
       if (body_line.size() < 64) break;
     }
     stanzas_.push_back(std::move(s));
-    line = read_line();
+    line = read_header_line();
   }
   if (stanzas_.empty()) throw header_error("no recipient stanza");
   for (const auto& s : stanzas_)

@@ -165,7 +165,10 @@ public:
 
 private:
   size_t fill(std::span<uint8_t> buf);
-  std::string read_line();
+  /// One header line without its newline; nullopt when more than max bytes
+  /// come first or the input ends before one.
+  std::optional<std::string> read_line(size_t max);
+  std::string read_header_line();
   /// Reads, checks and opens the next chunk into `plain` (room for a whole
   /// chunk); returns its length.
   size_t next_chunk(uint8_t* plain);

@@ -124,8 +124,11 @@ Manifest read_manifest_entry(TarReader& tar, const std::string& name) {
   } catch (const InputError&) {
     throw InputError(not_rp + " (no tar archive inside)");
   }
-  if (!e || e->path != kManifestName || e->type != '0' || e->size > kSmallFileMax)
+  if (!e || e->path != kManifestName || e->type != '0')
     throw InputError(not_rp + " (its first entry is not " + kManifestName + ")");
+  if (e->size > kSmallFileMax)
+    throw InputError(name + ": refused: " + kManifestName + " declares " + std::to_string(e->size) +
+                     " bytes, more than the " + std::to_string(kSmallFileMax) + " a manifest may hold");
   std::string text(e->size, '\0');
   if (tar.read({reinterpret_cast<uint8_t*>(text.data()), text.size()}) != text.size() && e->size)
     throw InputError(name + ": the archive is truncated");

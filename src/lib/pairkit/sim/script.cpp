@@ -96,7 +96,7 @@ const toml::array* array_of_tables(const Reader& r, const toml::table& root, con
 
 }  // namespace
 
-Script parse_script(std::string_view text, const std::string& file) {
+Script parse_script(std::string_view text, const std::string& file, size_t max_steps) {
   const toml::table root = parse_toml(text, file);
   const Reader r(file);
   Script s;
@@ -163,6 +163,9 @@ Script parse_script(std::string_view text, const std::string& file) {
   }
   const auto* steps = array_of_tables(r, root, "step");
   if (!steps) throw InputError(file + ":1: the script has no [[step]]");
+  if (steps->size() > max_steps)
+    throw InputError(file + ": " + std::to_string(steps->size()) + " steps, more than the limit of " +
+                     std::to_string(max_steps) + " (--max-steps)");
   for (const auto& node : *steps) {
     const auto& t = *node.as_table();
     r.only(t, "[[step]]", {"do", "name", "card", "terminal", "amount", "by", "valid_for", "tear_before", "tear_after",

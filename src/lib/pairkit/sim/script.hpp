@@ -74,8 +74,15 @@ struct Script {
   std::vector<Step> steps;
 };
 
+/// Steps a script may hold unless the caller allows more. A payment step
+/// costs a few RSA-2048 signatures and its transcript is kept until the run
+/// ends, so this bounds what a hostile 1 MiB script costs (about half a
+/// minute and 100 MB).
+inline constexpr size_t kDefaultMaxSteps = 2000;
+
 /// Parses a script. Throws InputError "FILE:LINE: reason" for malformed TOML,
-/// unknown keys, bad values, references to undeclared cards or terminals.
-Script parse_script(std::string_view text, const std::string& file);
+/// unknown keys, bad values, references to undeclared cards or terminals, and
+/// for more than max_steps steps.
+Script parse_script(std::string_view text, const std::string& file, size_t max_steps = kDefaultMaxSteps);
 
 }  // namespace pairkit::sim
