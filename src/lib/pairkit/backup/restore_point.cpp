@@ -23,6 +23,7 @@
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/file_stream.hpp"
 #include "pairkit/core/files.hpp"
+#include "pairkit/core/signal_cleanup.hpp"
 #include "pairkit/core/sqlite.hpp"
 #include "pairkit/core/temp_dir.hpp"
 #include "pairkit/crypto/fingerprint.hpp"
@@ -384,18 +385,30 @@ RestoreResult restore_to(ByteSource& plain, const std::string& name, const std::
   const auto slash = dir.find_last_of('/');
   const std::string base = slash == std::string::npos ? dir : dir.substr(slash + 1);
   std::string pattern = parent + "/." + base + ".restore-XXXXXX";
-  if (!::mkdtemp(pattern.data()))
-    throw InputError("cannot restore to " + dir + ": cannot create a staging folder in " + parent + ": " +
-                     errno_text());
+  // The staging folder holds the decrypted key: it is removed on every
+  // failure, and tracked so that a signal ending the command removes it too.
   struct Cleanup {
     std::string path;
+    uint64_t tracked = 0;
     ~Cleanup() {
       if (!path.empty()) {
         std::error_code ec;
         fs::remove_all(path, ec);
       }
+      CleanupWindow window;
+      window.forget(tracked);
     }
-  } cleanup{pattern};
+  } cleanup;
+  {
+    CleanupWindow window;
+    if (::mkdtemp(pattern.data())) {
+      cleanup.path = pattern;
+      cleanup.tracked = window.track(pattern, true);
+    }
+  }
+  if (cleanup.path.empty())
+    throw InputError("cannot restore to " + dir + ": cannot create a staging folder in " + parent + ": " +
+                     errno_text());
   const std::string staging = pattern;
   RestoreResult result;
   result.report = verify_restore_point(plain, name, &staging);
@@ -404,24 +417,29 @@ RestoreResult restore_to(ByteSource& plain, const std::string& name, const std::
     if (entry.is_directory()) sync_dir(entry.path().string());
   sync_dir(staging);
 
-  struct stat st {};
-  if (::lstat(dir.c_str(), &st) == 0) {
-    std::error_code ec;
-    if (S_ISDIR(st.st_mode) && fs::is_empty(dir, ec)) {
-      if (::rmdir(dir.c_str()) != 0) throw InputError("cannot restore to " + dir + ": " + errno_text());
-    } else {
-      if (!force) throw InputError(restore_target_problem(dir));
-      result.previous = dir + ".previous-" + compact_time(clock.now());
-      if (::rename(dir.c_str(), result.previous.c_str()) != 0)
-        throw InputError("cannot move " + dir + " aside to " + result.previous + ": " + errno_text());
+  {
+    // A signal waits until the target is either as it was or complete (and
+    // the staging folder gone): never moved aside without its replacement.
+    CleanupWindow window;
+    struct stat st {};
+    if (::lstat(dir.c_str(), &st) == 0) {
+      std::error_code ec;
+      if (S_ISDIR(st.st_mode) && fs::is_empty(dir, ec)) {
+        if (::rmdir(dir.c_str()) != 0) throw InputError("cannot restore to " + dir + ": " + errno_text());
+      } else {
+        if (!force) throw InputError(restore_target_problem(dir));
+        result.previous = dir + ".previous-" + compact_time(clock.now());
+        if (::rename(dir.c_str(), result.previous.c_str()) != 0)
+          throw InputError("cannot move " + dir + " aside to " + result.previous + ": " + errno_text());
+      }
     }
+    if (::rename(staging.c_str(), dir.c_str()) != 0) {
+      const std::string why = errno_text();
+      if (!result.previous.empty()) ::rename(result.previous.c_str(), dir.c_str());
+      throw InputError("cannot restore to " + dir + ": " + why);
+    }
+    cleanup.path.clear();
   }
-  if (::rename(staging.c_str(), dir.c_str()) != 0) {
-    const std::string why = errno_text();
-    if (!result.previous.empty()) ::rename(result.previous.c_str(), dir.c_str());
-    throw InputError("cannot restore to " + dir + ": " + why);
-  }
-  cleanup.path.clear();
   sync_dir(parent);
   return result;
 }

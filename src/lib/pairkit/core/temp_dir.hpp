@@ -1,11 +1,13 @@
 // TempDir: a private temporary folder, removed with everything in it.
 #pragma once
+#include <cstdint>
 #include <string>
 
 namespace pairkit {
 
 /// A new folder made by mkdtemp (mode 0700), removed with everything in it
-/// when the object goes. Scratch space for the library (a restore point's
+/// when the object goes, or when a signal ends the process
+/// (signal_cleanup.hpp). Scratch space for the library (a restore point's
 /// database snapshots) and for the unit tests.
 class TempDir {
 public:
@@ -23,6 +25,7 @@ public:
 
 private:
   std::string path_;
+  uint64_t tracked_ = 0;  // the signal cleanup's handle
 };
 
 }  // namespace pairkit
