@@ -42,6 +42,30 @@ no_debris() {
   found=$(find "$@" \( -name '.*.tmp-*' -o -name '.*.restore-*' -o -name '.pairkit-backup-*' \) -print 2>&1)
   if [[ -z $found ]]; then _ok "${BASH_LINENO[0]}: no temporary files in $*"; else _bad "${BASH_LINENO[0]}: temporary files left in $*" "$found"; fi
 }
+# index_agrees CA OUT [all]: every certificate the index marks delivered into
+# OUT is there, every file in OUT is one the index marks delivered there; with
+# "all", nothing for OUT is left undelivered. Certificates are compared by
+# the SHA-256 of their DER.
+index_agrees() {
+  pk --json ca list --dir "$1" | python3 -c '
+import base64, hashlib, json, os, sys
+out, want_all = sys.argv[1], len(sys.argv) > 2
+def fp(path):
+    pem = open(path).read().split("-----")[2]
+    return hashlib.sha256(base64.b64decode("".join(pem.split()))).hexdigest().upper()
+rows = [r for r in json.load(sys.stdin) if (r["delivered_to"] or "").startswith(out + "/")]
+marked = {r["delivered_to"]: r["sha256"].replace(":", "") for r in rows if r["delivered"]}
+files = {out + "/" + f for f in os.listdir(out)}
+assert rows, "no certificate was recorded for " + out
+for path, sha in marked.items():
+    assert path in files, "marked delivered but missing: " + path
+    assert fp(path) == sha, "not the indexed certificate: " + path
+for path in files:
+    assert path in marked or any(r["delivered_to"] == path for r in rows), "a file the index does not know: " + path
+if want_all:
+    assert len(marked) == len(rows) == len(files), (len(marked), len(rows), len(files))
+' "${@:2}"
+}
 ls_any() { [[ -n $(ls -A "$1" 2>/dev/null) ]]; }
 size_over() { local f; for f in $1; do [[ -f $f && $(stat -c %s "$f") -gt $2 ]] && return 0; done; return 1; }
 
@@ -52,7 +76,23 @@ mkdir csrs && for i in $(seq -w 2000); do cp t.csr csrs/t$i.csr; done
 for sig in INT TERM; do
   interrupt $sig 'ls_any out-$sig' -- pk -q ca sign --dir ca csrs/*.csr --out-dir out-$sig
   no_debris out-$sig ca "$TMPDIR"
+  check "after SIG$sig the index and out-$sig agree; what is not delivered is listed" index_agrees ca out-$sig
+  t 0 '' 'delivered [0-9]+ certificate' -- pk ca deliver --dir ca
+  check "after ca deliver every certificate signed into out-$sig is there" index_agrees ca out-$sig all
 done
+t 0 '' '^0 undelivered' -- pk ca list --dir ca --undelivered
+
+# --- two ca sign processes on one CA at once: distinct serials, index and files agree
+mkdir -p two && for i in $(seq -w 300); do cp t.csr two/a$i.csr; cp t.csr two/b$i.csr; done
+check "two concurrent ca sign processes both succeed" bash -c '
+  pk -q ca sign --dir ca two/a*.csr --out-dir two-a & a=$!
+  pk -q ca sign --dir ca two/b*.csr --out-dir two-b & b=$!
+  wait $a; ra=$?; wait $b; rb=$?; [ $ra -eq 0 ] && [ $rb -eq 0 ]'
+check "600 files, 600 distinct serials" bash -c '
+  [ $(ls two-a two-b | grep -c "\.crt$") -eq 600 ] &&
+  [ $(pk --json ca list --dir ca | python3 -c "import json,sys; r=json.load(sys.stdin); print(len({x[\"serial\"] for x in r if x[\"delivered_to\"].startswith(\"two-\")}))") -eq 600 ]'
+check "the index and two-a agree" index_agrees ca two-a all
+check "the index and two-b agree" index_agrees ca two-b all
 
 # --- backup create of 200 MB, interrupted while the restore point is written
 pk -q device init --serial T-1 --dir term >/dev/null
