@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include <fcntl.h>
@@ -184,6 +185,7 @@ Manifest create_restore_point(const CreateOptions& opts, ByteSink& out, const Cl
   }
 
   const std::string scratch = opts.scratch_dir.empty() ? fs::temp_directory_path().string() : opts.scratch_dir;
+  sweep_stale_temp_dirs(scratch, ".pairkit-backup-");  // what a SIGKILL left
   TempDir tmp(scratch + "/.pairkit-backup-XXXXXX");
   std::vector<Source> sources;
   int snap = 0;
@@ -384,32 +386,17 @@ RestoreResult restore_to(ByteSource& plain, const std::string& name, const std::
   make_dirs(parent, kPrivateDirMode);
   const auto slash = dir.find_last_of('/');
   const std::string base = slash == std::string::npos ? dir : dir.substr(slash + 1);
-  std::string pattern = parent + "/." + base + ".restore-XXXXXX";
-  // The staging folder holds the decrypted key: it is removed on every
-  // failure, and tracked so that a signal ending the command removes it too.
-  struct Cleanup {
-    std::string path;
-    uint64_t tracked = 0;
-    ~Cleanup() {
-      if (!path.empty()) {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-      }
-      CleanupWindow window;
-      window.forget(tracked);
-    }
-  } cleanup;
-  {
-    CleanupWindow window;
-    if (::mkdtemp(pattern.data())) {
-      cleanup.path = pattern;
-      cleanup.tracked = window.track(pattern, true);
-    }
+  // The staging folder holds the decrypted key: a TempDir, so it is removed
+  // on every failure and by a signal ending the command; what a SIGKILL left
+  // behind is swept here, by the next restore to the same place.
+  sweep_stale_temp_dirs(parent, "." + base + ".restore-");
+  std::optional<TempDir> staging_dir;
+  try {
+    staging_dir.emplace(parent + "/." + base + ".restore-XXXXXX");
+  } catch (const InputError& e) {
+    throw InputError("cannot restore to " + dir + ": " + e.what());
   }
-  if (cleanup.path.empty())
-    throw InputError("cannot restore to " + dir + ": cannot create a staging folder in " + parent + ": " +
-                     errno_text());
-  const std::string staging = pattern;
+  const std::string staging = staging_dir->path();
   RestoreResult result;
   result.report = verify_restore_point(plain, name, &staging);
   ::chmod(staging.c_str(), kPrivateDirMode);
@@ -438,8 +425,8 @@ RestoreResult restore_to(ByteSource& plain, const std::string& name, const std::
       if (!result.previous.empty()) ::rename(result.previous.c_str(), dir.c_str());
       throw InputError("cannot restore to " + dir + ": " + why);
     }
-    cleanup.path.clear();
   }
+  staging_dir->keep();
   sync_dir(parent);
   return result;
 }
