@@ -1,7 +1,8 @@
-// pairkit ca init | sign | revoke | list
+// pairkit ca init | sign | revoke | list | deliver
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <set>
 
@@ -53,11 +54,20 @@ struct RevokeOptions {
   std::vector<std::string> certs;
   std::string serials_file;
   std::string reason;
+  bool undelivered = false;
 };
 
 struct ListOptions {
   std::string dir;
   bool revoked = false;
+  bool undelivered = false;
+};
+
+struct DeliverOptions {
+  std::string dir;
+  std::vector<std::string> serials;
+  std::string out_dir;
+  bool force = false;
 };
 
 // Requests are signed and recorded in chunks: the index write lock is held
@@ -168,37 +178,82 @@ void run_sign(Cli& cli, const SignOptions& o) {
   nlohmann::json results = nlohmann::json::array();
   std::optional<ca::BackgroundWriter> writer;
   if (!o.out_dir.empty()) writer.emplace(WriteOptions{kPublicFileMode, o.force});
-  for (size_t start = 0; start < good.size(); start += kChunk) {
-    const size_t n = std::min(kChunk, good.size() - start);
-    const auto certs = ca::issue_batch(*db, issuer, std::span(good).subspan(start, n), batch_rng);
-    std::vector<std::pair<std::string, std::string>> files;
-    for (size_t i = 0; i < n; ++i) {
-      const auto& req = good[start + i];
-      const auto& cert = certs[i];
-      const std::string out = o.out_dir.empty() ? out_single : out_name(o.out_dir, good_files[start + i]);
-      if (o.out_dir.empty())
-        cli.write_output(out, cert.PEM_encode(), {kPublicFileMode, o.force});
-      else
-        files.emplace_back(out, cert.PEM_encode());
-      const std::string serial = ca::serial_hex(cert.serial_number());
-      if (cli.json) {
-        results.push_back({{"file", good_files[start + i]}, {"out", out}, {"serial", serial},
-                           {"subject", crypto::dn_to_string(cert.subject_dn())}, {"profile", o.profile},
-                           {"not_before", format_time(req.spec.not_before)},
-                           {"not_after", format_time(req.spec.not_after)},
-                           {"sha256", crypto::fingerprint(cert.BER_encode(), crypto::HashAlg::sha256, crypto::FpFormat::colon)}});
-      } else if (good.size() <= 20 && out != "-") {
-        cli.info("signed " + req.name + " -> " + out + " (" + o.profile + ", serial " + serial + ", valid until " +
-                 format_time(req.spec.not_after) + ")");
+  for (size_t i = 0; i < good.size(); ++i)
+    good[i].out = o.out_dir.empty() ? out_single : out_name(o.out_dir, good_files[i]);
+  // Every certificate is recorded when signed and marked delivered once its
+  // file is in place, so that one signed but never written shows in
+  // `ca list --undelivered` and can be delivered or revoked.
+  std::map<std::string, std::string> serial_of;  // output path -> serial, for the writer's reports
+  size_t signed_count = 0, delivered_count = 0;
+  auto record_delivered = [&](const std::vector<std::string>& serials) {
+    if (serials.empty()) return;
+    db->transaction([&] {
+      for (const auto& s : serials) db->mark_delivered(s);
+    });
+    delivered_count += serials.size();
+  };
+  auto record_published = [&](const std::vector<std::string>& paths) {
+    std::vector<std::string> serials;
+    for (const auto& p : paths) serials.push_back(serial_of.at(p));
+    record_delivered(serials);
+  };
+  try {
+    for (size_t start = 0; start < good.size(); start += kChunk) {
+      const size_t n = std::min(kChunk, good.size() - start);
+      const auto certs = ca::issue_batch(*db, issuer, std::span(good).subspan(start, n), batch_rng);
+      signed_count += n;
+      std::vector<std::pair<std::string, std::string>> files;
+      for (size_t i = 0; i < n; ++i) {
+        const auto& req = good[start + i];
+        const auto& cert = certs[i];
+        const std::string& out = req.out;
+        const std::string serial = ca::serial_hex(cert.serial_number());
+        if (o.out_dir.empty()) {
+          cli.write_output(out, cert.PEM_encode(), {kPublicFileMode, o.force});
+          record_delivered({serial});
+        } else {
+          files.emplace_back(out, cert.PEM_encode());
+          serial_of[out] = serial;
+        }
+        if (cli.json) {
+          results.push_back({{"file", good_files[start + i]}, {"out", out}, {"serial", serial},
+                             {"subject", crypto::dn_to_string(cert.subject_dn())}, {"profile", o.profile},
+                             {"not_before", format_time(req.spec.not_before)},
+                             {"not_after", format_time(req.spec.not_after)},
+                             {"sha256", crypto::fingerprint(cert.BER_encode(), crypto::HashAlg::sha256, crypto::FpFormat::colon)}});
+        } else if (good.size() <= 20 && out != "-") {
+          cli.info("signed " + req.name + " -> " + out + " (" + o.profile + ", serial " + serial + ", valid until " +
+                   format_time(req.spec.not_after) + ")");
+        }
+        if (req.clipped)
+          cli.warn("warning: " + req.name + ": validity cut to the CA certificate's end, " + format_time(req.spec.not_after));
       }
-      if (req.clipped)
-        cli.warn("warning: " + req.name + ": validity cut to the CA certificate's end, " + format_time(req.spec.not_after));
+      // One filesystem sync per round of the writer rather than one fsync per certificate.
+      if (writer) {
+        writer->add(std::move(files));
+        record_published(writer->take_published());
+      }
+      progress.show("signed " + std::to_string(start + n) + "/" + std::to_string(good.size()));
     }
-    // One filesystem sync per round of the writer rather than one fsync per certificate.
-    if (writer) writer->add(std::move(files));
-    progress.show("signed " + std::to_string(start + n) + "/" + std::to_string(good.size()));
+    if (writer) {
+      writer->finish();
+      record_published(writer->take_published());
+    }
+  } catch (const InputError& e) {
+    if (writer) {
+      try {
+        writer->finish();  // what was queued before the failure is still written
+      } catch (const InputError&) {
+      }
+      record_published(writer->take_published());
+    }
+    const size_t missing = signed_count - delivered_count;
+    if (missing == 0) throw;
+    throw InputError(std::string(e.what()) + "; " + std::to_string(missing) +
+                     " signed certificate(s) recorded in the index but not written (see 'pairkit ca list --dir " +
+                     o.dir + " --undelivered'): 'pairkit ca deliver --dir " + o.dir +
+                     "' writes them, 'pairkit ca revoke --dir " + o.dir + " --undelivered' revokes them");
   }
-  if (writer) writer->finish();
   progress.done();
   if (cli.json) cli.emit_json(o.csrs.size() == 1 && !results.empty() ? results[0] : results);
   if (good.size() > 20) cli.info("signed " + std::to_string(good.size()) + " certificates into " + o.out_dir);
@@ -237,8 +292,9 @@ std::vector<std::string> read_serials_file(Cli& cli, const std::string& file) {
 }
 
 void run_revoke(Cli& cli, const RevokeOptions& o) {
-  const int given = !o.serials.empty() + !o.certs.empty() + !o.serials_file.empty();
-  if (given == 0) throw UsageError("ca revoke: name what to revoke: SERIAL..., --cert CERT... or --serials-file FILE");
+  const int given = !o.serials.empty() + !o.certs.empty() + !o.serials_file.empty() + o.undelivered;
+  if (given == 0)
+    throw UsageError("ca revoke: name what to revoke: SERIAL..., --cert CERT..., --serials-file FILE or --undelivered");
   const std::optional<int> reason = o.reason.empty() ? std::nullopt : std::optional<int>(ca::parse_reason(o.reason));
   const auto ca = ca::CaDir::open(o.dir);
   std::vector<std::string> serials;
@@ -254,9 +310,20 @@ void run_revoke(Cli& cli, const RevokeOptions& o) {
   }
   if (!o.serials_file.empty())
     for (auto& s : read_serials_file(cli, o.serials_file)) serials.push_back(std::move(s));
+  auto db = ca.open_index();
+  if (o.undelivered) {
+    const auto waiting = db->list(ca::IndexStore::Listing::undelivered);
+    if (waiting.empty() && given == 1) {
+      cli.info("no certificate of " + o.dir + " is signed but not written; nothing revoked");
+      if (cli.json) cli.emit_json({{"revoked", 0}, {"already_revoked", 0}, {"reason", ca::reason_name(reason)},
+                                   {"revoked_at", format_time(cli.clock().now())},
+                                   {"already_revoked_serials", nlohmann::json::array()}});
+      return;
+    }
+    for (const auto& e : waiting) serials.push_back(e.serial);
+  }
   if (serials.empty()) throw InputError(Cli::display_name(o.serials_file) + " lists no serials");
 
-  auto db = ca.open_index();
   const auto now = cli.clock().now();
   size_t revoked = 0, already = 0;
   std::vector<std::string> already_list;
@@ -308,7 +375,10 @@ std::string status_of(const ca::IndexEntry& e, TimePoint now) {
 void run_list(Cli& cli, const ListOptions& o) {
   const auto ca = ca::CaDir::open(o.dir);
   auto db = ca.open_index();
-  const auto entries = db->list(o.revoked ? ca::IndexStore::Listing::revoked : ca::IndexStore::Listing::all);
+  if (o.revoked && o.undelivered) throw UsageError("give --revoked or --undelivered, not both");
+  const auto entries = db->list(o.revoked       ? ca::IndexStore::Listing::revoked
+                                : o.undelivered ? ca::IndexStore::Listing::undelivered
+                                                : ca::IndexStore::Listing::all);
   const auto now = cli.clock().now();
   if (cli.json) {
     nlohmann::json all = nlohmann::json::array();
@@ -319,6 +389,8 @@ void run_list(Cli& cli, const ListOptions& o) {
       j["revoked_at"] = e.revoked_at ? nlohmann::json(format_time(*e.revoked_at)) : nlohmann::json(nullptr);
       j["reason"] = e.revoked_at ? nlohmann::json(ca::reason_name(e.reason)) : nlohmann::json(nullptr);
       j["crl_number"] = e.crl_number ? nlohmann::json(*e.crl_number) : nlohmann::json(nullptr);
+      j["delivered"] = e.delivered;
+      j["delivered_to"] = e.delivered_to.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.delivered_to);
       all.push_back(std::move(j));
     }
     cli.emit_json(all);
@@ -332,9 +404,101 @@ void run_list(Cli& cli, const ListOptions& o) {
     if (e.revoked_at)
       std::cout << "  [revoked " << format_time(*e.revoked_at) << ", "
                 << ca::reason_name(e.reason) << "]";
+    if (!e.delivered) std::cout << "  [issued, not written: " << e.delivered_to << "]";
     std::cout << "\n";
   }
-  cli.info(std::to_string(entries.size()) + (o.revoked ? " revoked" : "") + " certificate(s)");
+  const size_t waiting = std::count_if(entries.begin(), entries.end(),
+                                       [](const ca::IndexEntry& e) { return !e.delivered && e.status == "valid"; });
+  cli.info(std::to_string(entries.size()) + (o.revoked ? " revoked" : o.undelivered ? " undelivered" : "") +
+           " certificate(s)");
+  if (waiting > 0)
+    cli.info(std::to_string(waiting) + " issued but not written: 'pairkit ca deliver --dir " + o.dir +
+             "' writes them, 'pairkit ca revoke --dir " + o.dir + " --undelivered' revokes them");
+}
+
+// True when path holds exactly pem: written before the command that wrote
+// it could record the delivery (an interrupted `ca sign`).
+bool holds(const std::string& path, const std::string& pem) {
+  try {
+    const auto data = read_file(path, pem.size() + 1);
+    return std::string_view(reinterpret_cast<const char*>(data.data()), data.size()) == pem;
+  } catch (const InputError&) {
+    return false;
+  }
+}
+
+void run_deliver(Cli& cli, const DeliverOptions& o) {
+  const auto ca = ca::CaDir::open(o.dir);
+  auto db = ca.open_index();
+  std::vector<ca::IndexEntry> todo;
+  if (o.serials.empty()) {
+    todo = db->list(ca::IndexStore::Listing::undelivered);
+  } else {
+    for (const auto& given : o.serials) {
+      const std::string s = ca::normalize_serial(given);
+      auto e = db->find(s);
+      if (!e) throw InputError("serial " + s + " is not in the index of " + o.dir + " (see 'pairkit ca list')");
+      todo.push_back(std::move(*e));
+    }
+  }
+  if (!o.out_dir.empty()) make_dirs(o.out_dir, 0755);
+
+  std::vector<std::pair<std::string, std::string>> files;
+  std::map<std::string, std::string> serial_of;
+  std::vector<std::string> delivered;
+  nlohmann::json results = nlohmann::json::array();
+  std::vector<std::string> lines;
+  auto report = [&](const std::string& serial, const std::string& out, const char* status) {
+    results.push_back({{"serial", serial}, {"out", out}, {"status", status}});
+    lines.push_back(serial + " -> " + (out == "-" ? "standard output" : out) + " (" + status + ")");
+  };
+  for (const auto& e : todo) {
+    const auto pem = db->certificate_pem(e.serial);
+    if (!pem)
+      throw InputError("serial " + e.serial + " was recorded before the index kept certificates; it cannot be written again");
+    std::string out = e.delivered_to.empty() ? "-" : e.delivered_to;
+    if (!o.out_dir.empty())
+      out = o.out_dir + "/" + (out == "-" ? e.serial + ".crt" : std::filesystem::path(out).filename().string());
+    if (out == "-") {
+      if (cli.json) throw UsageError("--json needs a file for serial " + e.serial + " (give --out-dir DIR)");
+      std::cout << *pem;
+      delivered.push_back(e.serial);
+      report(e.serial, out, "printed");
+    } else if (!o.force && holds(out, *pem)) {
+      delivered.push_back(e.serial);
+      report(e.serial, out, "in_place");
+    } else {
+      files.emplace_back(out, *pem);
+      serial_of[out] = e.serial;
+    }
+  }
+  std::vector<std::string> published;
+  auto record = [&] {
+    for (const auto& p : published) {
+      delivered.push_back(serial_of.at(p));
+      report(serial_of.at(p), p, "written");
+    }
+    if (delivered.empty()) return;
+    db->transaction([&] {
+      for (const auto& s : delivered) db->mark_delivered(s);
+    });
+  };
+  try {
+    ca::write_files_batch(files, {kPublicFileMode, o.force}, &published);
+  } catch (const InputError& e) {
+    record();
+    throw InputError(std::string(e.what()) + "; " + std::to_string(delivered.size()) + " of " +
+                     std::to_string(todo.size()) + " certificate(s) delivered");
+  }
+  record();
+  if (cli.json) {
+    cli.emit_json(results);
+    return;
+  }
+  if (lines.size() <= 20)
+    for (const auto& l : lines) cli.info("delivered " + l);
+  cli.info(todo.empty() ? "nothing to deliver: every certificate of " + o.dir + " is written"
+                        : "delivered " + std::to_string(delivered.size()) + " certificate(s)");
 }
 
 }  // namespace
@@ -379,12 +543,15 @@ void add_ca_group(CLI::App& app, Cli& cli) {
   c = add_command(*group, cli, "revoke", "Revoke certificates by serial, certificate file or a list of serials",
                   {"pairkit ca revoke --dir fleet-ca --cert term-0042.crt --reason keyCompromise",
                    "pairkit ca revoke --dir fleet-ca 5F3A9C0D1E2B --reason cessationOfOperation",
-                   "pairkit ca revoke --dir fleet-ca --serials-file lost-terminals.txt --reason keyCompromise"},
+                   "pairkit ca revoke --dir fleet-ca --serials-file lost-terminals.txt --reason keyCompromise",
+                   "pairkit ca revoke --dir fleet-ca --undelivered --reason cessationOfOperation"},
                   [rv](Cli& c) { run_revoke(c, *rv); });
   c->add_option("--dir", rv->dir, "CA folder")->required();
   c->add_option("SERIAL", rv->serials, "Serials in hex, as 'pairkit ca list' shows them");
   c->add_option("--cert", rv->certs, "Certificate files issued by this CA")->allow_extra_args(false);
   c->add_option("--serials-file", rv->serials_file, "File with one serial per line ('#' comments; '-': stdin)");
+  c->add_flag("--undelivered", rv->undelivered,
+              "Every certificate signed but never written (see 'pairkit ca list --undelivered')");
   c->add_option("--reason", rv->reason,
                 "RFC 5280 reason: unspecified, keyCompromise, cACompromise, affiliationChanged, superseded, "
                 "cessationOfOperation, certificateHold, removeFromCRL, privilegeWithdrawn, aACompromise")
@@ -395,10 +562,24 @@ void add_ca_group(CLI::App& app, Cli& cli) {
 
   auto ls = std::make_shared<ListOptions>();
   c = add_command(*group, cli, "list", "List the certificates the CA issued",
-                  {"pairkit ca list --dir fleet-ca", "pairkit --json ca list --dir fleet-ca --revoked"},
+                  {"pairkit ca list --dir fleet-ca", "pairkit --json ca list --dir fleet-ca --revoked",
+                   "pairkit ca list --dir fleet-ca --undelivered"},
                   [ls](Cli& c) { run_list(c, *ls); });
   c->add_option("--dir", ls->dir, "CA folder")->required();
   c->add_flag("--revoked", ls->revoked, "Only revoked certificates");
+  c->add_flag("--undelivered", ls->undelivered,
+              "Only valid certificates signed but never written (an interrupted or failed 'ca sign')");
+
+  auto dl = std::make_shared<DeliverOptions>();
+  c = add_command(*group, cli, "deliver",
+                  "Write certificates again from the index: by default those signed but never written",
+                  {"pairkit ca deliver --dir fleet-ca", "pairkit ca deliver --dir fleet-ca --out-dir certs-again",
+                   "pairkit ca deliver --dir fleet-ca 5F3A9C0D1E2B --out-dir /tmp/lost"},
+                  [dl](Cli& c) { run_deliver(c, *dl); });
+  c->add_option("--dir", dl->dir, "CA folder")->required();
+  c->add_option("SERIAL", dl->serials, "Serials to write (default: every one signed but not written)");
+  c->add_option("--out-dir", dl->out_dir, "Write into this folder instead of where 'ca sign' was to write them");
+  c->add_flag("--force", dl->force, "Replace existing files");
 }
 
 }  // namespace pairkit::cli

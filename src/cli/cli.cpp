@@ -15,6 +15,7 @@
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/rng.hpp"
+#include "pairkit/core/signal_cleanup.hpp"
 #include "pairkit/core/sqlite.hpp"
 #include "pairkit_config.h"
 
@@ -172,6 +173,9 @@ std::string command_word(int argc, char** argv) {
 }  // namespace
 
 int run_cli(int argc, char** argv, std::span<const Group> groups) {
+  // SIGINT, SIGTERM or SIGHUP remove the command's temporary files and
+  // staging folders before they end it (pairkit(1), SIGNALS).
+  install_signal_cleanup();
   Cli cli;
   CLI::App app{"pairkit: device keys, certificates, fingerprints, pinning, pairing, QR codes, restore points and "
                "smart-card simulation.",

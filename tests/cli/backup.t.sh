@@ -35,6 +35,11 @@ check "age -d | tar -t lists manifest.toml first, then the files" bash -c \
 check "age -d | tar -x gives back the key without pairkit" bash -c \
   'mkdir plain && age -d -i id.txt rp.age | tar -x -C plain && cmp plain/key.pem term/key.pem && cmp plain/cert.pem term/cert.pem'
 t 3 '' 'rp.age exists \(use --force' -- pk backup create --from term -o rp.age --recipient "$R"
+# A restore point written over a symbolic link with --force replaces the link, never its target.
+echo 'keep me' >elsewhere.txt && ln -s elsewhere.txt rp-link.age
+t 3 '' 'rp-link.age exists \(use --force' -- pk backup create --from term -o rp-link.age --recipient "$R"
+t 0 '' '' -- pk -q backup create --from term -o rp-link.age --recipient "$R" --force
+check "the link became the restore point; its old target is untouched" bash -c '[ ! -L rp-link.age ] && [ "$(cat elsewhere.txt)" = "keep me" ] && pk -q backup verify rp-link.age -i id.txt'
 
 # inspect / verify.
 t 0 'device: +T-100 \(terminal\)' '' -- pk backup inspect rp.age --identity id.txt

@@ -45,3 +45,17 @@ t 3 '' 'certificate where a key is needed' -- pk key pub o.crt
 t 0 'type: +p256' '' -- pk key info o.key
 t 2 '' 'KEY is required' -- pk key pub
 t 2 '' '' -- pk key frobnicate
+
+# An output path that is a symbolic link: refused without --force (the link
+# counts as an existing file, dangling or not); with --force the link itself
+# is replaced by the new file and what it pointed to is never written.
+echo 'not a key' >victim.txt
+ln -s victim.txt link.key
+ln -s nowhere/dangling.txt dangling.key
+t 3 '' 'link.key exists \(use --force' -- pk key gen -o link.key
+t 3 '' 'dangling.key exists \(use --force' -- pk key gen -o dangling.key
+t 0 '' '' -- pk -q key gen -o link.key --force
+t 0 '' '' -- pk -q key gen -o dangling.key --force
+check "the link was replaced by a regular 0600 key file" bash -c '[ ! -L link.key ] && [ -f link.key ] && [ "$(stat -c %a link.key)" = 600 ] && pk key info link.key >/dev/null'
+check "the file the link pointed to is untouched" bash -c '[ "$(cat victim.txt)" = "not a key" ]'
+check "nothing was written where the dangling link pointed" bash -c '[ ! -L dangling.key ] && [ ! -e nowhere ]'

@@ -135,6 +135,45 @@ wait
 check "200 pending rows" bash -c '[ "$(sqlite3 conc.db "SELECT count(*) FROM requests WHERE state = '"'"'pending'"'"'")" = 200 ]'
 check "no request failed, nothing locked" bash -c '! grep -qiE "failed|locked|busy" conc.*.log'
 
+# pair approve racing pair request (the terminal asks again while the operator
+# approves the code it read): the registry settles each race one way, never
+# both and never neither. Either the approval wins (paired; the request says
+# already paired, nothing pending) or the request wins (the approved code is
+# superseded: approve fails as a mismatch, the new request is pending).
+race_round() {  # SERIAL: one race on a fresh serial; prints "approve" or "request", or why it is wrong
+  local serial=$1 code
+  code=$(pk --json pair request --db race.db --serial "$serial" --cert term/cert.pem --server-cert srv/cert.pem | jget '["code"]')
+  pk pair approve --db race.db --serial "$serial" --code "$code" --operator alice >"race.$serial.approve" 2>&1 &
+  local a=$!
+  pk --json pair request --db race.db --serial "$serial" --cert term/cert.pem >"race.$serial.request" 2>&1 &
+  local r=$!
+  wait $a; local ra=$?
+  wait $r; local rr=$?
+  pk --json pair list --db race.db | python3 -c '
+import json, sys
+serial, ra, rr = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rows = [x for x in json.load(sys.stdin) if x["serial"] == serial]
+states = sorted(x["state"] for x in rows)
+req = json.load(open("race." + serial + ".request"))
+assert rr == 0, "request exit %d" % rr
+if ra == 0:
+    assert req["already_paired"] and states == ["paired"], (req, states)
+    print("approve")
+elif ra == 1:
+    assert not req["already_paired"] and states == ["expired", "pending"], (req, states)
+    assert [x["code"] for x in rows if x["state"] == "pending"] == [req["code"]]
+    assert "does not match" in open("race." + serial + ".approve").read() or "no pending" in open("race." + serial + ".approve").read()
+    print("request")
+else:
+    raise SystemExit("approve exit %d: %s" % (ra, open("race." + serial + ".approve").read()))
+' "$serial" "$ra" "$rr"
+}
+export -f race_round jget
+check "pair approve racing pair request, 20 rounds: each settled one way, nothing lost" bash -c '
+  for i in $(seq 1 20); do race_round R$i >>race.log 2>&1 || { cat race.log; exit 1; }; done
+  [ $(grep -cE "^(approve|request)$" race.log) -eq 20 ]'
+echo "races won: approve $(grep -c '^approve$' race.log), request $(grep -c '^request$' race.log)"
+
 # Database locations: a path or sqlite:PATH; an engine this build lacks is a
 # usage error that does not echo the URL's credentials.
 t 0 'TERM-0042' '' -- pk pair list --db sqlite:srv/pairing.db

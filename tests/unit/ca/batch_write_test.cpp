@@ -42,6 +42,8 @@ TEST_CASE("the background writer writes every round, one file per entry, no temp
   for (int round = 0; round < 5; ++round) w.add(files_named(d.path(), round * 30, round * 30 + 30));
   w.finish();
   CHECK(entries(d.path()) == 150);
+  CHECK(w.take_published().size() == 150);  // what the caller records as delivered
+  CHECK(w.take_published().empty());
   for (int i = 0; i < 150; ++i) CHECK(slurp(d.path() + "/c" + std::to_string(i) + ".crt") == "cert " + std::to_string(i));
   CHECK((fs::status(d.path() + "/c7.crt").permissions() & fs::perms::all) == fs::perms(0644));
 }
@@ -63,6 +65,10 @@ TEST_CASE("the background writer reports a file that appeared meanwhile, and nev
   CHECK(slurp(d.path() + "/c42.crt") == "theirs");
   for (const auto& e : fs::directory_iterator(d.path())) CHECK(e.path().filename().string()[0] != '.');
   for (int i = 0; i < 40; ++i) CHECK(fs::exists(d.path() + "/c" + std::to_string(i) + ".crt"));
+  // Reported as published: exactly the files written before the failure.
+  const auto published = w.take_published();
+  CHECK(published.size() + 1 == entries(d.path()));
+  for (const auto& p : published) CHECK(slurp(p).rfind("cert ", 0) == 0);
 }
 
 TEST_CASE("with force the background writer replaces; unwinding without finish still writes what it was given") {

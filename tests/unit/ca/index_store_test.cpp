@@ -81,8 +81,11 @@ INSERT INTO certs (serial, subject, profile, not_before, not_after, sha256) VALU
     CHECK(db->revoke("0C", TimePoint(std::chrono::seconds(3)), std::nullopt) == RevokeResult::revoked);
     CHECK(db->next_crl_number() == 5);
   }
-  CHECK(sqlite::Connection(path, {}).user_version() == 1);
+  CHECK(sqlite::Connection(path, {}).user_version() == 2);
   CHECK(open_index(path)->find("0C")->crl_number == 5u);
+  // Rows from before delivery was recorded count as delivered, with no certificate kept.
+  CHECK(open_index(path)->find("0C")->delivered);
+  CHECK_FALSE(open_index(path)->certificate_pem("0C"));
 
   const std::string other = d.path() + "/other.db";
   {
@@ -95,4 +98,33 @@ INSERT INTO certs (serial, subject, profile, not_before, not_after, sha256) VALU
   std::ofstream(junk) << std::string(4096, 'x');
   CHECK_THROWS_WITH_AS(open_index(junk), doctest::Contains((junk + " is not a usable index database").c_str()), InputError);
   CHECK_THROWS_AS(open_index("postgresql://ca@db/index"), UsageError);
+}
+
+TEST_CASE("index database: a certificate is undelivered from signing until marked, and kept for delivery") {
+  TempDir d;
+  auto db = create_index(d.path() + "/index.db");
+  IndexEntry e;
+  e.subject = "CN=a";
+  e.profile = "terminal";
+  e.sha256 = "-";
+  e.pem = "-----BEGIN CERTIFICATE-----\n...\n";
+  e.delivered = false;
+  e.delivered_to = "out/a.crt";
+  db->transaction([&] {
+    for (const char* serial : {"01", "02", "03"}) {
+      e.serial = serial;
+      CHECK(db->insert(e));
+    }
+  });
+  CHECK(db->list(IndexStore::Listing::undelivered).size() == 3);
+  db->mark_delivered("01");
+  CHECK(db->revoke("02", TimePoint(std::chrono::seconds(5)), std::nullopt) == RevokeResult::revoked);
+  const auto waiting = db->list(IndexStore::Listing::undelivered);  // valid ones only: a revoked one needs nothing
+  REQUIRE(waiting.size() == 1);
+  CHECK(waiting[0].serial == "03");
+  CHECK(waiting[0].delivered_to == "out/a.crt");
+  CHECK(db->find("01")->delivered);
+  CHECK_FALSE(db->find("02")->delivered);
+  CHECK(db->certificate_pem("03") == e.pem);
+  CHECK_FALSE(db->certificate_pem("04"));
 }

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include <fcntl.h>
@@ -23,6 +24,7 @@
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/file_stream.hpp"
 #include "pairkit/core/files.hpp"
+#include "pairkit/core/signal_cleanup.hpp"
 #include "pairkit/core/sqlite.hpp"
 #include "pairkit/core/temp_dir.hpp"
 #include "pairkit/crypto/fingerprint.hpp"
@@ -186,6 +188,7 @@ Manifest create_restore_point(const CreateOptions& opts, ByteSink& out, const Cl
   }
 
   const std::string scratch = opts.scratch_dir.empty() ? fs::temp_directory_path().string() : opts.scratch_dir;
+  sweep_stale_temp_dirs(scratch, ".pairkit-backup-");  // what a SIGKILL left
   TempDir tmp(scratch + "/.pairkit-backup-XXXXXX");
   std::vector<Source> sources;
   int snap = 0;
@@ -386,20 +389,17 @@ RestoreResult restore_to(ByteSource& plain, const std::string& name, const std::
   make_dirs(parent, kPrivateDirMode);
   const auto slash = dir.find_last_of('/');
   const std::string base = slash == std::string::npos ? dir : dir.substr(slash + 1);
-  std::string pattern = parent + "/." + base + ".restore-XXXXXX";
-  if (!::mkdtemp(pattern.data()))
-    throw InputError("cannot restore to " + dir + ": cannot create a staging folder in " + parent + ": " +
-                     errno_text());
-  struct Cleanup {
-    std::string path;
-    ~Cleanup() {
-      if (!path.empty()) {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-      }
-    }
-  } cleanup{pattern};
-  const std::string staging = pattern;
+  // The staging folder holds the decrypted key: a TempDir, so it is removed
+  // on every failure and by a signal ending the command; what a SIGKILL left
+  // behind is swept here, by the next restore to the same place.
+  sweep_stale_temp_dirs(parent, "." + base + ".restore-");
+  std::optional<TempDir> staging_dir;
+  try {
+    staging_dir.emplace(parent + "/." + base + ".restore-XXXXXX");
+  } catch (const InputError& e) {
+    throw InputError("cannot restore to " + dir + ": " + e.what());
+  }
+  const std::string staging = staging_dir->path();
   RestoreResult result;
   result.report = verify_restore_point(plain, name, &staging);
   ::chmod(staging.c_str(), kPrivateDirMode);
@@ -407,24 +407,29 @@ RestoreResult restore_to(ByteSource& plain, const std::string& name, const std::
     if (entry.is_directory()) sync_dir(entry.path().string());
   sync_dir(staging);
 
-  struct stat st {};
-  if (::lstat(dir.c_str(), &st) == 0) {
-    std::error_code ec;
-    if (S_ISDIR(st.st_mode) && fs::is_empty(dir, ec)) {
-      if (::rmdir(dir.c_str()) != 0) throw InputError("cannot restore to " + dir + ": " + errno_text());
-    } else {
-      if (!force) throw InputError(restore_target_problem(dir));
-      result.previous = dir + ".previous-" + compact_time(clock.now());
-      if (::rename(dir.c_str(), result.previous.c_str()) != 0)
-        throw InputError("cannot move " + dir + " aside to " + result.previous + ": " + errno_text());
+  {
+    // A signal waits until the target is either as it was or complete (and
+    // the staging folder gone): never moved aside without its replacement.
+    CleanupWindow window;
+    struct stat st {};
+    if (::lstat(dir.c_str(), &st) == 0) {
+      std::error_code ec;
+      if (S_ISDIR(st.st_mode) && fs::is_empty(dir, ec)) {
+        if (::rmdir(dir.c_str()) != 0) throw InputError("cannot restore to " + dir + ": " + errno_text());
+      } else {
+        if (!force) throw InputError(restore_target_problem(dir));
+        result.previous = dir + ".previous-" + compact_time(clock.now());
+        if (::rename(dir.c_str(), result.previous.c_str()) != 0)
+          throw InputError("cannot move " + dir + " aside to " + result.previous + ": " + errno_text());
+      }
+    }
+    if (::rename(staging.c_str(), dir.c_str()) != 0) {
+      const std::string why = errno_text();
+      if (!result.previous.empty()) ::rename(result.previous.c_str(), dir.c_str());
+      throw InputError("cannot restore to " + dir + ": " + why);
     }
   }
-  if (::rename(staging.c_str(), dir.c_str()) != 0) {
-    const std::string why = errno_text();
-    if (!result.previous.empty()) ::rename(result.previous.c_str(), dir.c_str());
-    throw InputError("cannot restore to " + dir + ": " + why);
-  }
-  cleanup.path.clear();
+  staging_dir->keep();
   sync_dir(parent);
   return result;
 }

@@ -225,6 +225,9 @@ std::vector<Botan::X509_Certificate> issue_batch(IndexStore& db, crypto::Issuer&
         e.not_before = requests[i].spec.not_before;
         e.not_after = requests[i].spec.not_after;
         e.sha256 = crypto::fingerprint(c.BER_encode(), crypto::HashAlg::sha256, crypto::FpFormat::colon);
+        e.pem = c.PEM_encode();
+        e.delivered_to = requests[i].out;
+        e.delivered = false;
         if (db.insert(e)) break;
         certs[i] = issuer.issue(*requests[i].subject_key, requests[i].spec, crypto::random_serial(rng), rng);
       }

@@ -95,6 +95,7 @@ struct PreparedRequest {
   crypto::CertSpec spec;
   std::shared_ptr<Botan::Public_Key> subject_key;
   bool clipped = false;  ///< validity was cut to the CA's notAfter
+  std::string out;       ///< where the certificate will be written ("-": standard output), for the index
 };
 
 /// Parses a CSR (PEM or DER) once; Botan checks its self-signature while
@@ -116,9 +117,10 @@ PreparedRequest prepare_request(const Botan::PKCS10_Request& csr, const std::str
                                 const SignOptions& opts);
 
 /// Signs a batch with `issuer` (the CA's) and records it in the index in one
-/// transaction. Serials are random; one the index already holds is drawn
-/// again and the certificate re-signed. Returns the certificates in request
-/// order.
+/// transaction, each certificate kept (PEM) and marked not yet delivered to
+/// its request's `out` (IndexStore::mark_delivered, once written). Serials
+/// are random; one the index already holds is drawn again and the
+/// certificate re-signed. Returns the certificates in request order.
 std::vector<Botan::X509_Certificate> issue_batch(IndexStore& db, crypto::Issuer& issuer,
                                                  std::span<const PreparedRequest> requests,
                                                  Botan::RandomNumberGenerator& rng);

@@ -13,7 +13,8 @@
 
 namespace pairkit::ca {
 
-void write_files_batch(const std::vector<std::pair<std::string, std::string>>& files, const WriteOptions& opts) {
+void write_files_batch(const std::vector<std::pair<std::string, std::string>>& files, const WriteOptions& opts,
+                       std::vector<std::string>* published) {
   std::vector<AtomicFile> temps;  // destroyed on failure: no temporary stays behind
   temps.reserve(files.size());
   std::exception_ptr failure;
@@ -35,6 +36,7 @@ void write_files_batch(const std::vector<std::pair<std::string, std::string>>& f
     std::set<std::string> dirs;
     for (auto& f : temps) {
       f.publish();
+      if (published) published->push_back(f.path());
       dirs.insert(parent_dir(f.path()));
     }
     for (const auto& d : dirs) sync_dir(d);
@@ -57,15 +59,24 @@ void BackgroundWriter::run() {
       if (queued_.empty()) return;  // closing, and all written
       round.swap(queued_);
     }
+    std::vector<std::string> done;
     try {
-      write_files_batch(round, opts_);
+      write_files_batch(round, opts_, &done);
     } catch (...) {
       std::lock_guard<std::mutex> lock(mutex_);
+      published_.insert(published_.end(), done.begin(), done.end());
       error_ = std::current_exception();
       queued_.clear();
       return;
     }
+    std::lock_guard<std::mutex> lock(mutex_);
+    published_.insert(published_.end(), done.begin(), done.end());
   }
+}
+
+std::vector<std::string> BackgroundWriter::take_published() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return std::exchange(published_, {});
 }
 
 void BackgroundWriter::add(std::vector<std::pair<std::string, std::string>> files) {

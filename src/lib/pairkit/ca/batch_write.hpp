@@ -21,7 +21,10 @@ namespace pairkit::ca {
 /// then one fsync per folder. Throws InputError naming the first path that
 /// fails (one already there without force, say); the files before it are
 /// written, it and those after it are not, and no temporary file stays behind.
-void write_files_batch(const std::vector<std::pair<std::string, std::string>>& files, const WriteOptions& opts);
+/// Each file put in place is appended to `published` when given (also when
+/// a later one fails).
+void write_files_batch(const std::vector<std::pair<std::string, std::string>>& files, const WriteOptions& opts,
+                       std::vector<std::string>* published = nullptr);
 
 /// Runs write_files_batch on a thread of its own, so that waiting for the
 /// disk overlaps the caller's work. Files handed over while a round is being
@@ -40,6 +43,8 @@ public:
   void add(std::vector<std::pair<std::string, std::string>> files);
   /// Waits until everything queued is written; throws the first failure.
   void finish();
+  /// The paths put in place since the last call (a caller records delivery).
+  std::vector<std::string> take_published();
 
 private:
   void run();
@@ -49,6 +54,7 @@ private:
   std::mutex mutex_;
   std::condition_variable wake_;
   std::vector<std::pair<std::string, std::string>> queued_;
+  std::vector<std::string> published_;
   bool closing_ = false;
   std::exception_ptr error_;
   std::thread thread_;

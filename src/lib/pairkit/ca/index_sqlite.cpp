@@ -37,6 +37,17 @@ CREATE INDEX certs_revoked ON certs (status) WHERE status = 'revoked';
 CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT INTO meta VALUES ('schema', 1), ('crl_number', 0);
 )sql",
+    // 2: delivery. A certificate is recorded when it is signed, and marked
+    // delivered once its file is in place; the PEM kept lets `ca deliver`
+    // write it again. Rows from version 1 count as delivered (nothing says
+    // otherwise) and have no PEM. The meta row stays 1: only unversioned
+    // files are judged by it.
+    R"sql(
+ALTER TABLE certs ADD COLUMN pem TEXT;
+ALTER TABLE certs ADD COLUMN delivered_to TEXT;
+ALTER TABLE certs ADD COLUMN delivered INTEGER NOT NULL DEFAULT 1 CHECK (delivered IN (0, 1));
+CREATE INDEX certs_undelivered ON certs (serial) WHERE delivered = 0;
+)sql",
 };
 
 std::string describe(const sqlite::FailureInfo& f) {
@@ -93,7 +104,8 @@ std::optional<int> column_reason(const Statement& s, int i) {
 constexpr std::string_view kReadFailure = "cannot read the index";
 
 const char* const kColumns =
-    "SELECT serial, subject, profile, not_before, not_after, sha256, status, revoked_at, reason, crl_number FROM certs ";
+    "SELECT serial, subject, profile, not_before, not_after, sha256, status, revoked_at, reason, crl_number, "
+    "delivered_to, delivered FROM certs ";
 
 IndexEntry read_row(const Statement& s) {
   IndexEntry e;
@@ -107,6 +119,8 @@ IndexEntry read_row(const Statement& s) {
   if (!s.is_null(7)) e.revoked_at = column_time(s, 7);
   e.reason = column_reason(s, 8);
   if (!s.is_null(9)) e.crl_number = static_cast<uint64_t>(s.integer(9));
+  if (!s.is_null(10)) e.delivered_to = s.text(10);
+  e.delivered = s.integer(11) != 0;
   return e;
 }
 
@@ -123,6 +137,8 @@ public:
   bool insert(const IndexEntry& e) override;
   RevokeResult revoke(const std::string& serial, TimePoint at, std::optional<int> reason) override;
   std::optional<IndexEntry> find(const std::string& serial) override;
+  void mark_delivered(const std::string& serial) override;
+  std::optional<std::string> certificate_pem(const std::string& serial) override;
   std::vector<IndexEntry> list(Listing which) override;
   size_t count() override;
   void for_each_revoked(const std::function<void(const RevokedEntry&)>& fn) override;
@@ -134,18 +150,19 @@ private:
   Connection db_;  // declared first: the kept statements are finalized before it closes
   std::optional<Statement> insert_;  ///< kept prepared: a batch inserts thousands of rows
   std::optional<Statement> revoke_;  ///< ... or revokes them
+  std::optional<Statement> delivered_;  ///< ... or marks them delivered
 };
 
 bool SqliteIndex::insert(const IndexEntry& e) {
   if (!insert_)
     insert_.emplace(prepare(
-        "INSERT INTO certs (serial, subject, profile, not_before, not_after, sha256) VALUES (?,?,?,?,?,?) "
-        "ON CONFLICT (serial) DO NOTHING RETURNING serial"));
+        "INSERT INTO certs (serial, subject, profile, not_before, not_after, sha256, pem, delivered_to, delivered) "
+        "VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (serial) DO NOTHING RETURNING serial"));
   Statement& s = *insert_;
   s.reset();
   s.bind(1, e.serial).bind(2, e.subject).bind(3, e.profile);
   s.bind(4, e.not_before.time_since_epoch().count()).bind(5, e.not_after.time_since_epoch().count());
-  s.bind(6, e.sha256);
+  s.bind(6, e.sha256).bind_or_null(7, e.pem).bind_or_null(8, e.delivered_to).bind(9, e.delivered ? 1 : 0);
   const std::string what = "cannot record serial " + e.serial;
   const bool inserted = s.step(what);
   s.run(what);
@@ -171,6 +188,21 @@ RevokeResult SqliteIndex::revoke(const std::string& serial, TimePoint at, std::o
   return q.step("cannot look up serial " + serial) ? RevokeResult::already_revoked : RevokeResult::unknown;
 }
 
+void SqliteIndex::mark_delivered(const std::string& serial) {
+  if (!delivered_) delivered_.emplace(prepare("UPDATE certs SET delivered = 1 WHERE serial = ? AND delivered = 0"));
+  Statement& s = *delivered_;
+  s.reset();
+  s.bind(1, serial);
+  s.run("cannot mark serial " + serial + " delivered");
+}
+
+std::optional<std::string> SqliteIndex::certificate_pem(const std::string& serial) {
+  auto s = prepare("SELECT pem FROM certs WHERE serial = ?");
+  s.bind(1, serial);
+  if (!s.step("cannot look up serial " + serial) || s.is_null(0)) return std::nullopt;
+  return s.text(0);
+}
+
 std::optional<IndexEntry> SqliteIndex::find(const std::string& serial) {
   auto s = prepare(std::string(kColumns) + "WHERE serial = ?");
   s.bind(1, serial);
@@ -179,8 +211,10 @@ std::optional<IndexEntry> SqliteIndex::find(const std::string& serial) {
 }
 
 std::vector<IndexEntry> SqliteIndex::list(Listing which) {
-  auto s = prepare(std::string(kColumns) + (which == Listing::revoked ? "WHERE status = 'revoked' " : "") +
-                   "ORDER BY not_before, serial");
+  const char* where = which == Listing::revoked       ? "WHERE status = 'revoked' "
+                      : which == Listing::undelivered ? "WHERE delivered = 0 AND status = 'valid' "
+                                                      : "";
+  auto s = prepare(std::string(kColumns) + where + "ORDER BY not_before, serial");
   std::vector<IndexEntry> out;
   while (s.step("cannot list certificates")) out.push_back(read_row(s));
   return out;

@@ -26,6 +26,9 @@ struct IndexEntry {
   std::optional<TimePoint> revoked_at;
   std::optional<int> reason;
   std::optional<uint64_t> crl_number;  ///< first CRL that listed the revocation
+  std::string delivered_to;  ///< where `ca sign` was to write it ("-": standard output; "" unknown)
+  bool delivered = true;     ///< false from signing until its file is in place
+  std::string pem;           ///< the certificate, kept for `ca deliver` (insert only; see certificate_pem)
 };
 
 enum class RevokeResult { revoked, already_revoked, unknown };
@@ -44,8 +47,14 @@ public:
   /// Marks a certificate revoked (unless it is already).
   virtual RevokeResult revoke(const std::string& serial, TimePoint at, std::optional<int> reason) = 0;
   virtual std::optional<IndexEntry> find(const std::string& serial) = 0;
-  /// Which certificates list() returns.
-  enum class Listing { all, revoked };
+  /// Records that a certificate's file is in place (or it was printed).
+  virtual void mark_delivered(const std::string& serial) = 0;
+  /// The certificate as issued (PEM); none for a serial unknown, or recorded
+  /// before the index kept certificates.
+  virtual std::optional<std::string> certificate_pem(const std::string& serial) = 0;
+  /// Which certificates list() returns: all, revoked ones, or valid ones
+  /// signed but not delivered ("issued, not written").
+  enum class Listing { all, revoked, undelivered };
   /// The certificates issued, oldest first.
   virtual std::vector<IndexEntry> list(Listing which) = 0;
   virtual size_t count() = 0;

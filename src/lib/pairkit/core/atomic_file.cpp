@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "pairkit/core/error.hpp"
+#include "pairkit/core/signal_cleanup.hpp"
 
 namespace pairkit {
 
@@ -70,10 +71,19 @@ AtomicFile::AtomicFile(std::string path, const WriteOptions& opts) : path_(std::
   const std::string base = slash == std::string::npos ? path_ : path_.substr(slash + 1);
   for (int attempt = 0; fd_ < 0; ++attempt) {
     tmp_ = folder + "." + base + ".tmp-" + random_suffix();
-    fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, opts.mode);
-    if (fd_ < 0 && (errno != EEXIST || attempt == 9)) {
+    int err = 0;
+    {
+      // Tracked as it is made, so that a signal ending the command removes it.
+      CleanupWindow window;
+      fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, opts.mode);
+      if (fd_ >= 0)
+        tracked_ = window.track(tmp_, false);
+      else
+        err = errno;
+    }
+    if (fd_ < 0 && (err != EEXIST || attempt == 9)) {
       tmp_.clear();
-      throw write_error(path_, "", errno);
+      throw write_error(path_, "", err);
     }
   }
   ::fchmod(fd_, opts.mode);  // the umask must not narrow what we asked for
@@ -81,7 +91,7 @@ AtomicFile::AtomicFile(std::string path, const WriteOptions& opts) : path_(std::
 
 AtomicFile::AtomicFile(AtomicFile&& other) noexcept
     : path_(std::move(other.path_)), tmp_(std::exchange(other.tmp_, {})), force_(other.force_),
-      fd_(std::exchange(other.fd_, -1)) {}
+      fd_(std::exchange(other.fd_, -1)), tracked_(std::exchange(other.tracked_, 0)) {}
 
 AtomicFile::~AtomicFile() { discard(); }
 
@@ -124,12 +134,20 @@ void AtomicFile::publish() {
     throw fail("", err);
   }
   tmp_.clear();
+  untrack();
+}
+
+void AtomicFile::untrack() noexcept {
+  if (tracked_ == 0) return;
+  CleanupWindow window;
+  window.forget(std::exchange(tracked_, 0));
 }
 
 void AtomicFile::discard() noexcept {
   if (fd_ >= 0) ::close(std::exchange(fd_, -1));
   if (!tmp_.empty()) ::unlink(tmp_.c_str());
   tmp_.clear();
+  untrack();
 }
 
 InputError AtomicFile::fail(const char* what, int err) {

@@ -13,7 +13,9 @@ namespace pairkit {
 /// A file being written under a temporary name in its target's folder
 /// (".NAME.tmp-RANDOM", created with O_EXCL and exactly opts.mode, whatever
 /// the umask). commit() makes it appear at its path whole or not at all;
-/// destroyed without commit() or publish(), it leaves nothing behind.
+/// destroyed without commit() or publish(), it leaves nothing behind, nor
+/// when a signal ends the process (the temporary file is tracked by
+/// signal_cleanup.hpp from the moment it exists).
 class AtomicFile {
 public:
   /// Throws InputError "PATH exists (use --force to replace it)" if something
@@ -55,12 +57,15 @@ public:
 
 private:
   void discard() noexcept;
+  // Tells the signal cleanup the temporary name is gone (published or removed).
+  void untrack() noexcept;
   // Discards the temporary file and returns "cannot write PATH: WHAT REASON".
   InputError fail(const char* what, int err);
 
   std::string path_, tmp_;  // tmp_ is empty once published (or moved from)
   bool force_;
   int fd_ = -1;
+  uint64_t tracked_ = 0;  // the signal cleanup's handle; 0 when untracked
 };
 
 }  // namespace pairkit
