@@ -31,11 +31,11 @@ crypto::Purpose purpose_of(const std::string& name) {
 void run_verify(Cli& cli, const VerifyOptions& o) {
   ca::VerifyRequest req;
   req.name = Cli::display_name(o.cert);
-  req.chain = crypto::load_certificates(cli.read_input(o.cert), req.name);
+  req.chain = crypto::load_certificates(cli.read_input(o.cert, limits::kBundle), req.name);
   req.anchors_name = Cli::display_name(o.ca);
-  req.anchors = crypto::load_certificates(cli.read_input(o.ca), req.anchors_name);
+  req.anchors = crypto::load_certificates(cli.read_input(o.ca, limits::kBundle), req.anchors_name);
   std::vector<ca::CrlIndex> crls;
-  for (const auto& f : o.crls) crls.push_back(ca::CrlIndex(cli.read_input(f), Cli::display_name(f)));
+  for (const auto& f : o.crls) crls.push_back(ca::CrlIndex(cli.read_input(f, limits::kCrlDefault), Cli::display_name(f)));
   req.crls = crls;
   req.at = parse_time(o.at, cli.clock());
   req.purpose = purpose_of(o.purpose);

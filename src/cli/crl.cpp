@@ -75,7 +75,7 @@ void run_issue(Cli& cli, const IssueOptions& o) {
 }
 
 ca::CrlIndex load_crl(Cli& cli, const std::string& file) {
-  return ca::CrlIndex(cli.read_input(file), Cli::display_name(file));
+  return ca::CrlIndex(cli.read_input(file, limits::kCrlDefault), Cli::display_name(file));
 }
 
 nlohmann::json entry_json(const ca::RevokedEntry& e) {
@@ -111,7 +111,7 @@ void run_check(Cli& cli, const CheckOptions& o) {
   const std::string crl_name = Cli::display_name(o.crl);
   const std::string crl_issuer = crypto::dn_to_string(crl.issuer());
   if (!o.ca.empty()) {
-    const auto ca_certs = crypto::load_certificates(cli.read_input(o.ca), Cli::display_name(o.ca));
+    const auto ca_certs = crypto::load_certificates(cli.read_input(o.ca, limits::kBundle), Cli::display_name(o.ca));
     const Botan::X509_Certificate* issuer = nullptr;
     for (const auto& c : ca_certs)
       if (c.subject_dn() == crl.issuer()) issuer = &c;
@@ -130,7 +130,7 @@ void run_check(Cli& cli, const CheckOptions& o) {
   std::string first;
   for (const auto& file : o.certs) {
     const std::string name = Cli::display_name(file);
-    for (const auto& cert : crypto::load_certificates(cli.read_input(file), name)) {
+    for (const auto& cert : crypto::load_certificates(cli.read_input(file, limits::kBundle), name)) {
       if (cert.issuer_dn() != crl.issuer())
         throw InputError(name + " was issued by " + crypto::dn_to_string(cert.issuer_dn()) + ", but " + crl_name +
                          " is from " + crl_issuer + "; refusing to check it against a different issuer's CRL");
