@@ -29,10 +29,12 @@ struct IssueOptions {
 
 struct InfoOptions {
   std::string crl;
+  std::string max_size;
 };
 
 struct CheckOptions {
   std::string crl;
+  std::string max_size;
   std::string ca;
   std::vector<std::string> certs;
   bool allow_stale = false;
@@ -74,17 +76,13 @@ void run_issue(Cli& cli, const IssueOptions& o) {
              " revoked certificate(s) to " + o.out + "; next update due " + format_time(spec.next_update));
 }
 
-ca::CrlIndex load_crl(Cli& cli, const std::string& file) {
-  return ca::CrlIndex(cli.read_input(file, limits::kCrlDefault), Cli::display_name(file));
-}
-
 nlohmann::json entry_json(const ca::RevokedEntry& e) {
   return {{"serial", e.serial}, {"revoked_at", format_time(e.revoked_at)},
           {"reason", ca::reason_name(e.reason)}};
 }
 
 void run_info(Cli& cli, const InfoOptions& o) {
-  const auto crl = load_crl(cli, o.crl);
+  const auto crl = read_crl(cli, o.crl, o.max_size);
   const std::string issuer = crypto::dn_to_string(crl.issuer());
   if (cli.json) {
     nlohmann::json j = {{"file", o.crl}, {"issuer", issuer}, {"this_update", format_time(crl.this_update())},
@@ -93,7 +91,7 @@ void run_info(Cli& cli, const InfoOptions& o) {
     j["crl_number"] = crl.number() ? nlohmann::json(*crl.number()) : nlohmann::json(nullptr);
     j["next_update"] = crl.next_update() ? nlohmann::json(format_time(*crl.next_update())) : nlohmann::json(nullptr);
     nlohmann::json entries = nlohmann::json::array();
-    for (const auto& e : crl.entries()) entries.push_back(entry_json(e));
+    crl.for_each_entry([&](const ca::RevokedEntry& e) { entries.push_back(entry_json(e)); });
     j["entries"] = std::move(entries);
     cli.emit_json(j);
     return;
@@ -107,7 +105,7 @@ void run_info(Cli& cli, const InfoOptions& o) {
 }
 
 void run_check(Cli& cli, const CheckOptions& o) {
-  const auto crl = load_crl(cli, o.crl);
+  const auto crl = read_crl(cli, o.crl, o.max_size);
   const std::string crl_name = Cli::display_name(o.crl);
   const std::string crl_issuer = crypto::dn_to_string(crl.issuer());
   if (!o.ca.empty()) {
@@ -181,6 +179,7 @@ void add_crl_group(CLI::App& app, Cli& cli) {
                   {"pairkit crl info crl.pem", "pairkit --json crl info crl.der"},
                   [in](Cli& c) { run_info(c, *in); });
   c->add_option("CRL", in->crl, "CRL file, PEM or DER ('-': stdin)")->required();
+  add_max_crl_size_option(c, cli, in->max_size);
 
   auto ck = std::make_shared<CheckOptions>();
   c = add_command(*group, cli, "check", "Check certificates against a CRL (exit 1 if any is revoked)",
@@ -191,6 +190,7 @@ void add_crl_group(CLI::App& app, Cli& cli) {
   c->add_option("--ca", ck->ca, "Issuer certificate: verify the CRL's signature with it");
   c->add_option("CERT", ck->certs, "Certificates to check")->required();
   c->add_flag("--allow-stale", ck->allow_stale, "Accept a CRL whose next update is past");
+  add_max_crl_size_option(c, cli, ck->max_size);
 }
 
 }  // namespace pairkit::cli
