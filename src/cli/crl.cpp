@@ -5,6 +5,7 @@
 #include <botan/hex.h>
 
 #include "groups.hpp"
+#include "json_stream.hpp"
 #include "options.hpp"
 #include "pairkit/ca/authority.hpp"
 #include "pairkit/ca/crl.hpp"
@@ -76,24 +77,49 @@ void run_issue(Cli& cli, const IssueOptions& o) {
              " revoked certificate(s) to " + o.out + "; next update due " + format_time(spec.next_update));
 }
 
-nlohmann::json entry_json(const ca::RevokedEntry& e) {
-  return {{"serial", e.serial}, {"revoked_at", format_time(e.revoked_at)},
-          {"reason", ca::reason_name(e.reason)}};
+// The --json document, streamed: entry by entry, so that ten million entries
+// need no more memory than ten. Keys in the sorted order emit_json prints.
+void stream_info_json(const ca::CrlIndex& crl, const std::string& file, const std::string& issuer) {
+  JsonStream out;
+  out.begin_object();
+  out.key("authority_key_id");
+  out.string(Botan::hex_encode(crl.authority_key_id()));
+  out.key("count");
+  out.value(crl.size());
+  out.key("crl_number");
+  out.value(crl.number() ? nlohmann::json(*crl.number()) : nlohmann::json(nullptr));
+  out.key("entries");
+  out.begin_array();
+  crl.for_each_entry([&](const ca::RevokedEntry& e) {
+    out.begin_object();
+    out.key("reason");
+    out.string(ca::reason_name(e.reason));
+    out.key("revoked_at");
+    out.string(format_time(e.revoked_at));
+    out.key("serial");
+    out.string(e.serial);
+    out.end_object();
+  });
+  out.end_array();
+  out.key("file");
+  out.string(file);
+  out.key("issuer");
+  out.string(issuer);
+  out.key("next_update");
+  out.value(crl.next_update() ? nlohmann::json(format_time(*crl.next_update())) : nlohmann::json(nullptr));
+  out.key("signature_algorithm");
+  out.string(crl.signature_algorithm());
+  out.key("this_update");
+  out.string(format_time(crl.this_update()));
+  out.end_object();
+  out.finish();
 }
 
 void run_info(Cli& cli, const InfoOptions& o) {
   const auto crl = read_crl(cli, o.crl, o.max_size);
   const std::string issuer = crypto::dn_to_string(crl.issuer());
   if (cli.json) {
-    nlohmann::json j = {{"file", o.crl}, {"issuer", issuer}, {"this_update", format_time(crl.this_update())},
-                        {"count", crl.size()}, {"signature_algorithm", crl.signature_algorithm()},
-                        {"authority_key_id", Botan::hex_encode(crl.authority_key_id())}};
-    j["crl_number"] = crl.number() ? nlohmann::json(*crl.number()) : nlohmann::json(nullptr);
-    j["next_update"] = crl.next_update() ? nlohmann::json(format_time(*crl.next_update())) : nlohmann::json(nullptr);
-    nlohmann::json entries = nlohmann::json::array();
-    crl.for_each_entry([&](const ca::RevokedEntry& e) { entries.push_back(entry_json(e)); });
-    j["entries"] = std::move(entries);
-    cli.emit_json(j);
+    stream_info_json(crl, o.crl, issuer);
     return;
   }
   std::cout << "issuer:      " << issuer << "\n"
