@@ -144,7 +144,7 @@ void run_sign(Cli& cli, const SignOptions& o) {
   for (size_t i = 0; i < o.csrs.size(); ++i) {
     const std::string name = Cli::display_name(o.csrs[i]);
     try {
-      checked[i] = ca::prepare_request(ca::load_request(cli.read_input(o.csrs[i], 1 << 20), name), name, ca, so);
+      checked[i] = ca::prepare_request(ca::load_request(cli.read_input(o.csrs[i], limits::kObject), name), name, ca, so);
       if (!o.out_dir.empty() && !o.force && path_exists(out_name(o.out_dir, o.csrs[i])))
         throw InputError(out_name(o.out_dir, o.csrs[i]) + " exists (use --force to replace it)");
     } catch (const InputError& e) {
@@ -264,7 +264,7 @@ void run_sign(Cli& cli, const SignOptions& o) {
 }
 
 std::vector<std::string> read_serials_file(Cli& cli, const std::string& file) {
-  const auto data = cli.read_input(file);
+  const auto data = cli.read_input(file, limits::kSerialList);
   std::vector<std::string> out;
   std::string line;
   size_t lineno = 0;
@@ -301,7 +301,7 @@ void run_revoke(Cli& cli, const RevokeOptions& o) {
   for (const auto& s : o.serials) serials.push_back(ca::normalize_serial(s));
   for (const auto& f : o.certs) {
     const std::string name = Cli::display_name(f);
-    for (const auto& c : crypto::load_certificates(cli.read_input(f), name)) {
+    for (const auto& c : crypto::load_certificates(cli.read_input(f, limits::kBundle), name)) {
       if (c.issuer_dn() != ca.cert().subject_dn())
         throw InputError(name + " was issued by " + crypto::dn_to_string(c.issuer_dn()) + ", not by this CA (" +
                          crypto::dn_to_string(ca.cert().subject_dn()) + ")");

@@ -45,7 +45,7 @@ struct InfoOptions {
 
 std::unique_ptr<Botan::Private_Key> load_signing_key(Cli& cli, const std::string& path, const PassphraseOptions& p) {
   const std::string name = Cli::display_name(path);
-  const auto data = cli.read_input(path, 1 << 20);
+  const auto data = cli.read_input(path, limits::kObject);
   std::optional<Botan::secure_vector<char>> pass;
   if (crypto::is_encrypted_private_key(data)) pass = read_passphrase(p, Prompt::once, "Passphrase for " + name);
   return crypto::load_private_key(data, name, pass);
@@ -139,7 +139,7 @@ void run_info(Cli& cli, const InfoOptions& o) {
   bool first = true;
   for (const auto& file : o.files) {
     const std::string name = Cli::display_name(file);
-    const auto objs = crypto::read_objects(cli.read_input(file), name);
+    const auto objs = crypto::read_objects(cli.read_input(file, limits::kBundle), name);
     for (size_t i = 0; i < objs.size(); ++i) {
       const auto& obj = objs[i];
       nlohmann::json j;

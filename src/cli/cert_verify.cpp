@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "groups.hpp"
+#include "options.hpp"
 #include "pairkit/ca/verify.hpp"
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
@@ -20,6 +21,7 @@ struct VerifyOptions {
   std::string at = "now";
   std::string purpose;
   bool allow_stale = false;
+  std::string max_crl_size;
 };
 
 crypto::Purpose purpose_of(const std::string& name) {
@@ -31,11 +33,11 @@ crypto::Purpose purpose_of(const std::string& name) {
 void run_verify(Cli& cli, const VerifyOptions& o) {
   ca::VerifyRequest req;
   req.name = Cli::display_name(o.cert);
-  req.chain = crypto::load_certificates(cli.read_input(o.cert), req.name);
+  req.chain = crypto::load_certificates(cli.read_input(o.cert, limits::kBundle), req.name);
   req.anchors_name = Cli::display_name(o.ca);
-  req.anchors = crypto::load_certificates(cli.read_input(o.ca), req.anchors_name);
+  req.anchors = crypto::load_certificates(cli.read_input(o.ca, limits::kBundle), req.anchors_name);
   std::vector<ca::CrlIndex> crls;
-  for (const auto& f : o.crls) crls.push_back(ca::CrlIndex(cli.read_input(f), Cli::display_name(f)));
+  for (const auto& f : o.crls) crls.push_back(read_crl(cli, f, o.max_crl_size));
   req.crls = crls;
   req.at = parse_time(o.at, cli.clock());
   req.purpose = purpose_of(o.purpose);
@@ -70,6 +72,7 @@ void add_cert_verify_command(CLI::App& cert_group, Cli& cli) {
   c->add_option("--purpose", v->purpose, "Require client or server authentication in the extended key usage")
       ->check(CLI::IsMember({"client", "server"}));
   c->add_flag("--allow-stale", v->allow_stale, "Accept a CRL whose next update is past");
+  add_max_crl_size_option(c, cli, v->max_crl_size);
 }
 
 }  // namespace pairkit::cli

@@ -17,6 +17,7 @@
 
 #include "pairkit/core/clock.hpp"
 #include "pairkit/core/files.hpp"
+#include "pairkit/core/input_limits.hpp"
 #include "settings.hpp"
 
 namespace pairkit::cli {
@@ -39,8 +40,9 @@ public:
   /// The clock: the system's, or fixed in test builds (PAIRKIT_TEST_NOW).
   const Clock& clock();
 
-  /// Reads a file, or stdin for "-".
-  std::vector<uint8_t> read_input(const std::string& path, size_t max_bytes = size_t(1) << 30);
+  /// Reads a file, or stdin for "-", refusing more than max_bytes (one of
+  /// core/input_limits.hpp) while reading.
+  std::vector<uint8_t> read_input(const std::string& path, size_t max_bytes);
   /// Name for messages: "standard input" for "-".
   static std::string display_name(const std::string& path);
 

@@ -5,6 +5,7 @@
 #include <botan/hex.h>
 
 #include "groups.hpp"
+#include "json_stream.hpp"
 #include "options.hpp"
 #include "pairkit/ca/authority.hpp"
 #include "pairkit/ca/crl.hpp"
@@ -29,10 +30,12 @@ struct IssueOptions {
 
 struct InfoOptions {
   std::string crl;
+  std::string max_size;
 };
 
 struct CheckOptions {
   std::string crl;
+  std::string max_size;
   std::string ca;
   std::vector<std::string> certs;
   bool allow_stale = false;
@@ -74,28 +77,49 @@ void run_issue(Cli& cli, const IssueOptions& o) {
              " revoked certificate(s) to " + o.out + "; next update due " + format_time(spec.next_update));
 }
 
-ca::CrlIndex load_crl(Cli& cli, const std::string& file) {
-  return ca::CrlIndex(cli.read_input(file), Cli::display_name(file));
-}
-
-nlohmann::json entry_json(const ca::RevokedEntry& e) {
-  return {{"serial", e.serial}, {"revoked_at", format_time(e.revoked_at)},
-          {"reason", ca::reason_name(e.reason)}};
+// The --json document, streamed: entry by entry, so that ten million entries
+// need no more memory than ten. Keys in the sorted order emit_json prints.
+void stream_info_json(const ca::CrlIndex& crl, const std::string& file, const std::string& issuer) {
+  JsonStream out;
+  out.begin_object();
+  out.key("authority_key_id");
+  out.string(Botan::hex_encode(crl.authority_key_id()));
+  out.key("count");
+  out.value(crl.size());
+  out.key("crl_number");
+  out.value(crl.number() ? nlohmann::json(*crl.number()) : nlohmann::json(nullptr));
+  out.key("entries");
+  out.begin_array();
+  crl.for_each_entry([&](const ca::RevokedEntry& e) {
+    out.begin_object();
+    out.key("reason");
+    out.string(ca::reason_name(e.reason));
+    out.key("revoked_at");
+    out.string(format_time(e.revoked_at));
+    out.key("serial");
+    out.string(e.serial);
+    out.end_object();
+  });
+  out.end_array();
+  out.key("file");
+  out.string(file);
+  out.key("issuer");
+  out.string(issuer);
+  out.key("next_update");
+  out.value(crl.next_update() ? nlohmann::json(format_time(*crl.next_update())) : nlohmann::json(nullptr));
+  out.key("signature_algorithm");
+  out.string(crl.signature_algorithm());
+  out.key("this_update");
+  out.string(format_time(crl.this_update()));
+  out.end_object();
+  out.finish();
 }
 
 void run_info(Cli& cli, const InfoOptions& o) {
-  const auto crl = load_crl(cli, o.crl);
+  const auto crl = read_crl(cli, o.crl, o.max_size);
   const std::string issuer = crypto::dn_to_string(crl.issuer());
   if (cli.json) {
-    nlohmann::json j = {{"file", o.crl}, {"issuer", issuer}, {"this_update", format_time(crl.this_update())},
-                        {"count", crl.size()}, {"signature_algorithm", crl.signature_algorithm()},
-                        {"authority_key_id", Botan::hex_encode(crl.authority_key_id())}};
-    j["crl_number"] = crl.number() ? nlohmann::json(*crl.number()) : nlohmann::json(nullptr);
-    j["next_update"] = crl.next_update() ? nlohmann::json(format_time(*crl.next_update())) : nlohmann::json(nullptr);
-    nlohmann::json entries = nlohmann::json::array();
-    for (const auto& e : crl.entries()) entries.push_back(entry_json(e));
-    j["entries"] = std::move(entries);
-    cli.emit_json(j);
+    stream_info_json(crl, o.crl, issuer);
     return;
   }
   std::cout << "issuer:      " << issuer << "\n"
@@ -107,11 +131,11 @@ void run_info(Cli& cli, const InfoOptions& o) {
 }
 
 void run_check(Cli& cli, const CheckOptions& o) {
-  const auto crl = load_crl(cli, o.crl);
+  const auto crl = read_crl(cli, o.crl, o.max_size);
   const std::string crl_name = Cli::display_name(o.crl);
   const std::string crl_issuer = crypto::dn_to_string(crl.issuer());
   if (!o.ca.empty()) {
-    const auto ca_certs = crypto::load_certificates(cli.read_input(o.ca), Cli::display_name(o.ca));
+    const auto ca_certs = crypto::load_certificates(cli.read_input(o.ca, limits::kBundle), Cli::display_name(o.ca));
     const Botan::X509_Certificate* issuer = nullptr;
     for (const auto& c : ca_certs)
       if (c.subject_dn() == crl.issuer()) issuer = &c;
@@ -130,7 +154,7 @@ void run_check(Cli& cli, const CheckOptions& o) {
   std::string first;
   for (const auto& file : o.certs) {
     const std::string name = Cli::display_name(file);
-    for (const auto& cert : crypto::load_certificates(cli.read_input(file), name)) {
+    for (const auto& cert : crypto::load_certificates(cli.read_input(file, limits::kBundle), name)) {
       if (cert.issuer_dn() != crl.issuer())
         throw InputError(name + " was issued by " + crypto::dn_to_string(cert.issuer_dn()) + ", but " + crl_name +
                          " is from " + crl_issuer + "; refusing to check it against a different issuer's CRL");
@@ -181,6 +205,7 @@ void add_crl_group(CLI::App& app, Cli& cli) {
                   {"pairkit crl info crl.pem", "pairkit --json crl info crl.der"},
                   [in](Cli& c) { run_info(c, *in); });
   c->add_option("CRL", in->crl, "CRL file, PEM or DER ('-': stdin)")->required();
+  add_max_crl_size_option(c, cli, in->max_size);
 
   auto ck = std::make_shared<CheckOptions>();
   c = add_command(*group, cli, "check", "Check certificates against a CRL (exit 1 if any is revoked)",
@@ -191,6 +216,7 @@ void add_crl_group(CLI::App& app, Cli& cli) {
   c->add_option("--ca", ck->ca, "Issuer certificate: verify the CRL's signature with it");
   c->add_option("CERT", ck->certs, "Certificates to check")->required();
   c->add_flag("--allow-stale", ck->allow_stale, "Accept a CRL whose next update is past");
+  add_max_crl_size_option(c, cli, ck->max_size);
 }
 
 }  // namespace pairkit::cli

@@ -34,7 +34,7 @@ void run_fingerprint(Cli& cli, const FingerprintOptions& o) {
   std::vector<Row> rows;
   for (const auto& file : files) {
     const std::string name = Cli::display_name(file);
-    const auto objs = crypto::read_objects(cli.read_input(file, 64 << 20), name);
+    const auto objs = crypto::read_objects(cli.read_input(file, limits::kBundle), name);
     for (size_t i = 0; i < objs.size(); ++i) {
       const auto& obj = objs[i];
       if (obj.kind == crypto::ObjectKind::crl) throw InputError(name + " holds a CRL, which has no fingerprint here");

@@ -63,7 +63,7 @@ void run_key_gen(Cli& cli, const KeyGenOptions& o) {
 std::unique_ptr<Botan::Public_Key> load_any_public_key(Cli& cli, const std::string& path,
                                                        const PassphraseOptions& pass_opts) {
   const std::string name = Cli::display_name(path);
-  const auto data = cli.read_input(path, 1 << 20);
+  const auto data = cli.read_input(path, limits::kObject);
   if (crypto::is_encrypted_private_key(data)) {
     auto pass = read_passphrase(pass_opts, Prompt::once, "Passphrase for " + name);
     return crypto::load_private_key(data, name, pass);

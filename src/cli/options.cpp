@@ -1,6 +1,7 @@
 // Shared option definitions.
 #include "options.hpp"
 
+#include "pairkit/core/byte_size.hpp"
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
 #include "pairkit/crypto/keys.hpp"
@@ -14,6 +15,40 @@ CLI::Validator duration_check() {
         return std::string();
       },
       "");  // no description: --help shows the option as it did
+}
+
+namespace {
+size_t crl_limit(const std::string& text) {
+  if (text.empty()) return limits::kCrlDefault;
+  const uint64_t n = parse_byte_size(text);
+  if (n > limits::kCrlMax)
+    throw UsageError("--max-crl-size " + text + " is more than pairkit reads of a CRL (" +
+                     format_byte_size(limits::kCrlMax) + ")");
+  return static_cast<size_t>(n);
+}
+}  // namespace
+
+CLI::Option* add_max_crl_size_option(CLI::App* cmd, Cli& cli, std::string& size) {
+  auto* opt = cmd->add_option("--max-crl-size", size,
+                              "Refuse a CRL larger than this (bytes, or with K, M or G; default " +
+                                  format_byte_size(limits::kCrlDefault) + ", at most " +
+                                  format_byte_size(limits::kCrlMax) + ")")
+                  ->check([](const std::string& v) {
+                    crl_limit(v);
+                    return std::string();
+                  });
+  cli.settings.bind(cmd, opt, "crl.max_size");
+  return opt;
+}
+
+ca::CrlIndex read_crl(Cli& cli, const std::string& file, const std::string& max_size) {
+  std::vector<uint8_t> data;
+  try {
+    data = cli.read_input(file, crl_limit(max_size));
+  } catch (const InputTooLarge& e) {
+    throw InputTooLarge(std::string(e.what()) + ", the limit for a CRL (raise it with --max-crl-size or crl.max_size)");
+  }
+  return ca::CrlIndex(std::move(data), Cli::display_name(file));
 }
 
 CLI::Option* add_key_type_option(CLI::App* cmd, Cli& cli, std::string& type, const std::string& key) {

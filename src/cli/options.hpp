@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli.hpp"
+#include "pairkit/ca/crl.hpp"
 #include "pairkit/crypto/cert_builder.hpp"
 #include "pairkit/crypto/san.hpp"
 
@@ -33,6 +34,14 @@ struct SubjectFlags {
   crypto::Subject subject(const std::string& common_name) const;
 };
 void add_subject_options(CLI::App* cmd, Cli& cli, SubjectFlags& flags);
+
+/// --max-crl-size SIZE (settings key crl.max_size): how much of a CRL to read
+/// before refusing it (pairkit(1), INPUT LIMITS).
+CLI::Option* add_max_crl_size_option(CLI::App* cmd, Cli& cli, std::string& size);
+
+/// Reads and indexes a CRL file ('-': stdin), refusing it past `max_size`
+/// (that option's value; empty: the default limit) while reading.
+ca::CrlIndex read_crl(Cli& cli, const std::string& file, const std::string& max_size);
 
 /// -o FILE ('-' for stdout).
 CLI::Option* add_output_option(CLI::App* cmd, std::string& out, const std::string& what);

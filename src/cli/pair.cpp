@@ -87,7 +87,7 @@ void check_operator(const std::string& name) {
 }
 
 pairing::CertRef cert_ref(Cli& cli, const std::string& path) {
-  const auto der = crypto::load_certificate_der(cli.read_input(path, 1 << 20), Cli::display_name(path));
+  const auto der = crypto::load_certificate_der(cli.read_input(path, limits::kObject), Cli::display_name(path));
   return {crypto::fingerprint(der, crypto::HashAlg::sha256, crypto::FpFormat::colon),
           Botan::PEM_Code::encode(der, "CERTIFICATE")};
 }
@@ -160,7 +160,7 @@ void run_code(Cli& cli, const PairCodeOptions& o) {
   const auto nonce = pairing::parse_nonce(o.nonce);
   auto sha = [&](const std::string& path) {
     return crypto::digest(crypto::HashAlg::sha256,
-                          crypto::load_certificate_der(cli.read_input(path, 1 << 20), Cli::display_name(path)));
+                          crypto::load_certificate_der(cli.read_input(path, limits::kObject), Cli::display_name(path)));
   };
   const std::string code = pairing::pairing_code(nonce, sha(o.cert), sha(o.server_cert));
   if (cli.json) {

@@ -70,7 +70,7 @@ void run_pin_add(Cli& cli, const PinAddOptions& o) {
   pin.address = o.address;
   pin.added = cli.clock().now();
   if (!o.cert.empty()) {
-    const auto cert = crypto::load_certificate(cli.read_input(o.cert, 1 << 20), Cli::display_name(o.cert));
+    const auto cert = crypto::load_certificate(cli.read_input(o.cert, limits::kObject), Cli::display_name(o.cert));
     pin.fingerprint = pairing::fingerprint_like("", cert);
     pin.how = "certificate " + Cli::display_name(o.cert);
   } else {
@@ -116,7 +116,7 @@ void run_pin_check(Cli& cli, const PinCheckOptions& o) {
                                              cli.rng());
     source = "the server at " + o.connect;
   } else {
-    cert = crypto::load_certificate(cli.read_input(o.cert, 1 << 20), Cli::display_name(o.cert));
+    cert = crypto::load_certificate(cli.read_input(o.cert, limits::kObject), Cli::display_name(o.cert));
     source = Cli::display_name(o.cert);
   }
 

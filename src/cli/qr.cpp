@@ -50,7 +50,7 @@ struct CertInfo {
 CertInfo read_cert(Cli& cli, const std::string& path) {
   CertInfo c;
   c.name = Cli::display_name(path);
-  const auto cert = crypto::load_certificate(cli.read_input(path, 16 << 20), c.name);
+  const auto cert = crypto::load_certificate(cli.read_input(path, limits::kObject), c.name);
   c.sha256 = crypto::digest(crypto::HashAlg::sha256, cert.BER_encode());
   c.serial = cert.subject_dn().get_first_attribute("X520.SerialNumber");
   if (c.serial.empty()) c.serial = cert.subject_dn().get_first_attribute("X520.CommonName");
@@ -187,7 +187,7 @@ void run_scan(Cli& cli, const ScanCmdOptions& o) {
   std::vector<std::string> empty;
   for (const auto& file : o.images) {
     const std::string name = Cli::display_name(file);
-    const auto data = cli.read_input(file, size_t(256) << 20);
+    const auto data = cli.read_input(file, limits::kImage);
     const auto codes = qr::decode_and_scan(data, name, o.max_pixels);
     if (codes.empty()) empty.push_back(name);
     for (const auto& c : codes) hits.push_back({file, c});

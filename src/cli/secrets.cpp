@@ -10,6 +10,7 @@
 
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/files.hpp"
+#include "pairkit/core/input_limits.hpp"
 
 namespace pairkit::cli {
 
@@ -58,7 +59,7 @@ std::optional<Botan::secure_vector<char>> read_passphrase(const PassphraseOption
                                                           const std::string& prompt_text) {
   Botan::secure_vector<char> pass;
   if (!opts.file.empty()) {
-    const auto data = opts.file == "-" ? read_stdin(1 << 16) : read_file(opts.file, 1 << 16);
+    const auto data = opts.file == "-" ? read_stdin(limits::kPassphrase) : read_file(opts.file, limits::kPassphrase);
     pass = first_line(data);
     if (pass.empty()) throw InputError("passphrase file " + opts.file + " is empty");
   } else if (!opts.env.empty()) {

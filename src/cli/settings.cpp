@@ -9,6 +9,7 @@
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/toml_file.hpp"
 #include "pairkit/core/files.hpp"
+#include "pairkit/core/input_limits.hpp"
 
 namespace pairkit::cli {
 
@@ -50,7 +51,7 @@ void Settings::load(const std::string& flag, const std::function<void()>& learn_
     if (!path_exists("pairkit.toml")) return;
     path = "pairkit.toml";
   }
-  const toml::table root = read_toml_file(path);
+  const toml::table root = read_toml_file(path, limits::kToml);
   file_ = path;
   bool learned_all = false;
   for (const auto& [section, node] : root) {

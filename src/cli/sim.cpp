@@ -78,7 +78,7 @@ void run_sim_run(Cli& cli, const SimRunOptions& o) {
   const std::string format = cli.json ? "json" : o.format;
   std::vector<sim::Script> scripts;
   for (const auto& path : o.scripts) {
-    const auto data = cli.read_input(path, 1 << 20);
+    const auto data = cli.read_input(path, limits::kToml);
     scripts.push_back(sim::parse_script(std::string_view(reinterpret_cast<const char*>(data.data()), data.size()),
                                         Cli::display_name(path), o.max_steps));
     if (!o.profile.empty()) scripts.back().profile = sim::parse_profile(o.profile);
@@ -135,9 +135,9 @@ void run_sim_run(Cli& cli, const SimRunOptions& o) {
 }
 
 void run_sim_verify_log(Cli& cli, const SimVerifyLogOptions& o) {
-  const auto key = sim::load_backend_key(cli.read_input(o.backend_pub, 1 << 20), Cli::display_name(o.backend_pub));
+  const auto key = sim::load_backend_key(cli.read_input(o.backend_pub, limits::kObject), Cli::display_name(o.backend_pub));
   const std::string log_name = Cli::display_name(o.log);
-  const auto log = cli.read_input(o.log);
+  const auto log = cli.read_input(o.log, limits::kSimLog);
   const size_t records =
       sim::verify_log(key, std::string_view(reinterpret_cast<const char*>(log.data()), log.size()), log_name);
   if (cli.json) {

@@ -63,7 +63,7 @@ std::unique_ptr<sim::ApduCard> make_card(Cli& cli, const sim::CardSetup& setup) 
   // Test builds: PAIRKIT_TEST_CARD=FILE serves a table-driven test double
   // instead, to test the PC/SC path without the purse protocol.
   if (const char* table = std::getenv("PAIRKIT_TEST_CARD"); table && *table) {
-    const auto bytes = cli.read_input(table);
+    const auto bytes = cli.read_input(table, limits::kToml);
     return std::make_unique<sim::TableCard>(
         sim::TableCard::parse(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), table));
   }

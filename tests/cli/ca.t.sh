@@ -156,6 +156,53 @@ head -c 300 crl.der >trunc.der
 t 3 '' 'trunc.der is not a CRL' -- pk crl info trunc.der
 t 3 '' 'cannot open missing.pem' -- pk crl info missing.pem
 
+# --- hostile and large CRLs (pairkit-crl(1); pairkit(1), INPUT LIMITS), written
+# unsigned by make-crl.py. A serial listed twice is refused, and listing one
+# serial 200,000 times costs one sort (the hash index this replaced took
+# quadratic time on it: 3.8 s at 100,000, over 120 s at a million).
+mkcrl() { python3 "$here/make-crl.py" "$@"; }
+mkcrl twice.der 2 duplicate
+t 3 '' '^pairkit: error: twice.der lists serial 01 more than once' -- pk crl info twice.der
+mkcrl same.der 200000 duplicate
+t 3 '' 'same.der lists serial 01 more than once' -- timeout 60 "$PAIRKIT" crl info same.der
+t 3 '' 'same.der lists serial 01 more than once' -- timeout 60 "$PAIRKIT" --json crl info same.der
+t 3 '' 'same.der lists serial 01 more than once' -- timeout 60 "$PAIRKIT" crl check --crl same.der gate.crt
+t 3 '' 'same.der lists serial 01 more than once' -- timeout 60 "$PAIRKIT" cert verify gate.crt --ca fca/ca.crt --crl same.der
+mkcrl alike.pem 200000 prefix --pem
+t 0 'revoked: +200000' '' -- timeout 60 "$PAIRKIT" crl info alike.pem
+# A million entries (46 MB): parsed in place, so crl info needs less than twice
+# the CRL (it needed more: a copy of the input); --json streams the entries,
+# in the layout emit_json prints (it built the document: 940 MB of RSS).
+mkcrl big.der 1000000 normal
+big_mib=$(( $(stat -c %s big.der) >> 20 ))
+check "crl info of a ${big_mib} MiB CRL stays under twice its size" \
+  python3 "$here/peak-rss.py" $((2 * big_mib)) "$PAIRKIT" crl info big.der
+check "--json crl info of a million entries stays under twice the CRL's size" \
+  python3 "$here/peak-rss.py" $((2 * big_mib)) "$PAIRKIT" --json crl info big.der
+check "--json crl info streams every entry" bash -c '
+  timeout 120 "$PAIRKIT" --json crl info big.der >big.json && [ "$(grep -c "^      \"serial\": " big.json)" = 1000000 ] &&
+  head -c 100 big.json | grep -q "^  \"count\": 1000000,$" && tail -c 100 big.json | grep -q "^}$"'
+mkcrl small.der 40 prefix
+check "--json crl info is valid JSON, laid out as emit_json lays out any document" bash -c '
+  pk --json crl info crl.pem >c.json && pk --json crl info small.der >s.json && python3 -c "
+import json, sys
+for f in sys.argv[1:]:
+    t = open(f).read()
+    assert t == json.dumps(json.loads(t), indent=2, sort_keys=True, ensure_ascii=False) + \"\\n\", f
+" c.json s.json'
+t 3 '' '^pairkit: error: cannot write standard output: No space left on device$' -- bash -c '"$PAIRKIT" --json crl info big.der >/dev/full'
+# The CRL limit: flag > environment > configuration > 512 MiB.
+t 3 '' '^pairkit: error: big.der is larger than 1 MiB, the limit for a CRL \(raise it with --max-crl-size or crl.max_size\)$' -- pk crl info --max-crl-size 1M big.der
+t 3 '' 'standard input is larger than 1 MiB, the limit for a CRL' --stdin big.der -- pk crl info --max-crl-size 1M -
+t 3 '' 'big.der is larger than 2 MiB' --env PAIRKIT_CRL_MAX_SIZE=2M -- pk crl check --crl big.der gate.crt
+printf '[crl]\nmax_size = "3M"\n' >limits.toml
+t 3 '' 'big.der is larger than 3 MiB' -- pk --config limits.toml cert verify gate.crt --ca fca/ca.crt --crl big.der
+t 0 'revoked: +1000000' '' --env PAIRKIT_CRL_MAX_SIZE=2M -- pk --config limits.toml crl info --max-crl-size 64M big.der
+t 2 '' 'more than pairkit reads of a CRL \(4 GiB\)' -- pk crl info --max-crl-size 5G big.der
+t 2 '' "invalid size 'lots'" -- pk crl info --max-crl-size lots big.der
+t 3 '' "PAIRKIT_CRL_MAX_SIZE: .*invalid size 'lots'" --env PAIRKIT_CRL_MAX_SIZE=lots -- pk crl info big.der
+rm -f big.der big.json same.der alike.pem
+
 # --- cert verify
 t 0 'gate.crt: OK \(CN=term-0001 <- CN=Fleet CA\), purpose server' '' -- pk cert verify gate.crt --ca fca/ca.crt --crl crl.pem --purpose server
 t 1 '' 'revoked on .* keyCompromise' -- pk cert verify o.crt --ca fca/ca.crt --crl crl.pem

@@ -63,3 +63,16 @@ t 3 '' 'truncated' -- pk cert info trunc.crt
 printf '\x30\x82\x01\x00garbage' >garbage.der
 t 3 '' 'garbage.der' -- pk cert info garbage.der
 t 3 '' 'private key where a certificate or request is needed' -- pk cert info ec.key
+
+# Input limits (pairkit(1), INPUT LIMITS): refused while reading, in small
+# memory. cert info read up to 1 GiB of /dev/zero before refusing it.
+truncate -s 2G sparse.pem
+t 3 '' '^pairkit: error: sparse.pem is larger than 16 MiB$' -- timeout 60 "$PAIRKIT" cert info sparse.pem
+t 3 '' '^pairkit: error: /dev/zero is larger than 16 MiB$' -- timeout 60 "$PAIRKIT" cert info /dev/zero
+check "cert info /dev/zero stops within 64 MiB of RSS" python3 "$here/peak-rss.py" 64 "$PAIRKIT" cert info /dev/zero
+t 3 '' '/dev/zero is larger than 16 MiB' -- timeout 60 "$PAIRKIT" cert verify /dev/zero --ca server.crt
+t 3 '' '/dev/zero is larger than 16 MiB' -- timeout 60 "$PAIRKIT" fingerprint /dev/zero
+t 3 '' '^pairkit: error: standard input is larger than 1 MiB$' --stdin /dev/zero -- timeout 60 "$PAIRKIT" key pub -
+t 3 '' 'sparse.pem is larger than 1 MiB' -- pk cert self-sign --key sparse.pem --cn x -o bad.crt
+absent bad.crt
+rm -f sparse.pem

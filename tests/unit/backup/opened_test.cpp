@@ -94,7 +94,7 @@ TEST_CASE("opened restore point: another identity is refused when the file is op
 
 TEST_CASE("opened restore point: a tampered payload or a truncated file fails while reading, naming the file") {
   Fixture f;
-  const auto good = read_file(f.write_restore_point("rp.age", false));
+  const auto good = read_file(f.write_restore_point("rp.age", false), size_t{64} << 20);
   auto tampered = good;
   tampered[tampered.size() / 2] ^= 0x01;
   OpenedBackup t(f.write("tampered.age", tampered), "tampered.age", files({f.id_file}));

@@ -29,7 +29,7 @@ TEST_CASE("device init writes a complete identity once") {
   CHECK((st.st_mode & 0777) == 0700);
   stat((dir + "/key.pem").c_str(), &st);
   CHECK((st.st_mode & 0777) == 0600);
-  const auto cert = crypto::load_certificate(read_file(dir + "/cert.pem"), "cert.pem");
+  const auto cert = crypto::load_certificate(read_file(dir + "/cert.pem", 1 << 20), "cert.pem");
   CHECK(cert.subject_dn().get_first_attribute("X520.SerialNumber") == "TERM-0042");
   const auto back = device::read_identity(dir);
   CHECK(back.serial == "TERM-0042");

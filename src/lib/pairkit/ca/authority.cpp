@@ -12,6 +12,7 @@
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/toml_file.hpp"
 #include "pairkit/core/files.hpp"
+#include "pairkit/core/input_limits.hpp"
 #include "pairkit/crypto/fingerprint.hpp"
 #include "pairkit/crypto/objects.hpp"
 #include "pairkit/crypto/x509.hpp"
@@ -47,7 +48,7 @@ std::string config_text(const CaConfig& c, const InitOptions& o, TimePoint creat
 }
 
 CaConfig parse_config(const std::string& path) {
-  toml::table t = read_toml_file(path, 1 << 20);
+  toml::table t = read_toml_file(path, limits::kToml);
   CaConfig c;
   c.name = t["ca"]["name"].value_or(std::string());
   auto duration_at = [&](const toml::node_view<toml::node>& n, const std::string& key) -> std::optional<std::chrono::seconds> {
@@ -124,16 +125,16 @@ CaDir CaDir::open(const std::string& dir) {
   const std::string cert_path = dir + "/" + kCertFile;
   if (!path_exists(cert_path) && !path_exists(dir + "/" + kConfigFile))
     throw InputError(dir + " is not a CA folder (no " + kCertFile + "; make one with 'pairkit ca init --dir " + dir + "')");
-  auto cert = crypto::load_certificate(read_file(cert_path, 1 << 20), cert_path);
+  auto cert = crypto::load_certificate(read_file(cert_path, limits::kObject), cert_path);
   auto config = parse_config(dir + "/" + kConfigFile);
   return CaDir(dir, std::move(cert), std::move(config));
 }
 
-bool CaDir::key_encrypted() const { return crypto::is_encrypted_private_key(read_file(path(kKeyFile), 1 << 20)); }
+bool CaDir::key_encrypted() const { return crypto::is_encrypted_private_key(read_file(path(kKeyFile), limits::kObject)); }
 
 std::unique_ptr<Botan::Private_Key> CaDir::load_key(const std::optional<Botan::secure_vector<char>>& passphrase) const {
   const std::string p = path(kKeyFile);
-  auto key = crypto::load_private_key(read_file(p, 1 << 20), p, passphrase);
+  auto key = crypto::load_private_key(read_file(p, limits::kObject), p, passphrase);
   const std::unique_ptr<Botan::Public_Key> pub(cert_.subject_public_key());
   if (key->subject_public_key() != pub->subject_public_key())
     throw InputError(p + " does not hold the key of " + path(kCertFile));

@@ -36,12 +36,6 @@ bool same(std::span<const uint8_t> a, std::span<const uint8_t> b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
 }
 
-uint64_t hash_bytes(std::span<const uint8_t> s) {
-  uint64_t h = 1469598103934665603ull;  // FNV-1a
-  for (uint8_t b : s) h = (h ^ b) * 1099511628211ull;
-  return h ^ (h >> 29);
-}
-
 // Serials in the index are canonical upper-case hex (serial_hex).
 void hex_to_bytes(const std::string& hex, std::vector<uint8_t>& out) {
   auto nib = [&](char c) -> uint8_t {
@@ -232,10 +226,12 @@ std::string crl_pem(std::span<const uint8_t> der) {
 
 namespace {
 
-// PEM armour is stripped and the base64 decoded in one pass over the bytes:
-// Botan's PEM reader goes byte by byte through a DataSource, which dominates
-// the time for a 50 MB CRL.
-std::vector<uint8_t> pem_body(std::span<const uint8_t> data, const std::string& name) {
+// PEM armour is stripped and the base64 decoded in one pass over the bytes,
+// writing over the buffer itself (every 4 characters read give at most 3
+// bytes, so the writer never overtakes the reader): a 500 MB CRL is never
+// held twice. Botan's PEM reader goes byte by byte through a DataSource,
+// which dominates the time for a 50 MB CRL.
+void pem_decode_in_place(std::vector<uint8_t>& data, const std::string& name) {
   const std::string_view text(reinterpret_cast<const char*>(data.data()), data.size());
   size_t begin = std::string_view::npos;
   for (const char* label : {"-----BEGIN X509 CRL-----", "-----BEGIN CRL-----"})
@@ -262,19 +258,18 @@ std::vector<uint8_t> pem_body(std::span<const uint8_t> data, const std::string& 
     t['='] = -3;
     return t;
   }();
-  std::vector<uint8_t> out;
-  out.reserve((end - begin) / 4 * 3);
+  size_t out = 0;
   uint32_t acc = 0;
   int bits = 0;
   bool padded = false;
   for (size_t i = begin; i < end; ++i) {
-    const int8_t v = table[static_cast<uint8_t>(text[i])];
+    const int8_t v = table[data[i]];
     if (v >= 0 && !padded) {
       acc = (acc << 6) | static_cast<uint32_t>(v);
       bits += 6;
       if (bits >= 8) {
         bits -= 8;
-        out.push_back(static_cast<uint8_t>(acc >> bits));
+        data[out++] = static_cast<uint8_t>(acc >> bits);
       }
     } else if (v == -3) {
       padded = true;
@@ -282,7 +277,36 @@ std::vector<uint8_t> pem_body(std::span<const uint8_t> data, const std::string& 
       throw InputError(name + " is not a CRL (bad base64 in the PEM body)");
     }
   }
-  return out;
+  data.resize(out);
+}
+
+uint32_t load_be32(const uint8_t* p) {
+  return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
+}
+
+// An entry's fields after its serial: the revocation date, and the reason
+// code among its extensions. Throws der::Malformed.
+void read_entry_tail(der::Reader& e, RevokedEntry& out) {
+  out.revoked_at = der::read_time(e.next(0, "CRL entry date"));
+  if (!e.more()) return;
+  der::Reader exts(e.next(der::kSequence, "CRL entry extensions").content);
+  while (exts.more()) {
+    der::Reader ext(exts.next(der::kSequence, "CRL entry extension").content);
+    const auto oid = ext.next(der::kOid, "CRL entry extension id");
+    if (ext.peek() == 0x01) ext.next(0x01, "CRL entry extension criticality");
+    const auto value = ext.next(der::kOctetString, "CRL entry extension value");
+    if (same(oid.content, kOidReason)) {
+      der::Reader v(value.content);
+      const auto code = v.next(der::kEnumerated, "CRL reason code");
+      if (code.content.size() == 1) out.reason = code.content[0];
+    }
+  }
+}
+
+// A serial for a message: a hostile CRL's serial may be megabytes long.
+std::string serial_for_message(std::span<const uint8_t> magnitude) {
+  if (magnitude.size() <= 32) return serial_hex(magnitude);
+  return serial_hex(magnitude.first(16)) + "... (" + std::to_string(magnitude.size()) + " bytes)";
 }
 
 }  // namespace
@@ -290,13 +314,39 @@ std::vector<uint8_t> pem_body(std::span<const uint8_t> data, const std::string& 
 CrlIndex::~CrlIndex() = default;
 CrlIndex::CrlIndex(CrlIndex&&) noexcept = default;
 
-CrlIndex::CrlIndex(std::span<const uint8_t> data, const std::string& name) : name_(name) {
+CrlIndex::CrlIndex(std::span<const uint8_t> data, const std::string& name)
+    : CrlIndex(std::vector<uint8_t>(data.begin(), data.end()), name) {}
+
+CrlIndex::CrlIndex(std::vector<uint8_t>&& data, const std::string& name) : name_(name), der_(std::move(data)) {
   size_t lead = 0;
-  while (lead < data.size() && std::isspace(data[lead])) ++lead;
-  if (lead < data.size() && data[lead] == '-')
-    der_ = pem_body(data, name);
-  else
-    der_.assign(data.begin(), data.end());
+  while (lead < der_.size() && std::isspace(der_[lead])) ++lead;
+  if (lead < der_.size() && der_[lead] == '-') pem_decode_in_place(der_, name_);
+  parse();
+}
+
+CrlIndex::Key CrlIndex::make_key(std::span<const uint8_t> serial, uint32_t entry) {
+  uint8_t p[8] = {static_cast<uint8_t>(std::min<size_t>(serial.size(), 255))};
+  std::memcpy(p + 1, serial.data(), std::min<size_t>(serial.size(), 7));
+  return {entry, load_be32(p), load_be32(p + 4)};
+}
+
+// Serials order by length, then bytes (numeric order, as magnitudes have no
+// leading zeros). The keys settle nearly every comparison; only serials that
+// share their length and first 7 bytes are read from the CRL. `serial_b` is
+// b's serial when b is a probe rather than an entry (null otherwise).
+int CrlIndex::compare(const Key& a, const Key& b, const std::span<const uint8_t>* serial_b) const {
+  if (a.prefix_hi != b.prefix_hi) return a.prefix_hi < b.prefix_hi ? -1 : 1;
+  if (a.prefix_lo != b.prefix_lo) return a.prefix_lo < b.prefix_lo ? -1 : 1;
+  if ((a.prefix_hi >> 24) <= 7) return 0;  // the key held the whole serial
+  const auto sa = entry_serial(a.entry);
+  const auto sb = serial_b ? *serial_b : entry_serial(b.entry);
+  if (sa.size() != sb.size()) return sa.size() < sb.size() ? -1 : 1;
+  const int c = std::memcmp(sa.data() + 7, sb.data() + 7, sa.size() - 7);
+  return (c > 0) - (c < 0);
+}
+
+void CrlIndex::parse() {
+  if (der_.size() > UINT32_MAX) throw InputError(name_ + " is too large: a CRL may be 4 GiB at most");
   try {
     der::Reader top(der_);
     der::Reader outer(top.next(der::kSequence, "CRL").content);
@@ -307,7 +357,7 @@ CrlIndex::CrlIndex(std::span<const uint8_t> data, const std::string& name) : nam
     if (sig.content.empty() || sig.content[0] != 0) throw der::Malformed("bad signature bit string");
     signature_.assign(sig.content.begin() + 1, sig.content.end());
   } catch (const der::Malformed& e) {
-    throw InputError(name + " is not a CRL (" + e.what() + ")");
+    throw InputError(name_ + " is not a CRL (" + e.what() + ")");
   }
   try {
     der::Reader tbs(der::Reader(tbs_).next(der::kSequence, "CRL body").content);
@@ -319,16 +369,21 @@ CrlIndex::CrlIndex(std::span<const uint8_t> data, const std::string& name) : nam
     if (tbs.more() && (tbs.peek() == der::kUtcTime || tbs.peek() == der::kGeneralizedTime))
       next_update_ = der::read_time(tbs.next(0, "CRL nextUpdate"));
     if (tbs.more() && tbs.peek() == der::kSequence) {
-      const auto list = tbs.next(der::kSequence, "CRL revoked list");
-      der::Reader r(list.content);
-      entries_.reserve(list.content.size() / 40);
+      revoked_ = tbs.next(der::kSequence, "CRL revoked list").content;
+      der::Reader r(revoked_);
+      // An entry is 20 bytes at the least (a one-byte serial and a UTCTime),
+      // so this is room enough; pages never written are never resident.
+      index_.reserve(revoked_.size() / 20);
       while (r.more()) {
         const auto off = static_cast<uint32_t>(r.position() - tbs_.data());
-        const auto entry = r.next(der::kSequence, "CRL entry");
-        der::Reader er(entry.content);
-        er.next(der::kInteger, "CRL entry serial");
-        er.next(0, "CRL entry date");
-        entries_.push_back(off);
+        der::Reader er(r.next(der::kSequence, "CRL entry").content);
+        const auto serial = er.next(der::kInteger, "CRL entry serial").content;
+        if (serial.empty()) throw der::Malformed("empty CRL entry serial");
+        // Every entry is checked here, once, so that looking one up or
+        // streaming them all never meets a damaged one halfway.
+        RevokedEntry checked;
+        read_entry_tail(er, checked);
+        index_.push_back(make_key(der::magnitude(serial), off));
       }
     }
     if (tbs.more() && tbs.peek() == der::kContext0) {
@@ -359,19 +414,18 @@ CrlIndex::CrlIndex(std::span<const uint8_t> data, const std::string& name) : nam
       }
     }
   } catch (const der::Malformed& e) {
-    throw InputError(name + " is not a well-formed CRL (" + e.what() + ")");
+    throw InputError(name_ + " is not a well-formed CRL (" + e.what() + ")");
   } catch (const Botan::Exception& e) {
-    throw InputError(name + " is not a well-formed CRL (" + e.what() + ")");
+    throw InputError(name_ + " is not a well-formed CRL (" + e.what() + ")");
   }
-  // Open addressing, load factor <= 0.5: one probe on average for random serials.
-  size_t cap = 16;
-  while (cap < entries_.size() * 2) cap <<= 1;
-  table_.assign(cap, 0);
-  for (uint32_t i = 0; i < entries_.size(); ++i) {
-    size_t slot = hash_bytes(entry_serial(entries_[i])) & (cap - 1);
-    while (table_[slot]) slot = (slot + 1) & (cap - 1);
-    table_[slot] = i + 1;
-  }
+  // std::sort is n log n at worst, whatever the serials: the hash table this
+  // replaced went quadratic on a CRL listing one serial 100,000 times.
+  std::sort(index_.begin(), index_.end(), [this](const Key& a, const Key& b) { return compare(a, b, nullptr) < 0; });
+  for (size_t i = 1; i < index_.size(); ++i)
+    if (compare(index_[i - 1], index_[i], nullptr) == 0)
+      throw InputError(name_ + " lists serial " + serial_for_message(entry_serial(index_[i].entry)) +
+                       " more than once; a CRL names each revoked certificate once, and pairkit will not choose "
+                       "between two revocation dates or reasons");
 }
 
 void CrlIndex::require_fresh(TimePoint at, bool allow_stale) const {
@@ -391,38 +445,17 @@ RevokedEntry CrlIndex::decode_entry(uint32_t offset) const {
   der::Reader e(r.next(der::kSequence, "CRL entry").content);
   RevokedEntry out;
   out.serial = serial_hex(e.next(der::kInteger, "CRL entry serial").content);
-  out.revoked_at = der::read_time(e.next(0, "CRL entry date"));
-  if (e.more()) {
-    der::Reader exts(e.next(der::kSequence, "CRL entry extensions").content);
-    while (exts.more()) {
-      der::Reader ext(exts.next(der::kSequence, "CRL entry extension").content);
-      const auto oid = ext.next(der::kOid, "CRL entry extension id");
-      if (ext.peek() == 0x01) ext.next(0x01, "CRL entry extension criticality");
-      const auto value = ext.next(der::kOctetString, "CRL entry extension value");
-      if (same(oid.content, kOidReason)) {
-        der::Reader v(value.content);
-        const auto code = v.next(der::kEnumerated, "CRL reason code");
-        if (code.content.size() == 1) out.reason = code.content[0];
-      }
-    }
-  }
+  read_entry_tail(e, out);
   return out;
 }
 
 std::optional<RevokedEntry> CrlIndex::find(std::span<const uint8_t> serial) const {
   const auto want = der::magnitude(serial);
-  const size_t mask = table_.size() - 1;
-  for (size_t slot = hash_bytes(want) & mask; table_[slot]; slot = (slot + 1) & mask) {
-    const uint32_t off = entries_[table_[slot] - 1];
-    if (same(entry_serial(off), want)) {
-      try {
-        return decode_entry(off);
-      } catch (const der::Malformed& e) {
-        throw InputError(name_ + ": damaged entry for serial " + serial_hex(want) + " (" + e.what() + ")");
-      }
-    }
-  }
-  return std::nullopt;
+  const Key probe = make_key(want, 0);
+  const auto it = std::lower_bound(index_.begin(), index_.end(), probe,
+                                   [&](const Key& k, const Key& p) { return compare(k, p, &want) < 0; });
+  if (it == index_.end() || compare(*it, probe, &want) != 0) return std::nullopt;
+  return decode_entry(it->entry);
 }
 
 std::optional<RevokedEntry> CrlIndex::find(const std::string& serial_hex_text) const {
@@ -430,15 +463,13 @@ std::optional<RevokedEntry> CrlIndex::find(const std::string& serial_hex_text) c
   return find(std::span<const uint8_t>(bytes));
 }
 
-std::vector<RevokedEntry> CrlIndex::entries() const {
-  std::vector<RevokedEntry> out;
-  out.reserve(entries_.size());
-  try {
-    for (uint32_t off : entries_) out.push_back(decode_entry(off));
-  } catch (const der::Malformed& e) {
-    throw InputError(name_ + ": damaged revoked entry (" + e.what() + ")");
+void CrlIndex::for_each_entry(const std::function<void(const RevokedEntry&)>& visit) const {
+  der::Reader r(revoked_);
+  while (r.more()) {
+    const auto offset = static_cast<uint32_t>(r.position() - tbs_.data());
+    r.next(der::kSequence, "CRL entry");
+    visit(decode_entry(offset));
   }
-  return out;
 }
 
 namespace {

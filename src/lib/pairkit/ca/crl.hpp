@@ -1,9 +1,10 @@
 // CRLs at fleet scale: building a v2 CRL (DER written directly, signed once)
-// and reading one into a hash index over the raw revoked list, so a CRL with a
-// million entries is neither fully decoded nor scanned per lookup (Botan 2's
+// and reading one into a sorted index over the raw revoked list, so a CRL with
+// a million entries is neither fully decoded nor scanned per lookup (Botan 2's
 // X509_CRL does both).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -60,12 +61,21 @@ std::vector<uint8_t> build_crl(const Botan::Private_Key& ca_key, const Botan::X5
 /// PEM armour for a DER CRL ("X509 CRL").
 std::string crl_pem(std::span<const uint8_t> der);
 
-/// A parsed CRL: header fields decoded, the revoked list indexed by serial but
-/// left raw (an entry's date and reason are decoded only when asked for).
+/// A parsed CRL: header fields decoded, the revoked list left raw where it
+/// lies and indexed by serial (an entry's date and reason are decoded when
+/// asked for). The index is sorted, not hashed: its worst case is n log n
+/// whatever serials a hostile CRL lists, and a serial listed twice is found
+/// next to itself and refused.
 class CrlIndex {
 public:
-  /// Parses PEM or DER. Throws InputError naming `name` for anything that is
-  /// not a well-formed CRL.
+  /// Parses PEM or DER in place: PEM is decoded over itself and the index
+  /// keeps the buffer, so a CRL costs its size plus 12 bytes an entry, never
+  /// two copies. Throws InputError naming `name` for anything that is not a
+  /// well-formed CRL, including one that lists a serial more than once (its
+  /// issuer contradicts itself on when and why that certificate was revoked,
+  /// and a verifier must not pick one of the two).
+  CrlIndex(std::vector<uint8_t>&& data, const std::string& name);
+  /// As above, from a copy of `data`.
   CrlIndex(std::span<const uint8_t> data, const std::string& name);
   ~CrlIndex();
   CrlIndex(CrlIndex&&) noexcept;
@@ -80,7 +90,7 @@ public:
   void require_fresh(TimePoint at, bool allow_stale) const;
   const std::vector<uint8_t>& authority_key_id() const { return aki_; }
   std::string signature_algorithm() const;
-  size_t size() const { return entries_.size(); }
+  size_t size() const { return index_.size(); }
 
   /// Whether `issuer_cert` signed this CRL (the signature over the TBS is
   /// checked once, here).
@@ -90,25 +100,38 @@ public:
   std::optional<RevokedEntry> find(std::span<const uint8_t> serial_magnitude) const;
   std::optional<RevokedEntry> find(const std::string& serial_hex_text) const;
 
-  /// Every entry, decoded (for `crl info --json`).
-  std::vector<RevokedEntry> entries() const;
+  /// Calls `visit` with every entry, decoded one at a time, in the CRL's
+  /// order (`crl info --json` streams them out).
+  void for_each_entry(const std::function<void(const RevokedEntry&)>& visit) const;
 
 private:
+  /// One entry in the index: the serial's length and first bytes, which
+  /// order nearly every pair of serials without reading the CRL, and where the
+  /// entry lies for the rest. 12 bytes, so the index stays small beside the
+  /// CRL (an entry is 20 bytes at the least).
+  struct Key {
+    uint32_t entry;       ///< offset of the entry in tbs_
+    uint32_t prefix_hi;   ///< min(length, 255), then the serial's first 3 bytes
+    uint32_t prefix_lo;   ///< its next 4 bytes (zero-padded)
+  };
+  static Key make_key(std::span<const uint8_t> serial, uint32_t entry);
+  int compare(const Key& a, const Key& b, const std::span<const uint8_t>* serial_b) const;
+  void parse();
   RevokedEntry decode_entry(uint32_t offset) const;
   std::span<const uint8_t> entry_serial(uint32_t offset) const;
 
   std::string name_;
-  std::vector<uint8_t> der_;       ///< the whole CRL, DER
-  std::span<const uint8_t> tbs_;   ///< the signed TBSCertList, inside der_
-  std::vector<uint8_t> sig_alg_;   ///< DER AlgorithmIdentifier
+  std::vector<uint8_t> der_;          ///< the whole CRL, DER (decoded in place from PEM)
+  std::span<const uint8_t> tbs_;      ///< the signed TBSCertList, inside der_
+  std::span<const uint8_t> revoked_;  ///< the revoked list's entries, inside tbs_
+  std::vector<uint8_t> sig_alg_;      ///< DER AlgorithmIdentifier
   std::vector<uint8_t> signature_;
   Botan::X509_DN issuer_;
   std::optional<uint64_t> number_;
   TimePoint this_update_{};
   std::optional<TimePoint> next_update_;
   std::vector<uint8_t> aki_;
-  std::vector<uint32_t> entries_;  ///< offsets of the entries in tbs_
-  std::vector<uint32_t> table_;    ///< open-addressing hash table: entry index + 1, 0 = empty
+  std::vector<Key> index_;  ///< one per entry, sorted by serial
 };
 
 }  // namespace pairkit::ca

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "pairkit/core/atomic_file.hpp"
+#include "pairkit/core/byte_size.hpp"
 #include "pairkit/core/error.hpp"
 
 namespace pairkit {
@@ -19,9 +20,25 @@ namespace {
 
 std::string errno_text(int err) { return std::strerror(err); }
 
-std::vector<uint8_t> read_fd(int fd, const std::string& name, size_t max_bytes, size_t size_hint = 0) {
+InputTooLarge too_large(const std::string& name, size_t max_bytes) {
+  return InputTooLarge(name + " is larger than " + format_byte_size(max_bytes));
+}
+
+// Reads to the end of fd, refusing the read that would pass max_bytes, so that
+// no source (a FIFO, /dev/zero) makes the buffer outgrow the limit.
+std::vector<uint8_t> read_fd(int fd, const std::string& name, size_t max_bytes) {
   std::vector<uint8_t> out;
-  out.reserve(std::min(size_hint, max_bytes));  // one allocation for regular files (50 MB CRLs)
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+    // A regular file (stdin redirected from one too): its size is known, so a
+    // sparse 2 GB file is refused unread and a 500 MB CRL lands in one
+    // allocation of the right size (growing by doubling would copy it and
+    // briefly hold it twice).
+    const off_t at = ::lseek(fd, 0, SEEK_CUR);
+    const auto size = static_cast<uint64_t>(st.st_size - (at > 0 && at <= st.st_size ? at : 0));
+    if (size > max_bytes) throw too_large(name, max_bytes);
+    out.reserve(static_cast<size_t>(size));
+  }
   uint8_t buf[65536];
   for (;;) {
     const ssize_t n = ::read(fd, buf, sizeof buf);
@@ -30,8 +47,9 @@ std::vector<uint8_t> read_fd(int fd, const std::string& name, size_t max_bytes, 
       if (errno == EINTR) continue;
       throw InputError("cannot read " + name + ": " + errno_text(errno));
     }
-    if (out.size() + static_cast<size_t>(n) > max_bytes)
-      throw InputError(name + " is larger than " + std::to_string(max_bytes) + " bytes");
+    if (out.size() + static_cast<size_t>(n) > max_bytes) throw too_large(name, max_bytes);
+    if (out.size() + static_cast<size_t>(n) > out.capacity())
+      out.reserve(std::min(std::max(out.capacity() * 2, sizeof buf), max_bytes));
     out.insert(out.end(), buf, buf + n);
   }
   return out;
@@ -48,9 +66,7 @@ std::vector<uint8_t> read_file(const std::string& path, size_t max_bytes) {
     throw InputError("cannot read " + path + ": it is a directory");
   }
   try {
-    const size_t hint = S_ISREG(st.st_mode) ? static_cast<size_t>(st.st_size) : 0;
-    if (hint > max_bytes) throw InputError(path + " is larger than " + std::to_string(max_bytes) + " bytes");
-    auto data = read_fd(fd, path, max_bytes, hint);
+    auto data = read_fd(fd, path, max_bytes);
     ::close(fd);
     return data;
   } catch (...) {

@@ -10,6 +10,8 @@
 
 #include <sys/types.h>
 
+#include "pairkit/core/error.hpp"
+
 namespace pairkit {
 
 /// Mode for files that hold secrets (private keys, backups, identities).
@@ -19,12 +21,22 @@ inline constexpr mode_t kPrivateDirMode = 0700;
 /// Mode for public material (certificates, public keys).
 inline constexpr mode_t kPublicFileMode = 0644;
 
-/// Reads a whole regular file. Throws InputError naming the path and the
-/// reason (missing, unreadable, a directory, larger than max_bytes).
-std::vector<uint8_t> read_file(const std::string& path, size_t max_bytes = size_t(1) << 30);
+/// Input longer than the limit its reader set (an InputError: exit 3).
+class InputTooLarge : public InputError {
+public:
+  using InputError::InputError;
+};
 
-/// Reads all of standard input (up to max_bytes).
-std::vector<uint8_t> read_stdin(size_t max_bytes = size_t(1) << 30);
+/// Reads a whole file, at most max_bytes of it (core/input_limits.hpp names
+/// the limit for each kind of input). A regular file larger than that is
+/// refused before any of it is read; anything else (a FIFO, /dev/zero) as soon
+/// as one byte too many arrives, so memory never exceeds the limit much.
+/// Throws InputTooLarge naming the path and the limit, or InputError naming
+/// the path and the reason (missing, unreadable, a directory).
+std::vector<uint8_t> read_file(const std::string& path, size_t max_bytes);
+
+/// Reads all of standard input, as read_file does a file.
+std::vector<uint8_t> read_stdin(size_t max_bytes);
 
 struct WriteOptions {
   mode_t mode = kPublicFileMode;

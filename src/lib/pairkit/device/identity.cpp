@@ -10,6 +10,7 @@
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/toml_file.hpp"
 #include "pairkit/core/files.hpp"
+#include "pairkit/core/input_limits.hpp"
 #include "pairkit/crypto/fingerprint.hpp"
 
 namespace pairkit::device {
@@ -86,7 +87,7 @@ Identity init(const std::string& dir, const InitOptions& opts, Botan::RandomNumb
 
 Identity read_identity(const std::string& dir) {
   const std::string path = dir + "/" + kDeviceFile;
-  const toml::table t = read_toml_file(path, 1 << 20);
+  const toml::table t = read_toml_file(path, limits::kToml);
   auto str = [&](const char* key) {
     auto v = t[key].value<std::string>();
     if (!v) throw InputError(path + " lacks '" + key + "'");

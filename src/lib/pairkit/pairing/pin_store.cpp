@@ -12,6 +12,7 @@
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/toml_file.hpp"
 #include "pairkit/core/files.hpp"
+#include "pairkit/core/input_limits.hpp"
 #include "pairkit/crypto/fingerprint.hpp"
 
 namespace pairkit::pairing {
@@ -111,7 +112,7 @@ void check_address(const std::string& address) {
 
 std::vector<Pin> load_pins(const std::string& path) {
   if (!path_exists(path)) return {};
-  const toml::table t = read_toml_file(path, 16 << 20);
+  const toml::table t = read_toml_file(path, limits::kPinStore);
   for (const auto& [key, value] : t)
     if (key != "pin") throw InputError(path + ": unknown key '" + std::string(key.str()) + "' (expected [[pin]] tables)");
   std::vector<Pin> pins;
