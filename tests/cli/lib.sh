@@ -8,6 +8,7 @@
 #   check 'WHAT' CMD...      passes when CMD exits 0
 #   absent PATH...           passes when nothing exists at PATH (no partial files)
 #   mode_is MODE PATH        passes when PATH has that octal mode
+#   bounded SECS MB CMD...   runs CMD within a time and peak-memory bound (for t and check)
 # $OUT and $ERR hold the last row's output; $DATA is tests/data;
 # $SHARED is ../shared/testdata.
 
@@ -92,3 +93,25 @@ mode_is() {
   m=$(stat -c '%a' "$2" 2>/dev/null)
   if [[ $m == "$1" ]]; then _ok "${BASH_LINENO[0]}: mode $1 $2"; else _bad "${BASH_LINENO[0]}: mode of $2 is '$m', expected $1"; fi
 }
+
+# bounded SECONDS MEGABYTES CMD...: runs CMD, exits as it does, or 124 when it
+# runs out of time, or 125 (saying why on stderr) when its peak RSS was over.
+# Sanitizer builds (PAIRKIT_SANITIZED=1) get five times the time and four
+# times the memory: ASan's shadow memory and checks are not pairkit's.
+bounded() {
+  local secs=$1 mb=$2
+  shift 2
+  if [[ -n ${PAIRKIT_SANITIZED:-} ]]; then secs=$((secs * 5)) mb=$((mb * 4)); fi
+  [[ $1 == pk ]] && set -- "$PAIRKIT" "${@:2}"
+  local rss
+  rss=$(mktemp)
+  timeout -k 5 "$secs" /usr/bin/time -q -f '%M' -o "$rss" "$@"
+  local code=$?
+  local kb
+  kb=$(tail -1 "$rss")
+  rm -f "$rss"
+  if [[ $code -eq 124 || $code -eq 137 ]]; then echo "bounded: still running after ${secs}s" >&2; return 124; fi
+  if [[ $kb =~ ^[0-9]+$ ]] && ((kb > mb * 1024)); then echo "bounded: peak RSS $((kb / 1024)) MB, over ${mb} MB" >&2; return 125; fi
+  return $code
+}
+export -f bounded
