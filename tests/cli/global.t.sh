@@ -28,10 +28,17 @@ t 0 '"type": "p256"' '' -- pk key info k.pem --json
 mlocks() { strace -f -e trace=mlock -o mlock.trace "$PAIRKIT" "$@" >/dev/null 2>&1; grep -c 'mlock(' mlock.trace; }
 export -f mlocks
 pk -q cert self-sign --key k.pem --cn pool -o pool.pem
-check "fingerprint sets up no locked pool" bash -c '[ "$(mlocks fingerprint pool.pem)" = 0 ]'
-check "backup keygen locks 16 pages" bash -c '[ "$(mlocks backup keygen -o pool-id.txt --force)" = 16 ]'
-check "key gen locks more than backup keygen" bash -c '[ "$(mlocks key gen -o pool.key --force)" -gt 16 ]'
-check "BOTAN_MLOCK_POOL_SIZE=0 wins over the backup default" bash -c '[ "$(BOTAN_MLOCK_POOL_SIZE=0 mlocks backup keygen -o pool-id.txt --force)" = 0 ]'
+if [[ -n $PAIRKIT_SANITIZED ]]; then
+  for what in "fingerprint sets up no locked pool" "backup keygen locks 16 pages" "key gen locks more than backup keygen" \
+    "BOTAN_MLOCK_POOL_SIZE=0 wins over the backup default"; do
+    skip "$what" "strace: LeakSanitizer cannot run under ptrace"
+  done
+else
+  check "fingerprint sets up no locked pool" bash -c '[ "$(mlocks fingerprint pool.pem)" = 0 ]'
+  check "backup keygen locks 16 pages" bash -c '[ "$(mlocks backup keygen -o pool-id.txt --force)" = 16 ]'
+  check "key gen locks more than backup keygen" bash -c '[ "$(mlocks key gen -o pool.key --force)" -gt 16 ]'
+  check "BOTAN_MLOCK_POOL_SIZE=0 wins over the backup default" bash -c '[ "$(BOTAN_MLOCK_POOL_SIZE=0 mlocks backup keygen -o pool-id.txt --force)" = 0 ]'
+fi
 
 # Configuration: flag > environment > config > default; unknown keys name the key and file.
 cat >pairkit.toml <<'TOML'
