@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages pairkit needs, only those missing; quiet when
-# nothing is missing. Usage: scripts/deps.sh [build|demo|test]
+# nothing is missing. Usage: scripts/deps.sh [build|demo|test|sanitize]
 set -euo pipefail
 build_pkgs=(g++ meson ninja-build pkg-config scdoc
   libbotan-2-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
@@ -11,8 +11,11 @@ test_pkgs=(openssl age zbar-tools qrencode zxing-cpp-tools imagemagick faketime
   python3 sqlite3 strace time)
 # What the quickstart demo itself runs besides pairkit.
 demo_pkgs=(openssl)
+# The sanitizer build (scripts/test.sh --sanitize): clang and its ASan/UBSan runtimes.
+sanitize_pkgs=(clang libclang-rt-14-dev)
 want=("${build_pkgs[@]}")
 [[ ${1:-build} == test ]] && want+=("${test_pkgs[@]}")
+[[ ${1:-build} == sanitize ]] && want+=("${test_pkgs[@]}" "${sanitize_pkgs[@]}")
 [[ ${1:-build} == demo ]] && want+=("${demo_pkgs[@]}")
 missing=()
 for p in "${want[@]}"; do

@@ -3,8 +3,10 @@
 #include "cli.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 
 #include <botan/exceptn.h>
@@ -64,8 +66,21 @@ void Cli::write_output(const std::string& path, std::string_view data, const Wri
   if (opts.mode == kPrivateFileMode && ::fstat(1, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0044))
     warn("warning: writing a secret to a standard output file that others can read (chmod 600 it)");
   std::cout.write(data.data(), static_cast<std::streamsize>(data.size()));
+  flush_stdout();
+}
+
+void Cli::flush_stdout() {
+  // std::cout writes through C's stdout (synced with stdio): one flush
+  // reaches the file, and a write error seen earlier stays in either flag.
+  // errno is not cleared first: the write that failed may be an earlier one
+  // (std::cerr flushes std::cout before each diagnostic), and its errno is
+  // the reason to give.
   std::cout.flush();
-  if (!std::cout) throw InputError("cannot write to standard output");
+  const bool failed = std::fflush(stdout) != 0 || std::ferror(stdout) || !std::cout;
+  if (!failed) return;
+  const int err = errno;
+  throw InputError(err ? std::string("cannot write to standard output: ") + std::strerror(err)
+                       : std::string("cannot write to standard output"));
 }
 
 void Cli::emit_json(const nlohmann::json& doc) { std::cout << doc.dump(2) << '\n'; }
@@ -237,12 +252,11 @@ int run_cli(int argc, char** argv, std::span<const Group> groups) {
     std::reverse(args.begin(), args.end());  // CLI11 takes the arguments last-first
     try {
       app.parse(args);
-    } catch (const CLI::CallForHelp&) {
-      throw;
-    } catch (const CLI::CallForAllHelp&) {
-      throw;
-    } catch (const CLI::CallForVersion&) {
-      throw;
+    } catch (const CLI::Success& e) {
+      // --help and --version: CLI11 prints them and says exit 0.
+      app.exit(e);
+      Cli::flush_stdout();
+      return kExitOk;
     } catch (const CLI::ParseError& e) {
       const CLI::App* leaf = selected_leaf(app);
       const std::string where = leaf == &app ? "" : command_path(leaf) + ": ";
@@ -260,11 +274,10 @@ int run_cli(int argc, char** argv, std::span<const Group> groups) {
     cli.settings.load(cli.config_path, register_rest);
     cli.settings.apply(leaf);
     (*run)(cli);
-    std::cout.flush();
+    // Here, not in each command: no command can forget that a result lost
+    // on a full disk or a failing device is not a success.
+    Cli::flush_stdout();
     return kExitOk;
-  } catch (const CLI::ParseError& e) {
-    // --help and --version land here: CLI11 prints them and says exit 0.
-    return app.exit(e);
   } catch (const CheckFailed& e) {
     return fail(kExitCheckFailed, std::string("pairkit: ") + e.what());
   } catch (const UsageError& e) {

@@ -51,6 +51,10 @@ public:
   /// warning.
   void write_output(const std::string& path, std::string_view data, const WriteOptions& opts);
 
+  /// Flushes stdout and throws InputError if anything written to it was
+  /// lost (a full disk, an I/O error, EPIPE where SIGPIPE is ignored).
+  /// run_cli() calls it before every exit 0.
+  static void flush_stdout();
   /// Prints a JSON document (the --json result) on stdout.
   void emit_json(const nlohmann::json& doc);
   /// A diagnostic or hint on stderr, suppressed by --quiet.

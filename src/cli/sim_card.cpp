@@ -1,10 +1,15 @@
 // pairkit sim card: serves one simulated purse card to PC/SC applications
 // through pcscd's vsmartcard virtual reader (vpcd).
 #include <atomic>
+#include <cerrno>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <memory>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "groups.hpp"
 #include "pairkit/core/duration.hpp"
@@ -30,17 +35,27 @@ struct SimCardOptions {
   std::string wait = "0s";
 };
 
-// Set by SIGINT / SIGTERM; serving stops at the next poll.
+// Set by SIGINT / SIGTERM, which also write a byte to the self-pipe that
+// every wait of the vpcd loop watches: a stalled read or write ends at once.
 std::atomic<bool> g_stop{false};
+std::atomic<int> g_stop_pipe{-1};
 
-extern "C" void on_stop_signal(int) { g_stop.store(true); }
+extern "C" void on_stop_signal(int) {
+  g_stop.store(true);
+  const int saved = errno;
+  const int fd = g_stop_pipe.load();
+  if (fd >= 0) (void)!::write(fd, "x", 1);
+  errno = saved;
+}
 
-// Installs the stop handlers for the lifetime of the object; no SA_RESTART,
-// so a blocking poll returns at once.
+// Installs the stop handlers and their self-pipe for the lifetime of the
+// object; no SA_RESTART, so a blocking poll returns at once.
 class StopSignals {
 public:
   StopSignals() {
+    if (::pipe2(pipe_, O_CLOEXEC | O_NONBLOCK) != 0) throw InputError(std::string("pipe: ") + std::strerror(errno));
     g_stop.store(false);
+    g_stop_pipe.store(pipe_[1]);
     struct sigaction sa {};
     sa.sa_handler = on_stop_signal;
     sigemptyset(&sa.sa_mask);
@@ -50,11 +65,18 @@ public:
   ~StopSignals() {
     ::sigaction(SIGINT, &old_int_, nullptr);
     ::sigaction(SIGTERM, &old_term_, nullptr);
+    g_stop_pipe.store(-1);
+    ::close(pipe_[0]);
+    ::close(pipe_[1]);
   }
   StopSignals(const StopSignals&) = delete;
   StopSignals& operator=(const StopSignals&) = delete;
 
+  /// Readable once SIGINT or SIGTERM has arrived.
+  int fd() const { return pipe_[0]; }
+
 private:
+  int pipe_[2] = {-1, -1};
   struct sigaction old_int_ {}, old_term_ {};
 };
 
@@ -101,12 +123,14 @@ void run_sim_card(Cli& cli, const SimCardOptions& o) {
 
   StopSignals signals;
   const auto stop = [] { return g_stop.load(); };
-  auto conn = sim::connect_vpcd(address, std::chrono::duration_cast<std::chrono::milliseconds>(wait), stop);
+  auto conn = sim::connect_vpcd(address, std::chrono::duration_cast<std::chrono::milliseconds>(wait), stop,
+                                std::chrono::milliseconds(100), signals.fd());
   cli.info("serving card " + std::to_string(o.card_id) + " (" + o.profile + (o.personalize ? ", personalized" : "") +
            ") to " + conn.peer() + "; Ctrl-C stops");
 
   sim::ServeOptions serve;
   serve.stop = stop;
+  serve.stop_fd = signals.fd();
   if (!cli.json)
     serve.on_event = [](const sim::VpcdEvent& e) {
       const auto line = event_line(e);

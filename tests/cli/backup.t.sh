@@ -202,11 +202,18 @@ check "no staging folder left after the large failure" no_staging
 
 # Without a usable libcrypto (here a libcrypto.so.3 with none of its
 # functions, found first), Botan does all the work: the same format, both ways.
-mkdir -p fakelib && echo 'int pairkit_not_libcrypto;' | cc -shared -fPIC -o fakelib/libcrypto.so.3 -x c -
-t 0 '' '' -- env LD_LIBRARY_PATH=$PWD/fakelib "$PAIRKIT" -q backup create --from large -o botan.age -r "$R" --include big.bin
-check "age -d reads what Botan alone encrypted" bash -c 'age -d -i id.txt botan.age | tar -xO big.bin | cmp - large/big.bin'
-t 0 'restored device LARGE-1' '' -- env LD_LIBRARY_PATH=$PWD/fakelib "$PAIRKIT" backup restore large.age --to botan-back -i id.txt
-check "Botan alone restores what libcrypto encrypted" cmp botan-back/big.bin large/big.bin
+if [[ -n $PAIRKIT_SANITIZED ]]; then
+  for what in "backup create with a libcrypto that has nothing" "age -d reads what Botan alone encrypted" \
+    "backup restore with a libcrypto that has nothing" "Botan alone restores what libcrypto encrypted"; do
+    skip "$what" "the sanitizer build links Botan as a shared library, whose libtspi needs the real libcrypto"
+  done
+else
+  mkdir -p fakelib && echo 'int pairkit_not_libcrypto;' | cc -shared -fPIC -o fakelib/libcrypto.so.3 -x c -
+  t 0 '' '' -- env LD_LIBRARY_PATH=$PWD/fakelib "$PAIRKIT" -q backup create --from large -o botan.age -r "$R" --include big.bin
+  check "age -d reads what Botan alone encrypted" bash -c 'age -d -i id.txt botan.age | tar -xO big.bin | cmp - large/big.bin'
+  t 0 'restored device LARGE-1' '' -- env LD_LIBRARY_PATH=$PWD/fakelib "$PAIRKIT" backup restore large.age --to botan-back -i id.txt
+  check "Botan alone restores what libcrypto encrypted" cmp botan-back/big.bin large/big.bin
+fi
 rm -rf large lx large-back large-back2 large.age large-reenc.age large-flip.age fakelib botan.age botan-back
 
 # Read-only and full file systems: exit 3, nothing half-written, the old identity intact.

@@ -6,10 +6,15 @@ connection and plays ACTIONS in order:
   raw HEX    bytes as they are (to break the framing)
   recv       read one framed answer and print it as hex
   sleep S    wait S seconds
+  flood HEX  send that framed message again and again without reading the
+             answers, until the card stops taking them (its answers filled
+             the buffers: it is stuck writing) for a second; prints "stalled"
+  hold S     read nothing for up to S seconds, until the card hangs up
   close      close the connection
 Usage: fake-vpcd.py PORT_FILE [late S] ACTION...   (an action and its argument are separate words)
 "late S" picks and announces the port but only listens on it S seconds later."""
 import os
+import select
 import socket
 import sys
 import time
@@ -22,6 +27,9 @@ def main():
         late, args = float(args[1]), args[2:]
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if "flood" in args:
+        # A small receive buffer (inherited by the accepted socket) fills fast.
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     srv.bind(("127.0.0.1", 0))
     port = srv.getsockname()[1]
     if late:
@@ -55,11 +63,41 @@ def main():
         elif act == "sleep":
             time.sleep(float(args[i + 1]))
             i += 2
+        elif act == "flood":
+            flood(conn, bytes.fromhex(args[i + 1]))
+            print("stalled", flush=True)
+            i += 2
+        elif act == "hold":
+            hold(conn, float(args[i + 1]))
+            i += 2
         elif act == "close":
             conn.close()
             i += 1
         else:
             sys.exit("fake-vpcd: unknown action " + act)
+
+
+def flood(conn, payload):
+    frame = len(payload).to_bytes(2, "big") + payload
+    pending = b""
+    deadline = time.monotonic() + 60  # bounded whatever the card does
+    while time.monotonic() < deadline:
+        _, writable, _ = select.select([], [conn], [], 1.0)
+        if not writable:
+            return
+        pending = pending or frame * 64
+        try:
+            pending = pending[conn.send(pending):]
+        except (BlockingIOError, InterruptedError):
+            pass
+        except OSError:
+            return  # the card hung up
+
+
+def hold(conn, seconds):
+    p = select.poll()
+    p.register(conn, select.POLLRDHUP | select.POLLHUP | select.POLLERR)
+    p.poll(int(seconds * 1000))
 
 
 def recv_exact(conn, n):

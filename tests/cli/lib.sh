@@ -9,6 +9,9 @@
 #   absent PATH...           passes when nothing exists at PATH (no partial files)
 #   mode_is MODE PATH        passes when PATH has that octal mode
 #   bounded SECS MB CMD...   runs CMD within a time and peak-memory bound (for t and check)
+#   skip 'WHAT' 'WHY'        a row that cannot run here (TAP "# SKIP WHY")
+# $PAIRKIT_SANITIZED is 1 when the binary was built with the sanitizers
+# (scripts/test.sh --sanitize), else empty.
 # $OUT and $ERR hold the last row's output; $DATA is tests/data;
 # $SHARED is ../shared/testdata.
 
@@ -18,6 +21,9 @@
 
 pk() { "$PAIRKIT" "$@"; }
 export -f pk
+PAIRKIT_SANITIZED=
+grep -qa __asan_init "$PAIRKIT" 2>/dev/null && PAIRKIT_SANITIZED=1
+export PAIRKIT_SANITIZED
 _pass=0 _fail=0
 
 _tap() {  # RESULT WHERE: one TAP line, the row's text folded onto it
@@ -86,6 +92,13 @@ absent() {
   for p in "$@"; do
     if [[ -e $p ]]; then _bad "${BASH_LINENO[0]}: $p must not exist"; else _ok "${BASH_LINENO[0]}: absent $p"; fi
   done
+}
+
+skip() {
+  _pass=$((_pass + 1))
+  local where="${BASH_LINENO[0]}: $1"
+  echo "ok $((_pass + _fail)) - $_table:${where//#/\\#} # SKIP $2" >&3
+  echo "$_pass $_fail" >"$_counts"
 }
 
 mode_is() {

@@ -145,6 +145,35 @@ final = [l for l in open("torn-pay/transcript.txt") if l.startswith("-- outcome"
 debited = 1000 - int(final.split("balance ")[1].split(";")[0])
 assert debited >= logged and (debited, logged) == (300, 100), (debited, logged)'
 
+# Terminals make their keys when first used: 2,000 legacy (RSA-2048)
+# terminals, of which the script uses two, run in seconds, not minutes.
+python3 - <<'PY'
+head = '[sim]\nprofile = "legacy"\nseed = 5\nstart = "2026-01-05T09:00:00Z"\n\n[[card]]\nid = 1\nexpires = "2028-01-01T00:00:00Z"\n'
+terminals = "".join(f'\n[[terminal]]\nid = {i}\ntype = "{"reload" if i % 2 else "pos"}"\n' for i in range(1, 2001))
+steps = lambda *ts: "".join(f'\n[[step]]\ndo = "{d}"\ncard = 1\nterminal = {t}\namount = {a}\n'
+                            for d, t, a in ts)
+personalize = '\n[[step]]\ndo = "personalize"\ncard = 1\n'
+open("many.toml", "w").write(head + terminals + personalize + steps(("reload", 1999, 500), ("pay", 2000, 100)))
+# The same terminals used in the other order: each key must not depend on it.
+open("many-swapped.toml", "w").write(head + terminals + personalize + steps(("pay", 2000, 100), ("reload", 1999, 500)))
+PY
+t 0 '# all expectations hold' '' -- timeout 120 "$PAIRKIT" sim run many.toml
+cat >terminal-keys.py <<'PY'
+import re, subprocess, sys
+def keys(script):  # terminal -> the "exchange public keys" APDUs (K_t) it sent
+    out, term = {}, None
+    for line in subprocess.run([sys.argv[1], "sim", "run", script], capture_output=True, text=True).stdout.splitlines():
+        if line.startswith("== step"):
+            m = re.search(r"terminal (\d+)$", line)
+            term = m.group(1) if m else None
+        elif term and line.startswith("> 00 22 "):
+            out.setdefault(term, []).append(line.split("  #")[0])
+    return out
+a, b = keys("many.toml"), keys("many-swapped.toml")
+assert set(a) == {"1999", "2000"} and a == b, (sorted(a), sorted(b))
+PY
+check "a terminal's key does not depend on the order terminals are used in" python3 terminal-keys.py "$PAIRKIT"
+
 # Without a seed one is drawn and printed, and replaying it reproduces the run.
 grep -v '^seed' payment.toml >noseed.toml
 check "a drawn seed is printed and reproduces the transcript" bash -c '

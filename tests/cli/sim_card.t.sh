@@ -75,6 +75,41 @@ t 0 '"ended": "stopped"' '' --env PAIRKIT_TEST_CARD="$table_card" -- bash -c '
   rc=$?
   kill $fake
   exit $rc' _ "$here"
+# A vpcd that stops reading the answers: the card, stuck writing one, gives
+# up after the 5 s write deadline (exit 3) ...
+{ echo 'atr => 3B 80 80 01 01'; printf '00 B0 => %s90 00\n' "$(printf 'AB %.0s' $(seq 250))"; } >big.table
+READ_BINARY='00 B0 00 00 FA'
+t 3 '^$' 'pairkit: error: vpcd at 127.0.0.1:[0-9]+ stopped reading: an answer stalled at [0-9]+ of 254 bytes for 5000 ms' \
+  --env PAIRKIT_TEST_CARD=big.table -- bash -c '
+  python3 "$1/fake-vpcd.py" s7.port flood "$2" hold 30 >s7.vpcd 2>&1 &
+  fake=$!
+  for i in $(seq 100); do [[ -s s7.port ]] && break; sleep 0.05; done
+  start=$SECONDS
+  timeout -s KILL 30 "$PAIRKIT" sim card --vpcd 127.0.0.1:$(cat s7.port) >/dev/null
+  rc=$?
+  echo "ended after $((SECONDS - start)) s" >&2
+  kill $fake 2>/dev/null
+  wait $fake
+  exit $rc' _ "$here" "$READ_BINARY"
+check 'the stalled card ended within 5 to 15 s' grep -qE '^ended after ([5-9]|1[0-5]) s$' <<<"$ERR"
+# ... and SIGTERM or SIGINT ends it at once, well before the deadline: exit 0, "stopped".
+for sig in TERM INT; do
+  t 0 '"ended": "stopped"' '' --env PAIRKIT_TEST_CARD=big.table -- bash -c '
+    python3 "$1/fake-vpcd.py" s8$3.port flood "$2" hold 30 >s8$3.vpcd 2>&1 &
+    fake=$!
+    for i in $(seq 100); do [[ -s s8$3.port ]] && break; sleep 0.05; done
+    "$PAIRKIT" --json sim card --vpcd 127.0.0.1:$(cat s8$3.port) &
+    card=$!
+    for i in $(seq 400); do grep -q stalled s8$3.vpcd && break; sleep 0.05; done
+    kill -$3 $card
+    for i in $(seq 40); do kill -0 $card 2>/dev/null || break; sleep 0.05; done
+    kill -KILL $card 2>/dev/null && echo "still running 2 s after SIG$3" >&2
+    wait $card
+    rc=$?
+    kill $fake 2>/dev/null
+    wait $fake
+    exit $rc' _ "$here" "$READ_BINARY" "$sig"
+done
 # --wait retries a refused connection until vpcd is there.
 t 0 '^power on$' '' --env PAIRKIT_TEST_CARD="$table_card" -- bash -c '
   python3 "$1/fake-vpcd.py" late.port late 0.7 send 01 close >/dev/null 2>&1 &

@@ -193,6 +193,55 @@ TEST_CASE("vpcd: vpcd going away while the answer is sent ends serving quietly")
   CHECK(sum.end == ServeSummary::End::reader_closed);
 }
 
+namespace {
+
+// A card whose answers are 252 bytes, and a card end that buffers little:
+// a vpcd that stops reading leaves the card stuck writing after a few.
+TableCard chatty_card() {
+  std::string table = "atr => 3B 00\n00 B0 =>";
+  for (int i = 0; i < 250; ++i) table += " AB";
+  return TableCard::parse(table + " 90 00\n", "chatty.table");
+}
+
+// Queues `n` READ BINARY commands that vpcd will never read the answers of.
+void queue_reads(const FakeVpcd& fake, VpcdConnection& conn, int n) {
+  const int small = 4096;
+  REQUIRE(::setsockopt(conn.fd(), SOL_SOCKET, SO_SNDBUF, &small, sizeof small) == 0);
+  for (int i = 0; i < n; ++i) fake.send({0x00, 0xB0, 0x00, 0x00, 0xFA});
+}
+
+}  // namespace
+
+TEST_CASE("vpcd: a vpcd that stops taking answers ends serving at the write deadline") {
+  auto [conn, fake] = make_pair();
+  auto card = chatty_card();
+  queue_reads(fake, conn, 100);
+  CHECK_THROWS_WITH_AS(serve_card(conn, card, quick()),
+                       doctest::Contains("fake vpcd stopped reading: an answer stalled at"), InputError);
+  CHECK(card.received().size() < 100);
+}
+
+TEST_CASE("vpcd: the stop descriptor ends a write that vpcd does not take") {
+  auto [conn, fake] = make_pair();
+  auto card = chatty_card();
+  queue_reads(fake, conn, 100);
+  int stop[2];
+  REQUIRE(::pipe(stop) == 0);
+  auto opts = quick();
+  opts.message_timeout = 60s;  // far beyond the test: only the descriptor can end it
+  opts.stop_fd = stop[0];
+  std::thread signal([w = stop[1]] {
+    std::this_thread::sleep_for(50ms);
+    (void)!::write(w, "x", 1);
+  });
+  const auto sum = serve_card(conn, card, opts);
+  signal.join();
+  ::close(stop[0]);
+  ::close(stop[1]);
+  CHECK(sum.end == ServeSummary::End::stopped);
+  CHECK(sum.apdus < 100);
+}
+
 TEST_CASE("vpcd: addresses") {
   CHECK(parse_vpcd_address("127.0.0.1:35963").text() == "127.0.0.1:35963");
   CHECK(parse_vpcd_address("localhost").port == kVpcdDefaultPort);

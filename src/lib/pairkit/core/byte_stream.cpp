@@ -2,7 +2,6 @@
 #include "pairkit/core/byte_stream.hpp"
 
 #include <algorithm>
-#include <cstring>
 #include <stdexcept>
 
 namespace pairkit {
@@ -41,12 +40,14 @@ size_t ByteSource::read_full(std::span<uint8_t> buf) {
 void VectorSink::rewrite(uint64_t offset, std::span<const uint8_t> data) {
   if (offset > bytes.size() || data.size() > bytes.size() - offset)
     throw std::logic_error("VectorSink::rewrite past the end");
-  std::memcpy(bytes.data() + offset, data.data(), data.size());
+  std::copy(data.begin(), data.end(), bytes.begin() + static_cast<ptrdiff_t>(offset));
 }
 
 size_t SpanSource::read(std::span<uint8_t> buf) {
   const size_t n = std::min(buf.size(), data_.size());
-  std::memcpy(buf.data(), data_.data(), n);
+  // Not memcpy: an empty span may hold a null pointer, which memcpy may not
+  // be given even with a length of 0.
+  std::copy_n(data_.begin(), n, buf.begin());
   data_ = data_.subspan(n);
   return n;
 }

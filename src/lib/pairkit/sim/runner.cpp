@@ -51,12 +51,15 @@ public:
     }
     for (size_t i = 0; i < s.terminals.size(); ++i) {
       const auto& spec = s.terminals[i];
-      auto t = std::make_unique<Terminal>(spec.id, spec.type, pool.key(s.profile, seed, uint32_t(100 + i)),
-                                          backend_.public_bytes());
+      // The key and certificate come when the terminal first runs a session:
+      // each key depends on the seed and the terminal's index only, and
+      // signing is deterministic, so the transcript does not change.
+      auto t = std::make_unique<Terminal>(
+          spec.id, spec.type, s.profile, [&pool, p = s.profile, seed, i] { return pool.key(p, seed, uint32_t(100 + i)); },
+          backend_.public_bytes());
       t->set_counter(spec.counter);
       if (spec.rogue) t->skip_own_expiry_check();
-      t->install_cert((spec.forge_cert ? rogue_ : backend_)
-                          .certify(spec.id, spec.type, t->key().public_bytes(), now_, uint32_t(spec.valid_for.count())));
+      t->install_cert_when_needed(certifier(spec.forge_cert ? rogue_ : backend_, spec, spec.valid_for));
       terminals_[spec.id] = {&spec, std::move(t)};
     }
     push_crl();
@@ -90,6 +93,13 @@ private:
     std::unique_ptr<Terminal> terminal;
   };
 
+  /// Certifies a terminal's key at the current simulated time, whenever it is called.
+  Terminal::Certifier certifier(const Backend& issuer, const TerminalSpec& spec, std::chrono::seconds valid_for) const {
+    return [&issuer, id = spec.id, type = spec.type, now = now_, valid = uint32_t(valid_for.count())](const Bytes& pub) {
+      return issuer.certify(id, type, pub, now, valid);
+    };
+  }
+
   void push_crl() {
     const Crl crl = backend_.issue_crl(revoked_, now_ + kCrlLifetime);
     for (auto& [id, t] : terminals_) t.terminal->install_crl(crl);
@@ -117,9 +127,7 @@ private:
     if (st.action == "recertify") {
       auto& slot = terminals_.at(st.terminal);
       const auto valid_for = st.valid_for.value_or(slot.spec->valid_for);
-      slot.terminal->install_cert(backend_.certify(st.terminal, slot.spec->type,
-                                                   slot.terminal->key().public_bytes(), now_,
-                                                   uint32_t(valid_for.count())));
+      slot.terminal->install_cert_when_needed(certifier(backend_, *slot.spec, valid_for));
       sr.title = "back end re-certifies terminal " + std::to_string(st.terminal) + " for " +
                  format_duration(valid_for) + label;
       return;

@@ -129,7 +129,19 @@ SessionResult personalize(const Channel& ch, const Backend& backend, const KeyPa
 Terminal::Terminal(uint32_t id, uint8_t type, std::shared_ptr<const KeyPair> key, Bytes backend_pub)
     : id_(id), type_(type), key_(std::move(key)), backend_pub_(std::move(backend_pub)), profile_(key_->profile()) {}
 
+Terminal::Terminal(uint32_t id, uint8_t type, ProfileKind profile, KeySource key, Bytes backend_pub)
+    : id_(id), type_(type), key_source_(std::move(key)), backend_pub_(std::move(backend_pub)), profile_(profile) {}
+
+const KeyPair& Terminal::key() const {
+  if (!key_) key_ = key_source_();
+  return *key_;
+}
+
 SessionResult Terminal::run(Flow flow, uint32_t amount, uint32_t now, const Channel& ch) {
+  if (!cert_ && certifier_) {
+    cert_ = certifier_(key().public_bytes());
+    certifier_ = nullptr;
+  }
   if (!cert_) return refuse("terminal " + std::to_string(id_) + " has no certificate");
   if (check_expiry_ && cert_->expiry < now) return refuse("terminal " + std::to_string(id_) + "'s certificate expired; re-certify it");
   if (counter_ == 0xFFFFFFFF) return refuse("terminal " + std::to_string(id_) + "'s counter is exhausted");
@@ -147,14 +159,14 @@ SessionResult Terminal::run(Flow flow, uint32_t amount, uint32_t now, const Chan
   const uint32_t card_id = get_u32(*meta, 0), card_expiry = get_u32(*meta, 4), card_counter = get_u32(*meta, 8);
   if (card_expiry < now) return refuse("card " + std::to_string(card_id) + " expired");
 
-  const auto card_pub = send(ch, build_split(ins::exchange_keys, 0x00, key_->public_bytes(), uint32_t(pub_size)), result);
+  const auto card_pub = send(ch, build_split(ins::exchange_keys, 0x00, key().public_bytes(), uint32_t(pub_size)), result);
   if (!card_pub) return result;
   const auto sc = send(ch, build_split(ins::exchange_sigs, cert_->type, cert_->sig, uint32_t(sig_size)), result);
   if (!sc) return result;
   if (!profile_.verify(backend_pub_, card_cert_message(card_id, card_expiry, *card_pub), *sc))
     return refuse("back-end signature S_c on card " + std::to_string(card_id) + " does not verify");
 
-  const Bytes s1 = key_->sign(cat({u32(card_id), u32(card_expiry), u32(card_counter)}));
+  const Bytes s1 = key().sign(cat({u32(card_id), u32(card_expiry), u32(card_counter)}));
   const auto s2 = send(ch, build_split(ins::active_auth, 0x00, s1, uint32_t(sig_size)), result);
   if (!s2) return result;
   if (!profile_.verify(*card_pub, cat({u32(id_), u32(cert_->expiry), u32(counter_)}), *s2))
@@ -165,7 +177,7 @@ SessionResult Terminal::run(Flow flow, uint32_t amount, uint32_t now, const Chan
   if (!crl_ || crl_->expiry < now || !profile_.verify(backend_pub_, crl_->to_be_signed(), crl_->sig))
     return refuse("terminal " + std::to_string(id_) + " has no valid CRL");
   if (crl_->revoked.count(card_id)) {
-    const Bytes sb = key_->sign(cat({u32(card_id), u32(card_counter + 1)}));
+    const Bytes sb = key().sign(cat({u32(card_id), u32(card_counter + 1)}));
     const auto sbp = send(ch, build_split(ins::block, 0x00, sb, uint32_t(sig_size)), result);
     if (!sbp) return result;
     if (!profile_.verify(*card_pub, cat({u32(id_), u32(counter_), u32(cert_->expiry)}), *sbp))
@@ -180,7 +192,7 @@ SessionResult Terminal::run(Flow flow, uint32_t amount, uint32_t now, const Chan
 
   if (!send(ch, build_command(0x00, ins::send_amount, 0, 0, u32(amount)), result)) return result;
   const uint32_t c1 = card_counter + 1;
-  const Bytes s3 = key_->sign(cat({u32(c1), u32(amount), u32(card_id)}));
+  const Bytes s3 = key().sign(cat({u32(c1), u32(amount), u32(card_id)}));
   const uint8_t auth_ins = flow == Flow::reload ? ins::reload_auth : ins::pay_debit;
   const auto s4 = send(ch, build_split(auth_ins, 0x00, s3, uint32_t(sig_size)), result);
   if (!s4) return result;
@@ -194,7 +206,7 @@ SessionResult Terminal::run(Flow flow, uint32_t amount, uint32_t now, const Chan
   result.logged = true;
   if (flow == Flow::pay) return result;
 
-  const Bytes s5 = key_->sign(cat({u32(c1 + 1), u32(amount), u32(card_id)}));
+  const Bytes s5 = key().sign(cat({u32(c1 + 1), u32(amount), u32(card_id)}));
   if (!send(ch, build_split(ins::reload_credit, 0x00, s5, 0), result)) {
     result.logged = true;
     return result;

@@ -65,17 +65,35 @@ enum class Flow { reload, pay };
 
 class Terminal {
 public:
+  /// Makes the terminal's key pair when it is first needed: a script may
+  /// declare hundreds of terminals and use a few, and an RSA-2048 key costs
+  /// a tenth of a second. The source must give the same key whenever it is
+  /// called (KeyPool derives it from the seed and the terminal's index).
+  using KeySource = std::function<std::shared_ptr<const KeyPair>()>;
+  /// Issues the terminal's certificate for its public key, when first needed.
+  using Certifier = std::function<TerminalCert(const Bytes& terminal_pub)>;
+
   Terminal(uint32_t id, uint8_t type, std::shared_ptr<const KeyPair> key, Bytes backend_pub);
+  Terminal(uint32_t id, uint8_t type, ProfileKind profile, KeySource key, Bytes backend_pub);
   uint32_t id() const { return id_; }
   uint8_t type() const { return type_; }
-  const KeyPair& key() const { return *key_; }
+  /// The key pair, made now if it was not yet.
+  const KeyPair& key() const;
   uint32_t counter() const { return counter_; }
   void set_counter(uint32_t c) { counter_ = c; }
   /// An attacker's terminal: goes on with an expired certificate (so the
   /// card's own check shows).
   void skip_own_expiry_check() { check_expiry_ = false; }
-  const std::optional<TerminalCert>& cert() const { return cert_; }
-  void install_cert(TerminalCert cert) { cert_ = std::move(cert); }
+  void install_cert(TerminalCert cert) {
+    cert_ = std::move(cert);
+    certifier_ = nullptr;
+  }
+  /// Replaces the certificate with one `certify` issues when the terminal
+  /// next needs it (its first session), so an unused terminal makes no key.
+  void install_cert_when_needed(Certifier certify) {
+    cert_.reset();
+    certifier_ = std::move(certify);
+  }
   void install_crl(Crl crl) { crl_ = std::move(crl); }
   const std::vector<LogRecord>& log() const { return log_; }
 
@@ -86,7 +104,9 @@ public:
 private:
   uint32_t id_;
   uint8_t type_;
-  std::shared_ptr<const KeyPair> key_;
+  KeySource key_source_;
+  mutable std::shared_ptr<const KeyPair> key_;
+  Certifier certifier_;
   Bytes backend_pub_;
   Profile profile_;
   uint32_t counter_ = 0;

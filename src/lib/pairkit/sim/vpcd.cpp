@@ -7,7 +7,6 @@
 #include <charconv>
 #include <cstring>
 #include <memory>
-#include <thread>
 #include <utility>
 
 #include <fcntl.h>
@@ -29,39 +28,56 @@ using SteadyClock = std::chrono::steady_clock;
 
 int to_poll_ms(Ms d) { return d.count() < 0 ? 0 : d.count() > 1'000'000 ? 1'000'000 : static_cast<int>(d.count()); }
 
-// The outcome of reading one message.
-enum class Read { message, closed };
+// How a read or a write of one message ended.
+enum class Io { done, closed, stopped };
+
+// What a wait on the socket saw.
+enum class Wait { ready, stopped, timed_out };
+
+// Waits until the socket is ready for `events` (or has an error for the next
+// call to report), `stop_fd` is readable, or `deadline` passes.
+Wait wait_until(const VpcdConnection& conn, short events, int stop_fd, SteadyClock::time_point deadline) {
+  for (;;) {
+    pollfd p[2] = {{conn.fd(), events, 0}, {stop_fd, POLLIN, 0}};
+    const auto left = std::chrono::duration_cast<Ms>(deadline - SteadyClock::now());
+    const int r = ::poll(p, stop_fd >= 0 ? 2 : 1, to_poll_ms(left));
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) throw InputError(conn.peer() + ": poll failed: " + std::strerror(errno));
+    if (stop_fd >= 0 && p[1].revents != 0) return Wait::stopped;
+    if (r > 0) return Wait::ready;
+    if (SteadyClock::now() >= deadline) return Wait::timed_out;
+  }
+}
 
 // Reads exactly buf.size() bytes within `timeout`. At a message boundary
-// (`boundary`), an orderly close before any byte is Read::closed.
-Read read_exact(VpcdConnection& conn, std::span<uint8_t> buf, Ms timeout, bool boundary) {
+// (`boundary`), an orderly close before any byte is Io::closed.
+Io read_exact(VpcdConnection& conn, std::span<uint8_t> buf, Ms timeout, bool boundary, int stop_fd) {
   const auto deadline = SteadyClock::now() + timeout;
   size_t got = 0;
   while (got < buf.size()) {
-    const auto left = std::chrono::duration_cast<Ms>(deadline - SteadyClock::now());
-    pollfd p{conn.fd(), POLLIN, 0};
-    const int r = ::poll(&p, 1, to_poll_ms(left));
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) throw InputError(conn.peer() + ": poll failed: " + std::strerror(errno));
-    if (r == 0)
+    const Wait w = wait_until(conn, POLLIN, stop_fd, deadline);
+    if (w == Wait::stopped) return Io::stopped;
+    if (w == Wait::timed_out)
       throw InputError(conn.peer() + ": message stalled: " + std::to_string(got) + " of " +
                        std::to_string(buf.size()) + " bytes after " + std::to_string(timeout.count()) + " ms");
-    const ssize_t n = ::recv(conn.fd(), buf.data() + got, buf.size() - got, 0);
+    const ssize_t n = ::recv(conn.fd(), buf.data() + got, buf.size() - got, MSG_DONTWAIT);
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-    if (n < 0 && errno == ECONNRESET && boundary && got == 0) return Read::closed;
+    if (n < 0 && errno == ECONNRESET && boundary && got == 0) return Io::closed;
     if (n < 0) throw InputError(conn.peer() + ": read failed: " + std::strerror(errno));
     if (n == 0) {
-      if (boundary && got == 0) return Read::closed;
+      if (boundary && got == 0) return Io::closed;
       throw InputError(conn.peer() + " closed the connection in the middle of a message (" + std::to_string(got) +
                        " of " + std::to_string(buf.size()) + " bytes)");
     }
     got += static_cast<size_t>(n);
   }
-  return Read::message;
+  return Io::done;
 }
 
-// Sends one framed message; false when vpcd has gone away.
-bool send_message(VpcdConnection& conn, std::span<const uint8_t> payload) {
+// Sends one framed message within `timeout`: a vpcd that stops reading
+// would otherwise block the card in send() for ever, deaf to signals.
+// Io::closed when vpcd has gone away.
+Io send_message(VpcdConnection& conn, std::span<const uint8_t> payload, Ms timeout, int stop_fd) {
   if (payload.size() > 0xFFFF)
     throw InputError(conn.peer() + ": a " + std::to_string(payload.size()) + "-byte answer does not fit a message");
   std::vector<uint8_t> frame;
@@ -69,20 +85,41 @@ bool send_message(VpcdConnection& conn, std::span<const uint8_t> payload) {
   frame.push_back(static_cast<uint8_t>(payload.size() >> 8));
   frame.push_back(static_cast<uint8_t>(payload.size() & 0xFF));
   frame.insert(frame.end(), payload.begin(), payload.end());
+  const auto deadline = SteadyClock::now() + timeout;
   size_t sent = 0;
   while (sent < frame.size()) {
-    const ssize_t n = ::send(conn.fd(), frame.data() + sent, frame.size() - sent, MSG_NOSIGNAL);
+    const ssize_t n = ::send(conn.fd(), frame.data() + sent, frame.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EPIPE || errno == ECONNRESET)) return false;
+    if (n < 0 && (errno == EPIPE || errno == ECONNRESET)) return Io::closed;
+    if (n < 0 && errno == EAGAIN) {
+      const Wait w = wait_until(conn, POLLOUT, stop_fd, deadline);
+      if (w == Wait::stopped) return Io::stopped;
+      if (w == Wait::timed_out)
+        throw InputError(conn.peer() + " stopped reading: an answer stalled at " + std::to_string(sent) + " of " +
+                         std::to_string(frame.size()) + " bytes for " + std::to_string(timeout.count()) + " ms");
+      continue;
+    }
     if (n < 0) throw InputError(conn.peer() + ": write failed: " + std::strerror(errno));
     sent += static_cast<size_t>(n);
   }
-  return true;
+  return Io::done;
 }
 
-// One non-blocking connect attempt bounded by `timeout`; returns the socket
-// or -1 with `why` set.
-int try_connect(const addrinfo* ai, Ms timeout, std::string& why) {
+// Sleeps for `d`, or less when `stop_fd` becomes readable; true if it did.
+bool pause_unless_stopped(Ms d, int stop_fd) {
+  const auto deadline = SteadyClock::now() + d;
+  for (;;) {
+    pollfd p{stop_fd, POLLIN, 0};
+    const auto left = std::chrono::duration_cast<Ms>(deadline - SteadyClock::now());
+    if (left.count() <= 0) return false;
+    const int r = ::poll(&p, stop_fd >= 0 ? 1 : 0, to_poll_ms(left));
+    if (r > 0) return true;
+  }
+}
+
+// One non-blocking connect attempt bounded by `timeout` and `stop_fd`;
+// returns the socket or -1 with `why` set.
+int try_connect(const addrinfo* ai, Ms timeout, int stop_fd, std::string& why) {
   const int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
   if (fd < 0) {
     why = std::strerror(errno);
@@ -93,10 +130,15 @@ int try_connect(const addrinfo* ai, Ms timeout, std::string& why) {
     if (errno != EINPROGRESS) {
       err = errno;
     } else {
-      pollfd p{fd, POLLOUT, 0};
+      pollfd p[2] = {{fd, POLLOUT, 0}, {stop_fd, POLLIN, 0}};
       int r;
-      do r = ::poll(&p, 1, to_poll_ms(timeout));
+      do r = ::poll(p, stop_fd >= 0 ? 2 : 1, to_poll_ms(timeout));
       while (r < 0 && errno == EINTR);
+      if (stop_fd >= 0 && p[1].revents != 0) {
+        why = "stopped before vpcd answered";
+        ::close(fd);
+        return -1;
+      }
       if (r == 0) {
         err = ETIMEDOUT;
       } else {
@@ -110,7 +152,8 @@ int try_connect(const addrinfo* ai, Ms timeout, std::string& why) {
     ::close(fd);
     return -1;
   }
-  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  // The socket stays non-blocking: every read and write waits in poll(),
+  // with a deadline and the stop descriptor.
   // An answer is one small write: send it at once.
   const int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -176,7 +219,7 @@ VpcdConnection::~VpcdConnection() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-VpcdConnection connect_vpcd(const VpcdAddress& address, Ms wait, const StopFn& stop, Ms retry_every) {
+VpcdConnection connect_vpcd(const VpcdAddress& address, Ms wait, const StopFn& stop, Ms retry_every, int stop_fd) {
   const std::string peer = "vpcd at " + address.text();
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -191,11 +234,14 @@ VpcdConnection connect_vpcd(const VpcdAddress& address, Ms wait, const StopFn& s
   std::string why;
   for (;;) {
     for (const addrinfo* ai = list; ai; ai = ai->ai_next) {
-      const int fd = try_connect(ai, std::max(retry_every, Ms(5000)), why);
+      const int fd = try_connect(ai, std::max(retry_every, Ms(5000)), stop_fd, why);
       if (fd >= 0) return VpcdConnection(fd, peer);
     }
     if (SteadyClock::now() + retry_every > deadline || (stop && stop())) break;
-    std::this_thread::sleep_for(retry_every);
+    if (pause_unless_stopped(retry_every, stop_fd)) {
+      why = "stopped before vpcd answered";
+      break;
+    }
   }
   throw InputError("cannot connect to " + peer + ": " + why +
                    " (is pcscd running with the vsmartcard-vpcd reader driver?)");
@@ -206,15 +252,15 @@ ServeSummary serve_card(VpcdConnection& conn, ApduCard& card, const ServeOptions
   const auto emit = [&](const VpcdEvent& e) {
     if (opts.on_event) opts.on_event(e);
   };
+  const auto stopped = [&] {
+    sum.end = ServeSummary::End::stopped;
+    return sum;
+  };
   for (;;) {
-    if (opts.stop && opts.stop()) {
-      sum.end = ServeSummary::End::stopped;
-      return sum;
-    }
-    pollfd p{conn.fd(), POLLIN, 0};
-    const int r = ::poll(&p, 1, to_poll_ms(opts.poll_interval));
-    if (r < 0 && errno != EINTR) throw InputError(conn.peer() + ": poll failed: " + std::strerror(errno));
-    if (r <= 0) continue;
+    if (opts.stop && opts.stop()) return stopped();
+    const Wait idle = wait_until(conn, POLLIN, opts.stop_fd, SteadyClock::now() + opts.poll_interval);
+    if (idle == Wait::stopped) return stopped();
+    if (idle == Wait::timed_out) continue;
 
     // vpcd writes a message's length and payload separately; acknowledging
     // at once keeps its Nagle algorithm from holding the payload back for a
@@ -222,12 +268,14 @@ ServeSummary serve_card(VpcdConnection& conn, ApduCard& card, const ServeOptions
     const int one = 1;
     ::setsockopt(conn.fd(), IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
     uint8_t header[2];
-    if (read_exact(conn, header, opts.message_timeout, true) == Read::closed) return sum;
+    const Io head = read_exact(conn, header, opts.message_timeout, true, opts.stop_fd);
+    if (head == Io::closed) return sum;
+    if (head == Io::stopped) return stopped();
     const size_t length = (size_t(header[0]) << 8) | header[1];
     if (length == 0) throw InputError(conn.peer() + " sent an empty message");
     VpcdEvent ev;
     ev.command.resize(length);
-    read_exact(conn, ev.command, opts.message_timeout, false);
+    if (read_exact(conn, ev.command, opts.message_timeout, false, opts.stop_fd) == Io::stopped) return stopped();
 
     if (length == 1) {
       switch (static_cast<VpcdControl>(ev.command[0])) {
@@ -271,7 +319,11 @@ ServeSummary serve_card(VpcdConnection& conn, ApduCard& card, const ServeOptions
       ++sum.apdus;
     }
     const bool answer = ev.kind == VpcdEvent::Kind::atr || ev.kind == VpcdEvent::Kind::apdu;
-    if (answer && !send_message(conn, ev.response)) return sum;
+    if (answer) {
+      const Io sent = send_message(conn, ev.response, opts.message_timeout, opts.stop_fd);
+      if (sent == Io::closed) return sum;
+      if (sent == Io::stopped) return stopped();
+    }
     emit(ev);
   }
 }

@@ -67,17 +67,23 @@ using StopFn = std::function<bool()>;
 
 /// Connects to vpcd. Retries a refused or unreachable connection every
 /// `retry_every` until `wait` has passed (0: one attempt) or `stop` says so,
-/// because pcscd may still be loading the driver. Throws InputError naming the
-/// address and the reason.
+/// because pcscd may still be loading the driver. A readable `stop_fd` (the
+/// CLI's signal self-pipe; -1: none) ends an attempt or a pause between them
+/// at once. Throws InputError naming the address and the reason.
 VpcdConnection connect_vpcd(const VpcdAddress& address, std::chrono::milliseconds wait = {},
                             const StopFn& stop = {},
-                            std::chrono::milliseconds retry_every = std::chrono::milliseconds(100));
+                            std::chrono::milliseconds retry_every = std::chrono::milliseconds(100), int stop_fd = -1);
 
 /// How serve_card waits and reports.
 struct ServeOptions {
   StopFn stop;                                       ///< polled while idle; true ends serving
+  /// Serving ends as soon as this descriptor is readable (the CLI's signal
+  /// self-pipe), even in the middle of a stalled read or write; -1: none.
+  int stop_fd = -1;
   std::chrono::milliseconds poll_interval{200};      ///< how often `stop` is polled while idle
-  std::chrono::milliseconds message_timeout{5000};   ///< a started message must arrive within this
+  /// A started message must arrive, and an answer must be taken by vpcd,
+  /// within this: a reader that stops reading cannot hold the card forever.
+  std::chrono::milliseconds message_timeout{5000};
   std::function<void(const VpcdEvent&)> on_event;    ///< every message, as it is answered
 };
 
@@ -93,7 +99,8 @@ struct ServeSummary {
 /// the card's RAM (a tear), a reset is a power cycle. A card that throws
 /// answers 6F 00 and the event carries the reason. Throws InputError when
 /// vpcd breaks the framing (a truncated message, a message stalled past
-/// `message_timeout`, an empty message) or the socket fails.
+/// `message_timeout`, an empty message), stops taking answers for
+/// `message_timeout`, or the socket fails.
 ServeSummary serve_card(VpcdConnection& conn, ApduCard& card, const ServeOptions& opts = {});
 
 }  // namespace pairkit::sim
