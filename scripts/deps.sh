@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages pairkit needs, only those missing; quiet when
-# nothing is missing. Usage: scripts/deps.sh [build|demo|test]
+# nothing is missing. Usage: scripts/deps.sh [build|demo|test|sanitize]
 set -euo pipefail
 build_pkgs=(g++ meson ninja-build pkg-config scdoc
   libbotan-2-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
@@ -9,10 +9,15 @@ build_pkgs=(g++ meson ninja-build pkg-config scdoc
 test_pkgs=(openssl age zbar-tools qrencode zxing-cpp-tools imagemagick faketime
   pcscd vsmartcard-vpcd pcsc-tools libpcsclite-dev bash-completion zsh fish man-db util-linux iproute2 procps
   python3 sqlite3 strace)
+# The clang build with sanitizers and libFuzzer (scripts/build.sh --sanitize),
+# for scripts/fuzz.sh (with the test tools, which make its seeds) and the
+# sanitizer run of the tests; xxd writes the binary seeds.
+sanitize_pkgs=(clang libfuzzer-14-dev libclang-rt-14-dev xxd)
 # What the quickstart demo itself runs besides pairkit.
 demo_pkgs=(openssl)
 want=("${build_pkgs[@]}")
-[[ ${1:-build} == test ]] && want+=("${test_pkgs[@]}")
+[[ ${1:-build} == test || ${1:-build} == sanitize ]] && want+=("${test_pkgs[@]}")
+[[ ${1:-build} == sanitize ]] && want+=("${sanitize_pkgs[@]}")
 [[ ${1:-build} == demo ]] && want+=("${demo_pkgs[@]}")
 missing=()
 for p in "${want[@]}"; do
