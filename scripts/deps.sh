@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages pairkit needs, only those missing; quiet when
 # nothing is missing. Usage: scripts/deps.sh [build|demo|test|sanitize]
 set -euo pipefail
-build_pkgs=(g++ meson ninja-build pkg-config scdoc
+build_pkgs=(g++ meson ninja-build pkg-config scdoc patch
   libbotan-2-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
   libqrencode-dev libzxing-dev libzbar-dev doctest-dev libsqlite3-dev libpng-dev libjpeg-dev zlib1g-dev libssl-dev)
 # Test oracles and peers: what pairkit writes, they must read, and vice versa.
