@@ -93,7 +93,12 @@ std::string dn_to_string(const Botan::X509_DN& dn) {
 std::string common_name(const Botan::X509_DN& dn) { return dn.get_first_attribute("X520.CommonName"); }
 
 TimePoint to_time_point(const Botan::X509_Time& t) {
-  return TimePoint(std::chrono::seconds(static_cast<long long>(t.time_since_epoch())));
+  // Botan 2 refuses years before 1970, which UTCTime can hold (1950-2049).
+  try {
+    return TimePoint(std::chrono::seconds(static_cast<long long>(t.time_since_epoch())));
+  } catch (const Botan::Exception& e) {
+    throw InputError("time " + t.readable_string() + " is not supported (" + e.what() + ")");
+  }
 }
 
 CertDetails describe_certificate(const Botan::X509_Certificate& cert) {
