@@ -34,6 +34,10 @@ TEST_CASE("a date-time whose time starts with a letter is a parse error, not an 
   CHECK_THROWS_WITH_AS(parse_toml("a = 2026-06-01ti0:00:01Z\n", "x.toml"), doctest::Contains("x.toml:1: "), InputError);
 }
 
+TEST_CASE("an array holding a closing brace is a parse error, not an assertion") {
+  CHECK_THROWS_WITH_AS(parse_toml("s = [}\n", "x.toml"), doctest::Contains("x.toml:1: "), InputError);
+}
+
 TEST_CASE("a table header that starts with neither a bare key nor a quote is a parse error, not an assertion") {
   for (const std::string text : {"[=]", "[ =]", "[\xc2\xa7]", "[ \xc2\xa7]", "[[#]]"}) {
     INFO(text);
