@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages pairkit needs, only those missing; quiet when
 # nothing is missing. Usage: scripts/deps.sh [build|demo|test|sanitize]
 set -euo pipefail
-build_pkgs=(g++ meson ninja-build pkg-config scdoc
+build_pkgs=(g++ meson ninja-build pkg-config scdoc patch
   libbotan-2-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
   libqrencode-dev libzxing-dev libzbar-dev doctest-dev libsqlite3-dev libpng-dev libjpeg-dev zlib1g-dev libssl-dev)
 # Test oracles and peers: what pairkit writes, they must read, and vice versa.
@@ -11,11 +11,13 @@ test_pkgs=(openssl age zbar-tools qrencode zxing-cpp-tools imagemagick faketime
   python3 sqlite3 strace time)
 # What the quickstart demo itself runs besides pairkit.
 demo_pkgs=(openssl)
-# The sanitizer build (scripts/test.sh --sanitize): clang and its ASan/UBSan runtimes.
-sanitize_pkgs=(clang libclang-rt-14-dev)
+# The clang build with sanitizers and libFuzzer (scripts/build.sh --sanitize),
+# for scripts/test.sh --sanitize and scripts/fuzz.sh (which also needs the test
+# tools, to make its seeds); xxd writes the binary seeds.
+sanitize_pkgs=(clang libfuzzer-14-dev libclang-rt-14-dev xxd)
 want=("${build_pkgs[@]}")
-[[ ${1:-build} == test ]] && want+=("${test_pkgs[@]}")
-[[ ${1:-build} == sanitize ]] && want+=("${test_pkgs[@]}" "${sanitize_pkgs[@]}")
+[[ ${1:-build} == test || ${1:-build} == sanitize ]] && want+=("${test_pkgs[@]}")
+[[ ${1:-build} == sanitize ]] && want+=("${sanitize_pkgs[@]}")
 [[ ${1:-build} == demo ]] && want+=("${demo_pkgs[@]}")
 missing=()
 for p in "${want[@]}"; do

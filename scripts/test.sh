@@ -18,13 +18,8 @@ rm -f "$build/tests/unit.junit.xml" "$build/meson-logs/testlog.json"
 if [[ ${1:-} == --sanitize ]]; then
   shift
   scripts/deps.sh sanitize || exit 3
-  # Shared with the fuzz targets (scripts/fuzz.sh): the same options, so either
-  # script may configure it first. Sanitizers need the shared C++ runtime and
-  # shared libraries, and undefined sanitizer symbols in the QR modules.
-  opts=(-Dtest_seams=true -Dbuildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false
-    -Dstatic_cxx=false -Dstatic_botan=false -Dstatic_sqlite=false)
-  grep -q "option('fuzz'" meson_options.txt && opts+=(-Dfuzz=true)
-  CC=clang CXX=clang++ scripts/build.sh "$build" "${opts[@]}" || { echo "0 passed, 1 failed"; exit 1; }
+  # The one clang ASan+UBSan configuration, shared with the fuzz targets (scripts/fuzz.sh).
+  scripts/build.sh --sanitize "$build" || { echo "0 passed, 1 failed"; exit 1; }
   # Every report is fatal (exit status 86, which no test expects) and is
   # written to a file in $reports that tests/summary.py counts as a failure:
   # a report from a process whose exit status a test ignores fails the run too.
@@ -34,10 +29,6 @@ if [[ ${1:-} == --sanitize ]]; then
   export ASAN_OPTIONS="$common:detect_leaks=1:halt_on_error=1"
   export LSAN_OPTIONS="$common:print_suppressions=0"
   export UBSAN_OPTIONS="$common:halt_on_error=1"
-  # Reports from inside system libraries, each with its reason, if there are any.
-  supp=$PWD/tests/sanitize
-  [[ -f $supp/lsan.supp ]] && LSAN_OPTIONS+=":suppressions=$supp/lsan.supp"
-  [[ -f $supp/ubsan.supp ]] && UBSAN_OPTIONS+=":suppressions=$supp/ubsan.supp"
 else
   scripts/deps.sh test || exit 3
   scripts/build.sh "$build" -Dtest_seams=true -Dbuildtype=release || { echo "0 passed, 1 failed"; exit 1; }

@@ -2,12 +2,9 @@
 #include "settings.hpp"
 
 #include <cstdlib>
-#include <sstream>
 
-#include <toml++/toml.h>
-
+#include "pairkit/core/config_file.hpp"
 #include "pairkit/core/error.hpp"
-#include "pairkit/core/toml_file.hpp"
 #include "pairkit/core/files.hpp"
 #include "pairkit/core/input_limits.hpp"
 
@@ -24,24 +21,6 @@ std::string Settings::env_name(const std::string& key) {
   return s;
 }
 
-namespace {
-
-std::string scalar_text(const toml::node& n) {
-  if (auto s = n.value_exact<std::string>()) return *s;
-  if (auto b = n.value_exact<bool>()) return *b ? "true" : "false";
-  if (auto i = n.value_exact<int64_t>()) return std::to_string(*i);
-  if (auto d = n.value_exact<double>()) {
-    std::ostringstream os;
-    os << *d;
-    return os.str();
-  }
-  std::ostringstream os;
-  n.visit([&](auto&& v) { os << v; });  // dates and times as TOML writes them
-  return os.str();
-}
-
-}  // namespace
-
 void Settings::load(const std::string& flag, const std::function<void()>& learn_all_keys) {
   std::string path = flag;
   if (path.empty()) {
@@ -51,31 +30,16 @@ void Settings::load(const std::string& flag, const std::function<void()>& learn_
     if (!path_exists("pairkit.toml")) return;
     path = "pairkit.toml";
   }
-  const toml::table root = read_toml_file(path, limits::kToml);
+  auto entries = read_config_file(path);
   file_ = path;
   bool learned_all = false;
-  for (const auto& [section, node] : root) {
-    const auto* table = node.as_table();
-    if (!table)
-      throw InputError(path + ": unknown key '" + std::string(section.str()) +
-                       "' (settings live in tables such as [key] or [cert])");
-    for (const auto& [name, value] : *table) {
-      const std::string key = std::string(section.str()) + "." + std::string(name.str());
-      if (!known_.count(key) && !learned_all) {
-        learn_all_keys();
-        learned_all = true;
-      }
-      if (!known_.count(key)) throw InputError(path + ": unknown key '" + key + "'");
-      std::vector<std::string> values;
-      if (const auto* arr = value.as_array()) {
-        for (const auto& v : *arr) values.push_back(scalar_text(v));
-      } else if (value.is_table()) {
-        throw InputError(path + ": key '" + key + "' must be a value, not a table");
-      } else {
-        values.push_back(scalar_text(value));
-      }
-      config_[key] = std::move(values);
+  for (auto& [key, values] : entries) {
+    if (!known_.count(key) && !learned_all) {
+      learn_all_keys();
+      learned_all = true;
     }
+    if (!known_.count(key)) throw InputError(path + ": unknown key '" + key + "'");
+    config_[key] = std::move(values);
   }
 }
 

@@ -217,19 +217,32 @@ Botan::PKCS10_Request load_csr(const std::vector<uint8_t>& data, const std::stri
   const auto objs = read_objects(data, name);
   if (objs.size() != 1 || objs[0].kind != ObjectKind::csr)
     throw InputError(name + " holds a " + object_kind_name(objs[0].kind) + " where a certificate request is needed");
-  return Botan::PKCS10_Request(objs[0].der);
+  try {
+    return Botan::PKCS10_Request(objs[0].der);
+  } catch (const Botan::Exception& e) {
+    throw InputError(name + " holds a malformed certificate request (" + e.what() + ")");
+  }
 }
 
 std::vector<uint8_t> spki_of(const PkiObject& obj, const std::string& name) {
   switch (obj.kind) {
     case ObjectKind::certificate: return check_certificate_shape(obj.der);
-    case ObjectKind::csr: return Botan::PKCS10_Request(obj.der).raw_public_key();
+    case ObjectKind::csr:
+      try {
+        return Botan::PKCS10_Request(obj.der).raw_public_key();
+      } catch (const Botan::Exception& e) {
+        throw InputError(name + " holds a malformed certificate request (" + e.what() + ")");
+      }
     case ObjectKind::public_key: return obj.der;
-    case ObjectKind::private_key: {
-      Botan::DataSource_Memory src(obj.der);
-      std::unique_ptr<Botan::Private_Key> key(Botan::PKCS8::load_key(src));
-      return key->subject_public_key();
-    }
+    case ObjectKind::private_key:
+      // Classified by its outer shape only: the key inside may still be malformed.
+      try {
+        Botan::DataSource_Memory src(obj.der);
+        std::unique_ptr<Botan::Private_Key> key(Botan::PKCS8::load_key(src));
+        return key->subject_public_key();
+      } catch (const Botan::Exception& e) {
+        throw InputError(name + " holds a malformed private key (" + e.what() + ")");
+      }
     case ObjectKind::encrypted_private_key:
       throw InputError(name + " is an encrypted private key: run 'pairkit key pub' on it first");
     case ObjectKind::crl: break;

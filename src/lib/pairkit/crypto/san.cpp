@@ -123,7 +123,9 @@ std::vector<uint8_t> encode_general_names(const std::vector<SubjectAltName>& nam
   return out;
 }
 
-std::vector<SubjectAltName> decode_general_names(const std::vector<uint8_t>& der) {
+namespace {
+
+std::vector<SubjectAltName> decode_general_names_unchecked(const std::vector<uint8_t>& der) {
   std::vector<SubjectAltName> out;
   Botan::BER_Decoder dec(der);
   Botan::BER_Decoder seq = dec.start_cons(Botan::SEQUENCE);
@@ -146,6 +148,17 @@ std::vector<SubjectAltName> decode_general_names(const std::vector<uint8_t>& der
     out.push_back(std::move(san));
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<SubjectAltName> decode_general_names(const std::vector<uint8_t>& der) {
+  // The extension comes from a certificate or request that may be anyone's.
+  try {
+    return decode_general_names_unchecked(der);
+  } catch (const Botan::Exception& e) {
+    throw InputError(std::string("malformed subjectAltName extension (") + e.what() + ")");
+  }
 }
 
 std::vector<SubjectAltName> sans_of(const Botan::Extensions& extensions) {

@@ -5,6 +5,7 @@
 #include <botan/oids.h>
 #include <botan/x509_ext.h>
 
+#include "pairkit/core/error.hpp"
 #include "pairkit/crypto/fingerprint.hpp"
 #include "pairkit/crypto/keys.hpp"
 #include "pairkit/crypto/san.hpp"
@@ -92,7 +93,12 @@ std::string dn_to_string(const Botan::X509_DN& dn) {
 std::string common_name(const Botan::X509_DN& dn) { return dn.get_first_attribute("X520.CommonName"); }
 
 TimePoint to_time_point(const Botan::X509_Time& t) {
-  return TimePoint(std::chrono::seconds(static_cast<long long>(t.time_since_epoch())));
+  // Botan 2 refuses years before 1970, which UTCTime can hold (1950-2049).
+  try {
+    return TimePoint(std::chrono::seconds(static_cast<long long>(t.time_since_epoch())));
+  } catch (const Botan::Exception& e) {
+    throw InputError("time " + t.readable_string() + " is not supported (" + e.what() + ")");
+  }
 }
 
 CertDetails describe_certificate(const Botan::X509_Certificate& cert) {
@@ -102,7 +108,12 @@ CertDetails describe_certificate(const Botan::X509_Certificate& cert) {
   d.serial = Botan::hex_encode(cert.serial_number());
   d.not_before = to_time_point(cert.not_before());
   d.not_after = to_time_point(cert.not_after());
-  d.key = key_description(*cert.load_subject_public_key());
+  // Botan decodes the key only now: a certificate of anyone's may carry one that does not decode.
+  try {
+    d.key = key_description(*cert.load_subject_public_key());
+  } catch (const Botan::Exception& e) {
+    throw InputError(std::string("the certificate's public key cannot be decoded (") + e.what() + ")");
+  }
   d.signature_algorithm = signature_name(cert.signature_algorithm().get_oid());
   d.is_ca = cert.is_CA_cert();
   if (d.is_ca && cert.path_limit() != Botan::Cert_Extension::NO_CERT_PATH_LIMIT) d.path_length = cert.path_limit();

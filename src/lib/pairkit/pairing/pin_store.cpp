@@ -110,9 +110,9 @@ void check_address(const std::string& address) {
   if (!ok) throw UsageError("address '" + address + "' is not HOST:PORT (IPv6: [ADDR]:PORT)");
 }
 
-std::vector<Pin> load_pins(const std::string& path) {
-  if (!path_exists(path)) return {};
-  const toml::table t = read_toml_file(path, limits::kPinStore);
+namespace {
+
+std::vector<Pin> pins_from_table(const toml::table& t, const std::string& path) {
   for (const auto& [key, value] : t)
     if (key != "pin") throw InputError(path + ": unknown key '" + std::string(key.str()) + "' (expected [[pin]] tables)");
   std::vector<Pin> pins;
@@ -154,6 +154,18 @@ std::vector<Pin> load_pins(const std::string& path) {
   }
   std::sort(pins.begin(), pins.end(), [](const Pin& a, const Pin& b) { return a.name < b.name; });
   return pins;
+}
+
+}  // namespace
+
+std::vector<Pin> load_pins(const std::string& path) {
+  if (!path_exists(path)) return {};
+  const toml::table t = read_toml_file(path, limits::kPinStore);
+  return pins_from_table(t, path);
+}
+
+std::vector<Pin> parse_pins(std::string_view text, const std::string& name) {
+  return pins_from_table(parse_toml(text, name), name);
 }
 
 std::optional<Pin> find_pin(const std::vector<Pin>& pins, const std::string& name) {

@@ -5,6 +5,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <botan/x509cert.h>
@@ -45,6 +46,9 @@ void check_address(const std::string& address);
 /// All pins of a store, sorted by name; a missing file is an empty store.
 /// Throws InputError naming the file and line for malformed TOML or entries.
 std::vector<Pin> load_pins(const std::string& path);
+
+/// The pins of a store's text (as load_pins, without the file); errors name `name`.
+std::vector<Pin> parse_pins(std::string_view text, const std::string& name);
 
 /// What add_pin did.
 struct AddResult {
