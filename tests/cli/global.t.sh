@@ -121,7 +121,7 @@ t 0 '^server$' '' -- pk __complete -- cert self-sign --profile se
 
 # Standard output is flushed and checked before every exit 0: a result lost
 # on a full device is exit 3 with one line, whichever command it was.
-pk -q ca init --dir out-ca --cn 'Out CA'
+pk -q ca init --dir out-ca --cn 'Out CA' >/dev/null
 cp "$here/../../examples/sim/payment.toml" out-sim.toml
 full_msg='^pairkit: error: cannot write to standard output: No space left on device$'
 for cmd in 'fingerprint pool.pem' '--json fingerprint pool.pem' 'ca list --dir out-ca' '--json ca list --dir out-ca' \

@@ -84,9 +84,13 @@ t 3 '' 'huge-manifest.age: refused: manifest.toml declares 8589934591 bytes, mor
 absent out1 out2 out3 out4 out5
 check "no staging folder left behind" bash -c '! ls -a | grep -q "restore-"'
 
-# TOML nested 100,000 deep, in a script, a pin store and a configuration file.
-for kind in array inline header; do
-  "$craft" toml-nested nested-$kind.toml $kind 100000
+# TOML nested as deep as 1 MiB allows, in a script, a pin store and a
+# configuration file: arrays, inline tables, keys of half a million dotted
+# segments (each a table: they overflowed the stack), and inline tables 250
+# deep under 32-segment keys (the deepest the limits leave: 8,000 tables).
+for kind in array:100000 inline:100000 header:520000 dotted:520000 inline-dotted:250; do
+  depth=${kind#*:} kind=${kind%%:*}
+  "$craft" toml-nested nested-$kind.toml $kind $depth
   t 3 '' "nested-$kind.toml" -- bounded 10 64 pk sim run nested-$kind.toml
   t 3 '' "nested-$kind.toml" -- bounded 10 64 pk pin list --store nested-$kind.toml
   t 3 '' "nested-$kind.toml" -- bounded 10 64 pk --config nested-$kind.toml key gen -o never.key

@@ -103,6 +103,13 @@ def toml_nested(kind, depth):
         return "a = " + "{ b = " * depth + "1" + " }" * depth + "\n"
     if kind == "header":
         return "[" + ".".join(["k"] * depth) + "]\n"
+    if kind == "dotted":
+        return ".".join(["k"] * depth) + " = 1\n"
+    if kind == "inline-dotted":
+        # Inline tables `depth` deep, each under a key of 32 segments: as many
+        # tables nested as the parser's limits allow.
+        key = ".".join(["k"] * 32)
+        return "a = " + ("{ " + key + " = ") * depth + "1" + " }" * depth + "\n"
     raise SystemExit("unknown TOML nesting " + kind)
 
 

@@ -44,3 +44,15 @@ TEST_CASE("a table header that starts with neither a bare key nor a quote is a p
     CHECK_THROWS_WITH_AS(parse_toml(text, "x.toml"), doctest::Contains("x.toml:1: "), InputError);
   }
 }
+
+TEST_CASE("a key of more than 32 dotted segments is a parse error, not half a million nested tables") {
+  std::string key = "k";
+  for (int i = 1; i < 32; ++i) key += ".k";
+  CHECK(parse_toml("[" + key + "]\n", "x.toml").size() == 1);
+  CHECK(parse_toml(key + " = 1\n", "x.toml").size() == 1);
+  CHECK_THROWS_WITH_AS(parse_toml("[" + key + ".k]\n", "x.toml"), doctest::Contains("dotted key depth of 32"),
+                       InputError);
+  std::string deep = "k";
+  for (int i = 1; i < 500000; ++i) deep += ".k";
+  CHECK_THROWS_WITH_AS(parse_toml(deep + " = 1\n", "x.toml"), doctest::Contains("x.toml:1: "), InputError);
+}
