@@ -1,7 +1,9 @@
 # qr scan on photos and screenshots: ImageMagick distortions of a pairing
 # code (made here, never committed). Whatever zbarimg or ZXingReader reads,
 # pairkit must read; light-on-dark codes, which both miss, too.
-pk -q device init --serial TERM-0042 --dir term >/dev/null
+# A fixed seed: the same certificate, so the same code, in every run (a fresh
+# key made a different code each time, and a borderline photo flaky).
+PAIRKIT_TEST_SEED=42 PAIRKIT_TEST_NOW=2026-06-01T12:00:00Z pk -q device init --serial TERM-0042 --dir term >/dev/null
 pk -q qr render --host gate.local:8443 --cert term/cert.pem -o code.png
 pk -q qr render --host gate.local:8443 --cert term/cert.pem --invert -o inv.png
 want=$(zbarimg -q --raw code.png 2>/dev/null)
