@@ -187,7 +187,9 @@ std::string command_word(int argc, char** argv) {
 
 }  // namespace
 
-int run_cli(int argc, char** argv, std::span<const Group> groups) {
+int run_cli(int argc, char** argv, std::span<const Group> groups, std::span<const Companion> companions) {
+  if (const Companion* c = companion_for(argc, argv, companions))
+    return fail(kExitInput, "pairkit: error: " + exec_companion(*c, argv));
   // SIGINT, SIGTERM or SIGHUP remove the command's temporary files and
   // staging folders before they end it (pairkit(1), SIGNALS).
   install_signal_cleanup();
@@ -216,6 +218,7 @@ int run_cli(int argc, char** argv, std::span<const Group> groups) {
     if (all_registered) return;
     for (const Group& g : groups)
       if (!known_word || word != g.word) g.add(app, cli);
+    for (const Companion& c : companions) add_group(app, c.word, c.summary);
     all_registered = true;
   };
   const bool version_only = word.empty() && std::any_of(argv + 1, argv + argc, [](const char* a) {

@@ -18,6 +18,7 @@
 #include "pairkit/core/clock.hpp"
 #include "pairkit/core/files.hpp"
 #include "pairkit/core/input_limits.hpp"
+#include "companion.hpp"
 #include "settings.hpp"
 
 namespace pairkit::cli {
@@ -113,7 +114,9 @@ struct Group {
 /// Parses argv, runs the selected command, prints the one-line error and
 /// returns the exit code (pairkit(1), EXIT STATUS). The one place errors become exit codes.
 /// Only the groups of the command named in argv are registered; help,
-/// completion and anything else get them all.
-int run_cli(int argc, char** argv, std::span<const Group> groups);
+/// completion and anything else get them all. A command line for one of the
+/// companions (companion.hpp) execs it instead; their words are listed in
+/// --help and completed like the groups'.
+int run_cli(int argc, char** argv, std::span<const Group> groups, std::span<const Companion> companions = {});
 
 }  // namespace pairkit::cli

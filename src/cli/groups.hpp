@@ -18,6 +18,8 @@ void add_qr_group(CLI::App& app, Cli& cli);
 void add_backup_group(CLI::App& app, Cli& cli);
 void add_sim_group(CLI::App& app, Cli& cli);
 void add_sim_card_command(CLI::App& app, Cli& cli);
+/// `gate serve|join|invite` (src/cli/gate.cpp), in pairkit-gate only.
+void add_gate_group(CLI::App& app, Cli& cli);
 void add_completion_command(CLI::App& app, Cli& cli);
 
 }  // namespace pairkit::cli

@@ -18,5 +18,10 @@ int main(int argc, char** argv) {
       {"sim", add_sim_card_command},
       {"", add_completion_command},  // keep last: it completes every group above
   };
-  return run_cli(argc, argv, groups);
+  // Served by pairkit-gate (src/cli/main_gate.cpp; companion.hpp says why).
+  static constexpr Companion companions[] = {
+      {"gate", "The gate service (HTTPS, mTLS, port 7741) and its client: pair over the network",
+       "pairkit-gate"},
+  };
+  return run_cli(argc, argv, groups, companions);
 }

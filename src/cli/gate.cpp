@@ -1,0 +1,12 @@
+// pairkit gate: the gate service and its client (pairkit-gate(1)). Built into
+// pairkit-gate only (src/cli/main_gate.cpp).
+#include "groups.hpp"
+
+namespace pairkit::cli {
+
+void add_gate_group(CLI::App& app, Cli& cli) {
+  (void)cli;
+  add_group(app, "gate", "The gate service (HTTPS, mTLS, port 7741) and its client: pair over the network");
+}
+
+}  // namespace pairkit::cli
