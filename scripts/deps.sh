@@ -6,7 +6,7 @@ build_pkgs=(g++ meson ninja-build pkg-config scdoc patch
   libbotan-2-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
   libqrencode-dev libzxing-dev libzbar-dev doctest-dev libsqlite3-dev libpng-dev libjpeg-dev zlib1g-dev libssl-dev)
 # Test oracles and peers: what pairkit writes, they must read, and vice versa.
-test_pkgs=(openssl age zbar-tools qrencode zxing-cpp-tools imagemagick faketime
+test_pkgs=(openssl age zbar-tools qrencode zxing-cpp-tools imagemagick faketime oathtool
   pcscd vsmartcard-vpcd pcsc-tools libpcsclite-dev bash-completion zsh fish man-db util-linux iproute2 procps
   python3 sqlite3 strace time)
 # What the quickstart demo itself runs besides pairkit.
