@@ -26,6 +26,7 @@ struct JoinCmdOptions {
   std::string qr;
   bool tofu = false;
   std::string wait = "15m";
+  std::string timeout = "10s";
 };
 
 class HttpsTransport final : public gate::GateTransport {
@@ -77,7 +78,7 @@ public:
     }
   }
 
-  void note(const std::string& line) override { cli_.warn(line); }
+  void note(const std::string& line) override { cli_.info("note: " + line); }
 
 private:
   static nlohmann::json to_json(const gate::JoinEvent& e) {
@@ -126,6 +127,7 @@ void run_join(Cli& cli, const JoinCmdOptions& o) {
   gate::HttpsClientOptions ho;
   ho.key_pem = o.dir + "/" + device::kKeyFile;
   ho.cert_pem = o.dir + "/" + device::kCertFile;
+  ho.connect_timeout = ho.io_timeout = parse_duration(o.timeout);
   Printer printer(cli, format_duration(jo.wait));
   gate::SystemWaiter waiter;
   gate::join(
@@ -151,6 +153,9 @@ void add_gate_client_commands(CLI::App& group, Cli& cli) {
   c->add_option("--qr", j->qr, "A photo of the gate's pairing or invite QR code: address, fingerprint, invite");
   c->add_flag("--tofu", j->tofu, "Trust the gate's certificate on first use (the pairing code protects the operator)");
   c->add_option("--wait", j->wait, "How long to wait for the operator, and for a gate that went away")
+      ->check(duration_check())
+      ->capture_default_str();
+  c->add_option("--timeout", j->timeout, "Deadline for connecting, and for each step of an exchange with the gate")
       ->check(duration_check())
       ->capture_default_str();
 }
