@@ -169,6 +169,27 @@ wait "$join_pid"
 check 'exit 0' test $? -eq 0
 check 'never a second POST' bash -c '[ "$(grep -c "^POST" g/requests.log)" = 1 ] && grep -q "^GET /v1/pair/17" g/requests.log'
 
+# A gate that stays away past --wait: exit 3, and the request is kept for the next run.
+gate_says poll.json 200 "$pending" 1
+(sleep 2; kill "$fake_pid") &
+t 3 '"event":"waiting".*cannot connect' 'still failing after 4s' -- bounded 20 200 pk --json gate join --gate 127.0.0.1:$gport --dir term --wait 4s
+check 'the request is kept' test -s term/gate-request.toml
+wait "$fake_pid" 2>/dev/null
+start_fake_gate term/cert.pem
+
+# A QR code (qr render or gate invite) gives the address, the pin and the invite.
+pk qr render --host 127.0.0.1:$gport --cert srv/cert.pem --id ABCDEFGHJKMNPQRS -o invite.png 2>/dev/null
+rm -f term/gate-request.toml
+: >g/requests.log
+gate_says post.json 200 "$paired"
+t 0 '^paired: request 17' '' -- pk gate join --dir term --qr invite.png
+check 'the invite went to the gate' grep -q '"invite": *"ABCDEFGHJKMNPQRS"' g/requests.log
+pk qr render --host 127.0.0.1:$gport --cert evil/cert.pem --id ABCDEFGHJKMNPQRS -o evil-invite.png 2>/dev/null
+t 1 '^$' "expects SHA256:${evil_fp}" -- pk gate join --dir term --qr evil-invite.png
+pk qr render --payload 'WIFI:S:lab;;' -o wifi.png 2>/dev/null
+t 3 '^$' 'wifi.png: no pairkit pairing QR code found' -- pk gate join --dir term --qr wifi.png
+t 3 '^$' 'not a PNG, JPEG or PNM image' -- pk gate join --dir term --qr term/cert.pem
+
 # Rejected or expired: exit 1 with the gate's words, in JSON Lines too.
 gate_says post.json 202 "$pending" 1
 gate_says poll.json 200 '{"id": 17, "state": "closed", "serial": "TERM-1", "message": "the request was rejected or it expired"}'
