@@ -1,17 +1,20 @@
-// pairkit gate join: the terminal's side of pairing over the network
-// (pairkit-gate(1), JOIN). The library runs the conversation; this file turns
-// its events into lines for the device's display or JSON Lines for its UI.
+// pairkit gate join | invite: the terminal's side of pairing over the network,
+// and the invite a server shows for it (pairkit-gate(1), JOIN and INVITE).
+// The library runs the conversation; this file turns its events into lines
+// for the device's display or JSON Lines for its UI.
 #include "gate_join.hpp"
 
 #include <iostream>
 #include <memory>
 
 #include "options.hpp"
+#include "qr_output.hpp"
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/input_limits.hpp"
 #include "pairkit/device/layout.hpp"
 #include "pairkit/gate/https_client.hpp"
+#include "pairkit/gate/invite.hpp"
 #include "pairkit/gate/join.hpp"
 
 namespace pairkit::cli {
@@ -27,6 +30,13 @@ struct JoinCmdOptions {
   bool tofu = false;
   std::string wait = "15m";
   std::string timeout = "10s";
+};
+
+struct InviteCmdOptions {
+  std::string dir;
+  std::string host;
+  std::string valid_for;
+  QrOutputOptions output;
 };
 
 class HttpsTransport final : public gate::GateTransport {
@@ -135,6 +145,26 @@ void run_join(Cli& cli, const JoinCmdOptions& o) {
       waiter, cli.rng(), cli.clock());
 }
 
+void run_invite(Cli& cli, const InviteCmdOptions& o) {
+  const qr::RenderOptions ro = qr_render_options(cli, o.output);
+  std::optional<std::chrono::seconds> valid_for;
+  if (!o.valid_for.empty()) valid_for = parse_duration(o.valid_for);
+  // Checked before the invite exists, so a refused write wastes none.
+  if (o.output.out != "-" && !o.output.force && path_exists(o.output.out))
+    throw InputError(o.output.out + " exists (use --force to replace it)");
+  const auto inv = gate::create_gate_invite(o.dir, o.host, valid_for, cli.rng(), cli.clock());
+  const QrWritten written = write_qr(cli, inv.payload, o.output, ro);
+  if (cli.json) {
+    nlohmann::json j = {{"id", inv.id}, {"expires_at", format_time(inv.expires_at)}, {"address", inv.address},
+                        {"payload", inv.payload}, {"qr", written.json}};
+    cli.emit_json(j);
+    return;
+  }
+  cli.info("invite " + std::to_string(inv.id) + " for " + inv.address + ", single use, valid until " +
+           format_time(inv.expires_at) + (o.output.out == "-" ? "" : ": wrote " + o.output.out + " (" + written.summary + ")"));
+  cli.info("next: on the terminal, pairkit gate join --dir DEVICE_DIR --qr PHOTO");
+}
+
 }  // namespace
 
 void add_gate_client_commands(CLI::App& group, Cli& cli) {
@@ -158,6 +188,19 @@ void add_gate_client_commands(CLI::App& group, Cli& cli) {
   c->add_option("--timeout", j->timeout, "Deadline for connecting, and for each step of an exchange with the gate")
       ->check(duration_check())
       ->capture_default_str();
+
+  auto i = std::make_shared<InviteCmdOptions>();
+  c = add_command(group, cli, "invite",
+                  "Make a single-use, expiring invite and render it as a QR code for a terminal to scan",
+                  {"pairkit gate invite --dir /etc/pairkit/gate --host gate.example:7741 -o invite.png",
+                   "pairkit gate invite --dir /etc/pairkit/gate --valid-for 2m   # on the terminal, in half blocks",
+                   "pairkit --json gate invite --dir srv --host [fd00::1]:7741 -o invite.svg"},
+                  [i](Cli& c) { run_invite(c, *i); });
+  c->add_option("--dir", i->dir, "The gate's folder (device init --role server, gate.toml)")->required();
+  c->add_option("--host", i->host, "The address terminals dial, HOST:PORT (default: gate.toml's public_address)");
+  c->add_option("--valid-for", i->valid_for, "How long the invite is valid (default: gate.toml's [invites] valid_for, 10m)")
+      ->check(duration_check());
+  add_qr_output_options(c, cli, i->output, "the invite's QR code");
 }
 
 }  // namespace pairkit::cli

@@ -4,7 +4,7 @@
 
 namespace pairkit::cli {
 
-/// Adds `join` to the gate group.
+/// Adds `join` and `invite` to the gate group.
 void add_gate_client_commands(CLI::App& gate_group, Cli& cli);
 
 }  // namespace pairkit::cli

@@ -190,6 +190,22 @@ pk qr render --payload 'WIFI:S:lab;;' -o wifi.png 2>/dev/null
 t 3 '^$' 'wifi.png: no pairkit pairing QR code found' -- pk gate join --dir term --qr wifi.png
 t 3 '^$' 'not a PNG, JPEG or PNM image' -- pk gate join --dir term --qr term/cert.pem
 
+# gate invite: a single-use invite in the gate's registry, as a QR code that
+# zbarimg reads too; the address from --host or gate.toml's public_address.
+t 2 '^$' 'no address for terminals to dial: give --host HOST:PORT or set public_address in srv/gate.toml' -- pk gate invite --dir srv -o inv.png
+absent inv.png srv/pairing.db
+t 0 '"payload": "PK1/' '' -- pk --json gate invite --dir srv --host 127.0.0.1:$gport --valid-for 2m -o inv.png
+payload=$(echo "$OUT" | python3 -c 'import json, sys; print(json.load(sys.stdin)["payload"])')
+check 'zbarimg reads the invite' bash -c "[ \"\$(zbarimg -q --raw inv.png 2>/dev/null)\" = '$payload' ]"
+check 'the invite carries 16 base32 characters (80 bits) after the address' bash -c "[[ '$payload' =~ /127\.0\.0\.1:$gport/[A-Z2-7]{16}\$ ]]"
+t 3 '^$' 'inv.png exists \(use --force' -- pk gate invite --dir srv --host 127.0.0.1:$gport -o inv.png
+printf '[gate]\npublic_address = "127.0.0.1:%s"\n' "$gport" >srv/gate.toml
+t 0 '█' 'invite [0-9]+ for 127.0.0.1:'$gport', single use, valid until' -- pk gate invite --dir srv
+gate_says post.json 200 "$paired"
+: >g/requests.log
+t 0 '^paired: request 17' '' -- pk gate join --dir term --qr inv.png
+check 'the join presented the invite' grep -q "\"invite\": *\"${payload##*/}\"" g/requests.log
+
 # Rejected or expired: exit 1 with the gate's words, in JSON Lines too.
 gate_says post.json 202 "$pending" 1
 gate_says poll.json 200 '{"id": 17, "state": "closed", "serial": "TERM-1", "message": "the request was rejected or it expired"}'
