@@ -5,8 +5,8 @@
 namespace pairkit::cli {
 
 void add_gate_group(CLI::App& app, Cli& cli) {
-  (void)cli;
-  add_group(app, "gate", "The gate service (HTTPS, mTLS, port 7741) and its client: pair over the network");
+  auto* group = add_group(app, "gate", "The gate service (HTTPS, mTLS, port 7741) and its client: pair over the network");
+  add_gate_serve_command(*group, cli);
 }
 
 }  // namespace pairkit::cli
