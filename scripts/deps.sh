@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages pairkit needs, only those missing; quiet when
-# nothing is missing. Usage: scripts/deps.sh [build|demo|test|sanitize]
+# nothing is missing. Usage: scripts/deps.sh [build|demo|test|sanitize|bench]
 set -euo pipefail
 build_pkgs=(g++ meson ninja-build pkg-config scdoc patch
   libbotan-2-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
@@ -15,10 +15,15 @@ demo_pkgs=(openssl)
 # for scripts/test.sh --sanitize and scripts/fuzz.sh (which also needs the test
 # tools, to make its seeds); xxd writes the binary seeds.
 sanitize_pkgs=(clang libfuzzer-14-dev libclang-rt-14-dev xxd)
+# The benchmarks' peers and probes (bench/README.md): nginx is the gate's peer
+# in bench/gate.sh, curl its first request; callgrind counts start-up
+# instructions in bench/compare.sh.
+bench_pkgs=(nginx-light curl python3 sqlite3 valgrind procps openssl)
 want=("${build_pkgs[@]}")
 [[ ${1:-build} == test || ${1:-build} == sanitize ]] && want+=("${test_pkgs[@]}")
 [[ ${1:-build} == sanitize ]] && want+=("${sanitize_pkgs[@]}")
 [[ ${1:-build} == demo ]] && want+=("${demo_pkgs[@]}")
+[[ ${1:-build} == bench ]] && want+=("${bench_pkgs[@]}")
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -17,7 +17,7 @@ check "JSON has the contract's fields" bash -c "echo '$OUT' | python3 -c 'import
 check "the code is 5 groups of 5 Crockford characters" bash -c "[[ '$code' =~ ^([0-9A-HJKMNP-TV-Z]{5}-){4}[0-9A-HJKMNP-TV-Z]{5}$ ]]"
 check "nonce is 32 hex digits" bash -c "[[ '$nonce' =~ ^[0-9a-f]{32}$ ]]"
 t 0 "^$code$" '^$' -- pk pair code --cert term/cert.pem --server-cert srv/cert.pem --nonce "$nonce"
-check "the database is WAL with a schema version" bash -c "[ \"\$(sqlite3 $db 'PRAGMA journal_mode; PRAGMA user_version;' | tr '\n' ' ')\" = 'wal 1 ' ]"
+check "the database is WAL with a schema version" bash -c "[ \"\$(sqlite3 $db 'PRAGMA journal_mode; PRAGMA user_version;' | tr '\n' ' ')\" = 'wal 2 ' ]"
 
 # A substituted certificate on either side gives another code, and the approval fails.
 mitm_t=$(pk pair code --cert evil/cert.pem --server-cert srv/cert.pem --nonce "$nonce")
@@ -112,7 +112,7 @@ t 3 '' 'registry corrupt.db is not a valid pairing database' -- pk pair request 
 sqlite3 other.db 'CREATE TABLE x(y);'
 t 3 '' 'other.db is an SQLite database but not a pairing registry' -- pk pair list --db other.db
 sqlite3 newer.db 'PRAGMA user_version = 9;'
-t 3 '' 'schema version 9; this pairkit knows up to 1' -- pk pair list --db newer.db
+t 3 '' 'schema version 9; this pairkit knows up to 2' -- pk pair list --db newer.db
 t 2 '' 'serial' -- pk pair request --db $db --serial 'bad serial' --cert term/cert.pem
 
 # A registry held by another writer past --busy-timeout: exit 3 naming it, nothing recorded.

@@ -166,6 +166,14 @@ put config pins.toml unpacked/manifest.toml
 put manifest pins.toml
 put pin_store unpacked/manifest.toml
 
+# A gate's answers (pairkit-gate(1), THE API): pending, paired with CONFIG, closed, an error.
+fp=$(grep -o '[0-9A-F:]\{95\}' dev/device.toml | head -1)
+printf '%s' '{"id": 17, "state": "pending", "serial": "TERM-0042", "nonce": "00112233445566778899aabbccddeeff", "expires_at": "2026-12-01T00:00:00Z", "poll": "/v1/pair/17"}' >gate-pending.json
+printf '%s' '{"id": 17, "state": "paired", "serial": "TERM-0042", "approved_by": "alice", "config": {"serial": "TERM-0042", "master": {"address": "master.example:443", "fingerprint": "'"$fp"'"}, "files": [{"name": "vpn.conf", "mode": "0600", "data_base64": "c2VjcmV0Cg=="}, {"name": "motd", "mode": "0644", "data_base64": ""}]}}' >gate-paired.json
+printf '%s' '{"id": 17, "state": "closed", "serial": "TERM-0042", "message": "the request was rejected or it expired"}' >gate-closed.json
+printf '%s' '{"error": {"code": "unpaired", "message": "this terminal was unpaired"}}' >gate-error.json
+put gate_answer gate-*.json
+
 # Pairing payloads and images: pairkit's codes, qrencode's, their JPEG and
 # PNM forms, and ZXing-cpp's photographed samples (up to the target's size).
 pk qr render --host gate.local:8443 --cert dev/cert.pem --id TERM-0042 -o code-pairkit.png

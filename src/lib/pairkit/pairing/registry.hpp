@@ -19,7 +19,7 @@
 namespace pairkit::pairing {
 
 /// Schema version this build writes (PRAGMA user_version).
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 /// Wrong codes an operator may enter before a request is rejected.
 inline constexpr int kMaxCodeAttempts = 3;
 
@@ -43,7 +43,13 @@ struct RequestRow {
   std::string code;                ///< the full pairing code
   TimePoint created_at{}, expires_at{};
   std::optional<TimePoint> decided_at;
-  std::string decided_by;
+  std::string decided_by;          ///< "alice", "invite 7", "pre-registration"
+  std::string source_address;      ///< where a gate saw it come from ("" for `pair request`)
+  std::optional<TimePoint> last_seen_at;  ///< the terminal's last contact (a poll)
+  /// Non-empty when, as this request was filed, its serial was pending or
+  /// paired with another certificate: that certificate's fingerprint. Such
+  /// a request is approved only by its id (pair list and the audit show it).
+  std::string conflict_fingerprint;
 };
 
 struct AuditRow {
@@ -57,6 +63,69 @@ struct RequestOutcome {
   bool already_paired = false;  ///< same serial, same fingerprint: nothing new
   RequestRow row;               ///< the new pending request (or the paired one)
   std::optional<std::string> replaces_fingerprint;  ///< a different pairing stays until decided
+};
+
+/// Who decides, and their second factor (RFC 6238 TOTP code, "123456").
+/// Once the registry requires TOTP (require_otp), every decision needs one.
+struct Decider {
+  std::string operator_name;
+  std::optional<std::string> otp;
+};
+
+/// A terminal's request as the gate received it (POST /v1/pair).
+struct JoinRequest {
+  std::string serial;
+  CertRef terminal;                   ///< the client certificate of the TLS connection
+  CertRef server;                     ///< the gate's own certificate
+  std::string source_address;         ///< "127.0.0.1", "::1"
+  std::optional<std::string> invite;  ///< the invite token from a scanned QR code
+};
+
+/// The gate's rules for joins (gate.toml).
+struct JoinPolicy {
+  bool require_expected = false;       ///< refuse serials nobody pre-registered (pair expect)
+  bool auto_approve_expected = false;  ///< pre-registered with this fingerprint: approved at once
+  int max_pending_per_address = 3;
+  int max_pending = 100;
+  std::chrono::seconds lifetime{15 * 60};
+};
+
+enum class JoinResult {
+  paired,            ///< row is the pairing (already paired, or approved now by invite or pre-registration)
+  pending,           ///< row is the pending request (new, or the one this certificate filed already)
+  denied,            ///< the address or fingerprint is denied (pair deny)
+  not_expected,      ///< require_expected, and the serial (or its fingerprint) was not pre-registered
+  invite_refused,    ///< unknown, used or expired invite
+  unpaired,          ///< this certificate's pairing was broken (pair unpair): pair again from scratch
+  too_many_pending,  ///< max_pending_per_address or max_pending reached
+};
+
+struct JoinOutcome {
+  JoinResult result = JoinResult::pending;
+  RequestRow row;
+  std::string reason;  ///< for refusals: one line, safe to show the terminal
+};
+
+/// A single-use invite (gate invite): the token goes into the QR code's ID
+/// field; the registry keeps only its SHA-256.
+struct Invite {
+  int64_t id = 0;
+  std::string token;  ///< 16 base32 characters (80 random bits); returned once
+  TimePoint expires_at{};
+};
+
+struct OperatorRow {
+  std::string name;
+  TimePoint created_at{};
+  int failures = 0;                     ///< wrong codes since the last good one
+  std::optional<TimePoint> locked_until;
+};
+
+struct Denial {
+  std::string kind;   ///< "address" or "fingerprint"
+  std::string value;
+  std::string by;
+  TimePoint at{};
 };
 
 /// The registry as every engine implements it. Each state change and its
@@ -95,6 +164,45 @@ public:
 
   /// The audit log, oldest first, optionally for one serial.
   virtual std::vector<AuditRow> audit(const std::optional<std::string>& serial) = 0;
+
+  // --- The gate (pairkit-gate(1)). Each call is one transaction with its audit rows.
+
+  /// POST /v1/pair: the JoinResult order of checks is denied, paired or
+  /// unpaired (this certificate), invite, expected, an existing pending
+  /// request of this certificate (returned, never duplicated), the pending
+  /// caps, then a new pending request (flagged when it conflicts).
+  virtual JoinOutcome join(const JoinRequest& req, const JoinPolicy& policy, Botan::RandomNumberGenerator& rng,
+                           const Clock& clock) = 0;
+  /// GET /v1/pair/{id}: the request, only for the certificate that filed
+  /// it (nullopt otherwise, so ids reveal nothing); records last_seen_at.
+  virtual std::optional<RequestRow> poll(int64_t id, const std::string& cert_sha256, const Clock& clock) = 0;
+  /// GET /v1/config: the serial paired with exactly this certificate, if any.
+  virtual std::optional<std::string> paired_serial(const std::string& cert_sha256) = 0;
+  /// Pending requests in all (the gate's metrics).
+  virtual int pending_count(const Clock& clock) = 0;
+
+  /// pair expect: pre-registers a serial, optionally with its fingerprint.
+  virtual void expect(const std::string& serial, const std::optional<std::string>& fingerprint, const Clock& clock) = 0;
+  /// gate invite: a new single-use invite.
+  virtual Invite create_invite(std::chrono::seconds valid_for, Botan::RandomNumberGenerator& rng,
+                               const Clock& clock) = 0;
+  /// pair deny: refuses an address or a fingerprint from now on.
+  virtual void deny(const std::string& kind, const std::string& value, const Decider& by, const Clock& clock) = 0;
+  virtual std::vector<Denial> denials() = 0;
+
+  // --- Operators and their second factor (pairkit-operator(1)).
+
+  /// Enrols an operator; returns the 20-byte TOTP secret (shown once).
+  /// InputError if the name exists.
+  virtual std::vector<uint8_t> add_operator(const std::string& name, Botan::RandomNumberGenerator& rng,
+                                            const Clock& clock) = 0;
+  virtual std::vector<OperatorRow> operators(const Clock& clock) = 0;
+  /// CheckFailed if there is no such operator.
+  virtual void remove_operator(const std::string& name, const Clock& clock) = 0;
+  /// Whether decisions need a TOTP code (new registries: yes).
+  virtual bool otp_required() = 0;
+  /// pair require-otp: from now on every decision needs a TOTP code.
+  virtual void require_otp(const Clock& clock) = 0;
 };
 
 struct RegistryOptions {

@@ -7,6 +7,8 @@
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/files.hpp"
 #include "pairkit/core/sqlite.hpp"
+#include "pairkit/crypto/base32.hpp"
+#include "pairkit/crypto/fingerprint.hpp"
 #include "pairkit/pairing/registry_engines.hpp"
 
 namespace pairkit::pairing {
@@ -55,6 +57,45 @@ CREATE TABLE audit(
   detail TEXT);
 CREATE INDEX audit_by_serial ON audit(serial);
 )sql",
+    // The gate: where a request came from, when the terminal last polled,
+    // the flag of a conflicting request; pre-registrations, invites (only
+    // their SHA-256), denials, operators with their TOTP secrets. A registry
+    // that was in use before keeps working without a second factor until
+    // `pair require-otp`; one created now (nothing audited yet) requires it.
+    R"sql(
+ALTER TABLE requests ADD COLUMN source_address TEXT NOT NULL DEFAULT '';
+ALTER TABLE requests ADD COLUMN last_seen_at INTEGER;
+ALTER TABLE requests ADD COLUMN conflict_fingerprint TEXT NOT NULL DEFAULT '';
+CREATE INDEX requests_by_fingerprint ON requests(fingerprint, state);
+CREATE INDEX requests_by_address ON requests(source_address, state);
+CREATE TABLE expected(
+  serial TEXT PRIMARY KEY,
+  fingerprint TEXT,
+  created_at INTEGER NOT NULL);
+CREATE TABLE invites(
+  id INTEGER PRIMARY KEY,
+  token_sha256 TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  used_at INTEGER,
+  used_by TEXT);
+CREATE TABLE denials(
+  kind TEXT NOT NULL CHECK (kind IN ('address','fingerprint')),
+  value TEXT NOT NULL,
+  denied_by TEXT NOT NULL,
+  denied_at INTEGER NOT NULL,
+  PRIMARY KEY (kind, value));
+CREATE TABLE operators(
+  name TEXT PRIMARY KEY,
+  secret TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  failures INTEGER NOT NULL DEFAULT 0,
+  locked_until INTEGER,
+  last_used_step INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO settings(key, value)
+  SELECT 'otp_required', CASE WHEN EXISTS (SELECT 1 FROM audit) THEN 'false' ELSE 'true' END;
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
@@ -87,11 +128,27 @@ void too_new(const Connection& c, int version) {
 
 constexpr sqlite::Schema kSchema{kMigrations, unversioned, too_new};
 
+// 80 random bits: 16 base32 characters in the QR code's ID field.
+constexpr size_t kInviteBytes = 10;
+// RFC 6238 with SHA-1 recommends a 160-bit secret.
+constexpr size_t kOperatorSecretBytes = 20;
+
+// Invites are stored only as the SHA-256 of their token (upper case, as
+// the QR code's alphanumeric mode carries it).
+std::string invite_hash(std::string_view token) {
+  std::string up(token);
+  for (char& c : up)
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  return crypto::colon_hex(crypto::digest(crypto::HashAlg::sha256,
+                                          std::span(reinterpret_cast<const uint8_t*>(up.data()), up.size())));
+}
+
 int64_t secs(TimePoint t) { return t.time_since_epoch().count(); }
 TimePoint from_secs(int64_t s) { return TimePoint(std::chrono::seconds(s)); }
 
 constexpr const char* kRowColumns =
-    "id, serial, state, fingerprint, server_fingerprint, nonce, created_at, expires_at, decided_at, decided_by";
+    "id, serial, state, fingerprint, server_fingerprint, nonce, created_at, expires_at, decided_at, decided_by, "
+    "source_address, last_seen_at, conflict_fingerprint";
 
 RequestRow read_row(const Statement& s) {
   RequestRow r;
@@ -105,6 +162,9 @@ RequestRow read_row(const Statement& s) {
   r.expires_at = from_secs(s.integer(7));
   if (!s.is_null(8)) r.decided_at = from_secs(s.integer(8));
   r.decided_by = s.text(9);
+  r.source_address = s.text(10);
+  if (!s.is_null(11)) r.last_seen_at = from_secs(s.integer(11));
+  r.conflict_fingerprint = s.text(12);
   r.code = request_code(r.nonce, r.fingerprint, r.server_fingerprint);
   return r;
 }
@@ -124,7 +184,38 @@ public:
   void check(const std::string& serial, const std::string& cert_sha256) override;
   std::vector<AuditRow> audit(const std::optional<std::string>& serial) override;
 
+  JoinOutcome join(const JoinRequest& req, const JoinPolicy& policy, Botan::RandomNumberGenerator& rng,
+                   const Clock& clock) override;
+  std::optional<RequestRow> poll(int64_t id, const std::string& cert_sha256, const Clock& clock) override;
+  std::optional<std::string> paired_serial(const std::string& cert_sha256) override;
+  int pending_count(const Clock& clock) override;
+  void expect(const std::string& serial, const std::optional<std::string>& fingerprint, const Clock& clock) override;
+  Invite create_invite(std::chrono::seconds valid_for, Botan::RandomNumberGenerator& rng,
+                       const Clock& clock) override;
+  void deny(const std::string& kind, const std::string& value, const Decider& by, const Clock& clock) override;
+  std::vector<Denial> denials() override;
+  std::vector<uint8_t> add_operator(const std::string& name, Botan::RandomNumberGenerator& rng,
+                                    const Clock& clock) override;
+  std::vector<OperatorRow> operators(const Clock& clock) override;
+  void remove_operator(const std::string& name, const Clock& clock) override;
+  bool otp_required() override;
+  void require_otp(const Clock& clock) override;
+
 private:
+  /// Pairs row's serial with row's certificate: a pairing of another
+  /// certificate is replaced (and logged), the terminals row written, the
+  /// request moved to paired. `detail` goes into the approve audit row.
+  void pair_request(RequestRow& row, const std::string& actor, TimePoint now, const std::string& detail);
+  /// Records the server certificate of a request, or returns the one an
+  /// earlier request recorded (UsageError without one).
+  std::string server_fingerprint(const std::optional<CertRef>& server);
+  /// A new request row (state pending or paired) with a fresh nonce.
+  RequestRow insert_request(const std::string& serial, const CertRef& terminal, const std::string& server_fp,
+                            std::chrono::seconds lifetime, const std::string& source_address,
+                            const std::string& conflict_fp, Botan::RandomNumberGenerator& rng, TimePoint now);
+  JoinOutcome refuse(Transaction& tx, const JoinRequest& req, JoinResult result, TimePoint now,
+                     const std::string& reason, const std::string& detail);
+
   void expire_stale(TimePoint now);
   std::optional<RequestRow> find(const std::string& serial, const char* state_sql);
   std::optional<std::string> paired_fingerprint(const std::string& serial);
@@ -195,26 +286,80 @@ std::optional<std::string> SqliteRegistry::paired_fingerprint(const std::string&
   return s.text(0);
 }
 
+std::string SqliteRegistry::server_fingerprint(const std::optional<CertRef>& server) {
+  if (server) {
+    auto s = db_.prepare("INSERT INTO meta(key, value) VALUES ('server_fingerprint', ?) "
+                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    s.bind(1, server->sha256);
+    s.run();
+    return server->sha256;
+  }
+  auto s = db_.prepare("SELECT value FROM meta WHERE key = 'server_fingerprint'");
+  if (!s.step())
+    throw UsageError("registry " + db_.path() + " has no server certificate yet: give --server-cert the first time");
+  return s.text(0);
+}
+
+RequestRow SqliteRegistry::insert_request(const std::string& serial, const CertRef& terminal,
+                                          const std::string& server_fp, std::chrono::seconds lifetime,
+                                          const std::string& source_address, const std::string& conflict_fp,
+                                          Botan::RandomNumberGenerator& rng, TimePoint now) {
+  std::vector<uint8_t> nonce(kNonceBytes);
+  rng.randomize(nonce.data(), nonce.size());
+  RequestRow row;
+  row.serial = serial;
+  row.state = State::pending;
+  row.fingerprint = terminal.sha256;
+  row.server_fingerprint = server_fp;
+  row.nonce = nonce_hex(nonce);
+  row.code = request_code(row.nonce, terminal.sha256, server_fp);
+  row.created_at = now;
+  row.expires_at = now + lifetime;
+  row.source_address = source_address;
+  row.conflict_fingerprint = conflict_fp;
+  if (!source_address.empty()) row.last_seen_at = now;
+  auto s = db_.prepare(
+      "INSERT INTO requests(serial, fingerprint, certificate, server_fingerprint, nonce, state, created_at, "
+      "expires_at, source_address, last_seen_at, conflict_fingerprint) VALUES (?,?,?,?,?,'pending',?,?,?,?,?) "
+      "RETURNING id");
+  s.bind(1, serial).bind(2, terminal.sha256).bind(3, terminal.pem).bind(4, server_fp).bind(5, row.nonce);
+  s.bind(6, secs(now)).bind(7, secs(row.expires_at)).bind(8, source_address);
+  s.bind_or_null(9, row.last_seen_at ? std::optional<int64_t>(secs(*row.last_seen_at)) : std::nullopt);
+  s.bind(10, conflict_fp);
+  s.step();
+  row.id = s.integer(0);
+  s.run();
+  return row;
+}
+
+void SqliteRegistry::pair_request(RequestRow& row, const std::string& actor, TimePoint now,
+                                  const std::string& detail) {
+  const std::string old_fp = paired_fingerprint(row.serial).value_or("");
+  if (!old_fp.empty()) {
+    if (auto old = find(row.serial, "state = 'paired'")) set_state(*old, State::unpaired, now, actor);
+    log(now, actor, row.serial, "replace", "paired", "unpaired", old_fp, row.fingerprint,
+        "the approval of request " + std::to_string(row.id) + " replaces this pairing");
+  }
+  {
+    auto s = db_.prepare(
+        "INSERT INTO terminals(serial, fingerprint, request_id, paired_at, paired_by) VALUES (?,?,?,?,?) "
+        "ON CONFLICT(serial) DO UPDATE SET fingerprint = excluded.fingerprint, request_id = excluded.request_id, "
+        "paired_at = excluded.paired_at, paired_by = excluded.paired_by");
+    s.bind(1, row.serial).bind(2, row.fingerprint).bind(3, row.id).bind(4, secs(now)).bind(5, actor);
+    s.run();
+  }
+  set_state(row, State::paired, now, actor);
+  log(now, actor, row.serial, "approve", "pending", "paired", old_fp, row.fingerprint,
+      detail + (old_fp.empty() ? "" : "; replaces the previous pairing"));
+}
+
 RequestOutcome SqliteRegistry::request(const std::string& serial, const CertRef& terminal,
                                        const std::optional<CertRef>& server, std::chrono::seconds lifetime,
                                        Botan::RandomNumberGenerator& rng, const Clock& clock) {
   const TimePoint now = clock.now();
   Transaction tx(db_);
   expire_stale(now);
-
-  std::string server_fp;
-  if (server) {
-    server_fp = server->sha256;
-    auto s = db_.prepare("INSERT INTO meta(key, value) VALUES ('server_fingerprint', ?) "
-                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-    s.bind(1, server_fp);
-    s.run();
-  } else {
-    auto s = db_.prepare("SELECT value FROM meta WHERE key = 'server_fingerprint'");
-    if (!s.step())
-      throw UsageError("registry " + db_.path() + " has no server certificate yet: give --server-cert the first time");
-    server_fp = s.text(0);
-  }
+  const std::string server_fp = server_fingerprint(server);
 
   RequestOutcome out;
   if (auto paired_fp = paired_fingerprint(serial)) {
@@ -231,33 +376,11 @@ RequestOutcome SqliteRegistry::request(const std::string& serial, const CertRef&
     set_state(*old, State::expired, now, "system");
     log(now, "system", serial, "supersede", "pending", "expired", "", old->fingerprint, "replaced by a new request");
   }
-  std::vector<uint8_t> nonce(kNonceBytes);
-  rng.randomize(nonce.data(), nonce.size());
-  const std::string nonce_text = nonce_hex(nonce);
-  int64_t id = 0;
-  {
-    auto s = db_.prepare(
-        "INSERT INTO requests(serial, fingerprint, certificate, server_fingerprint, nonce, state, created_at, "
-        "expires_at) VALUES (?,?,?,?,?,'pending',?,?) RETURNING id");
-    s.bind(1, serial).bind(2, terminal.sha256).bind(3, terminal.pem).bind(4, server_fp).bind(5, nonce_text);
-    s.bind(6, secs(now)).bind(7, secs(now + lifetime));
-    s.step();
-    id = s.integer(0);
-    s.run();
-  }
+  out.row = insert_request(serial, terminal, server_fp, lifetime, "", "", rng, now);
   log(now, "terminal", serial, "request", out.replaces_fingerprint ? "paired" : "", "pending",
       out.replaces_fingerprint.value_or(""), terminal.sha256,
       out.replaces_fingerprint ? "a different certificate asks to pair; the current pairing stays until decided" : "");
   tx.commit();
-  out.row.id = id;
-  out.row.serial = serial;
-  out.row.state = State::pending;
-  out.row.fingerprint = terminal.sha256;
-  out.row.server_fingerprint = server_fp;
-  out.row.nonce = nonce_text;
-  out.row.code = request_code(nonce_text, terminal.sha256, server_fp);
-  out.row.created_at = now;
-  out.row.expires_at = now + lifetime;
   return out;
 }
 
@@ -294,6 +417,20 @@ RequestRow SqliteRegistry::approve(const std::string& serial, const std::vector<
                         "; the terminal must request again");
     throw CheckFailed("no pending pairing request for serial '" + serial + "'");
   }
+  // With several pending requests for one serial (a gate records each
+  // certificate's claim), the typed code picks its request.
+  {
+    auto s = db_.prepare(std::string("SELECT ") + kRowColumns +
+                         " FROM requests WHERE serial = ? AND state = 'pending' ORDER BY id DESC");
+    s.bind(1, serial);
+    while (s.step()) {
+      RequestRow r = read_row(s);
+      if (groups_match(typed, r.code)) {
+        pending = r;
+        break;
+      }
+    }
+  }
   if (!groups_match(typed, pending->code)) {
     int attempts = 0;
     {
@@ -317,24 +454,8 @@ RequestRow SqliteRegistry::approve(const std::string& serial, const std::vector<
                       " does not match: the terminal's certificate or the server's is not the one this request "
                       "holds, or the code belongs to another request" + tail);
   }
-  const std::string old_fp = paired_fingerprint(serial).value_or("");
-  if (!old_fp.empty()) {
-    if (auto old = find(serial, "state = 'paired'")) set_state(*old, State::unpaired, now, operator_name);
-    log(now, operator_name, serial, "replace", "paired", "unpaired", old_fp, pending->fingerprint,
-        "the approval of request " + std::to_string(pending->id) + " replaces this pairing");
-  }
-  {
-    auto s = db_.prepare(
-        "INSERT INTO terminals(serial, fingerprint, request_id, paired_at, paired_by) VALUES (?,?,?,?,?) "
-        "ON CONFLICT(serial) DO UPDATE SET fingerprint = excluded.fingerprint, request_id = excluded.request_id, "
-        "paired_at = excluded.paired_at, paired_by = excluded.paired_by");
-    s.bind(1, serial).bind(2, pending->fingerprint).bind(3, pending->id).bind(4, secs(now)).bind(5, operator_name);
-    s.run();
-  }
-  set_state(*pending, State::paired, now, operator_name);
-  log(now, operator_name, serial, "approve", "pending", "paired", old_fp, pending->fingerprint,
-      std::to_string(typed.size()) + " of " + std::to_string(kCodeGroups) + " code groups compared" +
-          (old_fp.empty() ? "" : "; replaces the previous pairing"));
+  pair_request(*pending, operator_name, now,
+               std::to_string(typed.size()) + " of " + std::to_string(kCodeGroups) + " code groups compared");
   tx.commit();
   return *pending;
 }
@@ -401,6 +522,307 @@ std::vector<AuditRow> SqliteRegistry::audit(const std::optional<std::string>& se
     rows.push_back({s.integer(0), from_secs(s.integer(1)), s.text(2), s.text(3), s.text(4), s.text(5), s.text(6),
                     s.text(7), s.text(8), s.text(9)});
   return rows;
+}
+
+JoinOutcome SqliteRegistry::refuse(Transaction& tx, const JoinRequest& req, JoinResult result, TimePoint now,
+                                   const std::string& reason, const std::string& detail) {
+  log(now, "gate", req.serial, "join-refused", "", "", "", req.terminal.sha256,
+      "from " + req.source_address + ": " + detail);
+  tx.commit();
+  JoinOutcome out;
+  out.result = result;
+  out.reason = reason;
+  out.row.serial = req.serial;
+  out.row.fingerprint = req.terminal.sha256;
+  out.row.source_address = req.source_address;
+  return out;
+}
+
+JoinOutcome SqliteRegistry::join(const JoinRequest& req, const JoinPolicy& policy, Botan::RandomNumberGenerator& rng,
+                                 const Clock& clock) {
+  const TimePoint now = clock.now();
+  Transaction tx(db_);
+  expire_stale(now);
+  const std::string& fp = req.terminal.sha256;
+
+  {
+    auto s = db_.prepare(
+        "SELECT kind FROM denials WHERE (kind = 'address' AND value = ?) OR (kind = 'fingerprint' AND value = ?) "
+        "ORDER BY kind LIMIT 1");
+    s.bind(1, req.source_address).bind(2, fp);
+    if (s.step()) {
+      const std::string kind = s.text(0);
+      s.reset();
+      return refuse(tx, req, JoinResult::denied, now, "this terminal may not pair with this gate",
+                    "the " + kind + " is denied");
+    }
+  }
+
+  if (paired_fingerprint(req.serial) == fp) {
+    JoinOutcome out;
+    out.result = JoinResult::paired;
+    if (auto row = find(req.serial, "state = 'paired'")) out.row = *row;
+    tx.commit();
+    return out;
+  }
+  {
+    auto s = db_.prepare(
+        "SELECT 1 FROM requests WHERE fingerprint = ? AND state = 'unpaired' AND NOT EXISTS "
+        "(SELECT 1 FROM terminals WHERE fingerprint = ?) LIMIT 1");
+    s.bind(1, fp).bind(2, fp);
+    if (s.step()) {
+      s.reset();
+      return refuse(tx, req, JoinResult::unpaired, now,
+                    "this certificate's pairing was broken; reset the device and pair again",
+                    "this certificate was unpaired");
+    }
+  }
+
+  std::optional<RequestRow> mine;
+  {
+    auto s = db_.prepare(std::string("SELECT ") + kRowColumns +
+                         " FROM requests WHERE serial = ? AND fingerprint = ? AND state = 'pending' "
+                         "ORDER BY id DESC LIMIT 1");
+    s.bind(1, req.serial).bind(2, fp);
+    if (s.step()) mine = read_row(s);
+  }
+  const std::string server_fp = server_fingerprint(req.server);
+  auto new_or_mine = [&](const std::string& conflict) {
+    return mine ? *mine
+                : insert_request(req.serial, req.terminal, server_fp, policy.lifetime, req.source_address, conflict,
+                                 rng, now);
+  };
+
+  if (req.invite) {
+    const auto hash = invite_hash(*req.invite);
+    int64_t invite_id = 0;
+    {
+      auto s = db_.prepare(
+          "UPDATE invites SET used_at = ?, used_by = ? WHERE token_sha256 = ? AND used_at IS NULL AND expires_at > ? "
+          "RETURNING id");
+      s.bind(1, secs(now)).bind(2, fp).bind(3, hash).bind(4, secs(now));
+      if (s.step()) invite_id = s.integer(0);
+      s.run();
+    }
+    if (!invite_id) {
+      std::string why = "an unknown invite";
+      auto s = db_.prepare("SELECT id, used_at FROM invites WHERE token_sha256 = ?");
+      s.bind(1, hash);
+      if (s.step())
+        why = "invite " + std::to_string(s.integer(0)) + (s.is_null(1) ? " has expired" : " was used already");
+      s.reset();
+      return refuse(tx, req, JoinResult::invite_refused, now, "the invite is unknown, used or expired", why);
+    }
+    RequestRow row = new_or_mine("");
+    const std::string by = "invite " + std::to_string(invite_id);
+    pair_request(row, by, now, "from " + req.source_address + ": approved by " + by);
+    tx.commit();
+    return {JoinResult::paired, row, ""};
+  }
+
+  std::optional<std::optional<std::string>> expected;
+  {
+    auto s = db_.prepare("SELECT fingerprint FROM expected WHERE serial = ?");
+    s.bind(1, req.serial);
+    if (s.step()) expected = s.is_null(0) ? std::nullopt : std::optional<std::string>(s.text(0));
+  }
+  const bool expected_fp_matches = expected && *expected && **expected == fp;
+  if (policy.require_expected && (!expected || (*expected && !expected_fp_matches))) {
+    return refuse(tx, req, JoinResult::not_expected, now, "this serial was not pre-registered with this gate",
+                  !expected ? "serial " + req.serial + " was not pre-registered"
+                            : "serial " + req.serial + " was pre-registered with SHA256:" + **expected);
+  }
+  if (policy.auto_approve_expected && expected_fp_matches) {
+    RequestRow row = new_or_mine("");
+    pair_request(row, "pre-registration", now, "from " + req.source_address + ": pre-registered with this certificate");
+    tx.commit();
+    return {JoinResult::paired, row, ""};
+  }
+
+  if (mine) {
+    auto s = db_.prepare("UPDATE requests SET last_seen_at = ? WHERE id = ?");
+    s.bind(1, secs(now)).bind(2, mine->id);
+    s.run();
+    mine->last_seen_at = now;
+    tx.commit();
+    return {JoinResult::pending, *mine, ""};
+  }
+
+  auto count_pending = [&](bool by_address) {
+    auto s = db_.prepare(by_address ? "SELECT count(*) FROM requests WHERE state = 'pending' AND source_address = ?"
+                                    : "SELECT count(*) FROM requests WHERE state = 'pending'");
+    if (by_address) s.bind(1, req.source_address);
+    s.step();
+    return s.integer(0);
+  };
+  if (count_pending(true) >= policy.max_pending_per_address)
+    return refuse(tx, req, JoinResult::too_many_pending, now, "too many pending requests from this address",
+                  std::to_string(policy.max_pending_per_address) + " requests from this address are pending");
+  if (count_pending(false) >= policy.max_pending)
+    return refuse(tx, req, JoinResult::too_many_pending, now, "too many pending requests at this gate",
+                  std::to_string(policy.max_pending) + " requests are pending");
+
+  std::string conflict = paired_fingerprint(req.serial).value_or("");
+  if (conflict.empty()) {
+    auto s = db_.prepare(
+        "SELECT fingerprint FROM requests WHERE serial = ? AND state = 'pending' AND fingerprint <> ? "
+        "ORDER BY id DESC LIMIT 1");
+    s.bind(1, req.serial).bind(2, fp);
+    if (s.step()) conflict = s.text(0);
+  }
+  RequestRow row = insert_request(req.serial, req.terminal, server_fp, policy.lifetime, req.source_address,
+                                  conflict, rng, now);
+  log(now, "gate", req.serial, "join", "", "pending", conflict, fp,
+      "from " + req.source_address + ", request " + std::to_string(row.id) +
+          (conflict.empty() ? ""
+                            : "; CONFLICT: serial " + req.serial + " is claimed by SHA256:" + conflict +
+                                  " and now by SHA256:" + fp + "; approve only by --id"));
+  tx.commit();
+  return {JoinResult::pending, row, ""};
+}
+
+std::optional<RequestRow> SqliteRegistry::poll(int64_t id, const std::string& cert_sha256, const Clock& clock) {
+  const TimePoint now = clock.now();
+  Transaction tx(db_);
+  expire_stale(now);
+  auto s = db_.prepare(std::string("UPDATE requests SET last_seen_at = ? WHERE id = ? AND fingerprint = ? RETURNING ") +
+                       kRowColumns);
+  s.bind(1, secs(now)).bind(2, id).bind(3, cert_sha256);
+  std::optional<RequestRow> row;
+  if (s.step()) row = read_row(s);
+  s.run();
+  tx.commit();
+  return row;
+}
+
+std::optional<std::string> SqliteRegistry::paired_serial(const std::string& cert_sha256) {
+  auto s = db_.prepare("SELECT serial FROM terminals WHERE fingerprint = ? ORDER BY paired_at DESC LIMIT 1");
+  s.bind(1, cert_sha256);
+  if (!s.step()) return std::nullopt;
+  return s.text(0);
+}
+
+int SqliteRegistry::pending_count(const Clock& clock) {
+  auto s = db_.prepare("SELECT count(*) FROM requests WHERE state = 'pending' AND expires_at > ?");
+  s.bind(1, secs(clock.now()));
+  s.step();
+  return static_cast<int>(s.integer(0));
+}
+
+void SqliteRegistry::expect(const std::string& serial, const std::optional<std::string>& fingerprint,
+                            const Clock& clock) {
+  const TimePoint now = clock.now();
+  Transaction tx(db_);
+  auto s = db_.prepare(
+      "INSERT INTO expected(serial, fingerprint, created_at) VALUES (?,?,?) "
+      "ON CONFLICT(serial) DO UPDATE SET fingerprint = excluded.fingerprint, created_at = excluded.created_at");
+  s.bind(1, serial).bind_or_null(2, fingerprint.value_or("")).bind(3, secs(now));
+  s.run();
+  log(now, "operator", serial, "expect", "", "", "", fingerprint.value_or(""),
+      fingerprint ? "pre-registered with this certificate" : "pre-registered, any certificate");
+  tx.commit();
+}
+
+Invite SqliteRegistry::create_invite(std::chrono::seconds valid_for, Botan::RandomNumberGenerator& rng,
+                                     const Clock& clock) {
+  const TimePoint now = clock.now();
+  std::vector<uint8_t> bits(kInviteBytes);
+  rng.randomize(bits.data(), bits.size());
+  Invite inv;
+  inv.token = crypto::base32_encode(bits);
+  inv.expires_at = now + valid_for;
+  Transaction tx(db_);
+  auto s = db_.prepare("INSERT INTO invites(token_sha256, created_at, expires_at) VALUES (?,?,?) RETURNING id");
+  s.bind(1, invite_hash(inv.token)).bind(2, secs(now)).bind(3, secs(inv.expires_at));
+  s.step();
+  inv.id = s.integer(0);
+  s.run();
+  log(now, "operator", "", "invite", "", "", "", "",
+      "invite " + std::to_string(inv.id) + " valid until " + format_time(inv.expires_at));
+  tx.commit();
+  return inv;
+}
+
+void SqliteRegistry::deny(const std::string& kind, const std::string& value, const Decider& by, const Clock& clock) {
+  if (kind != "address" && kind != "fingerprint")
+    throw UsageError("a denial is of an address or a fingerprint, not '" + kind + "'");
+  if (value.empty()) throw UsageError("a denial needs a value");
+  const TimePoint now = clock.now();
+  Transaction tx(db_);
+  auto s = db_.prepare(
+      "INSERT INTO denials(kind, value, denied_by, denied_at) VALUES (?,?,?,?) "
+      "ON CONFLICT(kind, value) DO UPDATE SET denied_by = excluded.denied_by, denied_at = excluded.denied_at");
+  s.bind(1, kind).bind(2, value).bind(3, by.operator_name).bind(4, secs(now));
+  s.run();
+  log(now, by.operator_name, "", "deny", "", "", "", kind == "fingerprint" ? value : "",
+      "denied " + kind + " " + value);
+  tx.commit();
+}
+
+std::vector<Denial> SqliteRegistry::denials() {
+  auto s = db_.prepare("SELECT kind, value, denied_by, denied_at FROM denials ORDER BY denied_at, kind, value");
+  std::vector<Denial> out;
+  while (s.step()) out.push_back({s.text(0), s.text(1), s.text(2), from_secs(s.integer(3))});
+  return out;
+}
+
+std::vector<uint8_t> SqliteRegistry::add_operator(const std::string& name, Botan::RandomNumberGenerator& rng,
+                                                  const Clock& clock) {
+  const TimePoint now = clock.now();
+  std::vector<uint8_t> secret(kOperatorSecretBytes);
+  rng.randomize(secret.data(), secret.size());
+  Transaction tx(db_);
+  {
+    auto s = db_.prepare("INSERT INTO operators(name, secret, created_at) VALUES (?,?,?) "
+                         "ON CONFLICT(name) DO NOTHING RETURNING name");
+    s.bind(1, name).bind(2, crypto::base32_encode(secret)).bind(3, secs(now));
+    if (!s.step()) throw InputError("operator '" + name + "' exists already in " + db_.path());
+    s.run();
+  }
+  log(now, "operator", "", "operator-add", "", "", "", "", "enrolled operator " + name);
+  tx.commit();
+  return secret;
+}
+
+std::vector<OperatorRow> SqliteRegistry::operators(const Clock& clock) {
+  auto s = db_.prepare("SELECT name, created_at, failures, locked_until FROM operators ORDER BY name");
+  std::vector<OperatorRow> out;
+  while (s.step()) {
+    OperatorRow r{s.text(0), from_secs(s.integer(1)), static_cast<int>(s.integer(2)), std::nullopt};
+    if (!s.is_null(3) && from_secs(s.integer(3)) > clock.now()) r.locked_until = from_secs(s.integer(3));
+    out.push_back(r);
+  }
+  return out;
+}
+
+void SqliteRegistry::remove_operator(const std::string& name, const Clock& clock) {
+  const TimePoint now = clock.now();
+  Transaction tx(db_);
+  {
+    auto s = db_.prepare("DELETE FROM operators WHERE name = ? RETURNING name");
+    s.bind(1, name);
+    if (!s.step()) throw CheckFailed("no operator '" + name + "' in " + db_.path());
+    s.run();
+  }
+  log(now, "operator", "", "operator-remove", "", "", "", "", "removed operator " + name);
+  tx.commit();
+}
+
+bool SqliteRegistry::otp_required() {
+  auto s = db_.prepare("SELECT value FROM settings WHERE key = 'otp_required'");
+  return s.step() && s.text(0) == "true";
+}
+
+void SqliteRegistry::require_otp(const Clock& clock) {
+  const TimePoint now = clock.now();
+  Transaction tx(db_);
+  {
+    auto s = db_.prepare("INSERT INTO settings(key, value) VALUES ('otp_required', 'true') "
+                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    s.run();
+  }
+  log(now, "operator", "", "require-otp", "", "", "", "", "every decision needs a TOTP code from now on");
+  tx.commit();
 }
 
 }  // namespace
