@@ -11,6 +11,7 @@
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/files.hpp"
 #include "pairkit/core/input_limits.hpp"
+#include "pairkit/core/rng.hpp"
 #include "pairkit/crypto/fingerprint.hpp"
 #include "pairkit/crypto/objects.hpp"
 #include "pairkit/device/layout.hpp"
@@ -67,7 +68,7 @@ void run_gate_serve(Cli& cli, const GateServeOptions& o) {
   gate::Metrics metrics;
   const Clock& clock = cli.clock();
   gate::ServerHooks hooks;
-  hooks.make_handler = [&](int) { return std::make_unique<gate::Routes>(metrics, log, clock); };
+  hooks.make_handler = [&](int) { return std::make_unique<gate::Routes>(metrics, log, clock, make_system_rng()); };
   hooks.reload = [&o] { return load_config(o); };
   hooks.log = &log;
   hooks.metrics = &metrics;

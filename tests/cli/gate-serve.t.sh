@@ -129,6 +129,121 @@ t 3 '' "cannot listen on 127.0.0.1:$port" -- pk gate serve --dir srv --listen "1
 stop_gate INT
 check "SIGINT ends the gate with exit 0" test "$GATE_EXIT" = 0
 
+# The API (gate-api): a gate with a master service and configuration files.
+mkdir api && cp srv/key.pem srv/cert.pem api/
+mkdir -p api/config/TERM-0042 api/config/default
+echo 'remote vpn.example 1194' >api/config/TERM-0042/vpn.conf && chmod 600 api/config/TERM-0042/vpn.conf
+echo 'motd' >api/config/TERM-0042/motd.txt && chmod 644 api/config/TERM-0042/motd.txt
+cat >api/gate.toml <<'TOML'
+[gate]
+poll_interval = "3s"
+[master]
+address = "master.example:443"
+fingerprint = "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89"
+[limits]
+registry_timeout = "1s"
+TOML
+for n in 2 3 4; do pk -q device init --serial TERM-000$n --dir term$n >/dev/null; done
+check "the API gate starts" start_gate api
+J='Content-Type: application/json'
+mtls() { local who=$1; shift; gcurl --cert "$who/cert.pem" --key "$who/key.pem" "$@"; }
+t 0 '^HTTP 401$' '' -- gcurl -H "$J" -d '{"serial":"TERM-0042"}' /v1/pair
+t 0 '"code":"client_certificate_required"' '' -- gcurl /v1/config
+t 0 '^HTTP 401$' '' -- gcurl /v1/pair/1
+t 0 '"code":"unsupported_media_type"' '' -- mtls term -d '{"serial":"TERM-0042"}' /v1/pair
+t 0 '"message":"the body is not JSON"' '' -- mtls term -H "$J" -d '{"serial":' /v1/pair
+t 0 "the field 'serial' must be 1 to 64" '' -- mtls term -H "$J" -d '{"serial":"../etc"}' /v1/pair
+t 0 "the field 'serial' is missing" '' -- mtls term -H "$J" -d '{}' /v1/pair
+t 0 '^HTTP 405$' '' -- mtls term /v1/pair
+t 0 '"state":"pending"' '' -- mtls term -H "$J" -d '{"serial":"TERM-0042"}' /v1/pair
+first=$OUT
+jfield() { python3 -c "import json,sys; print(json.loads(sys.argv[1].split('\nHTTP')[0])[sys.argv[2]])" "$1" "$2"; }
+id=$(jfield "$first" id)
+nonce=$(jfield "$first" nonce)
+check "a pending request has the contract's fields" python3 -c "
+import json, re, sys
+d = json.loads(sys.argv[1].split('\nHTTP')[0])
+assert set(d) == {'id', 'state', 'serial', 'nonce', 'expires_at', 'poll'}, d
+assert re.fullmatch('[0-9a-f]{32}', d['nonce']) and d['poll'] == '/v1/pair/%d' % d['id']
+assert re.fullmatch(r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ', d['expires_at'])" "$first"
+t 0 '^< HTTP/1.1 202 Accepted' '' -- bash -c "curl -sk -v --cert term/cert.pem --key term/key.pem -H '$J' -d '{\"serial\":\"TERM-0042\"}' https://$GATE/v1/pair 2>&1 | tr -d '\r'"
+check "202 comes with Retry-After: poll_interval" grep -q '^< Retry-After: 3$' <<<"$OUT"
+t 0 "\"id\":$id,.*\"nonce\":\"$nonce\"|\"nonce\":\"$nonce\"" '' -- mtls term -H "$J" -d '{"serial":"TERM-0042"}' /v1/pair
+t 0 "^$(pk pair code --cert term/cert.pem --server-cert api/cert.pem --nonce "$nonce")\$" '' -- \
+  bash -c "pk pair list --db api/pairing.db --state pending | grep TERM-0042 | sed 's/.*code \([^ ]*\).*/\1/'"
+t 0 '"code":"not_found"' '' -- mtls term2 /v1/pair/$id
+t 0 '^HTTP 404$' '' -- mtls term2 /v1/pair/99999
+t 0 '^HTTP 404$' '' -- mtls term /v1/pair/007
+t 0 '"state":"pending"' '' -- mtls term /v1/pair/$id
+t 0 '"code":"not_paired"' '' -- mtls term /v1/config
+
+# Pending caps: 3 per source address (term, term2, term3), the fourth gets 429.
+t 0 '^HTTP 202$' '' -- mtls term2 -H "$J" -d '{"serial":"TERM-0002"}' /v1/pair
+t 0 '^HTTP 202$' '' -- mtls term3 -H "$J" -d '{"serial":"TERM-0003"}' /v1/pair
+t 0 '"code":"too_many_pending"' '' -- mtls term4 -H "$J" -d '{"serial":"TERM-0004"}' /v1/pair
+t 0 'Retry-After: 3' '' -- bash -c "curl -sk -i --cert term4/cert.pem --key term4/key.pem -H '$J' -d '{\"serial\":\"TERM-0004\"}' https://$GATE/v1/pair"
+t 0 '^pairkit_gate_pending_requests 3$' '' -- bash -c "curl -sk https://$GATE/metrics | grep '^pairkit_gate_pending_requests'"
+
+# The operator approves: the next poll gets the configuration.
+code=$(pk pair code --cert term/cert.pem --server-cert api/cert.pem --nonce "$nonce")
+t 0 'paired TERM-0042' '' -- pk pair approve --db api/pairing.db --serial TERM-0042 --code "$code" --operator alice
+t 0 '"state":"paired"' '' -- mtls term /v1/pair/$id
+check "the paired answer carries the configuration" python3 -c "
+import base64, json, sys
+d = json.loads(sys.argv[1].split('\nHTTP')[0])
+assert d['approved_by'] == 'alice' and d['serial'] == 'TERM-0042', d
+c = d['config']
+assert c['master'] == {'address': 'master.example:443', 'fingerprint': 'AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89'}
+files = {f['name']: f for f in c['files']}
+assert set(files) == {'vpn.conf', 'motd.txt'}, files
+assert files['vpn.conf']['mode'] == '0600' and files['motd.txt']['mode'] == '0644'
+assert base64.b64decode(files['vpn.conf']['data_base64']) == b'remote vpn.example 1194\n'" "$OUT"
+t 0 '^HTTP 200$' '' -- mtls term /v1/config
+t 0 '"state":"paired"' '' -- mtls term -H "$J" -d '{"serial":"TERM-0042"}' /v1/pair
+t 0 '"state":"unpaired"|unpaired' '' -- pk pair unpair --db api/pairing.db --serial TERM-0042 --operator alice
+t 0 '"code":"unpaired"' '' -- mtls term -H "$J" -d '{"serial":"TERM-0042"}' /v1/pair
+t 0 '"state":"unpaired"' '' -- mtls term /v1/pair/$id
+t 0 '^HTTP 403$' '' -- mtls term /v1/config
+
+# A registry held by another process answers 503 with Retry-After within registry_timeout, never a hang.
+coproc LOCK { sqlite3 api/pairing.db; }
+echo 'BEGIN EXCLUSIVE; SELECT 1;' >&"${LOCK[1]}"
+read -r -t 5 _ <&"${LOCK[0]}"
+t 0 '^HTTP 503$' '' -- bounded 5 100 bash -c "curl -sk --cert term4/cert.pem --key term4/key.pem -H '$J' -d '{\"serial\":\"TERM-0004\"}' -w '\nHTTP %{http_code}\n' https://$GATE/v1/pair"
+t 0 '"code":"unavailable"' '' -- mtls term2 -H "$J" -d '{"serial":"TERM-0002"}' /v1/pair
+t 0 'Retry-After: 3' '' -- bash -c "curl -sk -i --cert term4/cert.pem --key term4/key.pem -H '$J' -d '{\"serial\":\"TERM-0004\"}' https://$GATE/v1/pair"
+check "the 503 is logged" grep -q 'error: registry unavailable' api.log
+echo 'ROLLBACK;' >&"${LOCK[1]}"
+exec {LOCK[1]}>&-
+wait "$LOCK_PID"
+t 0 '^HTTP 202$' '' -- mtls term2 -H "$J" -d '{"serial":"TERM-0002"}' /v1/pair
+t 0 '"status":"ok"' '' -- gcurl /healthz
+check "no log line holds a nonce" bash -c "! grep -q '$nonce' api.log"
+stop_gate TERM
+
+# kill -9 during a burst of POSTs, then a restart: every 202 is in the registry, intact.
+mkdir burst && cp srv/key.pem srv/cert.pem burst/
+printf '[limits]\nmax_pending_per_address = 100\n' >burst/gate.toml
+for n in $(seq 1 24); do pk -q device init --serial B$n --dir b$n >/dev/null; done
+check "the burst gate starts" start_gate burst
+for n in $(seq 1 24); do
+  (curl -sk --max-time 10 --cert b$n/cert.pem --key b$n/key.pem -H "$J" -d "{\"serial\":\"B$n\"}" \
+    -w '\nHTTP %{http_code}\n' "https://$GATE/v1/pair" >burst.$n 2>/dev/null) &
+  [[ $n == 12 ]] && { sleep 0.1; kill -9 "$GATE_PID"; }
+done
+wait
+check "the registry is intact after kill -9" bash -c "[ \"\$(sqlite3 burst/pairing.db 'pragma integrity_check')\" = ok ]"
+check "some requests were answered 202 before the kill" bash -c 'grep -l "^HTTP 202" burst.* | wc -l | grep -qv "^0$"'
+check "every request that got a 202 is in pair list" bash -c '
+  for f in burst.*; do
+    grep -q "^HTTP 202" "$f" || continue
+    s=$(python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).read().split(\"\nHTTP\")[0])[\"serial\"])" "$f")
+    pk pair list --db burst/pairing.db --state pending | grep -q " $s  pending" || { echo "$s missing"; exit 1; }
+  done'
+check "the gate restarts on the same registry" start_gate burst
+t 0 '^HTTP 202$' '' -- gcurl --cert b24/cert.pem --key b24/key.pem -H "$J" -d '{"serial":"B24"}' /v1/pair
+stop_gate TERM
+
 # The systemd unit, as meson configured it, with ExecStart pointed at this build.
 unit=$(dirname "$PAIRKIT")/pairkit-gate.service
 if ! command -v systemd-analyze >/dev/null; then

@@ -18,6 +18,9 @@ struct HttpRequest {
   std::string remote_address;       ///< "127.0.0.1", "::1" (no port)
   std::vector<uint8_t> client_der;  ///< the peer certificate, empty without one
   std::string client_sha256;        ///< its SHA-256, colon hex, or empty
+  std::string client_pem;           ///< its PEM, or empty
+  std::string server_sha256;        ///< the gate's certificate as this connection saw it (with a client certificate)
+  std::string server_pem;
 };
 
 struct HttpResponse {

@@ -3,6 +3,8 @@
 #pragma once
 #include <memory>
 
+#include <botan/rng.h>
+
 #include "pairkit/core/clock.hpp"
 #include "pairkit/gate/handler.hpp"
 #include "pairkit/gate/log.hpp"
@@ -13,8 +15,9 @@ namespace pairkit::gate {
 
 class Routes : public Handler {
 public:
-  /// `metrics` and `log` outlive the routes; `clock` too.
-  Routes(Metrics& metrics, LogSink& log, const Clock& clock) : metrics_(metrics), log_(log), clock_(clock) {}
+  /// `metrics`, `log` and `clock` outlive the routes; `rng` is this worker's.
+  Routes(Metrics& metrics, LogSink& log, const Clock& clock, std::unique_ptr<Botan::RandomNumberGenerator> rng)
+      : metrics_(metrics), log_(log), clock_(clock), rng_(std::move(rng)) {}
   HttpResponse handle(const HttpRequest& request, const GateConfig& config) override;
 
 private:
@@ -23,12 +26,18 @@ private:
   pairing::Registry& registry(const GateConfig& config);
   HttpResponse healthz(const GateConfig& config);
   HttpResponse metrics(const GateConfig& config);
+  HttpResponse join(const HttpRequest& request, const GateConfig& config);
+  HttpResponse status(const HttpRequest& request, const GateConfig& config);
+  HttpResponse config_of(const HttpRequest& request, const GateConfig& config);
+  /// The answer for a request row as its terminal sees it (POST and GET /v1/pair/{id}).
+  HttpResponse row_answer(const pairing::RequestRow& row, const GateConfig& config, int pending_status);
   /// 503 with Retry-After and a log line, for a registry that is busy, full or gone.
   HttpResponse unavailable(const GateConfig& config, const std::string& why);
 
   Metrics& metrics_;
   LogSink& log_;
   const Clock& clock_;
+  std::unique_ptr<Botan::RandomNumberGenerator> rng_;
   std::unique_ptr<pairing::Registry> registry_;
   std::string registry_location_;
 };

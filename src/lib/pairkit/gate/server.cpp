@@ -18,6 +18,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <openssl/bio.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -50,6 +52,14 @@ std::vector<uint8_t> peer_certificate_der(SSL* ssl) {
   unsigned char* p = der.data();
   i2d_X509(cert, &p);
   return der;
+}
+
+std::string certificate_pem(X509* cert) {
+  std::unique_ptr<BIO, int (*)(BIO*)> bio(BIO_new(BIO_s_mem()), BIO_free);
+  if (!bio || PEM_write_bio_X509(bio.get(), cert) != 1) return {};
+  char* data = nullptr;
+  const long len = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<size_t>(len));
 }
 
 class Session;
@@ -148,8 +158,20 @@ private:
       server_.hooks.metrics->handshake_failure();
       return;
     }
-    client_der_ = peer_certificate_der(stream_.native_handle());
-    if (!client_der_.empty()) client_sha256_ = crypto::fingerprint(client_der_, crypto::HashAlg::sha256, crypto::FpFormat::colon);
+    SSL* ssl = stream_.native_handle();
+    client_der_ = peer_certificate_der(ssl);
+    if (!client_der_.empty()) {
+      // The registry keeps both certificates; only an authenticated client needs them.
+      client_sha256_ = crypto::fingerprint(client_der_, crypto::HashAlg::sha256, crypto::FpFormat::colon);
+      client_pem_ = certificate_pem(SSL_get0_peer_certificate(ssl));
+      if (X509* own = SSL_get_certificate(ssl)) {
+        server_pem_ = certificate_pem(own);
+        std::vector<uint8_t> der(static_cast<size_t>(std::max(0, i2d_X509(own, nullptr))));
+        unsigned char* p = der.data();
+        i2d_X509(own, &p);
+        server_sha256_ = crypto::fingerprint(der, crypto::HashAlg::sha256, crypto::FpFormat::colon);
+      }
+    }
     read_request();
   }
 
@@ -217,6 +239,9 @@ private:
     request.remote_address = remote_address_;
     request.client_der = client_der_;
     request.client_sha256 = client_sha256_;
+    request.client_pem = client_pem_;
+    request.server_sha256 = server_sha256_;
+    request.server_pem = server_pem_;
     HttpResponse response;
     try {
       response = worker_.handler->handle(request, *server_.current_config());
@@ -296,7 +321,7 @@ private:
   RequestLog log_;
   std::string remote_ = "-", remote_address_;
   std::vector<uint8_t> client_der_;
-  std::string client_sha256_;
+  std::string client_sha256_, client_pem_, server_sha256_, server_pem_;
   std::chrono::steady_clock::time_point started_{};
   bool first_ = true, busy_ = false, keep_alive_ = false;
   static constexpr size_t kMaxDrain = size_t{1} << 20;
