@@ -21,6 +21,8 @@ void add_sim_group(CLI::App& app, Cli& cli);
 void add_sim_card_command(CLI::App& app, Cli& cli);
 /// `gate serve|join|invite` (src/cli/gate.cpp), in pairkit-gate only.
 void add_gate_group(CLI::App& app, Cli& cli);
+/// `gate serve` (src/cli/gate_serve.cpp), added to the gate group by add_gate_group.
+void add_gate_serve_command(CLI::App& gate_group, Cli& cli);
 void add_completion_command(CLI::App& app, Cli& cli);
 
 }  // namespace pairkit::cli
