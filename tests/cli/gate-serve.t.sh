@@ -186,7 +186,10 @@ t 0 '^pairkit_gate_pending_requests 3$' '' -- bash -c "curl -sk https://$GATE/me
 
 # The operator approves: the next poll gets the configuration.
 code=$(pk pair code --cert term/cert.pem --server-cert api/cert.pem --nonce "$nonce")
-t 0 'paired TERM-0042' '' -- pk pair approve --db api/pairing.db --serial TERM-0042 --code "$code" --operator alice
+# Decisions need an operator's TOTP code (pairkit-operator(1)); oathtool is the app.
+# Two operators, since one code (one 30 s step) decides once.
+for o in alice bob; do pk operator add --db api/pairing.db --name $o | sed -E 's/.*secret=([A-Z2-7]+)&.*/\1/' >$o.secret; done
+t 0 'paired TERM-0042' '' -- pk pair approve --db api/pairing.db --serial TERM-0042 --code "$code" --operator alice --otp "$(oathtool --totp -b "$(cat alice.secret)")"
 t 0 '"state":"paired"' '' -- mtls term /v1/pair/$id
 check "the paired answer carries the configuration" python3 -c "
 import base64, json, sys
@@ -200,7 +203,7 @@ assert files['vpn.conf']['mode'] == '0600' and files['motd.txt']['mode'] == '064
 assert base64.b64decode(files['vpn.conf']['data_base64']) == b'remote vpn.example 1194\n'" "$OUT"
 t 0 '^HTTP 200$' '' -- mtls term /v1/config
 t 0 '"state":"paired"' '' -- mtls term -H "$J" -d '{"serial":"TERM-0042"}' /v1/pair
-t 0 '"state":"unpaired"|unpaired' '' -- pk pair unpair --db api/pairing.db --serial TERM-0042 --operator alice
+t 0 '"state":"unpaired"|unpaired' '' -- pk pair unpair --db api/pairing.db --serial TERM-0042 --operator bob --otp "$(oathtool --totp -b "$(cat bob.secret)")"
 t 0 '"code":"unpaired"' '' -- mtls term -H "$J" -d '{"serial":"TERM-0042"}' /v1/pair
 t 0 '"state":"unpaired"' '' -- mtls term /v1/pair/$id
 t 0 '^HTTP 403$' '' -- mtls term /v1/config
