@@ -249,6 +249,42 @@ check "the gate restarts on the same registry" start_gate burst
 t 0 '^HTTP 202$' '' -- gcurl --cert b24/cert.pem --key b24/key.pem -H "$J" -d '{"serial":"B24"}' /v1/pair
 stop_gate TERM
 
+# A full file system under the registry: 503 with Retry-After and a log line,
+# the registry intact, and joins again once there is room. The gate runs in a
+# mount namespace of its own over a 1 MiB tmpfs.
+if [[ $(id -u) != 0 ]] || ! command -v unshare >/dev/null || ! unshare -m true 2>/dev/null; then
+  skip "a full file system under the registry answers 503" "needs root and unshare -m for a private tmpfs"
+else
+  mkdir full
+  unshare -m bash -c '
+    mount -t tmpfs -o size=1m tmpfs full || exit 97
+    cp srv/key.pem srv/cert.pem full/
+    "$PAIRKIT" gate serve --dir full --listen 127.0.0.1:0 >full.out 2>full.log &
+    echo $! >full.pid
+    for i in $(seq 100); do grep -q listening full.out && break; sleep 0.1; done
+    head -c 2M /dev/zero >full/filler 2>/dev/null
+    touch full.filled
+    for i in $(seq 300); do [ -e full.free ] && break; sleep 0.1; done
+    rm full/filler
+    touch full.freed
+    wait "$(cat full.pid)"
+    sqlite3 full/pairing.db "pragma integrity_check" >full.integrity' &
+  inner=$!
+  for ((i = 0; i < 100; i++)); do [[ -e full.filled ]] && break; sleep 0.1; done
+  GATE=$(sed -n 's/^listening on \(127\.0\.0\.1:[0-9]*\) .*/\1/p' full.out)
+  _gate_pids+=("$(cat full.pid)" "$inner")
+  t 0 '"code":"unavailable"' '' -- mtls term3 -H "$J" -d '{"serial":"TERM-0003"}' /v1/pair
+  t 0 '^HTTP 503$' '' -- mtls term3 -H "$J" -d '{"serial":"TERM-0003"}' /v1/pair
+  t 0 'Retry-After: 5' '' -- bash -c "curl -sk -i --cert term3/cert.pem --key term3/key.pem -H '$J' -d '{\"serial\":\"TERM-0003\"}' https://$GATE/v1/pair"
+  check "the full disk is logged" grep -q 'error: registry unavailable' full.log
+  touch full.free
+  for ((i = 0; i < 100; i++)); do [[ -e full.freed ]] && break; sleep 0.1; done
+  t 0 '^HTTP 202$' '' -- mtls term3 -H "$J" -d '{"serial":"TERM-0003"}' /v1/pair
+  kill -TERM "$(cat full.pid)"
+  wait "$inner"
+  check "the registry passes integrity_check after the full disk" grep -qx ok full.integrity
+fi
+
 # The systemd unit, as meson configured it, with ExecStart pointed at this build.
 unit=$(dirname "$PAIRKIT")/pairkit-gate.service
 if ! command -v systemd-analyze >/dev/null; then
