@@ -53,7 +53,13 @@ cd "$work"
 "$new" -q device init --serial GATE-1 --role server --dir srv >/dev/null
 code=$("$new" --json pair request --db srv/pairing.db --serial TERM-0042 --cert term/cert.pem \
   --server-cert srv/cert.pem | python3 -c 'import json,sys; print(json.load(sys.stdin)["code"])')
-"$new" -q pair approve --db srv/pairing.db --serial TERM-0042 --code "$code" --operator bench >/dev/null
+# The registry requires an operator's TOTP code for decisions (pairkit-operator(1));
+# a pairkit from before operators has no `operator` group and needs none.
+otp=()
+if uri=$("$new" operator add --db srv/pairing.db --name bench 2>/dev/null); then
+  otp=(--otp "$(oathtool --totp -b "$(sed -E 's/.*secret=([A-Z2-7]+)&.*/\1/' <<<"$uri")")")
+fi
+"$new" -q pair approve --db srv/pairing.db --serial TERM-0042 --code "$code" --operator bench "${otp[@]}" >/dev/null
 alternate() {  # NAME RUNS ARGS...: records NAME_alt_ms (median wall) per side
   local name=$1 runs=$2 line
   shift 2

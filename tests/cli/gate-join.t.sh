@@ -43,6 +43,11 @@ t 2 '^$' 'not 1-64 of letters' -- pk gate join --gate 127.0.0.1:1 --dir term --t
 t 3 '^$' 'device.toml' -- pk gate join --gate 127.0.0.1:1 --dir nowhere --tofu
 t 2 '' 'fingerprint' -- pk gate join --gate 127.0.0.1:1 --dir term --pin nonsense
 
+# A passphrase-protected device key is refused at once, never prompted for.
+echo 'device secret' >pass.txt
+pk -q device init --serial TERM-P --dir locked --passphrase-file pass.txt >/dev/null
+t 3 '^$' 'cannot use locked/key.pem as the client key \(encrypted' -- bounded 10 200 pk gate join --gate 127.0.0.1:1 --dir locked --tofu
+
 # Nothing listening: a network error at once (exit 3), and nothing written.
 closed_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 t 3 '^$' "^pairkit: error: cannot connect to 127.0.0.1:$closed_port: Connection refused" -- pk gate join --gate 127.0.0.1:$closed_port --dir term --tofu

@@ -56,7 +56,7 @@ TEST_CASE("file names that could leave the config folder are refused") {
                     InputError);
   }
   CHECK_NOTHROW(check_config_file_name("wg0.conf"));
-  CHECK_THROWS_WITH_AS(check_config_file_name("../../etc/shadow"), doctest::Contains("character"), InputError);
+  CHECK_THROWS_WITH_AS(check_config_file_name("etc/../shadow"), doctest::Contains("character"), InputError);
   CHECK_THROWS_WITH_AS(check_config_file_name(".profile"), doctest::Contains("starts with a dot"), InputError);
 }
 
