@@ -186,7 +186,17 @@ t 0 '^pairkit_gate_pending_requests 3$' '' -- bash -c "curl -sk https://$GATE/me
 
 # The operator approves: the next poll gets the configuration.
 code=$(pk pair code --cert term/cert.pem --server-cert api/cert.pem --nonce "$nonce")
-t 0 'paired TERM-0042' '' -- pk pair approve --db api/pairing.db --serial TERM-0042 --code "$code" --operator alice
+# Decisions need an operator's TOTP code (oathtool is the oracle); each one
+# takes its own 30-second step, so each runs at a clock of its own ahead of now.
+secret=$(pk operator add --db api/pairing.db --name alice 2>/dev/null | sed -n 's/.*secret=\([A-Z2-7]*\)&.*/\1/p')
+decide() {  # SECONDS_AHEAD pk-args...: one decision by alice at now + SECONDS_AHEAD
+  local when
+  when=$(date -u -d "+$1 sec" +%Y-%m-%dT%H:%M:%SZ)
+  shift
+  PAIRKIT_TEST_NOW=$when "$PAIRKIT" "$@" --operator alice \
+    --otp "$(oathtool --totp -b "$secret" --now "$(date -u -d "$when" '+%Y-%m-%d %H:%M:%S UTC')")"
+}
+t 0 'paired TERM-0042' '' -- decide 0 pair approve --db api/pairing.db --serial TERM-0042 --code "$code"
 t 0 '"state":"paired"' '' -- mtls term /v1/pair/$id
 check "the paired answer carries the configuration" python3 -c "
 import base64, json, sys
@@ -200,10 +210,14 @@ assert files['vpn.conf']['mode'] == '0600' and files['motd.txt']['mode'] == '064
 assert base64.b64decode(files['vpn.conf']['data_base64']) == b'remote vpn.example 1194\n'" "$OUT"
 t 0 '^HTTP 200$' '' -- mtls term /v1/config
 t 0 '"state":"paired"' '' -- mtls term -H "$J" -d '{"serial":"TERM-0042"}' /v1/pair
-t 0 '"state":"unpaired"|unpaired' '' -- pk pair unpair --db api/pairing.db --serial TERM-0042 --operator alice
+t 0 'unpaired TERM-0042' '' -- decide 30 pair unpair --db api/pairing.db --serial TERM-0042
 t 0 '"code":"unpaired"' '' -- mtls term -H "$J" -d '{"serial":"TERM-0042"}' /v1/pair
 t 0 '"state":"unpaired"' '' -- mtls term /v1/pair/$id
 t 0 '^HTTP 403$' '' -- mtls term /v1/config
+fp4=$(pk fingerprint term4/cert.pem | grep -o '[0-9A-F:]\{95\}')
+t 0 '' '' -- decide 60 pair deny --db api/pairing.db --fingerprint "$fp4"
+t 0 '"code":"denied"' '' -- mtls term4 -H "$J" -d '{"serial":"TERM-0004"}' /v1/pair
+t 0 '^HTTP 403$' '' -- mtls term4 -H "$J" -d '{"serial":"TERM-0004"}' /v1/pair
 
 # A registry held by another process answers 503 with Retry-After within registry_timeout, never a hang.
 coproc LOCK { sqlite3 api/pairing.db; }
