@@ -299,6 +299,26 @@ else
   check "the registry passes integrity_check after the full disk" grep -qx ok full.integrity
 fi
 
+# Past max_connections a new connection waits in the backlog and is served
+# once one closes; SIGHUP also reloads the certificate and key.
+mkdir conn && cp srv/key.pem srv/cert.pem conn/ && printf '[limits]\nmax_connections = 4\n' >conn/gate.toml
+check "a gate with max_connections = 4 starts" start_gate conn
+python3 "$here/gate-client.py" slowdrip "$GATE" 4 3 >conn.drip &
+drip=$!
+sleep 1
+check "a fifth connection waits for a free slot, then gets its answer" \
+  bash -c "r=\$(curl -sk -o /dev/null -w '%{http_code} %{time_total}' --max-time 15 https://$GATE/healthz); echo \$r; set -- \$r; [ \$1 = 200 ] && python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) > 0.8 else 1)' \$2"
+wait $drip
+check "the four slow connections were all taken" grep -qx 4 conn.drip
+t 0 '"status":"ok"' '' -- gcurl /healthz
+pk -q device init --serial GATE-2 --role server --dir conn --force >/dev/null
+new_fp=$(pk fingerprint conn/cert.pem | grep -o '[0-9A-F:]\{95\}')
+kill -HUP "$GATE_PID"
+sleep 0.5
+t 0 "$new_fp" '' -- bash -c "openssl s_client -connect $GATE </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256"
+stop_gate TERM
+check "the gate with a reloaded certificate stops with exit 0" test "$GATE_EXIT" = 0
+
 # The systemd unit, as meson configured it, with ExecStart pointed at this build.
 unit=$(dirname "$PAIRKIT")/pairkit-gate.service
 if ! command -v systemd-analyze >/dev/null; then
