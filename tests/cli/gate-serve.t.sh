@@ -303,9 +303,12 @@ fi
 # once one closes; SIGHUP also reloads the certificate and key.
 mkdir conn && cp srv/key.pem srv/cert.pem conn/ && printf '[limits]\nmax_connections = 4\n' >conn/gate.toml
 check "a gate with max_connections = 4 starts" start_gate conn
-python3 "$here/gate-client.py" slowdrip "$GATE" 4 3 >conn.drip &
+python3 "$here/gate-client.py" slowdrip "$GATE" 4 4 >conn.drip &
 drip=$!
-sleep 1
+for ((i = 0; i < 100; i++)); do
+  (($(ss -Htn state established "( sport = :${GATE#*:} )" | wc -l) >= 4)) && break
+  sleep 0.1
+done
 check "a fifth connection waits for a free slot, then gets its answer" \
   bash -c "r=\$(curl -sk -o /dev/null -w '%{http_code} %{time_total}' --max-time 15 https://$GATE/healthz); echo \$r; set -- \$r; [ \$1 = 200 ] && python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) > 0.8 else 1)' \$2"
 wait $drip
