@@ -62,6 +62,9 @@ id=$(curl -sk --max-time 10 --cert TERM-0042/cert.pem --key TERM-0042/key.pem -H
   -d '{"serial": "TERM-0042"}' "https://127.0.0.1:$gate_port/v1/pair" |
   python3 -c 'import json,sys; j=json.load(sys.stdin); assert j["state"] == "paired", j; print(j["id"])') ||
   { echo "bench/soak.sh: the gate did not answer the paired terminal's POST /v1/pair with state paired" >&2; exit 1; }
+# Warm-up: each worker opens its registry connection (and its event fds) on
+# first use and keeps it; the idle count to come back to is the one after.
+"$load" newconn --port "$gate_port" --identity TERM-0042 --concurrency 4 --requests 400 --seconds 5 >/dev/null
 sleep 1
 idle_fds_before=$(ls "/proc/$gate_pid/fd" | wc -l)
 
