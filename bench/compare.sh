@@ -53,13 +53,19 @@ cd "$work"
 "$new" -q device init --serial GATE-1 --role server --dir srv >/dev/null
 # A registry per side, made by that side's binary: a newer schema may be
 # one the old binary cannot read. "{side}" in an argument names the side.
+# The registry requires an operator's TOTP code for decisions (pairkit-operator(1));
+# a pairkit from before operators has no `operator` group and needs none.
 for side in old new; do
   bin=$old
   [[ $side == new ]] && bin=$new
   mkdir "reg-$side"
   code=$("$bin" --json pair request --db "reg-$side/pairing.db" --serial TERM-0042 --cert term/cert.pem \
     --server-cert srv/cert.pem | python3 -c 'import json,sys; print(json.load(sys.stdin)["code"])')
-  "$bin" -q pair approve --db "reg-$side/pairing.db" --serial TERM-0042 --code "$code" --operator bench >/dev/null
+  otp=()
+  if uri=$("$bin" operator add --db "reg-$side/pairing.db" --name bench 2>/dev/null); then
+    otp=(--otp "$(oathtool --totp -b "$(sed -E 's/.*secret=([A-Z2-7]+)&.*/\1/' <<<"$uri")")")
+  fi
+  "$bin" -q pair approve --db "reg-$side/pairing.db" --serial TERM-0042 --code "$code" --operator bench "${otp[@]}" >/dev/null
 done
 alternate() {  # NAME RUNS ARGS...: records NAME_alt_ms (median wall) per side
   local name=$1 runs=$2 line

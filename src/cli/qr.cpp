@@ -15,6 +15,7 @@
 #include "pairkit/qr/payload.hpp"
 #include "pairkit/qr/render.hpp"
 #include "pairkit/qr/scan.hpp"
+#include "qr_output.hpp"
 
 namespace pairkit::cli {
 
@@ -25,14 +26,7 @@ struct RenderCmdOptions {
   std::string host;
   std::string cert;
   std::string id;
-  std::string out = "-";
-  std::string format;
-  std::string ecc = "M";
-  int scale = 0;  // 0: per format (8 for images, 1 for terminal text)
-  int margin = 4;
-  std::string fit;
-  bool invert = false;
-  bool force = false;
+  QrOutputOptions output;
 };
 
 struct ScanCmdOptions {
@@ -57,41 +51,13 @@ CertInfo read_cert(Cli& cli, const std::string& path) {
   return c;
 }
 
-std::pair<long, long> parse_fit(const std::string& s) {
-  const size_t x = s.find_first_of("xX");
-  long w = 0, h = 0;
-  char tail = 0;
-  if (x == std::string::npos || std::sscanf(s.c_str(), "%ld%*[xX]%ld%c", &w, &h, &tail) != 2 || w < 1 || h < 1 ||
-      w > 100000 || h > 100000)
-    throw UsageError("bad --fit '" + s + "' (expected WIDTHxHEIGHT, e.g. 128x64)");
-  return {w, h};
-}
-
 void run_render(Cli& cli, const RenderCmdOptions& o) {
   const bool pairing = !o.host.empty() || !o.cert.empty();
   if (pairing == !o.payload.empty())
     throw UsageError("give either --payload TEXT or --host HOST:PORT --cert CERT");
   if (pairing && (o.host.empty() || o.cert.empty())) throw UsageError("a pairing code needs both --host and --cert");
   if (!o.id.empty() && !pairing) throw UsageError("--id belongs to a pairing code (--host and --cert)");
-  if (!o.fit.empty() && o.scale != 0) throw UsageError("--fit chooses the scale; drop --scale");
-  if (cli.json && o.out == "-") throw UsageError("--json needs -o FILE (the code itself goes to stdout otherwise)");
-
-  qr::RenderOptions ro;
-  if (!o.format.empty()) {
-    ro.format = qr::parse_format(o.format);
-  } else if (o.out == "-") {
-    ro.format = qr::Format::utf8;
-  } else if (auto f = qr::format_from_path(o.out)) {
-    ro.format = *f;
-  } else {
-    throw UsageError("cannot tell the format from '" + o.out + "': use --format png|svg|pbm|utf8|ansi");
-  }
-  ro.margin = o.margin;
-  ro.invert = o.invert;
-  const bool text_format = ro.format == qr::Format::utf8 || ro.format == qr::Format::ansi;
-  ro.scale = o.scale != 0 ? o.scale : (text_format ? 1 : 8);
-  if (ro.scale < 1) throw UsageError("--scale must be at least 1");
-  if (ro.margin < 0) throw UsageError("--margin cannot be negative");
+  const qr::RenderOptions ro = qr_render_options(cli, o.output);
 
   std::string text = o.payload;
   std::optional<qr::PairingPayload> pp;
@@ -112,30 +78,13 @@ void run_render(Cli& cli, const RenderCmdOptions& o) {
     text = qr::encode_payload(p);
     pp = p;
   }
-  const auto sym = qr::encode_symbol(text, qr::parse_ecc(o.ecc));
-  if (!o.fit.empty()) {
-    const auto [w, h] = parse_fit(o.fit);
-    ro.scale = qr::fit_scale(sym, ro, w, h);
-  }
-  const std::string data = qr::render(sym, ro);
-  cli.write_output(o.out, data, {kPublicFileMode, o.force});
-  const auto [w, h] = qr::rendered_size(sym, ro);
-  const std::string unit = text_format ? " characters" : " px";
+  const QrWritten written = write_qr(cli, text, o.output, ro);
   if (cli.json) {
-    nlohmann::json j{{"file", o.out},         {"format", qr::format_name(ro.format)},
-                     {"text", text},          {"version", sym.version},
-                     {"ec_level", std::string(1, qr::ecc_name(sym.ecc))},
-                     {"modules", sym.size},   {"scale", ro.scale},
-                     {"margin", ro.margin},   {"width", w},
-                     {"height", h},           {"inverted", ro.invert}};
-    cli.emit_json(j);
+    cli.emit_json(written.json);
     return;
   }
-  if (o.out != "-") {
-    cli.info("wrote " + std::string(pp ? "pairing code" : "QR code") + " (version " + std::to_string(sym.version) +
-             ", level " + qr::ecc_name(sym.ecc) + ", " + std::to_string(sym.size) + "x" + std::to_string(sym.size) +
-             " modules, scale " + std::to_string(ro.scale) + ": " + std::to_string(w) + "x" + std::to_string(h) + unit +
-             ") to " + o.out);
+  if (o.output.out != "-") {
+    cli.info("wrote " + std::string(pp ? "pairing code" : "QR code") + " (" + written.summary + ") to " + o.output.out);
     if (pp) cli.info("next: pairkit qr scan PHOTO --expect-cert " + o.cert);
   }
 }
@@ -253,18 +202,7 @@ void add_qr_group(CLI::App& app, Cli& cli) {
   c->add_option("--host", r->host, "The device's address, HOST:PORT or [IPv6]:PORT (pairing code)");
   c->add_option("--cert", r->cert, "The device's certificate; its SHA-256 goes into the code (pairing code)");
   c->add_option("--id", r->id, "Device ID, 1-18 of A-Z 0-9 - . (default: the certificate's serialNumber or CN)");
-  add_output_option(c, r->out, "the code");
-  c->add_option("--format", r->format, "png, svg, pbm, utf8 or ansi (default: from -o's extension; utf8 for stdout)")
-      ->check(CLI::IsMember({"png", "svg", "pbm", "utf8", "ansi"}));
-  cli.settings.bind(c, c->add_option("--ecc", r->ecc, "Error-correction level L, M, Q or H")
-                           ->check(CLI::IsMember({"L", "M", "Q", "H"}, CLI::ignore_case))
-                           ->capture_default_str(),
-                    "qr.ecc");
-  c->add_option("--scale", r->scale, "Pixels (characters for utf8/ansi) per module, an integer (default 8; 1 for text)");
-  cli.settings.bind(c, c->add_option("--margin", r->margin, "Quiet zone in modules")->capture_default_str(), "qr.margin");
-  c->add_option("--fit", r->fit, "Largest integer scale that fits a WxH display, quiet zone included");
-  c->add_flag("--invert", r->invert, "Light modules on a dark background (light-on-dark displays)");
-  c->add_flag("--force", r->force, "Replace an existing output file");
+  add_qr_output_options(c, cli, r->output, "the code");
 
   auto s = std::make_shared<ScanCmdOptions>();
   c = add_command(*group, cli, "scan", "Read QR and Micro QR codes from PNG, JPEG or PGM/PPM/PBM images",

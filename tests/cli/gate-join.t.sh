@@ -1,0 +1,233 @@
+# gate join: the terminal's side of pairing over the network. Real TLS peers
+# (openssl s_server) for the handshake, mTLS, pins and protocol versions; a
+# scripted gate (fake-gate.py) for the API's answers, the code, polling,
+# resuming after a kill, JSON Lines and the configuration written.
+here_cli=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+servers=()
+stop_servers() { local p; for p in "${servers[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; servers=(); }
+trap stop_servers EXIT
+
+pk -q device init --serial TERM-1 --dir term >/dev/null
+pk -q device init --serial GATE-1 --role server --dir srv >/dev/null
+pk -q device init --serial GATE-X --role server --dir evil >/dev/null
+gate_fp=$(pk fingerprint srv/cert.pem)
+evil_fp=$(pk fingerprint evil/cert.pem)
+
+# s_server on a port picked by PID, retried while taken; sets $port.
+start_s_server() {  # LOG ADDRESS-FAMILY-HOST ARGS...
+  local log=$1 host=$2 try
+  shift 2
+  for try in $(seq 0 19); do
+    port=$((30000 + ($$ * 7 + try * 131 + RANDOM % 50) % 30000))
+    openssl s_server -accept "$host:$port" "$@" >"$log" 2>&1 &
+    local pid=$!
+    for _ in $(seq 50); do
+      if ss -ltnH "sport = :$port" | grep -q .; then servers+=("$pid"); return 0; fi
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+  done
+  echo "no free port for s_server" >&2
+  return 1
+}
+
+# Usage errors come before any connection.
+t 2 '^$' 'no pin for the gate at 127.0.0.1:1 .*--pin FP, --qr IMAGE or --tofu' -- pk gate join --gate 127.0.0.1:1 --dir term
+t 2 '^$' 'one of --pin, --qr and --tofu' -- pk gate join --gate 127.0.0.1:1 --dir term --tofu --pin "$gate_fp"
+t 2 '^$' '--gate HOST:PORT is required' -- pk gate join --dir term --tofu
+t 2 '^$' "address 'gate' is not HOST:PORT" -- pk gate join --gate gate --dir term --tofu
+t 2 '^$' 'IPv6 address goes in brackets' -- pk gate join --gate ::1:7741 --dir term --tofu
+t 2 '^$' "invalid duration 'soon'" -- pk gate join --gate 127.0.0.1:1 --dir term --tofu --wait soon
+t 2 '^$' 'not 1-64 of letters' -- pk gate join --gate 127.0.0.1:1 --dir term --tofu --serial 'TERM 1'
+t 3 '^$' 'device.toml' -- pk gate join --gate 127.0.0.1:1 --dir nowhere --tofu
+t 2 '' 'fingerprint' -- pk gate join --gate 127.0.0.1:1 --dir term --pin nonsense
+
+# A passphrase-protected device key is refused at once, never prompted for.
+echo 'device secret' >pass.txt
+pk -q device init --serial TERM-P --dir locked --passphrase-file pass.txt >/dev/null
+t 3 '^$' 'cannot use locked/key.pem as the client key \(encrypted' -- bounded 10 200 pk gate join --gate 127.0.0.1:1 --dir locked --tofu
+
+# Nothing listening: a network error at once (exit 3), and nothing written.
+closed_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+t 3 '^$' "^pairkit: error: cannot connect to 127.0.0.1:$closed_port: Connection refused" -- pk gate join --gate 127.0.0.1:$closed_port --dir term --tofu
+t 3 '^$' 'cannot resolve no-such-gate.invalid' -- pk gate join --gate no-such-gate.invalid:7741 --dir term --tofu
+absent term/pins.toml term/gate-request.toml term/config
+
+# A gate that accepts TCP and says nothing: the deadline, not a hang.
+silent_port_file=silent.port
+python3 -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(4)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+time.sleep(60)' "$silent_port_file" &
+servers+=("$!")
+for _ in $(seq 50); do [[ -s $silent_port_file ]] && break; sleep 0.1; done
+t 3 '^$' 'TLS handshake with 127.0.0.1:[0-9]+: no answer within 1s' -- bounded 10 200 pk gate join --gate 127.0.0.1:$(cat $silent_port_file) --dir term --tofu --timeout 1s
+
+# A real TLS server (openssl s_server asking for a client certificate): the
+# handshake completes with the terminal's certificate (mTLS), then the pin is
+# compared before anything is sent. A MITM's certificate: exit 1, both fingerprints.
+start_s_server s1.log 127.0.0.1 -cert evil/cert.pem -key evil/key.pem -Verify 1 -www
+t 1 '^$' "${evil_fp}.*expects SHA256:${gate_fp}" -- pk gate join --gate 127.0.0.1:$port --dir term --pin "$gate_fp"
+check "s_server saw the terminal's certificate (mTLS)" grep -q 'CN *= *TERM-1' s1.log
+absent term/pins.toml term/gate-request.toml
+# Over IPv6 on ::1 too.
+if ss -ltn >/dev/null 2>&1 && python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
+  start_s_server s6.log '[::1]' -cert evil/cert.pem -key evil/key.pem -Verify 1 -www
+  t 1 '^$' "the gate at \[::1\]:$port" -- pk gate join --gate "[::1]:$port" --dir term --pin "$gate_fp"
+else
+  skip 'IPv6 join' 'no ::1 on this machine'
+fi
+# A server that speaks only TLS 1.1 is refused by the client (1.2 at least).
+start_s_server s11.log 127.0.0.1 -cert srv/cert.pem -key srv/key.pem -tls1_1 -cipher 'DEFAULT@SECLEVEL=0' -www
+t 3 '^$' "TLS handshake with 127.0.0.1:$port: (unsupported protocol|no protocols available|tlsv1 alert protocol version|wrong version number)" -- pk gate join --gate 127.0.0.1:$port --dir term --pin "$gate_fp"
+stop_servers
+
+# The API's answers, from a scripted gate (fake-gate.py) that reads them from
+# files at each request. gate_says FILE STATUS BODY [RETRY_AFTER]
+gate_says() {
+  python3 -c 'import json, sys
+d = {"status": int(sys.argv[2]), "body": json.loads(sys.argv[3])}
+if len(sys.argv) > 4: d["retry_after"] = int(sys.argv[4])
+open(sys.argv[1] + ".tmp", "w").write(json.dumps(d))' "g/$1" "$2" "$3" ${4:+"$4"} && mv "g/$1.tmp" "g/$1"
+}
+start_fake_gate() {  # CLIENT_CERT
+  "$here_cli/fake-gate.py" g.port srv "$1" g &
+  servers+=("$!")
+  fake_pid=$!
+  for _ in $(seq 100); do ss -ltnH "sport = :$(cat g.port 2>/dev/null || echo 0)" | grep -q . && return 0; sleep 0.1; done
+  echo "fake gate did not start" >&2
+  return 1
+}
+wait_line() {  # FILE ERE SECONDS: until FILE has a line matching ERE
+  for _ in $(seq $(($3 * 10))); do grep -Eq -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+  return 1
+}
+nonce=00112233445566778899aabbccddeeff
+pending='{"id": 17, "state": "pending", "serial": "TERM-1", "nonce": "'$nonce'", "expires_at": "2026-12-01T00:15:00Z", "poll": "/v1/pair/17"}'
+vpn=$(printf 'secret key\n' | base64)
+paired='{"id": 17, "state": "paired", "serial": "TERM-1", "approved_by": "alice", "config": {"serial": "TERM-1", "master": {"address": "master.example:443", "fingerprint": "'$gate_fp'"}, "files": [{"name": "vpn.conf", "mode": "0600", "data_base64": "'$vpn'"}, {"name": "motd", "mode": "0644", "data_base64": "aGkK"}]}}'
+mkdir g
+gate_says post.json 202 "$pending" 1
+gate_says poll.json 200 "$pending" 1
+start_fake_gate term/cert.pem
+gport=$(cat g.port)
+
+# JSON Lines: the pending line at once, with the code `pair code` computes
+# from the same nonce and certificates; then, approved, the paired line.
+code=$(pk pair code --cert term/cert.pem --server-cert srv/cert.pem --nonce $nonce)
+pk --json gate join --gate 127.0.0.1:$gport --dir term --pin "$gate_fp" --wait 1m >join.out 2>join.err &
+join_pid=$!
+check 'the pending line arrives while the join waits' wait_line join.out '"event":"pending"' 20
+check 'the code is the one pair code computes (nonce, both certificates)' grep -q "\"code\":\"$code\"" join.out
+check 'the request is kept for a restart' test -s term/gate-request.toml
+mode_is 600 term/gate-request.toml
+gate_says poll.json 200 "$paired"
+check 'join exits 0 once approved' bash -c "timeout 20 tail --pid=$join_pid -f /dev/null; wait $join_pid 2>/dev/null; ! kill -0 $join_pid 2>/dev/null"
+wait "$join_pid"
+check 'join exited 0' test $? -eq 0
+check 'JSON Lines parse, one event each, in order' python3 -c '
+import json, sys
+events = [json.loads(l) for l in open("join.out")]
+assert [e["event"] for e in events] == ["pending", "paired"], events
+assert events[0]["id"] == 17 and events[0]["expires_at"] == "2026-12-01T00:15:00Z"
+assert events[1]["approved_by"] == "alice" and events[1]["master"] == "master.example:443"
+assert len(events[1]["files"]) == 2'
+check 'the config files arrived' bash -c 'printf "secret key\n" | cmp - term/config/vpn.conf && [ "$(cat term/config/motd)" = hi ]'
+mode_is 600 term/config/vpn.conf
+mode_is 644 term/config/motd
+mode_is 700 term/config
+absent term/gate-request.toml
+t 0 "gate +127.0.0.1:$gport +$gate_fp" '' -- pk pin list --store term/pins.toml
+t 0 "master +master.example:443" '' -- pk pin list --store term/pins.toml
+check 'one POST, then polls of the same id' bash -c '[ "$(grep -c "^POST /v1/pair " g/requests.log)" = 1 ] && ! grep -v -e "^POST /v1/pair " -e "^GET /v1/pair/17 " g/requests.log'
+
+# Paired already: the stored pin is enough, and text output for a display.
+gate_says post.json 200 "$paired"
+t 0 '^paired: request 17, approved by alice' '' -- pk gate join --gate 127.0.0.1:$gport --dir term
+t 0 'wrote term/config/vpn.conf' '' -- pk gate join --gate 127.0.0.1:$gport --dir term
+
+# The gate moved: the stored pin is forgotten, with a line saying so.
+t 2 '^$' 'note: forgetting pin .gate. for 127.0.0.1:'$gport': the gate is now at localhost:'$gport -- pk gate join --gate localhost:$gport --dir term
+t 0 '' '' -- pk gate join --gate 127.0.0.1:$gport --dir term --pin "$gate_fp"
+
+# Killed while waiting, the join resumes the same request; the gate
+# restarting meanwhile is waited out, never answered with a second request.
+: >g/requests.log
+gate_says post.json 202 "$pending" 1
+gate_says poll.json 200 "$pending" 1
+pk gate join --gate 127.0.0.1:$gport --dir term --wait 1m >join2.out 2>join2.err &
+join_pid=$!
+check 'the code is shown for the display' wait_line join2.out "^pairing code: $code\$" 20
+kill -9 $join_pid; wait $join_pid 2>/dev/null
+check 'the request survives the kill' grep -q '^id = 17' term/gate-request.toml
+kill "$fake_pid"; wait "$fake_pid" 2>/dev/null
+pk gate join --gate 127.0.0.1:$gport --dir term --wait 1m >join3.out 2>join3.err &
+join_pid=$!
+check 'the restarted join resumes request 17' wait_line join3.err 'resuming request 17' 20
+check 'and waits while the gate is down' wait_line join3.err 'waiting: cannot connect to 127.0.0.1:'$gport 20
+start_fake_gate term/cert.pem
+gate_says poll.json 200 "$paired"
+check 'the resumed join exits 0 after approval' bash -c "timeout 30 tail --pid=$join_pid -f /dev/null"
+wait "$join_pid"
+check 'exit 0' test $? -eq 0
+check 'never a second POST' bash -c '[ "$(grep -c "^POST" g/requests.log)" = 1 ] && grep -q "^GET /v1/pair/17" g/requests.log'
+
+# A gate that stays away past --wait: exit 3, and the request is kept for the next run.
+gate_says poll.json 200 "$pending" 1
+(sleep 2; kill "$fake_pid") &
+t 3 '"event":"waiting".*cannot connect' 'still failing after 4s' -- bounded 20 200 pk --json gate join --gate 127.0.0.1:$gport --dir term --wait 4s
+check 'the request is kept' test -s term/gate-request.toml
+wait "$fake_pid" 2>/dev/null
+start_fake_gate term/cert.pem
+
+# A QR code (qr render or gate invite) gives the address, the pin and the invite.
+pk qr render --host 127.0.0.1:$gport --cert srv/cert.pem --id ABCDEFGHJKMNPQRS -o invite.png 2>/dev/null
+rm -f term/gate-request.toml
+: >g/requests.log
+gate_says post.json 200 "$paired"
+t 0 '^paired: request 17' '' -- pk gate join --dir term --qr invite.png
+check 'the invite went to the gate' grep -q '"invite": *"ABCDEFGHJKMNPQRS"' g/requests.log
+pk qr render --host 127.0.0.1:$gport --cert evil/cert.pem --id ABCDEFGHJKMNPQRS -o evil-invite.png 2>/dev/null
+t 1 '^$' "expects SHA256:${evil_fp}" -- pk gate join --dir term --qr evil-invite.png
+pk qr render --payload 'WIFI:S:lab;;' -o wifi.png 2>/dev/null
+t 3 '^$' 'wifi.png: no pairkit pairing QR code found' -- pk gate join --dir term --qr wifi.png
+t 3 '^$' 'not a PNG, JPEG or PNM image' -- pk gate join --dir term --qr term/cert.pem
+
+# gate invite: a single-use invite in the gate's registry, as a QR code that
+# zbarimg reads too; the address from --host or gate.toml's public_address.
+t 2 '^$' 'no address for terminals to dial: give --host HOST:PORT or set public_address in srv/gate.toml' -- pk gate invite --dir srv -o inv.png
+absent inv.png srv/pairing.db
+t 0 '"payload": "PK1/' '' -- pk --json gate invite --dir srv --host 127.0.0.1:$gport --valid-for 2m -o inv.png
+payload=$(echo "$OUT" | python3 -c 'import json, sys; print(json.load(sys.stdin)["payload"])')
+check 'zbarimg reads the invite' bash -c "[ \"\$(zbarimg -q --raw inv.png 2>/dev/null)\" = '$payload' ]"
+check 'the invite carries 16 base32 characters (80 bits) after the address' bash -c "[[ '$payload' =~ /127\.0\.0\.1:$gport/[A-Z2-7]{16}\$ ]]"
+t 3 '^$' 'inv.png exists \(use --force' -- pk gate invite --dir srv --host 127.0.0.1:$gport -o inv.png
+printf '[gate]\npublic_address = "127.0.0.1:%s"\n' "$gport" >srv/gate.toml
+t 0 '█' 'invite [0-9]+ for 127.0.0.1:'$gport', single use, valid until' -- pk gate invite --dir srv
+gate_says post.json 200 "$paired"
+: >g/requests.log
+t 0 '^paired: request 17' '' -- pk gate join --dir term --qr inv.png
+check 'the join presented the invite' grep -q "\"invite\": *\"${payload##*/}\"" g/requests.log
+
+# Rejected or expired: exit 1 with the gate's words, in JSON Lines too.
+gate_says post.json 202 "$pending" 1
+gate_says poll.json 200 '{"id": 17, "state": "closed", "serial": "TERM-1", "message": "the request was rejected or it expired"}'
+t 1 '"event":"closed"' '^pairkit: request 17 at 127.0.0.1:'$gport': the request was rejected or it expired$' -- bounded 20 200 pk --json gate join --gate 127.0.0.1:$gport --dir term
+absent term/gate-request.toml
+# Unpaired, denied: 403 with the reason, exit 1.
+gate_says post.json 403 '{"error": {"code": "unpaired", "message": "this terminal was unpaired"}}'
+t 1 '"event":"refused"' 'refused this terminal: this terminal was unpaired \(unpaired\)' -- pk --json gate join --gate 127.0.0.1:$gport --dir term
+# Busy: Retry-After is honoured, then the answer comes.
+gate_says post.json 429 '{"error": {"code": "too_many_pending", "message": "too many pending requests"}}' 1
+(sleep 1.5; gate_says post.json 200 "$paired") &
+t 0 '"event":"waiting".*too many pending' '' -- bounded 20 200 pk --json gate join --gate 127.0.0.1:$gport --dir term
+# A hostile CONFIG is refused and nothing lands outside the folder.
+gate_says post.json 200 '{"id": 17, "state": "paired", "serial": "TERM-1", "config": {"serial": "TERM-1", "files": [{"name": "../pins.toml", "mode": "0644", "data_base64": "eA=="}]}}'
+t 3 '^$' "malformed: the file name '../pins.toml'" -- pk gate join --gate 127.0.0.1:$gport --dir term
+gate_says post.json 200 '{"id": 17, "state": "paired", "serial": "TERM-2", "config": {"serial": "TERM-2"}}'
+t 3 '^$' "configuration of 'TERM-2', not of 'TERM-1'" -- pk gate join --gate 127.0.0.1:$gport --dir term
+gate_says post.json 200 '"not an object"'
+t 3 '^$' 'malformed: not a JSON object' -- pk gate join --gate 127.0.0.1:$gport --dir term
+stop_servers
