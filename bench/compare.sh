@@ -53,8 +53,9 @@ cd "$work"
 "$new" -q device init --serial GATE-1 --role server --dir srv >/dev/null
 # A registry per side, made by that side's binary: a newer schema may be
 # one the old binary cannot read. "{side}" in an argument names the side.
-# The registry requires an operator's TOTP code for decisions (pairkit-operator(1));
-# a pairkit from before operators has no `operator` group and needs none.
+# A registry of this pairkit requires an operator's TOTP code for decisions
+# (pairkit-operator(1)); a pairkit from before operators has no `operator`
+# group and needs none.
 for side in old new; do
   bin=$old
   [[ $side == new ]] && bin=$new
