@@ -21,8 +21,9 @@ start_s_server() {  # LOG ADDRESS-FAMILY-HOST ARGS...
     port=$((30000 + ($$ * 7 + try * 131 + RANDOM % 50) % 30000))
     openssl s_server -accept "$host:$port" "$@" >"$log" 2>&1 &
     local pid=$!
+    # s_server says ACCEPT once it listens (another table may hold the port on another address).
     for _ in $(seq 50); do
-      if ss -ltnH "sport = :$port" | grep -q .; then servers+=("$pid"); return 0; fi
+      if grep -q '^ACCEPT' "$log"; then servers+=("$pid"); return 0; fi
       kill -0 "$pid" 2>/dev/null || break
       sleep 0.1
     done
