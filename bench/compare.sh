@@ -5,9 +5,13 @@
 # (callgrind: repeatable whatever the machine's load) of `--version` and
 # `pair check`, with the start-up figures measured again alternating process
 # by process. For refactors that must not cost speed.
-# Usage: bench/compare.sh OLD_PAIRKIT NEW_PAIRKIT [ROUNDS]   (default 5 rounds)
+# Usage: bench/compare.sh [--startup] OLD_PAIRKIT NEW_PAIRKIT [ROUNDS]   (default 5 rounds)
+#   --startup: start-up only (pair.sh and fingerprint.sh), without backup.sh's
+#   200 MB restore points (bench/startup.sh)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+startup_only=0
+[[ ${1:-} == --startup ]] && { startup_only=1; shift; }
 old=$(realpath "${1:?usage: bench/compare.sh OLD_PAIRKIT NEW_PAIRKIT [ROUNDS]}")
 new=$(realpath "${2:?usage: bench/compare.sh OLD_PAIRKIT NEW_PAIRKIT [ROUNDS]}")
 rounds=${3:-5}
@@ -24,6 +28,7 @@ run_side() {  # SIDE BINARY
   record "$side" version_ms "$(sed -nE 's/^pairkit --version \(start floor\) +median +([0-9.]+) ms.*/\1/p' <<<"$out")"
   out=$("$here/fingerprint.sh" "$pk" 100)
   record "$side" fingerprint_ms "$(sed -nE 's/^pairkit fingerprint: +([0-9.]+) ms.*/\1/p' <<<"$out")"
+  ((startup_only)) && return
   out=$("$here/backup.sh" "$pk" 200 1)
   record "$side" backup_create_s "$(awk '$1 == "pk_create" {print $2}' <<<"$out")"
   record "$side" backup_restore_s "$(awk '$1 == "pk_restore" {print $2}' <<<"$out")"
@@ -48,7 +53,13 @@ cd "$work"
 "$new" -q device init --serial GATE-1 --role server --dir srv >/dev/null
 code=$("$new" --json pair request --db srv/pairing.db --serial TERM-0042 --cert term/cert.pem \
   --server-cert srv/cert.pem | python3 -c 'import json,sys; print(json.load(sys.stdin)["code"])')
-"$new" -q pair approve --db srv/pairing.db --serial TERM-0042 --code "$code" --operator bench >/dev/null
+# The registry requires an operator's TOTP code for decisions (pairkit-operator(1));
+# a pairkit from before operators has no `operator` group and needs none.
+otp=()
+if uri=$("$new" operator add --db srv/pairing.db --name bench 2>/dev/null); then
+  otp=(--otp "$(oathtool --totp -b "$(sed -E 's/.*secret=([A-Z2-7]+)&.*/\1/' <<<"$uri")")")
+fi
+"$new" -q pair approve --db srv/pairing.db --serial TERM-0042 --code "$code" --operator bench "${otp[@]}" >/dev/null
 alternate() {  # NAME RUNS ARGS...: records NAME_alt_ms (median wall) per side
   local name=$1 runs=$2 line
   shift 2

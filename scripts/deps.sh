@@ -1,24 +1,29 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages pairkit needs, only those missing; quiet when
-# nothing is missing. Usage: scripts/deps.sh [build|demo|test|sanitize]
+# nothing is missing. Usage: scripts/deps.sh [build|demo|test|sanitize|bench]
 set -euo pipefail
 build_pkgs=(g++ meson ninja-build pkg-config scdoc patch
   libbotan-2-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
   libqrencode-dev libzxing-dev libzbar-dev doctest-dev libsqlite3-dev libpng-dev libjpeg-dev zlib1g-dev libssl-dev)
 # Test oracles and peers: what pairkit writes, they must read, and vice versa.
-test_pkgs=(openssl age zbar-tools qrencode zxing-cpp-tools imagemagick faketime
+test_pkgs=(openssl age zbar-tools qrencode zxing-cpp-tools imagemagick faketime oathtool
   pcscd vsmartcard-vpcd pcsc-tools libpcsclite-dev bash-completion zsh fish man-db util-linux iproute2 procps
   python3 sqlite3 strace time)
 # What the quickstart demo itself runs besides pairkit.
-demo_pkgs=(openssl)
+demo_pkgs=(openssl oathtool zbar-tools)
 # The clang build with sanitizers and libFuzzer (scripts/build.sh --sanitize),
 # for scripts/test.sh --sanitize and scripts/fuzz.sh (which also needs the test
 # tools, to make its seeds); xxd writes the binary seeds.
 sanitize_pkgs=(clang libfuzzer-14-dev libclang-rt-14-dev xxd)
+# The benchmarks' peers and probes (bench/README.md): nginx is the gate's peer
+# in bench/gate.sh, curl its first request; callgrind counts start-up
+# instructions in bench/compare.sh.
+bench_pkgs=(nginx-light curl python3 sqlite3 valgrind procps openssl oathtool)
 want=("${build_pkgs[@]}")
 [[ ${1:-build} == test || ${1:-build} == sanitize ]] && want+=("${test_pkgs[@]}")
 [[ ${1:-build} == sanitize ]] && want+=("${sanitize_pkgs[@]}")
 [[ ${1:-build} == demo ]] && want+=("${demo_pkgs[@]}")
+[[ ${1:-build} == bench ]] && want+=("${bench_pkgs[@]}")
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

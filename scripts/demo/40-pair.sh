@@ -9,8 +9,11 @@ nonce=$(pk --json pair list --db server/pairing.db --state pending | sed -n 's/.
 step "The terminal shows the code on its display (computed offline)" \
   pk pair code --cert terminal/cert.pem --server-cert server/cert.pem --nonce "$nonce"
 code=$(pk pair code --cert terminal/cert.pem --server-cert server/cert.pem --nonce "$nonce")
-step "The operator hears the code over the phone, compares it, approves" \
-  pk pair approve --db server/pairing.db --serial TERM-0042 --code "$code" --operator alice
+step "The operator enrols a TOTP second factor (the URI goes into an authenticator app)" \
+  pk operator add --db server/pairing.db --name alice -o alice-otp.png
+secret=$(zbarimg -q --raw alice-otp.png 2>/dev/null | sed -E 's/.*secret=([A-Z2-7]+)&.*/\1/')
+step "The operator hears the code over the phone, compares it, approves with the app's code" \
+  pk pair approve --db server/pairing.db --serial TERM-0042 --code "$code" --operator alice --otp "$(oathtool --totp -b "$secret")"
 step "Every later request: is this terminal paired with exactly this certificate?" \
   pk pair check --db server/pairing.db --serial TERM-0042 --cert terminal/cert.pem
 step "The audit log" \

@@ -7,6 +7,7 @@ namespace pairkit::cli {
 
 void add_gate_group(CLI::App& app, Cli& cli) {
   auto* group = add_group(app, "gate", "The gate service (HTTPS, mTLS, port 7741) and its client: pair over the network");
+  add_gate_serve_command(*group, cli);
   add_gate_client_commands(*group, cli);
 }
 

@@ -14,12 +14,15 @@ void add_crl_group(CLI::App& app, Cli& cli);
 void add_cert_verify_command(CLI::App& cert_group, Cli& cli);
 void add_pin_group(CLI::App& app, Cli& cli);
 void add_pair_group(CLI::App& app, Cli& cli);
+void add_operator_group(CLI::App& app, Cli& cli);
 void add_qr_group(CLI::App& app, Cli& cli);
 void add_backup_group(CLI::App& app, Cli& cli);
 void add_sim_group(CLI::App& app, Cli& cli);
 void add_sim_card_command(CLI::App& app, Cli& cli);
 /// `gate serve|join|invite` (src/cli/gate.cpp), in pairkit-gate only.
 void add_gate_group(CLI::App& app, Cli& cli);
+/// `gate serve` (src/cli/gate_serve.cpp), added to the gate group by add_gate_group.
+void add_gate_serve_command(CLI::App& gate_group, Cli& cli);
 void add_completion_command(CLI::App& app, Cli& cli);
 
 }  // namespace pairkit::cli

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
       {"crl", add_crl_group},
       {"pin", add_pin_group},
       {"pair", add_pair_group},
+      {"operator", add_operator_group},
       {"qr", add_qr_group},
       {"backup", add_backup_group},
       {"sim", add_sim_group},

@@ -1,5 +1,9 @@
-// pairkit pair request | code | list | approve | reject | unpair | check | log:
-// the server side of pairing (registry) and the terminal's code display.
+// pairkit pair request | code | list | approve | reject | unpair | check | log |
+// expect | deny | require-otp: the server side of pairing (registry) and the
+// terminal's code display.
+#include <arpa/inet.h>
+
+#include <cctype>
 #include <iostream>
 #include <memory>
 
@@ -7,11 +11,13 @@
 
 #include "groups.hpp"
 #include "options.hpp"
+#include "registry_options.hpp"
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/files.hpp"
 #include "pairkit/crypto/fingerprint.hpp"
 #include "pairkit/crypto/objects.hpp"
+#include "pairkit/crypto/totp.hpp"
 #include "pairkit/device/identity.hpp"
 #include "pairkit/pairing/code.hpp"
 #include "pairkit/pairing/registry.hpp"
@@ -19,11 +25,6 @@
 namespace pairkit::cli {
 
 namespace {
-
-struct DbOptions {
-  std::string db;
-  std::string busy_timeout = "5s";
-};
 
 struct PairRequestOptions {
   DbOptions db;
@@ -42,13 +43,24 @@ struct PairListOptions {
 
 struct PairApproveOptions {
   DbOptions db;
-  std::string serial, code, operator_name;
+  std::string serial, code, operator_name, otp;
+  int64_t id = 0;
   int groups = pairing::kCodeGroups;
 };
 
 struct PairDecideOptions {
   DbOptions db;
-  std::string serial, operator_name;
+  std::string serial, operator_name, otp;
+};
+
+struct PairExpectOptions {
+  DbOptions db;
+  std::string serial, fingerprint;
+};
+
+struct PairDenyOptions {
+  DbOptions db;
+  std::string address, fingerprint, operator_name, otp;
 };
 
 struct PairCheckOptions {
@@ -61,21 +73,6 @@ struct PairLogOptions {
   std::string serial;
 };
 
-void add_db_options(CLI::App* cmd, Cli& cli, DbOptions& o) {
-  cli.settings.bind(cmd, cmd->add_option("--db", o.db, "Pairing registry (SQLite; conventionally SERVER_DIR/pairing.db)"),
-                    "pair.db");
-  auto* t = cmd->add_option("--busy-timeout", o.busy_timeout, "How long to wait for a busy registry (5s, 1m)")
-                ->check(duration_check())
-                ->capture_default_str();
-  cli.settings.bind(cmd, t, "pair.busy_timeout");
-}
-
-std::unique_ptr<pairing::Registry> open_registry(const DbOptions& o, IfMissing if_missing) {
-  if (o.db.empty()) throw UsageError("--db is required");
-  return pairing::open_registry(
-      o.db, {if_missing, std::chrono::duration_cast<std::chrono::milliseconds>(parse_duration(o.busy_timeout))});
-}
-
 void require(const std::string& value, const char* flag) {
   if (value.empty()) throw UsageError(std::string(flag) + " is required");
 }
@@ -84,6 +81,51 @@ void check_operator(const std::string& name) {
   require(name, "--operator");
   for (char c : name)
     if (static_cast<unsigned char>(c) < 0x20) throw UsageError("--operator holds a control character");
+}
+
+// The TOTP code is checked for its form here, so a typo is a usage error
+// that costs the operator none of their five tries.
+pairing::Decider decider(const std::string& operator_name, const std::string& otp) {
+  check_operator(operator_name);
+  if (otp.empty()) return {operator_name, std::nullopt};
+  if (!crypto::is_totp_code(otp))
+    throw UsageError("--otp must be the " + std::to_string(crypto::kTotpDigits) + "-digit code of the operator's app");
+  return {operator_name, otp};
+}
+
+// Decisions on a registry that does not require a second factor yet work,
+// with a reminder on each.
+void note_without_otp(Cli& cli, pairing::Registry& reg, const pairing::Decider& by, const std::string& db) {
+  if (!by.otp && !reg.otp_required())
+    cli.info("note: registry " + db + " does not require a second factor yet; switch it on with: pairkit pair "
+             "require-otp --db " + db + " (pairkit-operator(1))");
+}
+
+std::string normalized_fingerprint(const std::string& text) {
+  const std::string hex = crypto::normalize_sha256_hex(text);
+  if (hex.empty()) throw UsageError("--fingerprint must be a SHA-256 fingerprint (64 hex digits, colons allowed)");
+  std::string out;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    if (i) out += ':';
+    out += static_cast<char>(std::toupper(static_cast<unsigned char>(hex[i])));
+    out += static_cast<char>(std::toupper(static_cast<unsigned char>(hex[i + 1])));
+  }
+  return out;
+}
+
+// Addresses are stored as the gate prints them (inet_ntop), so a denial
+// matches: "10.0.0.9", "2001:db8::1".
+void check_address(std::string& address) {
+  unsigned char buf[16];
+  char text[INET6_ADDRSTRLEN];
+  if (::inet_pton(AF_INET, address.c_str(), buf) == 1) {
+    ::inet_ntop(AF_INET, buf, text, sizeof text);
+  } else if (::inet_pton(AF_INET6, address.c_str(), buf) == 1) {
+    ::inet_ntop(AF_INET6, buf, text, sizeof text);
+  } else {
+    throw UsageError("--address must be an IPv4 or IPv6 address, not '" + address + "'");
+  }
+  address = text;
 }
 
 pairing::CertRef cert_ref(Cli& cli, const std::string& path) {
@@ -108,7 +150,11 @@ nlohmann::json row_json(const pairing::RequestRow& r) {
           {"created_at", format_time(r.created_at)},
           {"expires_at", format_time(r.expires_at)},
           {"decided_at", opt_time(r.decided_at)},
-          {"decided_by", r.decided_by.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.decided_by)}};
+          {"decided_by", r.decided_by.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.decided_by)},
+          {"source_address", r.source_address.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.source_address)},
+          {"last_seen_at", opt_time(r.last_seen_at)},
+          {"conflict_fingerprint",
+           r.conflict_fingerprint.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.conflict_fingerprint)}};
 }
 
 void run_request(Cli& cli, const PairRequestOptions& o) {
@@ -188,6 +234,12 @@ void run_list(Cli& cli, const PairListOptions& o) {
       std::cout << "  code " << r.code << "  expires " << format_time(r.expires_at);
     else if (r.decided_at)
       std::cout << "  " << format_time(*r.decided_at) << " by " << r.decided_by;
+    if (!r.source_address.empty())
+      std::cout << "  from " << r.source_address << "  first seen " << format_time(r.created_at) << "  last seen "
+                << format_time(r.last_seen_at.value_or(r.created_at));
+    if (!r.conflict_fingerprint.empty())
+      std::cout << "  CONFLICT: serial also claimed by SHA256:" << r.conflict_fingerprint << " (approve only with --id "
+                << r.id << ")";
     std::cout << "\n";
   }
 }
@@ -198,9 +250,13 @@ void run_approve(Cli& cli, const PairApproveOptions& o) {
   check_operator(o.operator_name);
   if (o.groups < 1 || o.groups > pairing::kCodeGroups)
     throw UsageError("--groups must be 1 to " + std::to_string(pairing::kCodeGroups));
+  if (o.id < 0) throw UsageError("--id must be a request id from pair list");
+  const auto by = decider(o.operator_name, o.otp);
   const auto typed = pairing::parse_code(o.code);  // a misread group is reported here, before the registry
   auto reg = open_registry(o.db, IfMissing::fail);
-  const auto row = reg->approve(o.serial, typed, o.groups, o.operator_name, cli.clock());
+  const auto row = reg->approve(o.serial, o.id ? std::optional<int64_t>(o.id) : std::nullopt, typed, o.groups, by,
+                                cli.clock());
+  note_without_otp(cli, *reg, by, o.db.db);
   if (cli.json) {
     cli.emit_json(row_json(row));
     return;
@@ -213,9 +269,10 @@ void run_approve(Cli& cli, const PairApproveOptions& o) {
 
 void run_reject(Cli& cli, const PairDecideOptions& o) {
   require(o.serial, "--serial");
-  check_operator(o.operator_name);
+  const auto by = decider(o.operator_name, o.otp);
   auto reg = open_registry(o.db, IfMissing::fail);
-  const auto row = reg->reject(o.serial, o.operator_name, cli.clock());
+  const auto row = reg->reject(o.serial, by, cli.clock());
+  note_without_otp(cli, *reg, by, o.db.db);
   if (cli.json) {
     cli.emit_json(row_json(row));
     return;
@@ -225,9 +282,10 @@ void run_reject(Cli& cli, const PairDecideOptions& o) {
 
 void run_unpair(Cli& cli, const PairDecideOptions& o) {
   require(o.serial, "--serial");
-  check_operator(o.operator_name);
+  const auto by = decider(o.operator_name, o.otp);
   auto reg = open_registry(o.db, IfMissing::fail);
-  const auto row = reg->unpair(o.serial, o.operator_name, cli.clock());
+  const auto row = reg->unpair(o.serial, by, cli.clock());
+  note_without_otp(cli, *reg, by, o.db.db);
   if (cli.json) {
     cli.emit_json(row_json(row));
     return;
@@ -274,12 +332,64 @@ void run_log(Cli& cli, const PairLogOptions& o) {
   }
 }
 
+void run_expect(Cli& cli, const PairExpectOptions& o) {
+  require(o.serial, "--serial");
+  device::check_serial(o.serial);
+  std::optional<std::string> fp;
+  if (!o.fingerprint.empty()) fp = normalized_fingerprint(o.fingerprint);
+  auto reg = open_registry(o.db, IfMissing::create);
+  reg->expect(o.serial, fp, cli.clock());
+  if (cli.json) {
+    cli.emit_json({{"serial", o.serial}, {"fingerprint", fp ? nlohmann::json(*fp) : nlohmann::json(nullptr)}});
+    return;
+  }
+  std::cout << "expecting " << o.serial << (fp ? " with SHA256:" + *fp : std::string(" (any certificate)")) << "\n";
+}
+
+void run_deny(Cli& cli, const PairDenyOptions& o) {
+  if (o.address.empty() == o.fingerprint.empty()) throw UsageError("give either --address or --fingerprint");
+  const auto by = decider(o.operator_name, o.otp);
+  std::string kind = "address", value = o.address;
+  if (!o.fingerprint.empty()) {
+    kind = "fingerprint";
+    value = normalized_fingerprint(o.fingerprint);
+  } else {
+    check_address(value);
+  }
+  auto reg = open_registry(o.db, IfMissing::fail);
+  reg->deny(kind, value, by, cli.clock());
+  note_without_otp(cli, *reg, by, o.db.db);
+  if (cli.json) {
+    cli.emit_json({{"kind", kind}, {"value", value}, {"by", o.operator_name}});
+    return;
+  }
+  std::cout << "denied " << kind << " " << value << "\n";
+}
+
+void run_require_otp(Cli& cli, const DbOptions& o) {
+  auto reg = open_registry(o, IfMissing::fail);
+  const bool before = reg->otp_required();
+  if (!before) reg->require_otp(cli.clock());
+  if (cli.json) {
+    cli.emit_json({{"otp_required", true}, {"changed", !before}});
+    return;
+  }
+  std::cout << (before ? "registry " + o.db + " requires a TOTP code already\n"
+                       : "registry " + o.db + " now requires a TOTP code for every decision\n");
+  if (!before && reg->operators(cli.clock()).empty())
+    cli.warn("warning: no operator is enrolled yet: pairkit operator add --db " + o.db + " --name NAME");
+}
+
 CLI::Option* serial_option(CLI::App* c, std::string& serial) {
   return c->add_option("--serial", serial, "The terminal's serial");
 }
 
 CLI::Option* operator_option(CLI::App* c, std::string& name) {
   return c->add_option("--operator", name, "Who decides (recorded in the audit log)");
+}
+
+CLI::Option* otp_option(CLI::App* c, std::string& otp) {
+  return c->add_option("--otp", otp, "The operator's current TOTP code (6 digits; see pairkit-operator(1))");
 }
 
 }  // namespace
@@ -323,7 +433,8 @@ void add_pair_group(CLI::App& app, Cli& cli) {
 
   auto approve = std::make_shared<PairApproveOptions>();
   c = add_command(*group, cli, "approve", "Approve a pending request when the code read aloud matches (exit 1 if not)",
-                  {"pairkit pair approve --db pairing.db --serial TERM-0042 --code BNJDW-PSAWG-QJCKB-V5DNV-DXY56 --operator alice",
+                  {"pairkit pair approve --db pairing.db --serial TERM-0042 --code BNJDW-PSAWG-QJCKB-V5DNV-DXY56 --operator alice --otp 492039",
+                   "pairkit pair approve --db pairing.db --serial TERM-0042 --id 17 --code BNJDW-PSAWG-QJCKB-V5DNV-DXY56 --operator alice --otp 492039",
                    "pairkit pair approve --db pairing.db --serial TERM-0042 --code '2:PSAWG 5:DXY56' --groups 2 --operator alice"},
                   [approve](Cli& c) { run_approve(c, *approve); });
   cli.mark_public_only(c);
@@ -332,27 +443,31 @@ void add_pair_group(CLI::App& app, Cli& cli) {
   c->add_option("--code", approve->code,
                 "The code read aloud: all groups, or some as N:GROUP (or '?' for an unread group)");
   operator_option(c, approve->operator_name);
+  otp_option(c, approve->otp);
+  c->add_option("--id", approve->id, "The request to approve (needed for a flagged request; see pair list)");
   auto* g = c->add_option("--groups", approve->groups, "Fewest groups to accept (1-5; 20 bits each; see pairkit-pair(1))")
                 ->capture_default_str();
   cli.settings.bind(c, g, "pair.groups");
 
   auto reject = std::make_shared<PairDecideOptions>();
   c = add_command(*group, cli, "reject", "Reject a pending request",
-                  {"pairkit pair reject --db pairing.db --serial TERM-0042 --operator alice"},
+                  {"pairkit pair reject --db pairing.db --serial TERM-0042 --operator alice --otp 492039"},
                   [reject](Cli& c) { run_reject(c, *reject); });
   cli.mark_public_only(c);
   add_db_options(c, cli, reject->db);
   serial_option(c, reject->serial);
   operator_option(c, reject->operator_name);
+  otp_option(c, reject->otp);
 
   auto unpair = std::make_shared<PairDecideOptions>();
   c = add_command(*group, cli, "unpair", "Break the pairing of a terminal",
-                  {"pairkit pair unpair --db pairing.db --serial TERM-0042 --operator alice"},
+                  {"pairkit pair unpair --db pairing.db --serial TERM-0042 --operator alice --otp 492039"},
                   [unpair](Cli& c) { run_unpair(c, *unpair); });
   cli.mark_public_only(c);
   add_db_options(c, cli, unpair->db);
   serial_option(c, unpair->serial);
   operator_option(c, unpair->operator_name);
+  otp_option(c, unpair->otp);
 
   auto check = std::make_shared<PairCheckOptions>();
   c = add_command(*group, cli, "check", "Exit 0 only when a serial is paired with exactly this certificate",
@@ -370,6 +485,35 @@ void add_pair_group(CLI::App& app, Cli& cli) {
   cli.mark_public_only(c);
   add_db_options(c, cli, log->db);
   serial_option(c, log->serial);
+
+  auto expect = std::make_shared<PairExpectOptions>();
+  c = add_command(*group, cli, "expect", "Pre-register a terminal's serial (and certificate) for the gate",
+                  {"pairkit pair expect --db server/pairing.db --serial TERM-0042",
+                   "pairkit pair expect --db server/pairing.db --serial TERM-0042 --fingerprint AB:CD:...:EF"},
+                  [expect](Cli& c) { run_expect(c, *expect); });
+  cli.mark_public_only(c);
+  add_db_options(c, cli, expect->db);
+  serial_option(c, expect->serial);
+  c->add_option("--fingerprint", expect->fingerprint, "The SHA-256 of the terminal's certificate (colon hex)");
+
+  auto deny = std::make_shared<PairDenyOptions>();
+  c = add_command(*group, cli, "deny", "Refuse an address or a certificate at the gate from now on",
+                  {"pairkit pair deny --db pairing.db --address 203.0.113.9 --operator alice --otp 492039",
+                   "pairkit pair deny --db pairing.db --fingerprint AB:CD:...:EF --operator alice --otp 492039"},
+                  [deny](Cli& c) { run_deny(c, *deny); });
+  cli.mark_public_only(c);
+  add_db_options(c, cli, deny->db);
+  c->add_option("--address", deny->address, "An IPv4 or IPv6 address, as the gate sees it");
+  c->add_option("--fingerprint", deny->fingerprint, "The SHA-256 of a certificate (colon hex)");
+  operator_option(c, deny->operator_name);
+  otp_option(c, deny->otp);
+
+  auto require_otp = std::make_shared<DbOptions>();
+  c = add_command(*group, cli, "require-otp", "From now on, every decision needs an operator's TOTP code",
+                  {"pairkit pair require-otp --db server/pairing.db"},
+                  [require_otp](Cli& c) { run_require_otp(c, *require_otp); });
+  cli.mark_public_only(c);
+  add_db_options(c, cli, *require_otp);
 }
 
 }  // namespace pairkit::cli

@@ -1,5 +1,6 @@
-# pair request | code | list | approve | reject | unpair | check | log: the whole lifecycle with an
-# injected clock, wrong codes, a MITM certificate, expiry, corrupt files, concurrent requests.
+# pair request | code | list | approve | reject | unpair | check | log | expect | deny: the whole lifecycle
+# with an injected clock, wrong codes, a MITM certificate, expiry, corrupt files, concurrent requests,
+# gate requests flagged as conflicts, pre-registration and denials.
 export PAIRKIT_TEST_NOW=2026-11-22T10:00:00Z
 jget() { python3 -c "import json,sys; d=json.load(sys.stdin); print(d$1)"; }
 
@@ -8,6 +9,10 @@ pk -q device init --serial GATE-1 --role server --dir srv >/dev/null
 pk -q device init --serial TERM-0042 --dir evil >/dev/null      # a MITM's terminal certificate
 pk -q device init --serial GATE-X --role server --dir evilsrv >/dev/null  # a MITM's server certificate
 db=srv/pairing.db
+# The lifecycle rows run on a registry from before operators existed (schema
+# version 1, migrated on open): decisions need no TOTP code there, and each
+# says so. operator.t.sh covers decisions with a second factor.
+sqlite3 $db <"$DATA/registry/pairing-v1.sql"
 
 # A request prints the code; the terminal computes the same code offline.
 t 0 '"state": "pending"' '' -- pk --json pair request --db $db --serial TERM-0042 --cert term/cert.pem --server-cert srv/cert.pem
@@ -115,6 +120,52 @@ sqlite3 newer.db 'PRAGMA user_version = 9;'
 t 3 '' 'schema version 9; this pairkit knows up to 2' -- pk pair list --db newer.db
 t 2 '' 'serial' -- pk pair request --db $db --serial 'bad serial' --cert term/cert.pem
 
+# Requests the gate files carry their source address, last contact and a
+# conflict flag. The gate (pairkit-gate(1)) writes them through the registry;
+# here sqlite3 adds a rival claim the way the gate records one.
+sqlite3 flag.db <"$DATA/registry/pairing-v1.sql"
+t 0 '' '' -- pk --json pair request --db flag.db --serial TERM-0060 --cert term/cert.pem --server-cert srv/cert.pem
+genuine_id=$(echo "$OUT" | jget '["id"]')
+genuine_code=$(echo "$OUT" | jget '["code"]')
+srv_fp=$(openssl x509 -in srv/cert.pem -noout -fingerprint -sha256 | cut -d= -f2)
+evil_fp=$(openssl x509 -in evil/cert.pem -noout -fingerprint -sha256 | cut -d= -f2)
+rival_nonce=000102030405060708090a0b0c0d0e0f
+sqlite3 flag.db "INSERT INTO requests(serial, fingerprint, certificate, server_fingerprint, nonce, state, created_at, expires_at,
+  source_address, last_seen_at, conflict_fingerprint) VALUES ('TERM-0060', '$evil_fp', 'PEM', '$srv_fp', '$rival_nonce',
+  'pending', 1795341600, 1795345200, '192.0.2.7', 1795341660, '$term_fp')"
+rival_code=$(pk pair code --cert evil/cert.pem --server-cert srv/cert.pem --nonce $rival_nonce)
+t 0 "TERM-0060  pending  SHA256:$evil_fp  code .*  from 192\.0\.2\.7  first seen 2026-11-22T10:00:00Z  last seen 2026-11-22T10:01:00Z  CONFLICT: serial also claimed by SHA256:$term_fp \(approve only with --id" '' -- pk pair list --db flag.db --state pending
+check "pair list --json has the gate's fields" bash -c "pk --json pair list --db flag.db | python3 -c '
+import json, sys
+rows = json.load(sys.stdin)
+assert rows[0][\"source_address\"] is None and rows[0][\"conflict_fingerprint\"] is None and rows[0][\"last_seen_at\"] is None, rows[0]
+assert rows[1][\"source_address\"] == \"192.0.2.7\" and rows[1][\"last_seen_at\"] == \"2026-11-22T10:01:00Z\", rows[1]
+assert rows[1][\"conflict_fingerprint\"] == \"$term_fp\" and rows[1][\"created_at\"] == \"2026-11-22T10:00:00Z\", rows[1]'"
+t 1 '' "is flagged: the serial is also claimed by SHA256:$term_fp; .*approve it with --id" -- pk pair approve --db flag.db --serial TERM-0060 --code "$rival_code" --operator alice
+check "the refusal names both fingerprints" bash -c "grep -q '$evil_fp' <<<\"\$(pk pair approve --db flag.db --serial TERM-0060 --code '$rival_code' --operator alice 2>&1)\""
+t 2 '' '--id must be' -- pk pair approve --db flag.db --serial TERM-0060 --id -3 --code "$rival_code" --operator alice
+t 1 '' "there is no request 99 of serial 'TERM-0060'" -- pk pair approve --db flag.db --serial TERM-0060 --id 99 --code "$rival_code" --operator alice
+t 0 "^paired TERM-0060 \(SHA256:$evil_fp\)" 'does not require a second factor yet' -- pk pair approve --db flag.db --serial TERM-0060 --id 2 --code "$rival_code" --operator alice
+t 1 '' 'request 2 of TERM-0060 is paired, not pending' -- pk pair approve --db flag.db --serial TERM-0060 --id 2 --code "$rival_code" --operator alice
+
+# Pre-registration and denials for the gate.
+t 0 '^expecting TERM-0070 \(any certificate\)$' '' -- pk pair expect --db flag.db --serial TERM-0070
+t 0 "^expecting TERM-0071 with SHA256:$term_fp$" '' -- pk pair expect --db flag.db --serial TERM-0071 --fingerprint "sha256:$(tr -d : <<<"$term_fp" | tr A-F a-f)"
+t 2 '' '--fingerprint must be a SHA-256 fingerprint' -- pk pair expect --db flag.db --serial TERM-0071 --fingerprint ABCD
+t 2 '' 'serial' -- pk pair expect --db flag.db --serial 'bad serial'
+t 0 '^denied address 2001:db8::9$' 'does not require a second factor yet' -- pk pair deny --db flag.db --address 2001:0db8:0:0::9 --operator alice
+t 0 "^denied fingerprint $evil_fp$" '' -- pk pair deny --db flag.db --fingerprint "$evil_fp" --operator alice
+t 2 '' 'give either --address or --fingerprint' -- pk pair deny --db flag.db --operator alice
+t 2 '' 'give either --address or --fingerprint' -- pk pair deny --db flag.db --address 10.0.0.1 --fingerprint "$evil_fp" --operator alice
+t 2 '' "--address must be an IPv4 or IPv6 address, not '10.0.0'" -- pk pair deny --db flag.db --address 10.0.0 --operator alice
+t 2 '' '--operator is required' -- pk pair deny --db flag.db --address 10.0.0.1
+t 3 '' 'no pairing registry at none.db' -- pk pair deny --db none.db --address 10.0.0.1 --operator alice
+absent none.db
+check "pre-registrations and denials are audited" bash -c "pk --json pair log --db flag.db | python3 -c '
+import json, sys
+acts = [r[\"action\"] for r in json.load(sys.stdin)]
+assert acts.count(\"expect\") == 2 and acts.count(\"deny\") == 2 and acts.count(\"approve-refused\") == 2, acts'"
+
 # A registry held by another writer past --busy-timeout: exit 3 naming it, nothing recorded.
 python3 -c "import sqlite3,time; c=sqlite3.connect('$db', isolation_level=None); c.execute('BEGIN IMMEDIATE'); open('locked','w').close(); time.sleep(4)" &
 holder=$!
@@ -140,6 +191,7 @@ check "no request failed, nothing locked" bash -c '! grep -qiE "failed|locked|bu
 # both and never neither. Either the approval wins (paired; the request says
 # already paired, nothing pending) or the request wins (the approved code is
 # superseded: approve fails as a mismatch, the new request is pending).
+sqlite3 race.db <"$DATA/registry/pairing-v1.sql"
 race_round() {  # SERIAL: one race on a fresh serial; prints "approve" or "request", or why it is wrong
   local serial=$1 code
   code=$(pk --json pair request --db race.db --serial "$serial" --cert term/cert.pem --server-cert srv/cert.pem | jget '["code"]')

@@ -174,6 +174,34 @@ printf '%s' '{"id": 17, "state": "closed", "serial": "TERM-0042", "message": "th
 printf '%s' '{"error": {"code": "unpaired", "message": "this terminal was unpaired"}}' >gate-error.json
 put gate_answer gate-*.json
 
+# What a gate reads from a client: path, content type and body, one per line (gate_request.cpp).
+printf '/v1/pair\napplication/json\n{"serial": "TERM-0042"}' >req-join.txt
+printf '/v1/pair/17?x=1\nApplication/JSON; charset=utf-8\n{"serial": "TERM-0042", "invite": "ABCDEFGHJKMNPQRS"}' >req-invite.txt
+printf '/v1/pair/0017\ntext/plain\n[1, 2]' >req-bad.txt
+put gate_request req-*.txt
+# gate.toml: every section.
+cat >gate-full.toml <<'TOML'
+[gate]
+listen = "[::]:7741"
+public_address = "gate.example:7741"
+registry = "pairing.db"
+config_dir = "config"
+require_expected = true
+log_format = "json"
+request_lifetime = "15m"
+poll_interval = "5s"
+[invites]
+valid_for = "10m"
+[master]
+address = "master.example:443"
+fingerprint = "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89"
+[limits]
+handshake_timeout = "10s"
+max_header_bytes = 8192
+max_pending = 100
+TOML
+put gate_config gate-full.toml config-*.toml
+
 # Pairing payloads and images: pairkit's codes, qrencode's, their JPEG and
 # PNM forms, and ZXing-cpp's photographed samples (up to the target's size).
 pk qr render --host gate.local:8443 --cert dev/cert.pem --id TERM-0042 -o code-pairkit.png

@@ -24,6 +24,13 @@ std::string fp(char c) {
 CertRef cert(char c) { return {fp(c), "PEM " + std::string(1, c)}; }
 const TimePoint t0(std::chrono::seconds(1'800'000'000));
 
+// Decisions here need no second factor (registry_otp_test.cpp covers TOTP).
+std::unique_ptr<Registry> open_plain(const std::string& path) {
+  auto reg = open_registry(path, {IfMissing::create, 2000ms});
+  sqlite::Connection(path, {}).exec("UPDATE settings SET value = 'false' WHERE key = 'otp_required'");
+  return reg;
+}
+
 JoinRequest join_req(const std::string& serial, char terminal, const std::string& address = "127.0.0.1") {
   return {serial, cert(terminal), cert('5'), address, std::nullopt};
 }
@@ -32,7 +39,7 @@ struct Gate {
   TempDir d;
   std::unique_ptr<Botan::RandomNumberGenerator> rng = make_seeded_rng(11);
   FixedClock clock{t0};
-  std::unique_ptr<Registry> reg = open_registry(d.path() + "/pairing.db", {IfMissing::create, 2000ms});
+  std::unique_ptr<Registry> reg = open_plain(d.path() + "/pairing.db");
   JoinOutcome join(const JoinRequest& r, const JoinPolicy& p = {}) { return reg->join(r, p, *rng, clock); }
   bool audited(const std::string& action, const std::string& detail_part) {
     const auto log = reg->audit(std::nullopt);
@@ -73,7 +80,7 @@ TEST_CASE("join files one pending request per certificate; polls see only their 
 
   // Approved by the operator with the code the terminal shows: the next
   // poll and join see the pairing, paired_serial finds it.
-  g.reg->approve("T1", parse_code(first.row.code), 5, "alice", g.clock);
+  g.reg->approve("T1", std::nullopt, parse_code(first.row.code), 5, {"alice", std::nullopt}, g.clock);
   CHECK(g.reg->poll(first.row.id, fp('A'), g.clock)->state == State::paired);
   const auto paired = g.join(join_req("T1", 'A'));
   CHECK(paired.result == JoinResult::paired);
@@ -91,8 +98,8 @@ TEST_CASE("join files one pending request per certificate; polls see only their 
 TEST_CASE("an unpaired certificate is refused; a new certificate starts over") {
   Gate g;
   const auto first = g.join(join_req("T1", 'A'));
-  g.reg->approve("T1", parse_code(first.row.code), 5, "alice", g.clock);
-  g.reg->unpair("T1", "alice", g.clock);
+  g.reg->approve("T1", std::nullopt, parse_code(first.row.code), 5, {"alice", std::nullopt}, g.clock);
+  g.reg->unpair("T1", {"alice", std::nullopt}, g.clock);
   const auto refused = g.join(join_req("T1", 'A'));
   CHECK(refused.result == JoinResult::unpaired);
   CHECK_FALSE(refused.reason.empty());
@@ -116,7 +123,7 @@ TEST_CASE("denied addresses and fingerprints are refused and audited") {
   CHECK(list[0].by == "alice");
   // Denied even after pairing: a denial outranks everything.
   const auto row = g.reg->list(State::pending, g.clock).at(0);
-  g.reg->approve("T1", parse_code(row.code), 5, "alice", g.clock);
+  g.reg->approve("T1", std::nullopt, parse_code(row.code), 5, {"alice", std::nullopt}, g.clock);
   g.reg->deny("address", "127.0.0.1", {"bob", std::nullopt}, g.clock);
   CHECK(g.join(join_req("T1", 'A', "127.0.0.1")).result == JoinResult::denied);
 }
@@ -231,7 +238,7 @@ TEST_CASE("a second certificate claiming a pending or paired serial is its own r
   CHECK(g.reg->list(State::pending, g.clock).size() == 2);
   CHECK(g.audited("join", "CONFLICT: serial T1 is claimed by SHA256:" + fp('A') + " and now by SHA256:" + fp('B')));
 
-  g.reg->approve("T1", parse_code(first.row.code), 5, "alice", g.clock);
+  g.reg->approve("T1", std::nullopt, parse_code(first.row.code), 5, {"alice", std::nullopt}, g.clock);
   const auto third = g.join(join_req("T1", 'C', "127.0.0.3"));
   CHECK(third.row.conflict_fingerprint == fp('A'));
   const auto listed = g.reg->list(std::nullopt, g.clock);
@@ -290,7 +297,7 @@ PRAGMA user_version = 1;
   CHECK(rows[0].source_address.empty());
   CHECK_FALSE(rows[0].last_seen_at);
   CHECK(rows[0].conflict_fingerprint.empty());
-  CHECK(reg->approve("OLD1", parse_code(rows[0].code), 5, "alice", clock).state == State::paired);
+  CHECK(reg->approve("OLD1", std::nullopt, parse_code(rows[0].code), 5, {"alice", std::nullopt}, clock).state == State::paired);
   CHECK(reg->join(join_req("OLD1", 'A'), {}, *rng, clock).result == JoinResult::paired);
   reg->require_otp(clock);
   CHECK(reg->otp_required());
@@ -300,7 +307,7 @@ PRAGMA user_version = 1;
 
 TEST_CASE("a new registry requires a second factor; operators are enrolled once and removed") {
   Gate g;
-  CHECK(g.reg->otp_required());
+  CHECK(open_registry(g.d.path() + "/new.db", {IfMissing::create, 2000ms})->otp_required());
   const auto secret = g.reg->add_operator("alice", *g.rng, g.clock);
   CHECK(secret.size() == 20);
   CHECK_THROWS_WITH_AS(g.reg->add_operator("alice", *g.rng, g.clock), doctest::Contains("exists already"), InputError);

@@ -22,6 +22,9 @@ namespace pairkit::pairing {
 inline constexpr int kSchemaVersion = 2;
 /// Wrong codes an operator may enter before a request is rejected.
 inline constexpr int kMaxCodeAttempts = 3;
+/// Wrong TOTP codes in a row that lock an operator out, and for how long.
+inline constexpr int kMaxOtpFailures = 5;
+inline constexpr std::chrono::minutes kOtpLockout{15};
 
 enum class State { pending, paired, rejected, expired, unpaired };
 std::string state_name(State s);
@@ -66,7 +69,13 @@ struct RequestOutcome {
 };
 
 /// Who decides, and their second factor (RFC 6238 TOTP code, "123456").
-/// Once the registry requires TOTP (require_otp), every decision needs one.
+/// Once the registry requires TOTP (require_otp), every decision needs one;
+/// a code given is checked even when none is required. A code is valid
+/// within +-1 time step of the clock; a step at or before the operator's
+/// last used one is refused; kMaxOtpFailures wrong codes lock the operator
+/// out for kOtpLockout. Each attempt is audited. An unknown operator, a
+/// wrong, reused or locked-out code is CheckFailed; a missing code that is
+/// required is UsageError.
 struct Decider {
   std::string operator_name;
   std::optional<std::string> otp;
@@ -145,18 +154,22 @@ public:
   /// Requests, oldest first, optionally of one state (expiring stale ones first).
   virtual std::vector<RequestRow> list(std::optional<State> state, const Clock& clock) = 0;
 
-  /// Approves the pending request of `serial` when every typed group matches
-  /// and at least min_groups are given. CheckFailed on a wrong code (counted;
-  /// after kMaxCodeAttempts the request is rejected), an expired request or
-  /// no pending request; UsageError when fewer than min_groups are given.
-  virtual RequestRow approve(const std::string& serial, const std::vector<CodeGroup>& typed, int min_groups,
-                             const std::string& operator_name, const Clock& clock) = 0;
+  /// Approves a pending request of `serial` when every typed group matches
+  /// and at least min_groups are given: the request `id` names, else the
+  /// one the code matches. CheckFailed on a wrong code (counted; after
+  /// kMaxCodeAttempts the request is rejected), an expired request, no
+  /// pending request, or a flagged request (conflict_fingerprint) not named
+  /// by id; UsageError when fewer than min_groups are given. `by` passes
+  /// the second factor first (see Decider).
+  virtual RequestRow approve(const std::string& serial, std::optional<int64_t> id,
+                             const std::vector<CodeGroup>& typed, int min_groups, const Decider& by,
+                             const Clock& clock) = 0;
 
   /// pending -> rejected. CheckFailed without a pending request.
-  virtual RequestRow reject(const std::string& serial, const std::string& operator_name, const Clock& clock) = 0;
+  virtual RequestRow reject(const std::string& serial, const Decider& by, const Clock& clock) = 0;
 
   /// paired -> unpaired. CheckFailed when the serial is not paired.
-  virtual RequestRow unpair(const std::string& serial, const std::string& operator_name, const Clock& clock) = 0;
+  virtual RequestRow unpair(const std::string& serial, const Decider& by, const Clock& clock) = 0;
 
   /// Passes only when `serial` is paired with exactly this certificate
   /// fingerprint; CheckFailed naming both fingerprints otherwise. Read-only.
@@ -193,7 +206,8 @@ public:
   // --- Operators and their second factor (pairkit-operator(1)).
 
   /// Enrols an operator; returns the 20-byte TOTP secret (shown once).
-  /// InputError if the name exists.
+  /// UsageError unless the name is 1-64 of A-Z a-z 0-9 . _ -; InputError
+  /// if the name exists.
   virtual std::vector<uint8_t> add_operator(const std::string& name, Botan::RandomNumberGenerator& rng,
                                             const Clock& clock) = 0;
   virtual std::vector<OperatorRow> operators(const Clock& clock) = 0;

@@ -1,6 +1,7 @@
 // The pairing registry on SQLite: WAL and a busy timeout so parallel
 // provisioning never sees "database is locked", and an audit row for every
 // state change, written in the same transaction as the change.
+#include <algorithm>
 #include <vector>
 
 #include "pairkit/core/duration.hpp"
@@ -9,6 +10,7 @@
 #include "pairkit/core/sqlite.hpp"
 #include "pairkit/crypto/base32.hpp"
 #include "pairkit/crypto/fingerprint.hpp"
+#include "pairkit/crypto/totp.hpp"
 #include "pairkit/pairing/registry_engines.hpp"
 
 namespace pairkit::pairing {
@@ -59,9 +61,10 @@ CREATE INDEX audit_by_serial ON audit(serial);
 )sql",
     // The gate: where a request came from, when the terminal last polled,
     // the flag of a conflicting request; pre-registrations, invites (only
-    // their SHA-256), denials, operators with their TOTP secrets. A registry
-    // that was in use before keeps working without a second factor until
-    // `pair require-otp`; one created now (nothing audited yet) requires it.
+    // their SHA-256), denials, operators with their TOTP secrets. A version-1
+    // registry keeps working without a second factor until `pair
+    // require-otp`; a new one requires it. user_version still holds the
+    // version the file had while migrations run (core/sqlite.cpp).
     R"sql(
 ALTER TABLE requests ADD COLUMN source_address TEXT NOT NULL DEFAULT '';
 ALTER TABLE requests ADD COLUMN last_seen_at INTEGER;
@@ -94,7 +97,7 @@ CREATE TABLE operators(
   last_used_step INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 INSERT INTO settings(key, value)
-  SELECT 'otp_required', CASE WHEN EXISTS (SELECT 1 FROM audit) THEN 'false' ELSE 'true' END;
+  SELECT 'otp_required', CASE WHEN (SELECT user_version FROM pragma_user_version) = 0 THEN 'true' ELSE 'false' END;
 )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
@@ -131,7 +134,7 @@ constexpr sqlite::Schema kSchema{kMigrations, unversioned, too_new};
 // 80 random bits: 16 base32 characters in the QR code's ID field.
 constexpr size_t kInviteBytes = 10;
 // RFC 6238 with SHA-1 recommends a 160-bit secret.
-constexpr size_t kOperatorSecretBytes = 20;
+constexpr size_t kOperatorSecretBytes = crypto::kTotpSecretBytes;
 
 // Invites are stored only as the SHA-256 of their token (upper case, as
 // the QR code's alphanumeric mode carries it).
@@ -141,6 +144,15 @@ std::string invite_hash(std::string_view token) {
     if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
   return crypto::colon_hex(crypto::digest(crypto::HashAlg::sha256,
                                           std::span(reinterpret_cast<const uint8_t*>(up.data()), up.size())));
+}
+
+// Operator names go into otpauth:// URIs and audit lines unescaped.
+void check_operator_name(const std::string& name) {
+  const bool ok = !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+           c == '-';
+  });
+  if (!ok) throw UsageError("an operator name is 1 to 64 of A-Z a-z 0-9 . _ -");
 }
 
 int64_t secs(TimePoint t) { return t.time_since_epoch().count(); }
@@ -177,10 +189,10 @@ public:
                          std::chrono::seconds lifetime, Botan::RandomNumberGenerator& rng,
                          const Clock& clock) override;
   std::vector<RequestRow> list(std::optional<State> state, const Clock& clock) override;
-  RequestRow approve(const std::string& serial, const std::vector<CodeGroup>& typed, int min_groups,
-                     const std::string& operator_name, const Clock& clock) override;
-  RequestRow reject(const std::string& serial, const std::string& operator_name, const Clock& clock) override;
-  RequestRow unpair(const std::string& serial, const std::string& operator_name, const Clock& clock) override;
+  RequestRow approve(const std::string& serial, std::optional<int64_t> id, const std::vector<CodeGroup>& typed,
+                     int min_groups, const Decider& by, const Clock& clock) override;
+  RequestRow reject(const std::string& serial, const Decider& by, const Clock& clock) override;
+  RequestRow unpair(const std::string& serial, const Decider& by, const Clock& clock) override;
   void check(const std::string& serial, const std::string& cert_sha256) override;
   std::vector<AuditRow> audit(const std::optional<std::string>& serial) override;
 
@@ -202,6 +214,10 @@ public:
   void require_otp(const Clock& clock) override;
 
 private:
+  /// Checks the decider's second factor inside the decision's transaction
+  /// (see Decider). A refusal is audited and committed before it is thrown.
+  void authorize(Transaction& tx, const Decider& by, const std::string& serial, const std::string& action,
+                 TimePoint now);
   /// Pairs row's serial with row's certificate: a pairing of another
   /// certificate is replaced (and logged), the terminals row written, the
   /// request moved to paired. `detail` goes into the approve audit row.
@@ -400,15 +416,34 @@ std::vector<RequestRow> SqliteRegistry::list(std::optional<State> state, const C
   return rows;
 }
 
-RequestRow SqliteRegistry::approve(const std::string& serial, const std::vector<CodeGroup>& typed, int min_groups,
-                                   const std::string& operator_name, const Clock& clock) {
+RequestRow SqliteRegistry::approve(const std::string& serial, std::optional<int64_t> id,
+                                   const std::vector<CodeGroup>& typed, int min_groups, const Decider& by,
+                                   const Clock& clock) {
+  const std::string& operator_name = by.operator_name;
   if (static_cast<int>(typed.size()) < min_groups)
     throw UsageError("the code has " + std::to_string(typed.size()) + " readable group(s); at least " +
                      std::to_string(min_groups) + " are needed (--groups " + std::to_string(min_groups) + ")");
   const TimePoint now = clock.now();
   Transaction tx(db_);
   expire_stale(now);
+  authorize(tx, by, serial, "approve", now);
   auto pending = find(serial, "state = 'pending'");
+  if (id) {
+    auto s = db_.prepare(std::string("SELECT ") + kRowColumns + " FROM requests WHERE id = ? AND serial = ?");
+    s.bind(1, *id).bind(2, serial);
+    if (!s.step()) {
+      s.reset();
+      tx.commit();
+      throw CheckFailed("there is no request " + std::to_string(*id) + " of serial '" + serial + "'");
+    }
+    pending = read_row(s);
+    if (pending->state != State::pending) {
+      s.reset();
+      tx.commit();
+      throw CheckFailed("request " + std::to_string(*id) + " of " + serial + " is " + state_name(pending->state) +
+                        ", not pending");
+    }
+  }
   if (!pending) {
     auto last = find(serial, "1 = 1");
     tx.commit();
@@ -419,7 +454,7 @@ RequestRow SqliteRegistry::approve(const std::string& serial, const std::vector<
   }
   // With several pending requests for one serial (a gate records each
   // certificate's claim), the typed code picks its request.
-  {
+  if (!id) {
     auto s = db_.prepare(std::string("SELECT ") + kRowColumns +
                          " FROM requests WHERE serial = ? AND state = 'pending' ORDER BY id DESC");
     s.bind(1, serial);
@@ -454,16 +489,27 @@ RequestRow SqliteRegistry::approve(const std::string& serial, const std::vector<
                       " does not match: the terminal's certificate or the server's is not the one this request "
                       "holds, or the code belongs to another request" + tail);
   }
+  if (!id && !pending->conflict_fingerprint.empty()) {
+    log(now, operator_name, serial, "approve-refused", "pending", "pending", pending->conflict_fingerprint,
+        pending->fingerprint, "request " + std::to_string(pending->id) + " is flagged and was not named by its id");
+    tx.commit();
+    throw CheckFailed("request " + std::to_string(pending->id) + " of " + serial + " (SHA256:" + pending->fingerprint +
+                      ") is flagged: the serial is also claimed by SHA256:" + pending->conflict_fingerprint +
+                      "; find out which terminal is genuine, then approve it with --id " +
+                      std::to_string(pending->id));
+  }
   pair_request(*pending, operator_name, now,
                std::to_string(typed.size()) + " of " + std::to_string(kCodeGroups) + " code groups compared");
   tx.commit();
   return *pending;
 }
 
-RequestRow SqliteRegistry::reject(const std::string& serial, const std::string& operator_name, const Clock& clock) {
+RequestRow SqliteRegistry::reject(const std::string& serial, const Decider& by, const Clock& clock) {
+  const std::string& operator_name = by.operator_name;
   const TimePoint now = clock.now();
   Transaction tx(db_);
   expire_stale(now);
+  authorize(tx, by, serial, "reject", now);
   auto pending = find(serial, "state = 'pending'");
   if (!pending) {
     tx.commit();
@@ -475,9 +521,11 @@ RequestRow SqliteRegistry::reject(const std::string& serial, const std::string& 
   return *pending;
 }
 
-RequestRow SqliteRegistry::unpair(const std::string& serial, const std::string& operator_name, const Clock& clock) {
+RequestRow SqliteRegistry::unpair(const std::string& serial, const Decider& by, const Clock& clock) {
+  const std::string& operator_name = by.operator_name;
   const TimePoint now = clock.now();
   Transaction tx(db_);
+  authorize(tx, by, serial, "unpair", now);
   auto paired = find(serial, "state = 'paired'");
   std::string fp;
   {
@@ -522,6 +570,83 @@ std::vector<AuditRow> SqliteRegistry::audit(const std::optional<std::string>& se
     rows.push_back({s.integer(0), from_secs(s.integer(1)), s.text(2), s.text(3), s.text(4), s.text(5), s.text(6),
                     s.text(7), s.text(8), s.text(9)});
   return rows;
+}
+
+void SqliteRegistry::authorize(Transaction& tx, const Decider& by, const std::string& serial,
+                               const std::string& action, TimePoint now) {
+  const std::string& who = by.operator_name;
+  auto refuse_with = [&](const std::string& audit_action, const std::string& detail, auto error) {
+    log(now, who, serial, audit_action, "", "", "", "", detail + " (" + action + ")");
+    tx.commit();
+    throw error;
+  };
+  if (!by.otp) {
+    if (!otp_required()) return;
+    refuse_with("otp-missing", "no TOTP code given",
+                UsageError("registry " + db_.path() + " requires a TOTP code for every decision: give --otp CODE "
+                           "(see pairkit-operator(1))"));
+  }
+  std::string secret;
+  int64_t last_step = 0;
+  std::optional<TimePoint> locked_until;
+  {
+    auto s = db_.prepare("SELECT secret, locked_until, last_used_step FROM operators WHERE name = ?");
+    s.bind(1, who);
+    if (s.step()) {
+      secret = s.text(0);
+      if (!s.is_null(1)) locked_until = from_secs(s.integer(1));
+      last_step = s.integer(2);
+    }
+  }
+  if (secret.empty())
+    refuse_with("otp-refused", "no operator " + who,
+                CheckFailed("no operator '" + who + "' in " + db_.path() + " (pairkit operator add)"));
+  if (locked_until && *locked_until > now)
+    refuse_with("otp-refused", "operator locked out until " + format_time(*locked_until),
+                CheckFailed("operator '" + who + "' is locked out until " + format_time(*locked_until) + " after " +
+                            std::to_string(kMaxOtpFailures) + " wrong TOTP codes"));
+  const auto bytes = crypto::base32_decode(secret);
+  const auto step = crypto::totp_match(bytes, *by.otp, crypto::totp_step(now));
+  if (!step) {
+    int failures = 0;
+    {
+      auto s = db_.prepare("UPDATE operators SET failures = failures + 1 WHERE name = ? RETURNING failures");
+      s.bind(1, who);
+      s.step();
+      failures = static_cast<int>(s.integer(0));
+      s.run();
+    }
+    if (failures >= kMaxOtpFailures) {
+      const TimePoint until = now + kOtpLockout;
+      auto s = db_.prepare("UPDATE operators SET failures = 0, locked_until = ? WHERE name = ?");
+      s.bind(1, secs(until)).bind(2, who);
+      s.run();
+      refuse_with("otp-wrong", "wrong TOTP code " + std::to_string(failures) + " of " +
+                                   std::to_string(kMaxOtpFailures) + "; locked out until " + format_time(until),
+                  CheckFailed("wrong TOTP code for operator '" + who + "'; after " + std::to_string(kMaxOtpFailures) +
+                              " wrong codes the operator is locked out until " + format_time(until)));
+    }
+    refuse_with("otp-wrong", "wrong TOTP code " + std::to_string(failures) + " of " + std::to_string(kMaxOtpFailures),
+                CheckFailed("wrong TOTP code for operator '" + who + "' (" + std::to_string(failures) + " of " +
+                            std::to_string(kMaxOtpFailures) + " before a " +
+                            std::to_string(kOtpLockout.count()) + "-minute lockout)"));
+  }
+  // Compare-and-set: of two processes holding the same code, one wins.
+  bool fresh = false;
+  {
+    auto s = db_.prepare(
+        "UPDATE operators SET last_used_step = ?, failures = 0, locked_until = NULL "
+        "WHERE name = ? AND last_used_step < ? RETURNING name");
+    s.bind(1, *step).bind(2, who).bind(3, *step);
+    fresh = s.step();
+    s.run();
+  }
+  if (!fresh)
+    refuse_with("otp-reused", "TOTP step " + std::to_string(*step) + " is not after the last used step " +
+                                  std::to_string(last_step),
+                CheckFailed("this TOTP code of operator '" + who +
+                            "' was used already (or a later one was): wait for the next code"));
+  log(now, who, serial, "otp-ok", "", "", "", "", "TOTP step " + std::to_string(*step) + " (" + action + ")");
 }
 
 JoinOutcome SqliteRegistry::refuse(Transaction& tx, const JoinRequest& req, JoinResult result, TimePoint now,
@@ -749,6 +874,7 @@ void SqliteRegistry::deny(const std::string& kind, const std::string& value, con
   if (value.empty()) throw UsageError("a denial needs a value");
   const TimePoint now = clock.now();
   Transaction tx(db_);
+  authorize(tx, by, "", "deny", now);
   auto s = db_.prepare(
       "INSERT INTO denials(kind, value, denied_by, denied_at) VALUES (?,?,?,?) "
       "ON CONFLICT(kind, value) DO UPDATE SET denied_by = excluded.denied_by, denied_at = excluded.denied_at");
@@ -768,6 +894,7 @@ std::vector<Denial> SqliteRegistry::denials() {
 
 std::vector<uint8_t> SqliteRegistry::add_operator(const std::string& name, Botan::RandomNumberGenerator& rng,
                                                   const Clock& clock) {
+  check_operator_name(name);
   const TimePoint now = clock.now();
   std::vector<uint8_t> secret(kOperatorSecretBytes);
   rng.randomize(secret.data(), secret.size());

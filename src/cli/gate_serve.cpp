@@ -1,0 +1,116 @@
+// pairkit gate serve: the gate service in the foreground (pairkit-gate(1),
+// SERVER). The library serves; this file reads the flags, opens the
+// registry once to fail early, prints where it listens and logs to stderr.
+#include <unistd.h>
+
+#include <iostream>
+#include <memory>
+#include <mutex>
+
+#include "groups.hpp"
+#include "pairkit/core/error.hpp"
+#include "pairkit/core/files.hpp"
+#include "pairkit/core/input_limits.hpp"
+#include "pairkit/core/rng.hpp"
+#include "pairkit/crypto/fingerprint.hpp"
+#include "pairkit/crypto/objects.hpp"
+#include "pairkit/device/layout.hpp"
+#include "pairkit/gate/gate_config.hpp"
+#include "pairkit/gate/routes.hpp"
+#include "pairkit/gate/server.hpp"
+#include "pairkit/pairing/registry.hpp"
+
+namespace pairkit::cli {
+
+namespace {
+
+struct GateServeOptions {
+  std::string dir;
+  std::string listen;
+  std::string db;
+  std::string ca;
+  int threads = 2;
+};
+
+/// stderr, one write per line so that the workers' lines never interleave
+/// (journald reads them as they come).
+class StderrLog : public gate::LogSink {
+public:
+  void line(gate::Severity, std::string_view text) override {
+    std::string out(text);
+    out += '\n';
+    std::lock_guard lock(mu_);
+    size_t done = 0;
+    while (done < out.size()) {
+      const ssize_t n = ::write(STDERR_FILENO, out.data() + done, out.size() - done);
+      if (n <= 0) return;  // stderr gone: the gate keeps serving
+      done += static_cast<size_t>(n);
+    }
+  }
+
+private:
+  std::mutex mu_;
+};
+
+/// gate.toml with the flags on top (flags win), as at start and on SIGHUP.
+gate::GateConfig load_config(const GateServeOptions& o) {
+  gate::GateConfig c = gate::read_gate_config(o.dir);
+  if (!o.listen.empty()) c.listen = o.listen;
+  if (!o.db.empty()) c.registry = o.db;
+  if (!o.ca.empty()) c.ca_dir = o.ca;
+  return c;
+}
+
+void run_gate_serve(Cli& cli, const GateServeOptions& o) {
+  const gate::GateConfig config = load_config(o);
+  gate::parse_listen_address(config.listen);
+  StderrLog log;
+  gate::Metrics metrics;
+  const Clock& clock = cli.clock();
+  gate::ServerHooks hooks;
+  hooks.make_handler = [&](int) { return std::make_unique<gate::Routes>(metrics, log, clock, make_system_rng()); };
+  hooks.reload = [&o] { return load_config(o); };
+  hooks.log = &log;
+  hooks.metrics = &metrics;
+  hooks.clock = &clock;
+  hooks.threads = o.threads;
+  gate::Server server(config, std::move(hooks));
+  {
+    // Fails here, with exit 3, rather than on the first request.
+    pairing::RegistryOptions opts;
+    opts.if_missing = IfMissing::create;
+    opts.busy_timeout = config.limits.registry_timeout;
+    pairing::open_registry(config.registry, opts);
+  }
+
+  const std::string cert_file = config.server_dir + "/" + device::kCertFile;
+  const auto der = crypto::load_certificate_der(read_file(cert_file, limits::kObject), cert_file);
+  const std::string fp = crypto::fingerprint(der, crypto::HashAlg::sha256, crypto::FpFormat::colon);
+  if (cli.json) {
+    cli.emit_json({{"listening", server.endpoint()}, {"sha256", fp}, {"registry", config.registry}});
+  } else {
+    std::cout << "listening on " << server.endpoint() << " (sha256 " << fp << ")\n";
+  }
+  Cli::flush_stdout();
+  server.run();
+  log.line(gate::Severity::info, gate::format_event(clock.now(), gate::Severity::info, "stopped", config.log_format));
+}
+
+}  // namespace
+
+void add_gate_serve_command(CLI::App& group, Cli& cli) {
+  auto o = std::make_shared<GateServeOptions>();
+  auto* c = add_command(group, cli, "serve",
+                        "Serve the gate in the foreground: terminals ask to pair over HTTPS with mTLS (port 7741)",
+                        {"pairkit gate serve --dir /var/lib/pairkit-gate",
+                         "pairkit gate serve --dir ./gate --listen 127.0.0.1:0 --db ./gate/pairing.db"},
+                        [o](Cli& c) { run_gate_serve(c, *o); });
+  c->add_option("--dir", o->dir, "Server folder: key.pem and cert.pem (device init --role server) and gate.toml")
+      ->required();
+  c->add_option("--listen", o->listen, "Address and port, overriding gate.toml (default [::]:7741; port 0 picks one)");
+  c->add_option("--db", o->db, "Registry (path or sqlite:PATH), overriding gate.toml (default DIR/pairing.db)");
+  c->add_option("--ca", o->ca, "CA folder for enrolment, overriding gate.toml");
+  c->add_option("--threads", o->threads, "Worker threads")->check(CLI::Range(1, 64))->capture_default_str();
+}
+
+}  // namespace pairkit::cli

@@ -1,0 +1,65 @@
+// The gate's log lines: text for people, JSON for collectors; one line each.
+#include "pairkit/gate/log.hpp"
+
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+#include "pairkit/core/duration.hpp"
+
+namespace pairkit::gate {
+
+namespace {
+
+/// The first 8 bytes of a fingerprint ("AB:CD:EF:01:23:45:67:89"): enough to
+/// find the request in `pair list`, never the whole certificate.
+std::string short_fingerprint(const std::string& fp) { return fp.substr(0, 23); }
+
+/// Keeps a text log line one line whatever a client sent as its method.
+std::string printable(std::string_view s, size_t max) {
+  std::string out;
+  for (const char c : s.substr(0, max)) out += (c > ' ' && c < 127 && c != '"') ? c : '?';
+  return out;
+}
+
+const char* severity_name(Severity s) {
+  switch (s) {
+    case Severity::error: return "error";
+    case Severity::warning: return "warning";
+    case Severity::info: return "info";
+  }
+  return "info";
+}
+
+}  // namespace
+
+std::string format_request(const RequestLog& r, LogFormat format) {
+  const double ms = static_cast<double>(r.took.count()) / 1000.0;
+  char took[32];
+  std::snprintf(took, sizeof took, "%.3f", ms);
+  const std::string fp = r.fingerprint.empty() ? "-" : short_fingerprint(r.fingerprint);
+  if (format == LogFormat::json) {
+    nlohmann::json j = {{"time", format_time(r.at)}, {"remote", r.remote}, {"method", printable(r.method, 16)},
+                        {"route", r.route},          {"status", r.status}, {"duration_ms", std::stod(took)},
+                        {"client", fp}};
+    if (r.request_id > 0) j["request_id"] = r.request_id;
+    if (!r.error.empty()) j["error"] = r.error;
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  std::string line = format_time(r.at) + " " + r.remote + " " + printable(r.method, 16) + " " + r.route + " " +
+                     std::to_string(r.status) + " " + took + "ms client=" + fp;
+  if (r.request_id > 0) line += " request=" + std::to_string(r.request_id);
+  if (!r.error.empty()) line += " error=" + r.error;
+  return line;
+}
+
+std::string format_event(TimePoint at, Severity severity, std::string_view message, LogFormat format) {
+  if (format == LogFormat::json)
+    return nlohmann::json{{"time", format_time(at)}, {"level", severity_name(severity)}, {"message", message}}.dump(
+        -1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string line = format_time(at) + " " + severity_name(severity) + ": ";
+  for (const char c : message) line += (c == '\n' || c == '\r') ? ' ' : c;
+  return line;
+}
+
+}  // namespace pairkit::gate

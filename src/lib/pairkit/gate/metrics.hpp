@@ -1,0 +1,44 @@
+// The gate's counters and its latency histogram, rendered in the Prometheus
+// text format (pairkit-gate(1), METRICS). Safe to update from every worker.
+#pragma once
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+
+namespace pairkit::gate {
+
+class Metrics {
+public:
+  /// Upper bounds of the latency buckets, in seconds (+Inf is implied).
+  static constexpr std::array<double, 10> kBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                      0.05,  0.1,    0.25,  1.0,  5.0};
+
+  /// One answered request: `endpoint` is the route pattern ("/v1/pair/{id}").
+  void request(const std::string& endpoint, int status, std::chrono::nanoseconds took);
+  void handshake_failure() { handshake_failures_.fetch_add(1, std::memory_order_relaxed); }
+  void connection_opened() { connections_.fetch_add(1, std::memory_order_relaxed); }
+  void connection_closed() { connections_.fetch_sub(1, std::memory_order_relaxed); }
+  void connection_refused() { refused_.fetch_add(1, std::memory_order_relaxed); }
+  int64_t connections() const { return connections_.load(std::memory_order_relaxed); }
+
+  /// The exposition text; `pending` is the registry's pending count, or
+  /// negative when it could not be read (the gauge is then left out).
+  std::string render(int64_t pending) const;
+
+private:
+  mutable std::mutex mu_;
+  std::map<std::pair<std::string, int>, uint64_t> requests_;
+  std::array<uint64_t, kBuckets.size() + 1> buckets_{};
+  double sum_seconds_ = 0;
+  uint64_t count_ = 0;
+  std::atomic<uint64_t> handshake_failures_{0};
+  std::atomic<int64_t> connections_{0};
+  std::atomic<uint64_t> refused_{0};
+};
+
+}  // namespace pairkit::gate

@@ -1,0 +1,83 @@
+// Route matching and body parsing for the gate's API (gate-api, pairkit-gate(1)).
+#include "pairkit/gate/request.hpp"
+
+#include <cctype>
+
+#include <nlohmann/json.hpp>
+
+namespace pairkit::gate {
+
+namespace {
+
+bool all_of(std::string_view s, bool (*ok)(char)) {
+  for (const char c : s)
+    if (!ok(c)) return false;
+  return true;
+}
+
+bool serial_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+}
+
+bool token_char(char c) { return std::isalnum(static_cast<unsigned char>(c)); }
+
+std::optional<int64_t> parse_id(std::string_view s) {
+  if (s.empty() || s.size() > 18 || s.front() == '0') return std::nullopt;
+  int64_t n = 0;
+  for (const char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + (c - '0');
+  }
+  return n;
+}
+
+}  // namespace
+
+Route match_route(std::string_view target) {
+  const auto query = target.find('?');
+  const std::string_view path = target.substr(0, query);
+  if (path == "/v1/pair") return {RouteKind::pair, 0, "/v1/pair", "POST"};
+  if (path == "/v1/config") return {RouteKind::config, 0, "/v1/config", "GET"};
+  if (path == "/healthz") return {RouteKind::healthz, 0, "/healthz", "GET"};
+  if (path == "/metrics") return {RouteKind::metrics, 0, "/metrics", "GET"};
+  constexpr std::string_view prefix = "/v1/pair/";
+  if (path.substr(0, prefix.size()) == prefix)
+    if (const auto id = parse_id(path.substr(prefix.size()))) return {RouteKind::pair_status, *id, "/v1/pair/{id}", "GET"};
+  return {RouteKind::unknown, 0, "other", ""};
+}
+
+JoinBody parse_join_body(std::string_view body) {
+  const auto doc = nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
+  if (doc.is_discarded()) throw BadRequest{"the body is not JSON"};
+  if (!doc.is_object()) throw BadRequest{"the body must be a JSON object"};
+  JoinBody out;
+  const auto serial = doc.find("serial");
+  if (serial == doc.end()) throw BadRequest{"the field 'serial' is missing"};
+  if (!serial->is_string()) throw BadRequest{"the field 'serial' must be a string"};
+  out.serial = serial->get<std::string>();
+  if (out.serial.empty() || out.serial.size() > 64 || !all_of(out.serial, serial_char))
+    throw BadRequest{"the field 'serial' must be 1 to 64 of A-Z a-z 0-9 . _ -"};
+  const auto invite = doc.find("invite");
+  if (invite != doc.end() && !invite->is_null()) {
+    if (!invite->is_string()) throw BadRequest{"the field 'invite' must be a string"};
+    auto token = invite->get<std::string>();
+    if (token.empty() || token.size() > 64 || !all_of(token, token_char))
+      throw BadRequest{"the field 'invite' must be 1 to 64 letters and digits"};
+    out.invite = std::move(token);
+  }
+  return out;
+}
+
+bool is_json_content_type(std::string_view value) {
+  const auto semi = value.find(';');
+  std::string_view type = value.substr(0, semi);
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
+  constexpr std::string_view json = "application/json";
+  if (type.size() != json.size()) return false;
+  for (size_t i = 0; i < json.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(type[i])) != json[i]) return false;
+  return true;
+}
+
+}  // namespace pairkit::gate

@@ -1,0 +1,189 @@
+// Routing a request to its answer; every failure of the registry becomes a
+// 503 (never a hang: the registry's busy timeout is limits.registry_timeout).
+#include "pairkit/gate/routes.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "pairkit/core/duration.hpp"
+#include "pairkit/core/error.hpp"
+#include "pairkit/gate/terminal_config.hpp"
+
+namespace pairkit::gate {
+
+namespace {
+
+HttpResponse json_response(int status, const nlohmann::json& body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return r;
+}
+
+HttpResponse refused(int status, const std::string& code, const std::string& reason, const std::string& fallback) {
+  return error_response(status, code, reason.empty() ? fallback : reason);
+}
+
+}  // namespace
+
+pairing::Registry& Routes::registry(const GateConfig& config) {
+  if (!registry_ || registry_location_ != config.registry) {
+    registry_.reset();
+    pairing::RegistryOptions opts;
+    opts.if_missing = IfMissing::fail;
+    opts.busy_timeout = config.limits.registry_timeout;
+    registry_ = pairing::open_registry(config.registry, opts);
+    registry_location_ = config.registry;
+  }
+  return *registry_;
+}
+
+HttpResponse Routes::unavailable(const GateConfig& config, const std::string& why) {
+  // A connection that failed may be stuck in a broken state: the next request opens a new one.
+  registry_.reset();
+  log_.line(Severity::error, format_event(clock_.now(), Severity::error, "registry unavailable: " + why, config.log_format));
+  auto r = error_response(503, "unavailable", "the gate's registry is unavailable; try again later");
+  r.retry_after = static_cast<int>(config.poll_interval.count());
+  return r;
+}
+
+HttpResponse Routes::healthz(const GateConfig& config) {
+  try {
+    registry(config).pending_count(clock_);
+  } catch (const Error& e) {
+    auto r = unavailable(config, e.what());
+    r.body = nlohmann::json{{"status", "unavailable"}, {"reason", "the registry cannot be read"}}.dump();
+    return r;
+  }
+  return json_response(200, {{"status", "ok"}});
+}
+
+HttpResponse Routes::metrics(const GateConfig& config) {
+  int64_t pending = -1;
+  try {
+    pending = registry(config).pending_count(clock_);
+  } catch (const Error& e) {
+    unavailable(config, e.what());
+  }
+  HttpResponse r;
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  r.body = metrics_.render(pending);
+  return r;
+}
+
+HttpResponse Routes::row_answer(const pairing::RequestRow& row, const GateConfig& config, int pending_status) {
+  const auto id = row.id;
+  HttpResponse r;
+  switch (row.state) {
+    case pairing::State::pending:
+      r = json_response(pending_status, {{"id", id},
+                                         {"state", "pending"},
+                                         {"serial", row.serial},
+                                         {"nonce", row.nonce},
+                                         {"expires_at", format_time(row.expires_at)},
+                                         {"poll", "/v1/pair/" + std::to_string(id)}});
+      r.retry_after = static_cast<int>(config.poll_interval.count());
+      break;
+    case pairing::State::paired:
+      r = json_response(200, {{"id", id},
+                              {"state", "paired"},
+                              {"serial", row.serial},
+                              {"approved_by", row.decided_by},
+                              {"config", terminal_config(config, row.serial)}});
+      break;
+    case pairing::State::unpaired:
+      r = json_response(200, {{"id", id},
+                              {"state", "unpaired"},
+                              {"serial", row.serial},
+                              {"message", "this terminal's pairing was broken; pair again"}});
+      break;
+    case pairing::State::rejected:
+    case pairing::State::expired:
+      // One answer for both: the terminal cannot tell them apart (the audit log can).
+      r = json_response(200, {{"id", id},
+                              {"state", "closed"},
+                              {"serial", row.serial},
+                              {"message", "the request was rejected or it expired"}});
+      break;
+  }
+  r.request_id = id;
+  return r;
+}
+
+HttpResponse Routes::join(const HttpRequest& request, const GateConfig& config) {
+  if (!is_json_content_type(request.content_type))
+    return error_response(415, "unsupported_media_type", "the body must be application/json");
+  JoinBody body;
+  try {
+    body = parse_join_body(request.body);
+  } catch (const BadRequest& e) {
+    return error_response(400, "bad_request", e.message);
+  }
+  pairing::JoinRequest req;
+  req.serial = body.serial;
+  req.terminal = {request.client_sha256, request.client_pem};
+  req.server = {request.server_sha256, request.server_pem};
+  req.source_address = request.remote_address;
+  req.invite = body.invite;
+  pairing::JoinPolicy policy;
+  policy.require_expected = config.require_expected;
+  policy.auto_approve_expected = config.auto_approve_expected;
+  policy.max_pending_per_address = config.limits.max_pending_per_address;
+  policy.max_pending = config.limits.max_pending;
+  policy.lifetime = config.request_lifetime;
+  const auto outcome = registry(config).join(req, policy, *rng_, clock_);
+  switch (outcome.result) {
+    case pairing::JoinResult::pending: return row_answer(outcome.row, config, 202);
+    case pairing::JoinResult::paired: return row_answer(outcome.row, config, 200);
+    case pairing::JoinResult::denied:
+      return refused(403, "denied", outcome.reason, "this address or certificate is denied");
+    case pairing::JoinResult::not_expected:
+      return refused(403, "not_expected", outcome.reason, "this serial was not pre-registered");
+    case pairing::JoinResult::invite_refused:
+      return refused(403, "invite_refused", outcome.reason, "the invite is unknown, used or expired");
+    case pairing::JoinResult::unpaired:
+      return refused(403, "unpaired", outcome.reason, "this certificate's pairing was broken");
+    case pairing::JoinResult::too_many_pending: {
+      auto r = refused(429, "too_many_pending", outcome.reason, "too many pending requests; try again later");
+      r.retry_after = static_cast<int>(config.poll_interval.count());
+      return r;
+    }
+  }
+  return error_response(500, "internal", "unknown join result");
+}
+
+HttpResponse Routes::status(const HttpRequest& request, const GateConfig& config) {
+  const auto row = registry(config).poll(request.route.id, request.client_sha256, clock_);
+  if (!row) return error_response(404, "not_found", "no such request for this certificate");
+  return row_answer(*row, config, 200);
+}
+
+HttpResponse Routes::config_of(const HttpRequest& request, const GateConfig& config) {
+  const auto serial = registry(config).paired_serial(request.client_sha256);
+  if (!serial) return error_response(403, "not_paired", "this certificate is not paired");
+  return json_response(200, terminal_config(config, *serial));
+}
+
+HttpResponse Routes::handle(const HttpRequest& request, const GateConfig& config) {
+  const Route& route = request.route;
+  if (route.kind == RouteKind::unknown) return error_response(404, "not_found", "no such resource");
+  if (request.method != route.allow) {
+    auto r = error_response(405, "method_not_allowed", route.pattern + " takes " + route.allow);
+    r.allow = route.allow;
+    return r;
+  }
+  if (route.kind == RouteKind::healthz) return healthz(config);
+  if (route.kind == RouteKind::metrics) return metrics(config);
+  if (request.client_sha256.empty())
+    return error_response(401, "client_certificate_required",
+                          "present your device certificate (mutual TLS) to use " + route.pattern);
+  try {
+    if (route.kind == RouteKind::pair) return join(request, config);
+    if (route.kind == RouteKind::pair_status) return status(request, config);
+    return config_of(request, config);
+  } catch (const InputError& e) {
+    // A busy or full registry, or a configuration folder over its limits: the terminal retries.
+    return unavailable(config, e.what());
+  }
+}
+
+}  // namespace pairkit::gate

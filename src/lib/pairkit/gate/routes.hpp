@@ -1,0 +1,45 @@
+// The gate's routes (pairkit-gate(1), API): what each answers, on top of the
+// registry. One Routes per worker thread, with its own registry connection.
+#pragma once
+#include <memory>
+
+#include <botan/rng.h>
+
+#include "pairkit/core/clock.hpp"
+#include "pairkit/gate/handler.hpp"
+#include "pairkit/gate/log.hpp"
+#include "pairkit/gate/metrics.hpp"
+#include "pairkit/pairing/registry.hpp"
+
+namespace pairkit::gate {
+
+class Routes : public Handler {
+public:
+  /// `metrics`, `log` and `clock` outlive the routes; `rng` is this worker's.
+  Routes(Metrics& metrics, LogSink& log, const Clock& clock, std::unique_ptr<Botan::RandomNumberGenerator> rng)
+      : metrics_(metrics), log_(log), clock_(clock), rng_(std::move(rng)) {}
+  HttpResponse handle(const HttpRequest& request, const GateConfig& config) override;
+
+private:
+  /// The worker's registry connection, (re)opened for config.registry; throws
+  /// InputError when it cannot be opened.
+  pairing::Registry& registry(const GateConfig& config);
+  HttpResponse healthz(const GateConfig& config);
+  HttpResponse metrics(const GateConfig& config);
+  HttpResponse join(const HttpRequest& request, const GateConfig& config);
+  HttpResponse status(const HttpRequest& request, const GateConfig& config);
+  HttpResponse config_of(const HttpRequest& request, const GateConfig& config);
+  /// The answer for a request row as its terminal sees it (POST and GET /v1/pair/{id}).
+  HttpResponse row_answer(const pairing::RequestRow& row, const GateConfig& config, int pending_status);
+  /// 503 with Retry-After and a log line, for a registry that is busy, full or gone.
+  HttpResponse unavailable(const GateConfig& config, const std::string& why);
+
+  Metrics& metrics_;
+  LogSink& log_;
+  const Clock& clock_;
+  std::unique_ptr<Botan::RandomNumberGenerator> rng_;
+  std::unique_ptr<pairing::Registry> registry_;
+  std::string registry_location_;
+};
+
+}  // namespace pairkit::gate

@@ -1,0 +1,495 @@
+// The transport: an acceptor, one io_context per worker thread (its
+// connections and its handler stay on it), a deadline on every read and
+// write (Boost.Beast's advanced_server pattern), limits on headers, bodies
+// and connections. Whatever a client sends ends at most its own connection.
+#include "pairkit/gate/server.hpp"
+
+#include <array>
+#include <atomic>
+#include <charconv>
+#include <mutex>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "pairkit/core/error.hpp"
+#include "pairkit/crypto/fingerprint.hpp"
+#include "pairkit/device/layout.hpp"
+#include "pairkit/gate/tls.hpp"
+
+namespace pairkit::gate {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+
+namespace {
+
+std::string endpoint_text(const tcp::endpoint& ep) {
+  const auto addr = ep.address();
+  return (addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string()) + ":" + std::to_string(ep.port());
+}
+
+std::vector<uint8_t> peer_certificate_der(SSL* ssl) {
+  X509* cert = SSL_get0_peer_certificate(ssl);
+  if (!cert) return {};
+  const int len = i2d_X509(cert, nullptr);
+  if (len <= 0) return {};
+  std::vector<uint8_t> der(static_cast<size_t>(len));
+  unsigned char* p = der.data();
+  i2d_X509(cert, &p);
+  return der;
+}
+
+std::string certificate_pem(X509* cert) {
+  std::unique_ptr<BIO, int (*)(BIO*)> bio(BIO_new(BIO_s_mem()), BIO_free);
+  if (!bio || PEM_write_bio_X509(bio.get(), cert) != 1) return {};
+  char* data = nullptr;
+  const long len = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<size_t>(len));
+}
+
+class Session;
+
+}  // namespace
+
+/// One worker: its io_context, thread, handler and live connections (touched
+/// only from its own thread).
+struct Worker {
+  net::io_context ioc{1};
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> guard;
+  std::unique_ptr<Handler> handler;
+  std::unordered_set<Session*> sessions;
+  bool stopping = false;
+};
+
+struct Server::Impl {
+  ServerHooks hooks;
+  std::vector<std::unique_ptr<Worker>> workers;
+  tcp::acceptor acceptor;
+  net::signal_set signals;
+  net::steady_timer retry_timer;
+  net::steady_timer grace_timer;
+  std::string bound;
+  size_t next_worker = 0;
+  std::atomic<bool> paused{false};
+  std::atomic<bool> stopping{false};
+  std::atomic<int64_t> live{0};  ///< accepted connections not yet closed
+
+  mutable std::mutex config_mu;
+  std::shared_ptr<const GateConfig> config;
+  std::shared_ptr<ssl::context> tls;
+
+  Impl(const GateConfig& cfg, ServerHooks h);
+  std::shared_ptr<const GateConfig> current_config() const {
+    std::lock_guard lock(config_mu);
+    return config;
+  }
+  std::shared_ptr<ssl::context> current_tls() const {
+    std::lock_guard lock(config_mu);
+    return tls;
+  }
+  void event(Severity s, const std::string& message) {
+    hooks.log->line(s, format_event(hooks.clock->now(), s, message, current_config()->log_format));
+  }
+  void do_accept();
+  void on_accept(beast::error_code ec, tcp::socket socket, size_t worker);
+  void wait_signal();
+  void reload();
+  void begin_stop();
+  void session_ended();
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+public:
+  Session(Server::Impl& server, Worker& worker, tcp::socket&& socket)
+      : server_(server),
+        worker_(worker),
+        config_(server.current_config()),
+        tls_(server.current_tls()),
+        stream_(std::move(socket), *tls_) {
+    beast::error_code ec;
+    const auto ep = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+    if (!ec) {
+      remote_address_ = ep.address().to_string();
+      remote_ = endpoint_text(ep);
+    }
+    server_.hooks.metrics->connection_opened();
+    worker_.sessions.insert(this);
+  }
+
+  ~Session() {
+    worker_.sessions.erase(this);
+    server_.hooks.metrics->connection_closed();
+    server_.session_ended();
+  }
+
+  void start() {
+    // The handshake and the first request's headers share one deadline.
+    beast::get_lowest_layer(stream_).expires_after(config_->limits.handshake_timeout);
+    stream_.async_handshake(ssl::stream_base::server,
+                            [self = shared_from_this()](beast::error_code ec) { self->on_handshake(ec); });
+  }
+
+  /// The server stops: a connection waiting for a request closes now; one
+  /// whose request is being read or answered closes after the answer.
+  void stop() {
+    if (!busy_) beast::get_lowest_layer(stream_).cancel();
+  }
+
+private:
+  void on_handshake(beast::error_code ec) {
+    if (ec) {
+      server_.hooks.metrics->handshake_failure();
+      return;
+    }
+    SSL* ssl = stream_.native_handle();
+    client_der_ = peer_certificate_der(ssl);
+    if (!client_der_.empty()) {
+      // The registry keeps both certificates; only an authenticated client needs them.
+      client_sha256_ = crypto::fingerprint(client_der_, crypto::HashAlg::sha256, crypto::FpFormat::colon);
+      client_pem_ = certificate_pem(SSL_get0_peer_certificate(ssl));
+      if (X509* own = SSL_get_certificate(ssl)) {
+        server_pem_ = certificate_pem(own);
+        std::vector<uint8_t> der(static_cast<size_t>(std::max(0, i2d_X509(own, nullptr))));
+        unsigned char* p = der.data();
+        i2d_X509(own, &p);
+        server_sha256_ = crypto::fingerprint(der, crypto::HashAlg::sha256, crypto::FpFormat::colon);
+      }
+    }
+    read_request();
+  }
+
+  void read_request() {
+    if (worker_.stopping) return close();
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(config_->limits.max_header_bytes));
+    parser_->body_limit(config_->limits.max_body_bytes);
+    if (!first_) beast::get_lowest_layer(stream_).expires_after(config_->limits.idle_timeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
+  }
+
+  void on_header(beast::error_code ec) {
+    if (ec) return on_read_error(ec);
+    busy_ = true;
+    started_ = std::chrono::steady_clock::now();
+    beast::get_lowest_layer(stream_).expires_after(config_->limits.body_timeout);
+    if (parser_->is_done()) return on_body({});
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) { self->on_body(ec); });
+  }
+
+  void on_read_error(beast::error_code ec) {
+    if (ec == http::error::header_limit) {
+      started_ = std::chrono::steady_clock::now();
+      return answer(error_response(431, "headers_too_large", "the request headers exceed " +
+                                                                  std::to_string(config_->limits.max_header_bytes) +
+                                                                  " bytes"),
+                    "-", "other", false);
+    }
+    if (ec == http::error::body_limit) {
+      started_ = std::chrono::steady_clock::now();
+      return answer(error_response(413, "body_too_large",
+                                   "the request body exceeds " + std::to_string(config_->limits.max_body_bytes) +
+                                       " bytes"),
+                    method_text(), route_text(), false);
+    }
+    if (ec == http::error::end_of_stream || ec == net::error::operation_aborted || ec == beast::error::timeout ||
+        ec == net::ssl::error::stream_truncated)
+      return;  // closed by the client, a deadline or the stop: nothing to answer
+    if (ec.category() == beast::error_code(http::error::bad_target).category()) {
+      started_ = std::chrono::steady_clock::now();
+      return answer(error_response(400, "bad_request", "the request is not valid HTTP/1.1"), "-", "other", false);
+    }
+  }
+
+  std::string method_text() const { return parser_ ? std::string(parser_->get().method_string()) : "-"; }
+  std::string route_text() const {
+    return parser_ ? match_route(std::string_view(parser_->get().target().data(), parser_->get().target().size())).pattern
+                   : "other";
+  }
+
+  void on_body(beast::error_code ec) {
+    if (ec) {
+      busy_ = false;
+      return on_read_error(ec);
+    }
+    const auto& req = parser_->get();
+    HttpRequest request;
+    request.method = std::string(req.method_string());
+    request.route = match_route(std::string_view(req.target().data(), req.target().size()));
+    request.content_type = std::string(req[http::field::content_type]);
+    request.body = std::move(parser_->get().body());
+    request.remote_address = remote_address_;
+    request.client_der = client_der_;
+    request.client_sha256 = client_sha256_;
+    request.client_pem = client_pem_;
+    request.server_sha256 = server_sha256_;
+    request.server_pem = server_pem_;
+    HttpResponse response;
+    try {
+      response = worker_.handler->handle(request, *server_.current_config());
+    } catch (const std::exception& e) {
+      server_.event(Severity::error, "request " + request.route.pattern + " failed: " + e.what());
+      response = error_response(500, "internal", "the gate could not answer; see its log");
+    }
+    answer(std::move(response), request.method, request.route.pattern, req.keep_alive());
+  }
+
+  void answer(HttpResponse response, std::string method, std::string route, bool keep_alive) {
+    busy_ = true;
+    keep_alive_ = keep_alive && !worker_.stopping;
+    log_ = {};
+    log_.remote = remote_;
+    log_.method = std::move(method);
+    log_.route = std::move(route);
+    log_.status = response.status;
+    log_.fingerprint = client_sha256_;
+    log_.request_id = response.request_id;
+    log_.error = response.error_code;
+    res_ = {};
+    res_.version(11);
+    res_.result(static_cast<unsigned>(response.status));
+    res_.set(http::field::content_type, response.content_type);
+    res_.set(http::field::cache_control, "no-store");
+    if (response.retry_after > 0) res_.set(http::field::retry_after, std::to_string(response.retry_after));
+    if (!response.allow.empty()) res_.set(http::field::allow, response.allow);
+    res_.body() = std::move(response.body);
+    res_.keep_alive(keep_alive_);
+    res_.prepare_payload();
+    beast::get_lowest_layer(stream_).expires_after(config_->limits.body_timeout);
+    http::async_write(stream_, res_, [self = shared_from_this()](beast::error_code ec, size_t) { self->on_write(ec); });
+  }
+
+  void on_write(beast::error_code ec) {
+    busy_ = false;
+    const auto took = std::chrono::steady_clock::now() - started_;
+    log_.at = server_.hooks.clock->now();
+    log_.took = std::chrono::duration_cast<std::chrono::microseconds>(took);
+    server_.hooks.metrics->request(log_.route, log_.status, took);
+    server_.hooks.log->line(Severity::info, format_request(log_, config_->log_format));
+    if (ec) return;
+    if (log_.status == 413 || log_.status == 431) return drain();
+    if (!keep_alive_) return close();
+    first_ = false;
+    buffer_.shrink_to_fit();
+    read_request();
+  }
+
+  /// After refusing a request whose body may still be on its way: read and
+  /// drop what comes for a moment, so that closing does not reset the
+  /// connection before the client has read the answer (a lingering close).
+  void drain() {
+    if (drained_ == 0) beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(1));
+    if (drained_ > kMaxDrain) return;
+    stream_.async_read_some(net::buffer(scratch_), [self = shared_from_this()](beast::error_code ec, size_t n) {
+      if (ec) return;
+      self->drained_ += n;
+      self->drain();
+    });
+  }
+
+  void close() {
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(1));
+    stream_.async_shutdown([self = shared_from_this()](beast::error_code) {});
+  }
+
+  Server::Impl& server_;
+  Worker& worker_;
+  std::shared_ptr<const GateConfig> config_;
+  std::shared_ptr<ssl::context> tls_;  // outlives stream_, which refers to it
+  beast::ssl_stream<beast::tcp_stream> stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> res_;
+  RequestLog log_;
+  std::string remote_ = "-", remote_address_;
+  std::vector<uint8_t> client_der_;
+  std::string client_sha256_, client_pem_, server_sha256_, server_pem_;
+  std::chrono::steady_clock::time_point started_{};
+  bool first_ = true, busy_ = false, keep_alive_ = false;
+  static constexpr size_t kMaxDrain = size_t{1} << 20;
+  std::array<char, 512> scratch_{};
+  size_t drained_ = 0;
+};
+
+}  // namespace
+
+std::pair<std::string, uint16_t> parse_listen_address(const std::string& text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    throw UsageError("listen address '" + text + "' is not HOST:PORT (127.0.0.1:7741, [::]:7741)");
+  std::string host = text.substr(0, colon);
+  const std::string port_text = text.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  unsigned port = 0;
+  const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (port_text.empty() || ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535)
+    throw UsageError("listen address '" + text + "': the port must be a number from 0 to 65535");
+  beast::error_code bad;
+  net::ip::make_address(host, bad);
+  if (bad) throw UsageError("listen address '" + text + "': '" + host + "' is not an IP address");
+  return {host, static_cast<uint16_t>(port)};
+}
+
+Server::Impl::Impl(const GateConfig& cfg, ServerHooks h)
+    : hooks(std::move(h)),
+      workers([&] {
+        std::vector<std::unique_ptr<Worker>> w;
+        for (int i = 0; i < std::max(1, hooks.threads); ++i) w.push_back(std::make_unique<Worker>());
+        return w;
+      }()),
+      acceptor(workers[0]->ioc),
+      signals(workers[0]->ioc),
+      retry_timer(workers[0]->ioc),
+      grace_timer(workers[0]->ioc),
+      config(std::make_shared<const GateConfig>(cfg)),
+      tls(make_tls_context(cfg.server_dir + "/" + device::kKeyFile, cfg.server_dir + "/" + device::kCertFile)) {
+  const auto [host, port] = parse_listen_address(cfg.listen);
+  const tcp::endpoint ep(net::ip::make_address(host), port);
+  beast::error_code ec;
+  acceptor.open(ep.protocol(), ec);
+  if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(ep, ec);
+  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) throw InputError("cannot listen on " + cfg.listen + ": " + ec.message());
+  bound = endpoint_text(acceptor.local_endpoint());
+  for (size_t i = 0; i < workers.size(); ++i) {
+    workers[i]->handler = hooks.make_handler(static_cast<int>(i));
+    workers[i]->guard.emplace(workers[i]->ioc.get_executor());
+  }
+}
+
+void Server::Impl::do_accept() {
+  if (stopping) return;
+  // At the bound, stop accepting: new connections wait in the kernel's backlog.
+  if (live.load() >= current_config()->limits.max_connections) {
+    paused = true;
+    return;
+  }
+  const size_t w = next_worker++ % workers.size();
+  acceptor.async_accept(workers[w]->ioc.get_executor(),
+                        [this, w](beast::error_code ec, tcp::socket socket) { on_accept(ec, std::move(socket), w); });
+}
+
+void Server::Impl::on_accept(beast::error_code ec, tcp::socket socket, size_t w) {
+  if (ec == net::error::operation_aborted || stopping) return;
+  if (ec) {
+    // Out of file descriptors, most likely: wait a little rather than spin.
+    hooks.metrics->connection_refused();
+    event(Severity::warning, "accept failed: " + ec.message());
+    retry_timer.expires_after(std::chrono::milliseconds(100));
+    retry_timer.async_wait([this](beast::error_code e) {
+      if (!e) do_accept();
+    });
+    return;
+  }
+  ++live;
+  Worker& worker = *workers[w];
+  net::post(worker.ioc, [this, &worker, socket = std::move(socket)]() mutable {
+    if (worker.stopping) return session_ended();
+    std::make_shared<Session>(*this, worker, std::move(socket))->start();
+  });
+  do_accept();
+}
+
+void Server::Impl::session_ended() {
+  --live;
+  if (paused.exchange(false)) net::post(workers[0]->ioc, [this] { do_accept(); });
+  if (stopping && live.load() == 0)
+    net::post(workers[0]->ioc, [this] { grace_timer.cancel(); });
+}
+
+void Server::Impl::wait_signal() {
+  signals.async_wait([this](beast::error_code ec, int sig) {
+    if (ec) return;
+    if (sig == SIGHUP) {
+      reload();
+      return wait_signal();
+    }
+    event(Severity::info, std::string("stopping (") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + ")");
+    begin_stop();
+  });
+}
+
+void Server::Impl::reload() {
+  try {
+    const GateConfig next = hooks.reload();
+    auto next_tls = make_tls_context(next.server_dir + "/" + device::kKeyFile, next.server_dir + "/" + device::kCertFile);
+    const auto old = current_config();
+    if (next.listen != old->listen)
+      event(Severity::warning, "listen changed to " + next.listen + ": that takes a restart; still on " + bound);
+    {
+      std::lock_guard lock(config_mu);
+      config = std::make_shared<const GateConfig>(next);
+      tls = std::move(next_tls);
+    }
+    event(Severity::info, "reloaded gate.toml and the certificate");
+  } catch (const std::exception& e) {
+    event(Severity::error, std::string("reload failed, keeping the running configuration: ") + e.what());
+  }
+}
+
+void Server::Impl::begin_stop() {
+  if (stopping.exchange(true)) return;
+  beast::error_code ignored;
+  acceptor.close(ignored);
+  signals.cancel(ignored);
+  retry_timer.cancel();
+  for (auto& w : workers) {
+    net::post(w->ioc, [&worker = *w] {
+      worker.stopping = true;
+      for (Session* s : worker.sessions) s->stop();
+      worker.guard.reset();
+    });
+  }
+  grace_timer.expires_after(current_config()->limits.shutdown_grace);
+  grace_timer.async_wait([this](beast::error_code ec) {
+    if (ec) return;  // every connection ended in time
+    event(Severity::warning, "shutdown grace over: closing " + std::to_string(hooks.metrics->connections()) +
+                                 " connection(s)");
+    for (auto& w : workers) w->ioc.stop();
+  });
+  if (live.load() == 0) grace_timer.cancel();
+}
+
+Server::Server(const GateConfig& config, ServerHooks hooks) : impl_(std::make_unique<Impl>(config, std::move(hooks))) {}
+
+Server::~Server() = default;
+
+std::string Server::endpoint() const { return impl_->bound; }
+
+void Server::run() {
+  Impl& s = *impl_;
+  s.signals.add(SIGINT);
+  s.signals.add(SIGTERM);
+  s.signals.add(SIGHUP);
+  s.wait_signal();
+  s.do_accept();
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < s.workers.size(); ++i) threads.emplace_back([&w = *s.workers[i]] { w.ioc.run(); });
+  s.workers[0]->ioc.run();
+  for (auto& t : threads) t.join();
+}
+
+void Server::stop() {
+  net::post(impl_->workers[0]->ioc, [this] { impl_->begin_stop(); });
+}
+
+}  // namespace pairkit::gate

@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Clients the gate tables need that curl cannot play (sourced tables call it).
+
+  gate-client.py slowdrip HOST:PORT N SECONDS
+      N TLS connections that send a request's headers one byte per second
+      for SECONDS, then close; prints how many connected.
+  gate-client.py inflight HOST:PORT PID
+      sends a request's headers, sends SIGTERM to PID, then the body; prints
+      the status line of the answer (the gate must finish this request).
+Loopback only; every loop is bounded in count and time.
+"""
+import asyncio
+import os
+import signal
+import socket
+import ssl
+import sys
+
+
+def context():
+    # Not create_default_context(): loading the system's CAs for each of 200
+    # connections would take seconds, and these rows test the server, not the pin.
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+async def drip(host, port, seconds, connected, ctx):
+    try:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port, ssl=ctx), 10)
+    except (OSError, asyncio.TimeoutError):
+        return
+    connected.append(1)
+    text = b"GET /healthz HTTP/1.1\r\nHost: gate\r\nX-Slow: " + b"a" * 200
+    try:
+        for i in range(min(seconds, len(text))):
+            writer.write(text[i:i + 1])
+            await writer.drain()
+            await asyncio.sleep(1)
+    except OSError:
+        pass
+    writer.close()
+
+
+async def slowdrip(host, port, n, seconds):
+    connected = []
+    ctx = context()
+    await asyncio.gather(*(drip(host, port, seconds, connected, ctx) for _ in range(n)))
+    print(len(connected))
+
+
+def inflight(host, port, pid):
+    with socket.create_connection((host, port), timeout=10) as raw:
+        with context().wrap_socket(raw) as s:
+            s.sendall(b"POST /healthz HTTP/1.1\r\nHost: gate\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n")
+            os.kill(pid, signal.SIGTERM)
+            import time
+            time.sleep(0.5)
+            s.sendall(b"{}")
+            data = b""
+            while b"\r\n" not in data:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+            print(data.split(b"\r\n")[0].decode())
+
+
+def main():
+    mode, addr = sys.argv[1], sys.argv[2]
+    host, port = addr.rsplit(":", 1)
+    if mode == "slowdrip":
+        asyncio.run(slowdrip(host, int(port), int(sys.argv[3]), int(sys.argv[4])))
+    elif mode == "inflight":
+        inflight(host, int(port), int(sys.argv[3]))
+    else:
+        sys.exit("unknown mode " + mode)
+
+
+if __name__ == "__main__":
+    main()
