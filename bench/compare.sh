@@ -51,15 +51,23 @@ done
 cd "$work"
 "$new" -q device init --serial TERM-0042 --dir term >/dev/null
 "$new" -q device init --serial GATE-1 --role server --dir srv >/dev/null
-code=$("$new" --json pair request --db srv/pairing.db --serial TERM-0042 --cert term/cert.pem \
-  --server-cert srv/cert.pem | python3 -c 'import json,sys; print(json.load(sys.stdin)["code"])')
-# The registry requires an operator's TOTP code for decisions (pairkit-operator(1));
-# a pairkit from before operators has no `operator` group and needs none.
-otp=()
-if uri=$("$new" operator add --db srv/pairing.db --name bench 2>/dev/null); then
-  otp=(--otp "$(oathtool --totp -b "$(sed -E 's/.*secret=([A-Z2-7]+)&.*/\1/' <<<"$uri")")")
-fi
-"$new" -q pair approve --db srv/pairing.db --serial TERM-0042 --code "$code" --operator bench "${otp[@]}" >/dev/null
+# A registry per side, made by that side's binary: a newer schema may be
+# one the old binary cannot read. "{side}" in an argument names the side.
+# A registry of this pairkit requires an operator's TOTP code for decisions
+# (pairkit-operator(1)); a pairkit from before operators has no `operator`
+# group and needs none.
+for side in old new; do
+  bin=$old
+  [[ $side == new ]] && bin=$new
+  mkdir "reg-$side"
+  code=$("$bin" --json pair request --db "reg-$side/pairing.db" --serial TERM-0042 --cert term/cert.pem \
+    --server-cert srv/cert.pem | python3 -c 'import json,sys; print(json.load(sys.stdin)["code"])')
+  otp=()
+  if uri=$("$bin" operator add --db "reg-$side/pairing.db" --name bench 2>/dev/null); then
+    otp=(--otp "$(oathtool --totp -b "$(sed -E 's/.*secret=([A-Z2-7]+)&.*/\1/' <<<"$uri")")")
+  fi
+  "$bin" -q pair approve --db "reg-$side/pairing.db" --serial TERM-0042 --code "$code" --operator bench "${otp[@]}" >/dev/null
+done
 alternate() {  # NAME RUNS ARGS...: records NAME_alt_ms (median wall) per side
   local name=$1 runs=$2 line
   shift 2
@@ -72,11 +80,12 @@ for i in range(runs):
     for side in (("old", "new") if i % 2 == 0 else ("new", "old")):
         binary = old if side == "old" else new
         t = time.perf_counter()
-        pid = os.posix_spawn(binary, [binary] + args, os.environ, file_actions=quiet)
+        argv = [binary] + [a.replace("{side}", side) for a in args]
+        pid = os.posix_spawn(binary, argv, os.environ, file_actions=quiet)
         _, status, _ = os.wait4(pid, 0)
         wall[side].append((time.perf_counter() - t) * 1000)
         if os.waitstatus_to_exitcode(status) != 0:
-            sys.exit(f"{side} {' '.join(args)}: exit {os.waitstatus_to_exitcode(status)}")
+            sys.exit(f"{side} {' '.join(argv[1:])}: exit {os.waitstatus_to_exitcode(status)}")
     if (i + 1) % 50 == 0:  # medians of blocks of 50, so that the summary shows a range
         for side in ("old", "new"):
             print(side, name + "_alt_ms", f"{statistics.median(wall[side][-50:]):.3f}")
@@ -85,7 +94,7 @@ PY
 }
 alternate version 200 --version
 alternate fingerprint 200 fingerprint term/cert.pem
-alternate pair_check 200 pair check --db srv/pairing.db --serial TERM-0042 --cert term/cert.pem
+alternate pair_check 200 pair check --db 'reg-{side}/pairing.db' --serial TERM-0042 --cert term/cert.pem
 
 # Instruction counts: one run each, identical for identical binaries and inputs.
 instructions() {  # BINARY ARGS...: total instructions of one run
@@ -96,7 +105,7 @@ for side in old new; do
   bin=$old
   [[ $side == new ]] && bin=$new
   record "$side" version_instructions "$(instructions "$bin" --version)"
-  record "$side" pair_check_instructions "$(instructions "$bin" pair check --db srv/pairing.db --serial TERM-0042 --cert term/cert.pem)"
+  record "$side" pair_check_instructions "$(instructions "$bin" pair check --db "reg-$side/pairing.db" --serial TERM-0042 --cert term/cert.pem)"
 done
 
 python3 - "$work/figures" "$rounds" <<'PY'

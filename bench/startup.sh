@@ -26,7 +26,8 @@ import json, sys
 shaping = ("buildtype", "b_ndebug", "test_seams", "static_botan", "static_sqlite", "static_cxx")
 for o in json.load(sys.stdin):
     if o["name"] in shaping:
-        print(f"-D{o[\"name\"]}={str(o[\"value\"]).lower()}")')
+        print("-D%s=%s" % (o["name"], str(o["value"]).lower()))')
+((${#options[@]})) || { echo "bench/startup.sh: cannot read the build options of $new_build" >&2; exit 3; }
 # The same build folder name and a base dir one level up: ccache then sees
 # the same relative paths as in the new build and reuses what did not change.
 old_build=$work/src/$(basename "$new_build")
