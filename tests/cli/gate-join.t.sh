@@ -361,4 +361,37 @@ pk gate invite --dir srv --host 127.0.0.1:$port --valid-for 1s -o short-invite.p
 sleep 2
 t 1 '^$' 'invite_refused' -- bounded 20 200 pk gate join --dir term4 --qr short-invite.png
 
+# 200 terminals join at once: 200 pending requests with 200 distinct nonces,
+# and after the approvals all 200 joins exit 0. Bounded in count and time;
+# on two shared cores 200 first handshakes can take longer than the default
+# 10 s deadline, hence --timeout.
+n=200
+pids=()
+for i in $(seq $n); do
+  pk -q device init --serial "FLEET-$i" --dir "fleet/$i" >/dev/null &
+  pids+=("$!")
+done
+for p in "${pids[@]}"; do wait "$p"; done
+pids=()
+for i in $(seq $n); do
+  "$PAIRKIT" --json gate join --gate 127.0.0.1:$port --dir "fleet/$i" --pin "$gate_fp" --wait 4m --timeout 60s >"fleet/$i.out" 2>"fleet/$i.err" &
+  pids+=("$!")
+done
+servers+=("${pids[@]}")
+check "$n pending lines within 120 s" bash -c "for _ in \$(seq 1200); do [ \$(cat fleet/*.out 2>/dev/null | grep -c '\"event\":\"pending\"') -ge $n ] && exit 0; sleep 0.1; done; exit 1"
+check "$n pending requests with $n distinct nonces" bash -c "pk --json pair list --db $db --state pending | python3 -c 'import json, sys; r = [x for x in json.load(sys.stdin) if x[\"serial\"].startswith(\"FLEET-\")]; assert len(r) == $n and len({x[\"nonce\"] for x in r}) == $n, len(r)'"
+fails=0
+for i in $(seq $n); do approve "FLEET-$i" "$(join_code "fleet/$i.out")" || fails=$((fails + 1)); done
+check "the operator approved all $n" test $fails -eq 0
+# The joins are not all children this shell can still wait for (it keeps a
+# bounded number of statuses): each one's last line says how it ended, and a
+# join prints "paired" only on its way to exit 0.
+for p in "${pids[@]}"; do timeout 120 tail --pid="$p" -f /dev/null; done
+check "all $n joins ended paired, with no error" python3 -c '
+import json, os, sys
+n = int(sys.argv[1])
+for i in range(1, n + 1):
+    last = json.loads(open(f"fleet/{i}.out").read().splitlines()[-1])
+    assert last["event"] == "paired", (i, last)
+    assert "pairkit:" not in open(f"fleet/{i}.err").read(), i' $n
 stop_servers
