@@ -4,7 +4,8 @@
 # (bench/gate_load): new-connection mTLS POST /v1/pair at 1, 16 and 64
 # clients (req/s, p50, p99), kept-alive GET /v1/pair/{id} polls/s, and RSS
 # with 1,000 idle connections; interleaved rounds (gate, nginx, nginx,
-# gate, ...), median and range, ratios to nginx and the issue's targets.
+# gate, ...), median and range, ratios to nginx and the issue's targets,
+# and each server's CPU time per answer (steadier than rates on a busy machine).
 # Bounded: about 3 minutes with the default 5 rounds.
 # Usage: bench/gate.sh [PAIRKIT_BINARY] [ROUNDS]   (default: build/pairkit, 5 rounds)
 #        BUILD=DIR: the -Dbench=true build with bench/gate_load/gate_load
@@ -57,15 +58,21 @@ id=$(post "$gate_port" | python3 -c 'import json,sys; j=json.load(sys.stdin); as
 post "$nginx_port" >/dev/null
 
 port_of() { if [[ $1 == gate ]]; then echo "$gate_port"; else echo "$nginx_port"; fi; }
+server_pids() {  # TARGET: --server-pid arguments for the gate, or nginx's master and workers
+  local pid=$gate_pid p
+  [[ $1 == nginx ]] && pid=$nginx_pid
+  while read -r p; do printf -- '--server-pid\n%s\n' "$p"; done < <(pids_of "$pid")
+}
 measure() {  # TARGET: one round of every load figure, one JSON line each in figures
-  local target=$1 port c
+  local target=$1 port c pids
   port=$(port_of "$target")
+  mapfile -t pids < <(server_pids "$target")
   for c in 1 16 64; do
-    "$load" newconn --port "$port" --identity TERM-0042 --concurrency $c --requests 1000000 --seconds 3 |
+    "$load" newconn --port "$port" --identity TERM-0042 --concurrency $c --requests 1000000 --seconds 3 "${pids[@]}" |
       sed "s/^{/{\"target\":\"$target\",/" >>figures
   done
   "$load" keepalive --port "$port" --identity TERM-0042 --method GET --path "/v1/pair/$id" --concurrency 16 \
-    --requests 10000000 --seconds 3 | sed "s/^{/{\"target\":\"$target\",/" >>figures
+    --requests 10000000 --seconds 3 "${pids[@]}" | sed "s/^{/{\"target\":\"$target\",/" >>figures
 }
 for ((r = 1; r <= rounds; r++)); do
   echo "round $r/$rounds" >&2
@@ -78,10 +85,9 @@ for target in gate nginx; do
   pid=$gate_pid
   [[ $target == nginx ]] && pid=$nginx_pid
   echo "idle: $target" >&2
-  rss_args=()
-  while read -r p; do rss_args+=(--rss-pid "$p"); done < <(pids_of "$pid")
+  mapfile -t pids < <(server_pids "$target")
   "$load" idle --port "$(port_of $target)" --identity TERM-0042 --method GET --path "/v1/pair/$id" \
-    --connections 1000 --concurrency 16 --seconds 60 --hold 3 "${rss_args[@]}" |
+    --connections 1000 --concurrency 16 --seconds 60 --hold 3 "${pids[@]}" |
     sed "s/^{/{\"target\":\"$target\",\"baseline_rss_kb\":$(rss_kb $(pids_of "$pid")),/" >>figures
 done
 
@@ -104,12 +110,15 @@ for c in (1, 16, 64):
         rps = [r["rps"] for r in rs]
         p50 = [r["p50_ms"] for r in rs]
         p99 = [r["p99_ms"] for r in rs]
+        cpu = [r["server_cpu_ms_per_response"] for r in rs]
         bad = sum(r["non_2xx"] + r["error_count"] for r in rs)
-        med[t] = (statistics.median(rps), statistics.median(p99))
+        med[t] = (statistics.median(rps), statistics.median(p99), statistics.median(cpu))
         print(f"newconn c={c:<3d} {t:5s} {fig(rps, lambda v: f'{v:7.0f}')} req/s   p50 {fig(p50, lambda v: f'{v:.2f}')} ms"
-              f"   p99 {fig(p99, lambda v: f'{v:.2f}')} ms   non-2xx or failed: {bad}")
+              f"   p99 {fig(p99, lambda v: f'{v:.2f}')} ms   server CPU {fig(cpu, lambda v: f'{v:.2f}')} ms/req"
+              f"   non-2xx or failed: {bad}")
     rate, p99r = med["gate"][0] / med["nginx"][0], med["gate"][1] / med["nginx"][1]
-    print(f"  ratio gate/nginx: rate {rate:.2f}x, p99 {p99r:.2f}x")
+    cpur = med["gate"][2] / med["nginx"][2] if med["nginx"][2] else float("nan")
+    print(f"  ratio gate/nginx: rate {rate:.2f}x, p99 {p99r:.2f}x, server CPU per request {cpur:.2f}x")
     verdict(f"rate at {c} clients >= 0.8x nginx", rate >= 0.8, f"{rate:.2f}x")
     verdict(f"p99 at {c} clients <= 1.5x nginx", p99r <= 1.5, f"{p99r:.2f}x")
 med = {}
@@ -117,12 +126,15 @@ for t in ("gate", "nginx"):
     rs = runs(t, "keepalive")
     rps = [r["rps"] for r in rs]
     p99 = [r["p99_ms"] for r in rs]
+    cpu = [r["server_cpu_ms_per_response"] for r in rs]
     bad = sum(r["non_2xx"] + r["error_count"] for r in rs)
-    med[t] = statistics.median(rps)
+    med[t] = (statistics.median(rps), statistics.median(cpu))
     print(f"keepalive c=16 {t:5s} {fig(rps, lambda v: f'{v:7.0f}')} polls/s   p99 {fig(p99, lambda v: f'{v:.2f}')} ms"
+          f"   server CPU {fig(cpu, lambda v: f'{v:.3f}')} ms/poll"
           f"   reconnects {sum(r['reconnects'] for r in rs)}   non-2xx or failed: {bad}")
-ka = med["gate"] / med["nginx"]
-print(f"  ratio gate/nginx: {ka:.2f}x")
+ka = med["gate"][0] / med["nginx"][0]
+cpur = med["gate"][1] / med["nginx"][1] if med["nginx"][1] else float("nan")
+print(f"  ratio gate/nginx: {ka:.2f}x, server CPU per poll {cpur:.2f}x")
 verdict("keep-alive polls >= 0.8x nginx", ka >= 0.8, f"{ka:.2f}x")
 for t in ("gate", "nginx"):
     r = runs(t, "idle")[0]

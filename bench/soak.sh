@@ -68,6 +68,14 @@ id=$(curl -sk --max-time 10 --cert TERM-0042/cert.pem --key TERM-0042/key.pem -H
   -d '{"serial": "TERM-0042"}' "https://127.0.0.1:$gate_port/v1/pair" |
   python3 -c 'import json,sys; j=json.load(sys.stdin); assert j["state"] == "paired", j; print(j["id"])') ||
   { echo "bench/soak.sh: the gate did not answer the paired terminal's POST /v1/pair with state paired" >&2; exit 1; }
+# Warm-up, a little of each kind: each worker opens its registry connection
+# and event fds on first use and keeps them, and the first join opens
+# /dev/urandom for good; the idle count to come back to is the one after.
+"$load" newconn --port "$gate_port" --identity TERM-0042 --concurrency 4 --requests 400 --seconds 5 >/dev/null
+"$load" newconn --port "$gate_port" --identity joiners/JOIN-0001 --sources 120 --concurrency 2 --requests 20 --seconds 5 >/dev/null
+"$load" keepalive --port "$gate_port" --identity TERM-0042 --method GET --path "/v1/pair/$id" --concurrency 2 \
+  --requests 200 --seconds 5 >/dev/null
+"$load" garbage --port "$gate_port" --concurrency 2 --requests 20 --seconds 5 --timeout 15000 >/dev/null
 sleep 1
 idle_fds_before=$(ls "/proc/$gate_pid/fd" | wc -l)
 

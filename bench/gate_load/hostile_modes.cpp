@@ -70,7 +70,7 @@ nlohmann::json run_idle(const Options& o) {
   const auto hold_end = Clock::now() + std::chrono::duration<double>(o.hold);
   while (Clock::now() < hold_end) {
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    rss_last = rss_kb(o.rss_pids);
+    rss_last = rss_kb(o.server_pids);
     rss_max = std::max(rss_max, rss_last);
   }
   nlohmann::json st = nlohmann::json::object(), er = nlohmann::json::object();

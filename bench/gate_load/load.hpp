@@ -34,7 +34,7 @@ struct Options {
   int connections = 100;            ///< idle, slowdrip
   double hold = 5;                  ///< idle: seconds to hold the connections
   int sources = 1;                  ///< client addresses 127.0.0.1 .. 127.0.0.N
-  std::vector<int> rss_pids;        ///< idle: the server's processes, RSS summed
+  std::vector<int> server_pids;     ///< the server's processes: CPU time (and RSS when idle) summed
   std::chrono::milliseconds timeout{10'000};  ///< per socket read or write
 };
 
@@ -44,6 +44,8 @@ std::string make_request(const Options& o, const Terminal& t, bool keep_alive);
 std::string source_for(const Options& o, long i);
 /// Sum of VmRSS (kB) of `pids`, 0 when none could be read.
 long rss_kb(const std::vector<int>& pids);
+/// Sum of the user and system CPU seconds `pids` have used (all their threads).
+double cpu_seconds(const std::vector<int>& pids);
 
 /// Tallies of one run, merged from the client threads.
 struct Tally {

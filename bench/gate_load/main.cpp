@@ -32,7 +32,8 @@ options:
   --connections N    idle, slowdrip: connections to open (default 100)
   --hold S           idle: seconds to hold them open (default 5)
   --sources N        spread clients over 127.0.0.1 .. 127.0.0.N (default 1)
-  --rss-pid PID      idle: a server process whose VmRSS is sampled (repeatable)
+  --server-pid PID   a server process (repeatable): newconn and keepalive report
+                     its CPU time per answer, idle samples its VmRSS
   --timeout MS       per socket read or write (default 10000)
 )";
 
@@ -77,7 +78,7 @@ int main(int argc, char** argv) {
     else if (flag == "--connections") o.connections = static_cast<int>(number(flag, v, 1, 100000));
     else if (flag == "--hold") o.hold = number(flag, v, 0, 3600);
     else if (flag == "--sources") o.sources = static_cast<int>(number(flag, v, 1, 60000));
-    else if (flag == "--rss-pid") o.rss_pids.push_back(static_cast<int>(number(flag, v, 1, 1e9)));
+    else if (flag == "--server-pid") o.server_pids.push_back(static_cast<int>(number(flag, v, 1, 1e9)));
     else if (flag == "--timeout") o.timeout = std::chrono::milliseconds(static_cast<long>(number(flag, v, 1, 600000)));
     else usage_error("unknown option " + std::string(flag));
   }

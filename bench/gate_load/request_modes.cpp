@@ -4,7 +4,10 @@
 #include <atomic>
 #include <fstream>
 #include <sstream>
+#include <iterator>
 #include <thread>
+
+#include <unistd.h>
 
 #include "load.hpp"
 
@@ -38,6 +41,22 @@ long rss_kb(const std::vector<int>& pids) {
       if (line.rfind("VmRSS:", 0) == 0) total += std::atol(line.c_str() + 6);
   }
   return total;
+}
+
+double cpu_seconds(const std::vector<int>& pids) {
+  double ticks = 0;
+  for (const int pid : pids) {
+    std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    // The command name may hold spaces: fields are counted after its ')'.
+    const size_t paren = stat.rfind(')');
+    if (paren == std::string::npos) continue;
+    std::istringstream fields(stat.substr(paren + 2));
+    std::string field;
+    for (int i = 3; i <= 15 && fields >> field; ++i)
+      if (i == 14 || i == 15) ticks += std::atof(field.c_str());
+  }
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 void Tally::add(const Tally& o) {
@@ -95,6 +114,7 @@ template <class Worker>
 nlohmann::json run_clients(const Options& o, Worker worker) {
   std::vector<Tally> tallies(static_cast<size_t>(o.concurrency));
   std::vector<std::thread> threads;
+  const double cpu0 = cpu_seconds(o.server_pids);
   const auto t0 = Clock::now();
   for (int c = 0; c < o.concurrency; ++c) threads.emplace_back([&, c] { worker(c, tallies[static_cast<size_t>(c)]); });
   for (auto& t : threads) t.join();
@@ -106,6 +126,13 @@ nlohmann::json run_clients(const Options& o, Worker worker) {
   j["concurrency"] = o.concurrency;
   j["method"] = o.method;
   j["path"] = o.path;
+  if (!o.server_pids.empty()) {
+    // Server CPU per answer holds still on a machine busy with other work,
+    // where rates and latencies do not.
+    const double cpu = cpu_seconds(o.server_pids) - cpu0;
+    j["server_cpu_s"] = cpu;
+    j["server_cpu_ms_per_response"] = all.latency_ms.empty() ? 0.0 : cpu * 1000 / static_cast<double>(all.latency_ms.size());
+  }
   return j;
 }
 

@@ -1,9 +1,6 @@
 // pairkit pair request | code | list | approve | reject | unpair | check | log |
 // expect | deny | require-otp: the server side of pairing (registry) and the
 // terminal's code display.
-#include <arpa/inet.h>
-
-#include <cctype>
 #include <iostream>
 #include <memory>
 
@@ -101,31 +98,18 @@ void note_without_otp(Cli& cli, pairing::Registry& reg, const pairing::Decider& 
              "require-otp --db " + db + " (pairkit-operator(1))");
 }
 
-std::string normalized_fingerprint(const std::string& text) {
-  const std::string hex = crypto::normalize_sha256_hex(text);
-  if (hex.empty()) throw UsageError("--fingerprint must be a SHA-256 fingerprint (64 hex digits, colons allowed)");
-  std::string out;
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    if (i) out += ':';
-    out += static_cast<char>(std::toupper(static_cast<unsigned char>(hex[i])));
-    out += static_cast<char>(std::toupper(static_cast<unsigned char>(hex[i + 1])));
+// The library's check, worded with the option that was given.
+template <typename Normalize>
+std::string option_value(const char* flag, Normalize normalize, const std::string& text) {
+  try {
+    return normalize(text);
+  } catch (const UsageError& e) {
+    throw UsageError(std::string(flag) + ": " + e.what());
   }
-  return out;
 }
 
-// Addresses are stored as the gate prints them (inet_ntop), so a denial
-// matches: "10.0.0.9", "2001:db8::1".
-void check_address(std::string& address) {
-  unsigned char buf[16];
-  char text[INET6_ADDRSTRLEN];
-  if (::inet_pton(AF_INET, address.c_str(), buf) == 1) {
-    ::inet_ntop(AF_INET, buf, text, sizeof text);
-  } else if (::inet_pton(AF_INET6, address.c_str(), buf) == 1) {
-    ::inet_ntop(AF_INET6, buf, text, sizeof text);
-  } else {
-    throw UsageError("--address must be an IPv4 or IPv6 address, not '" + address + "'");
-  }
-  address = text;
+std::string normalized_fingerprint(const std::string& text) {
+  return option_value("--fingerprint", pairing::normalize_fingerprint, text);
 }
 
 pairing::CertRef cert_ref(Cli& cli, const std::string& path) {
@@ -354,7 +338,7 @@ void run_deny(Cli& cli, const PairDenyOptions& o) {
     kind = "fingerprint";
     value = normalized_fingerprint(o.fingerprint);
   } else {
-    check_address(value);
+    value = option_value("--address", pairing::normalize_address, value);
   }
   auto reg = open_registry(o.db, IfMissing::fail);
   reg->deny(kind, value, by, cli.clock());

@@ -186,7 +186,17 @@ t 0 '^pairkit_gate_pending_requests 3$' '' -- bash -c "curl -sk https://$GATE/me
 
 # The operator approves: the next poll gets the configuration.
 code=$(pk pair code --cert term/cert.pem --server-cert api/cert.pem --nonce "$nonce")
-t 0 'paired TERM-0042' '' -- pk pair approve --db api/pairing.db --serial TERM-0042 --code "$code" --operator alice
+# Decisions need an operator's TOTP code (oathtool is the oracle); each one
+# takes its own 30-second step, so each runs at a clock of its own ahead of now.
+secret=$(pk operator add --db api/pairing.db --name alice 2>/dev/null | sed -n 's/.*secret=\([A-Z2-7]*\)&.*/\1/p')
+decide() {  # SECONDS_AHEAD pk-args...: one decision by alice at now + SECONDS_AHEAD
+  local when
+  when=$(date -u -d "+$1 sec" +%Y-%m-%dT%H:%M:%SZ)
+  shift
+  PAIRKIT_TEST_NOW=$when "$PAIRKIT" "$@" --operator alice \
+    --otp "$(oathtool --totp -b "$secret" --now "$(date -u -d "$when" '+%Y-%m-%d %H:%M:%S UTC')")"
+}
+t 0 'paired TERM-0042' '' -- decide 0 pair approve --db api/pairing.db --serial TERM-0042 --code "$code"
 t 0 '"state":"paired"' '' -- mtls term /v1/pair/$id
 check "the paired answer carries the configuration" python3 -c "
 import base64, json, sys
@@ -200,10 +210,14 @@ assert files['vpn.conf']['mode'] == '0600' and files['motd.txt']['mode'] == '064
 assert base64.b64decode(files['vpn.conf']['data_base64']) == b'remote vpn.example 1194\n'" "$OUT"
 t 0 '^HTTP 200$' '' -- mtls term /v1/config
 t 0 '"state":"paired"' '' -- mtls term -H "$J" -d '{"serial":"TERM-0042"}' /v1/pair
-t 0 '"state":"unpaired"|unpaired' '' -- pk pair unpair --db api/pairing.db --serial TERM-0042 --operator alice
+t 0 'unpaired TERM-0042' '' -- decide 30 pair unpair --db api/pairing.db --serial TERM-0042
 t 0 '"code":"unpaired"' '' -- mtls term -H "$J" -d '{"serial":"TERM-0042"}' /v1/pair
 t 0 '"state":"unpaired"' '' -- mtls term /v1/pair/$id
 t 0 '^HTTP 403$' '' -- mtls term /v1/config
+fp4=$(pk fingerprint term4/cert.pem | grep -o '[0-9A-F:]\{95\}')
+t 0 '' '' -- decide 60 pair deny --db api/pairing.db --fingerprint "$fp4"
+t 0 '"code":"denied"' '' -- mtls term4 -H "$J" -d '{"serial":"TERM-0004"}' /v1/pair
+t 0 '^HTTP 403$' '' -- mtls term4 -H "$J" -d '{"serial":"TERM-0004"}' /v1/pair
 
 # A registry held by another process answers 503 with Retry-After within registry_timeout, never a hang.
 coproc LOCK { sqlite3 api/pairing.db; }
@@ -248,6 +262,65 @@ check "every request that got a 202 is in pair list" bash -c '
 check "the gate restarts on the same registry" start_gate burst
 t 0 '^HTTP 202$' '' -- gcurl --cert b24/cert.pem --key b24/key.pem -H "$J" -d '{"serial":"B24"}' /v1/pair
 stop_gate TERM
+
+# A full file system under the registry: 503 with Retry-After and a log line,
+# the registry intact, and joins again once there is room. The gate runs in a
+# mount namespace of its own over a 1 MiB tmpfs.
+if [[ $(id -u) != 0 ]] || ! command -v unshare >/dev/null || ! unshare -m true 2>/dev/null; then
+  skip "a full file system under the registry answers 503" "needs root and unshare -m for a private tmpfs"
+else
+  mkdir full
+  unshare -m bash -c '
+    mount -t tmpfs -o size=1m tmpfs full || exit 97
+    cp srv/key.pem srv/cert.pem full/
+    "$PAIRKIT" gate serve --dir full --listen 127.0.0.1:0 >full.out 2>full.log &
+    echo $! >full.pid
+    for i in $(seq 100); do grep -q listening full.out && break; sleep 0.1; done
+    head -c 2M /dev/zero >full/filler 2>/dev/null
+    touch full.filled
+    for i in $(seq 300); do [ -e full.free ] && break; sleep 0.1; done
+    rm full/filler
+    touch full.freed
+    wait "$(cat full.pid)"
+    sqlite3 full/pairing.db "pragma integrity_check" >full.integrity' &
+  inner=$!
+  for ((i = 0; i < 100; i++)); do [[ -e full.filled ]] && break; sleep 0.1; done
+  GATE=$(sed -n 's/^listening on \(127\.0\.0\.1:[0-9]*\) .*/\1/p' full.out)
+  _gate_pids+=("$(cat full.pid)" "$inner")
+  t 0 '"code":"unavailable"' '' -- mtls term3 -H "$J" -d '{"serial":"TERM-0003"}' /v1/pair
+  t 0 '^HTTP 503$' '' -- mtls term3 -H "$J" -d '{"serial":"TERM-0003"}' /v1/pair
+  t 0 'Retry-After: 5' '' -- bash -c "curl -sk -i --cert term3/cert.pem --key term3/key.pem -H '$J' -d '{\"serial\":\"TERM-0003\"}' https://$GATE/v1/pair"
+  check "the full disk is logged" grep -q 'error: registry unavailable' full.log
+  touch full.free
+  for ((i = 0; i < 100; i++)); do [[ -e full.freed ]] && break; sleep 0.1; done
+  t 0 '^HTTP 202$' '' -- mtls term3 -H "$J" -d '{"serial":"TERM-0003"}' /v1/pair
+  kill -TERM "$(cat full.pid)"
+  wait "$inner"
+  check "the registry passes integrity_check after the full disk" grep -qx ok full.integrity
+fi
+
+# Past max_connections a new connection waits in the backlog and is served
+# once one closes; SIGHUP also reloads the certificate and key.
+mkdir conn && cp srv/key.pem srv/cert.pem conn/ && printf '[limits]\nmax_connections = 4\n' >conn/gate.toml
+check "a gate with max_connections = 4 starts" start_gate conn
+python3 "$here/gate-client.py" slowdrip "$GATE" 4 4 >conn.drip &
+drip=$!
+for ((i = 0; i < 100; i++)); do
+  (($(ss -Htn state established "( sport = :${GATE#*:} )" | wc -l) >= 4)) && break
+  sleep 0.1
+done
+check "a fifth connection waits for a free slot, then gets its answer" \
+  bash -c "r=\$(curl -sk -o /dev/null -w '%{http_code} %{time_total}' --max-time 15 https://$GATE/healthz); echo \$r; set -- \$r; [ \$1 = 200 ] && python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) > 0.8 else 1)' \$2"
+wait $drip
+check "the four slow connections were all taken" grep -qx 4 conn.drip
+t 0 '"status":"ok"' '' -- gcurl /healthz
+pk -q device init --serial GATE-2 --role server --dir conn --force >/dev/null
+new_fp=$(pk fingerprint conn/cert.pem | grep -o '[0-9A-F:]\{95\}')
+kill -HUP "$GATE_PID"
+sleep 0.5
+t 0 "$new_fp" '' -- bash -c "openssl s_client -connect $GATE </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256"
+stop_gate TERM
+check "the gate with a reloaded certificate stops with exit 0" test "$GATE_EXIT" = 0
 
 # The systemd unit, as meson configured it, with ExecStart pointed at this build.
 unit=$(dirname "$PAIRKIT")/pairkit-gate.service

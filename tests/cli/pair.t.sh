@@ -151,13 +151,13 @@ t 1 '' 'request 2 of TERM-0060 is paired, not pending' -- pk pair approve --db f
 # Pre-registration and denials for the gate.
 t 0 '^expecting TERM-0070 \(any certificate\)$' '' -- pk pair expect --db flag.db --serial TERM-0070
 t 0 "^expecting TERM-0071 with SHA256:$term_fp$" '' -- pk pair expect --db flag.db --serial TERM-0071 --fingerprint "sha256:$(tr -d : <<<"$term_fp" | tr A-F a-f)"
-t 2 '' '--fingerprint must be a SHA-256 fingerprint' -- pk pair expect --db flag.db --serial TERM-0071 --fingerprint ABCD
+t 2 '' '--fingerprint: not a SHA-256 fingerprint' -- pk pair expect --db flag.db --serial TERM-0071 --fingerprint ABCD
 t 2 '' 'serial' -- pk pair expect --db flag.db --serial 'bad serial'
 t 0 '^denied address 2001:db8::9$' 'does not require a second factor yet' -- pk pair deny --db flag.db --address 2001:0db8:0:0::9 --operator alice
 t 0 "^denied fingerprint $evil_fp$" '' -- pk pair deny --db flag.db --fingerprint "$evil_fp" --operator alice
 t 2 '' 'give either --address or --fingerprint' -- pk pair deny --db flag.db --operator alice
 t 2 '' 'give either --address or --fingerprint' -- pk pair deny --db flag.db --address 10.0.0.1 --fingerprint "$evil_fp" --operator alice
-t 2 '' "--address must be an IPv4 or IPv6 address, not '10.0.0'" -- pk pair deny --db flag.db --address 10.0.0 --operator alice
+t 2 '' "--address: not an IPv4 or IPv6 address: '10.0.0'" -- pk pair deny --db flag.db --address 10.0.0 --operator alice
 t 2 '' '--operator is required' -- pk pair deny --db flag.db --address 10.0.0.1
 t 3 '' 'no pairing registry at none.db' -- pk pair deny --db none.db --address 10.0.0.1 --operator alice
 absent none.db

@@ -202,6 +202,13 @@ max_pending = 100
 TOML
 put gate_config gate-full.toml config-*.toml
 
+# An operator's decision and the gate's rules (pairkit-operator(1), pair expect|deny):
+# code, serial, fingerprint, address, base32 per line; a code of RFC 6238's key at 1800000000.
+printf '%s\n' "$(oathtool --totp -b GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --now '2027-01-15 08:00:00 UTC')" TERM-0042 "$fp" 10.0.0.9 GEZDGNBVGY3TQOJQ >otp-1.txt
+printf '%s\n' 12345x 'bad serial' "sha256:$(tr -d : <<<"$fp" | tr A-F a-f)" 2001:0db8:0:0::9 gezdgnbv= >otp-2.txt
+printf '%s\n' 000000 '' "${fp:0:40}" ::ffff:10.0.0.1 MZX >otp-3.txt
+put totp_input otp-*.txt
+
 # Pairing payloads and images: pairkit's codes, qrencode's, their JPEG and
 # PNM forms, and ZXing-cpp's photographed samples (up to the target's size).
 pk qr render --host gate.local:8443 --cert dev/cert.pem --id TERM-0042 -o code-pairkit.png

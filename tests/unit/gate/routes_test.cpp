@@ -13,6 +13,7 @@
 #include "pairkit/core/temp_dir.hpp"
 #include "pairkit/crypto/fingerprint.hpp"
 #include "pairkit/crypto/objects.hpp"
+#include "pairkit/crypto/totp.hpp"
 #include "pairkit/device/identity.hpp"
 #include "pairkit/gate/routes.hpp"
 #include "pairkit/gate/terminal_config.hpp"
@@ -132,8 +133,12 @@ TEST_CASE("routes: denials, pre-registration and the pending caps answer with th
   {
     pairing::RegistryOptions o;
     auto reg = pairing::open_registry(g.config.registry, o);
-    reg->deny("fingerprint", a.sha256, {"alice", std::nullopt}, g.clock);
-    reg->deny("address", "192.0.2.9", {"alice", std::nullopt}, g.clock);
+    // Each decision needs its operator's TOTP code, and a step is used once: two operators.
+    const auto step = crypto::totp_step(g.clock.now());
+    const auto alice = reg->add_operator("alice", *g.rng, g.clock);
+    const auto bob = reg->add_operator("bob", *g.rng, g.clock);
+    reg->deny("fingerprint", a.sha256, {"alice", crypto::totp_code(alice, step)}, g.clock);
+    reg->deny("address", "192.0.2.9", {"bob", crypto::totp_code(bob, step)}, g.clock);
   }
   auto denied = g.join(a, "TERM-A");
   CHECK(denied.status == 403);

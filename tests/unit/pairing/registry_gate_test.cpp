@@ -321,3 +321,27 @@ TEST_CASE("a new registry requires a second factor; operators are enrolled once 
   CHECK(g.reg->operators(g.clock).empty());
   CHECK_THROWS_AS(g.reg->remove_operator("alice", g.clock), CheckFailed);
 }
+
+TEST_CASE("denials and pre-registrations store addresses and fingerprints in one form") {
+  CHECK(normalize_address("2001:0db8:0:0::9") == "2001:db8::9");
+  CHECK(normalize_address("10.0.0.9") == "10.0.0.9");
+  CHECK(normalize_address("::ffff:10.0.0.1") == "::ffff:10.0.0.1");
+  for (const char* bad : {"", "10.0.0", "fe80::1%eth0", "host.example", "10.0.0.9 "}) {
+    CAPTURE(bad);
+    CHECK_THROWS_AS(normalize_address(bad), UsageError);
+  }
+  std::string lower;
+  for (char c : fp('A')) lower += c == ':' ? "" : std::string(1, static_cast<char>(std::tolower(c)));
+  CHECK(normalize_fingerprint("SHA256:" + lower) == fp('A'));
+  CHECK_THROWS_AS(normalize_fingerprint("ABCD"), UsageError);
+
+  Gate g;
+  g.reg->deny("address", "2001:0db8::0009", {"alice", std::nullopt}, g.clock);
+  CHECK(g.join(join_req("T1", 'A', "2001:db8::9")).result == JoinResult::denied);
+  CHECK_THROWS_AS(g.reg->deny("address", "10.0.0", {"alice", std::nullopt}, g.clock), UsageError);
+  CHECK_THROWS_AS(g.reg->deny("fingerprint", "AB", {"alice", std::nullopt}, g.clock), UsageError);
+  g.reg->expect("T2", "SHA256:" + lower, g.clock);
+  JoinPolicy strict;
+  strict.require_expected = true;
+  CHECK(g.join(join_req("T2", 'A'), strict).result == JoinResult::pending);
+}

@@ -124,6 +124,8 @@ public:
         tls_(server.current_tls()),
         stream_(std::move(socket), *tls_) {
     beast::error_code ec;
+    // Answers are written whole: Nagle would only hold them back for an ACK.
+    beast::get_lowest_layer(stream_).socket().set_option(tcp::no_delay(true), ec);
     const auto ep = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
     if (!ec) {
       remote_address_ = ep.address().to_string();
@@ -288,6 +290,7 @@ private:
     if (log_.status == 413 || log_.status == 431) return drain();
     if (!keep_alive_) return close();
     first_ = false;
+    res_ = {};  // an idle connection keeps no answer
     buffer_.shrink_to_fit();
     read_request();
   }

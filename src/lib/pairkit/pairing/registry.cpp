@@ -2,10 +2,15 @@
 // stored requests, and open_registry choosing the engine for a location.
 #include "pairkit/pairing/registry.hpp"
 
+#include <arpa/inet.h>
+
+#include <cctype>
+
 #include <botan/hex.h>
 
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/files.hpp"
+#include "pairkit/crypto/fingerprint.hpp"
 #include "pairkit/pairing/registry_engines.hpp"
 
 namespace pairkit::pairing {
@@ -50,6 +55,29 @@ std::unique_ptr<Registry> open_registry(const std::string& location, const Regis
     case DbEngine::sqlite: return open_sqlite_registry(where.target, options);
   }
   throw UsageError("no engine for database location '" + location + "'");
+}
+
+std::string normalize_address(std::string_view text) {
+  const std::string address(text);
+  unsigned char buf[16];
+  char out[INET6_ADDRSTRLEN];
+  if (address.size() < INET6_ADDRSTRLEN && ::inet_pton(AF_INET, address.c_str(), buf) == 1)
+    return ::inet_ntop(AF_INET, buf, out, sizeof out);
+  if (address.size() < INET6_ADDRSTRLEN && ::inet_pton(AF_INET6, address.c_str(), buf) == 1)
+    return ::inet_ntop(AF_INET6, buf, out, sizeof out);
+  throw UsageError("not an IPv4 or IPv6 address: '" + address.substr(0, 64) + "'");
+}
+
+std::string normalize_fingerprint(std::string_view text) {
+  const std::string hex = crypto::normalize_sha256_hex(text);
+  if (hex.size() != 64) throw UsageError("not a SHA-256 fingerprint (64 hex digits, colons allowed)");
+  std::string out;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    if (i) out += ':';
+    out += static_cast<char>(std::toupper(static_cast<unsigned char>(hex[i])));
+    out += static_cast<char>(std::toupper(static_cast<unsigned char>(hex[i + 1])));
+  }
+  return out;
 }
 
 bool registry_exists(const std::string& location) {

@@ -234,4 +234,12 @@ std::unique_ptr<Registry> open_registry(const std::string& location, const Regis
 /// Whether `location` (as open_registry takes it) holds a registry already.
 bool registry_exists(const std::string& location);
 
+/// An IPv4 or IPv6 address as the gate records it (inet_ntop's form:
+/// "10.0.0.9", "2001:db8::9"), so denials match. UsageError otherwise.
+std::string normalize_address(std::string_view text);
+
+/// A SHA-256 fingerprint as the registry stores it ("AB:CD:...") from colon
+/// or plain hex in either case, with or without "SHA256:". UsageError otherwise.
+std::string normalize_fingerprint(std::string_view text);
+
 }  // namespace pairkit::pairing

@@ -836,15 +836,17 @@ int SqliteRegistry::pending_count(const Clock& clock) {
 
 void SqliteRegistry::expect(const std::string& serial, const std::optional<std::string>& fingerprint,
                             const Clock& clock) {
+  const std::optional<std::string> fp_norm =
+      fingerprint ? std::optional<std::string>(normalize_fingerprint(*fingerprint)) : std::nullopt;
   const TimePoint now = clock.now();
   Transaction tx(db_);
   auto s = db_.prepare(
       "INSERT INTO expected(serial, fingerprint, created_at) VALUES (?,?,?) "
       "ON CONFLICT(serial) DO UPDATE SET fingerprint = excluded.fingerprint, created_at = excluded.created_at");
-  s.bind(1, serial).bind_or_null(2, fingerprint.value_or("")).bind(3, secs(now));
+  s.bind(1, serial).bind_or_null(2, fp_norm.value_or("")).bind(3, secs(now));
   s.run();
-  log(now, "operator", serial, "expect", "", "", "", fingerprint.value_or(""),
-      fingerprint ? "pre-registered with this certificate" : "pre-registered, any certificate");
+  log(now, "operator", serial, "expect", "", "", "", fp_norm.value_or(""),
+      fp_norm ? "pre-registered with this certificate" : "pre-registered, any certificate");
   tx.commit();
 }
 
@@ -868,10 +870,12 @@ Invite SqliteRegistry::create_invite(std::chrono::seconds valid_for, Botan::Rand
   return inv;
 }
 
-void SqliteRegistry::deny(const std::string& kind, const std::string& value, const Decider& by, const Clock& clock) {
+void SqliteRegistry::deny(const std::string& kind, const std::string& raw_value, const Decider& by,
+                          const Clock& clock) {
   if (kind != "address" && kind != "fingerprint")
     throw UsageError("a denial is of an address or a fingerprint, not '" + kind + "'");
-  if (value.empty()) throw UsageError("a denial needs a value");
+  const std::string value =
+      kind == "address" ? normalize_address(raw_value) : normalize_fingerprint(raw_value);
   const TimePoint now = clock.now();
   Transaction tx(db_);
   authorize(tx, by, "", "deny", now);
