@@ -77,6 +77,9 @@ SSL* make_ssl(net::ip::tcp::socket& socket, SSL_CTX* ctx) {
   // at another address (a composed operation moves); a partial write lets
   // Beast go on with the rest.
   SSL_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  // One recv per batch of records, not two per record (header, then body);
+  // the buffer is still released once drained.
+  SSL_set_read_ahead(ssl, 1);
   SSL_set_accept_state(ssl);
   return ssl;
 }
@@ -103,7 +106,7 @@ void TlsStream::cancel() {
 }
 
 bool TlsStream::input_ready() const noexcept {
-  if (ssl_ && SSL_pending(ssl_.get()) > 0) return true;
+  if (ssl_ && SSL_has_pending(ssl_.get())) return true;
   char byte;
   const ssize_t n = ::recv(const_cast<net::ip::tcp::socket&>(socket_).native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   return n >= 0 || !transient(errno);

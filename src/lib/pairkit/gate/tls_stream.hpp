@@ -43,7 +43,7 @@ public:
   void clear_timeout() noexcept { timed_out_ = false; }
   /// Pending waits complete with operation_aborted.
   void cancel();
-  /// Whether a read would not wait: OpenSSL holds decrypted bytes, or the
+  /// Whether a read would not wait: OpenSSL holds bytes it read ahead, or the
   /// socket has input, an end or an error. A wait for readiness comes after
   /// this check only: asio's edge-triggered epoll reports no input that
   /// arrived before the wait began.
