@@ -105,10 +105,10 @@ void TlsStream::cancel() {
   socket_.cancel(ignored);
 }
 
-bool TlsStream::input_ready() const noexcept {
+bool TlsStream::input_ready() noexcept {
   if (ssl_ && SSL_has_pending(ssl_.get())) return true;
   char byte;
-  const ssize_t n = ::recv(const_cast<net::ip::tcp::socket&>(socket_).native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  const ssize_t n = ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   return n >= 0 || !transient(errno);
 }
 

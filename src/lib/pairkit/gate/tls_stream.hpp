@@ -1,8 +1,10 @@
 // The gate server's TLS stream: OpenSSL straight on the non-blocking socket,
 // a Beast AsyncReadStream/AsyncWriteStream that keeps no buffers of its own.
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <memory>
+#include <type_traits>
 #include <utility>
 
 #include <boost/asio/buffer.hpp>
@@ -47,7 +49,7 @@ public:
   /// socket has input, an end or an error. A wait for readiness comes after
   /// this check only: asio's edge-triggered epoll reports no input that
   /// arrived before the wait began.
-  bool input_ready() const noexcept;
+  bool input_ready() noexcept;
   /// Reads and drops what the peer has sent and nobody will read (at most
   /// 64 KB, without waiting): closing a socket with unread input resets the
   /// connection, and the peer of a failed handshake should see a plain close.
