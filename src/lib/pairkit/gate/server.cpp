@@ -14,10 +14,10 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <openssl/bio.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
@@ -27,6 +27,7 @@
 #include "pairkit/crypto/fingerprint.hpp"
 #include "pairkit/device/layout.hpp"
 #include "pairkit/gate/tls.hpp"
+#include "pairkit/gate/tls_stream.hpp"
 
 namespace pairkit::gate {
 
@@ -122,11 +123,12 @@ public:
         worker_(worker),
         config_(server.current_config()),
         tls_(server.current_tls()),
-        stream_(std::move(socket), *tls_) {
+        stream_(std::move(socket), tls_->native_handle()),
+        deadline_(stream_.get_executor()) {
     beast::error_code ec;
     // Answers are written whole: Nagle would only hold them back for an ACK.
-    beast::get_lowest_layer(stream_).socket().set_option(tcp::no_delay(true), ec);
-    const auto ep = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+    stream_.socket().set_option(tcp::no_delay(true), ec);
+    const auto ep = stream_.socket().remote_endpoint(ec);
     if (!ec) {
       remote_address_ = ep.address().to_string();
       remote_ = endpoint_text(ep);
@@ -143,21 +145,35 @@ public:
 
   void start() {
     // The handshake and the first request's headers share one deadline.
-    beast::get_lowest_layer(stream_).expires_after(config_->limits.handshake_timeout);
-    stream_.async_handshake(ssl::stream_base::server,
-                            [self = shared_from_this()](beast::error_code ec) { self->on_handshake(ec); });
+    expires_after(config_->limits.handshake_timeout);
+    stream_.async_handshake([self = shared_from_this()](beast::error_code ec) { self->on_handshake(ec); });
   }
 
   /// The server stops: a connection waiting for a request closes now; one
   /// whose request is being read or answered closes after the answer.
   void stop() {
-    if (!busy_) beast::get_lowest_layer(stream_).cancel();
+    if (!busy_) stream_.cancel();
   }
 
 private:
+  /// The deadline of what the connection waits for now (tcp_stream's
+  /// expires_after): when it passes, the pending operation fails with
+  /// beast::error::timeout. A timer that outlives the session does nothing.
+  void expires_after(std::chrono::steady_clock::duration d) {
+    stream_.clear_timeout();
+    const uint64_t armed = ++deadline_armed_;
+    deadline_.expires_after(d);
+    deadline_.async_wait([weak = weak_from_this(), armed](beast::error_code ec) {
+      if (ec) return;
+      const auto self = weak.lock();
+      if (self && self->deadline_armed_ == armed) self->stream_.time_out();
+    });
+  }
+
   void on_handshake(beast::error_code ec) {
     if (ec) {
       server_.hooks.metrics->handshake_failure();
+      stream_.drop_unread();
       return;
     }
     SSL* ssl = stream_.native_handle();
@@ -182,7 +198,6 @@ private:
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(config_->limits.max_header_bytes));
     parser_->body_limit(config_->limits.max_body_bytes);
-    if (!first_) beast::get_lowest_layer(stream_).expires_after(config_->limits.idle_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
   }
@@ -191,7 +206,7 @@ private:
     if (ec) return on_read_error(ec);
     busy_ = true;
     started_ = std::chrono::steady_clock::now();
-    beast::get_lowest_layer(stream_).expires_after(config_->limits.body_timeout);
+    expires_after(config_->limits.body_timeout);
     if (parser_->is_done()) return on_body({});
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, size_t) { self->on_body(ec); });
@@ -275,7 +290,7 @@ private:
     res_.body() = std::move(response.body);
     res_.keep_alive(keep_alive_);
     res_.prepare_payload();
-    beast::get_lowest_layer(stream_).expires_after(config_->limits.body_timeout);
+    expires_after(config_->limits.body_timeout);
     http::async_write(stream_, res_, [self = shared_from_this()](beast::error_code ec, size_t) { self->on_write(ec); });
   }
 
@@ -289,17 +304,23 @@ private:
     if (ec) return;
     if (log_.status == 413 || log_.status == 431) return drain();
     if (!keep_alive_) return close();
-    first_ = false;
-    res_ = {};  // an idle connection keeps no answer
+    // An idle connection keeps no answer, parser or read buffer: it waits
+    // for the socket and only then makes them (the 1,000-idle-connection figure).
+    res_ = {};
+    parser_.reset();
     buffer_.shrink_to_fit();
-    read_request();
+    expires_after(config_->limits.idle_timeout);
+    if (buffer_.size() > 0 || stream_.input_ready()) return read_request();
+    stream_.socket().async_wait(tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
+      if (!ec) self->read_request();
+    });
   }
 
   /// After refusing a request whose body may still be on its way: read and
   /// drop what comes for a moment, so that closing does not reset the
   /// connection before the client has read the answer (a lingering close).
   void drain() {
-    if (drained_ == 0) beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(1));
+    if (drained_ == 0) expires_after(std::chrono::seconds(1));
     if (drained_ > kMaxDrain) return;
     stream_.async_read_some(net::buffer(scratch_), [self = shared_from_this()](beast::error_code ec, size_t n) {
       if (ec) return;
@@ -309,15 +330,17 @@ private:
   }
 
   void close() {
-    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(1));
+    expires_after(std::chrono::seconds(1));
     stream_.async_shutdown([self = shared_from_this()](beast::error_code) {});
   }
 
   Server::Impl& server_;
   Worker& worker_;
   std::shared_ptr<const GateConfig> config_;
-  std::shared_ptr<ssl::context> tls_;  // outlives stream_, which refers to it
-  beast::ssl_stream<beast::tcp_stream> stream_;
+  std::shared_ptr<ssl::context> tls_;
+  TlsStream stream_;
+  net::steady_timer deadline_;
+  uint64_t deadline_armed_ = 0;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> res_;
@@ -326,7 +349,7 @@ private:
   std::vector<uint8_t> client_der_;
   std::string client_sha256_, client_pem_, server_sha256_, server_pem_;
   std::chrono::steady_clock::time_point started_{};
-  bool first_ = true, busy_ = false, keep_alive_ = false;
+  bool busy_ = false, keep_alive_ = false;
   static constexpr size_t kMaxDrain = size_t{1} << 20;
   std::array<char, 512> scratch_{};
   size_t drained_ = 0;
