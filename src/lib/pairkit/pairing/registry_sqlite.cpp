@@ -162,7 +162,8 @@ constexpr const char* kRowColumns =
     "id, serial, state, fingerprint, server_fingerprint, nonce, created_at, expires_at, decided_at, decided_by, "
     "source_address, last_seen_at, conflict_fingerprint";
 
-RequestRow read_row(const Statement& s) {
+// Without the code for polls (see Registry::poll).
+RequestRow read_row(const Statement& s, bool with_code = true) {
   RequestRow r;
   r.id = s.integer(0);
   r.serial = s.text(1);
@@ -177,7 +178,7 @@ RequestRow read_row(const Statement& s) {
   r.source_address = s.text(10);
   if (!s.is_null(11)) r.last_seen_at = from_secs(s.integer(11));
   r.conflict_fingerprint = s.text(12);
-  r.code = request_code(r.nonce, r.fingerprint, r.server_fingerprint);
+  if (with_code) r.code = request_code(r.nonce, r.fingerprint, r.server_fingerprint);
   return r;
 }
 
@@ -825,7 +826,7 @@ std::optional<RequestRow> SqliteRegistry::poll(int64_t id, const std::string& ce
     auto s = db_.cached(select);
     s.bind(1, id).bind(2, cert_sha256);
     if (!s.step()) return std::nullopt;
-    RequestRow row = read_row(s);
+    RequestRow row = read_row(s, false);
     const bool stale = row.state == State::pending && row.expires_at <= now;
     if (!stale && row.last_seen_at && *row.last_seen_at >= now) return row;
   }
@@ -839,14 +840,14 @@ std::optional<RequestRow> SqliteRegistry::poll(int64_t id, const std::string& ce
   {
     auto s = db_.cached(touch);
     s.bind(1, secs(now)).bind(2, id).bind(3, cert_sha256).bind(4, secs(now));
-    if (s.step()) row = read_row(s);
+    if (s.step()) row = read_row(s, false);
     s.run();
   }
   if (!row) {
     // Another poll of the same request recorded this second first.
     auto s = db_.cached(select);
     s.bind(1, id).bind(2, cert_sha256);
-    if (s.step()) row = read_row(s);
+    if (s.step()) row = read_row(s, false);
   }
   tx.commit();
   return row;
