@@ -4,11 +4,13 @@
 set -euo pipefail
 build_pkgs=(g++ meson ninja-build pkg-config scdoc patch
   libbotan-2-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
-  libqrencode-dev libzxing-dev libzbar-dev doctest-dev libsqlite3-dev libpng-dev libjpeg-dev zlib1g-dev libssl-dev)
-# Test oracles and peers: what pairkit writes, they must read, and vice versa.
+  libqrencode-dev libzxing-dev libzbar-dev doctest-dev libsqlite3-dev libpng-dev libjpeg-dev zlib1g-dev libssl-dev
+  libboost1.74-dev)
+# Test oracles and peers: what pairkit writes, they must read, and vice versa;
+# curl talks to the gate, systemd-analyze checks its unit.
 test_pkgs=(openssl age zbar-tools qrencode zxing-cpp-tools imagemagick faketime oathtool
   pcscd vsmartcard-vpcd pcsc-tools libpcsclite-dev bash-completion zsh fish man-db util-linux iproute2 procps
-  python3 sqlite3 strace time)
+  python3 sqlite3 strace time curl systemd)
 # What the quickstart demo itself runs besides pairkit.
 demo_pkgs=(openssl oathtool zbar-tools)
 # The clang build with sanitizers and libFuzzer (scripts/build.sh --sanitize),

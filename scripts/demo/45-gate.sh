@@ -15,7 +15,8 @@ address = "master.example:8443"
 cert = "$PWD/server/cert.pem"
 EOF
 printf '\n\033[1m== The gate, in the background (a test port: 7741 may be taken here)\033[0m\n$ pairkit gate serve --dir gate --listen 127.0.0.1:0\n'
-pk gate serve --dir gate --listen 127.0.0.1:0 >gate/serve.out 2>gate/serve.log &
+# exec: $! must be the gate itself, not a subshell running the pk function.
+(exec "$root/build/pairkit" gate serve --dir gate --listen 127.0.0.1:0 >gate/serve.out 2>gate/serve.log) &
 gate_pid=$!
 trap 'kill "$gate_pid" 2>/dev/null' EXIT
 for _ in $(seq 100); do

@@ -13,6 +13,7 @@ import asyncio
 import os
 import signal
 import socket
+import time
 import ssl
 import sys
 
@@ -54,8 +55,11 @@ def inflight(host, port, pid):
     with socket.create_connection((host, port), timeout=10) as raw:
         with context().wrap_socket(raw) as s:
             s.sendall(b"POST /healthz HTTP/1.1\r\nHost: gate\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n")
+            # The request is in flight once the gate has read its headers and
+            # waits for the body; a connection whose headers are still on the
+            # way is one the stop may close.
+            time.sleep(1)
             os.kill(pid, signal.SIGTERM)
-            import time
             time.sleep(0.5)
             s.sendall(b"{}")
             data = b""

@@ -1,7 +1,9 @@
-# gate join: the terminal's side of pairing over the network. Real TLS peers
-# (openssl s_server) for the handshake, mTLS, pins and protocol versions; a
-# scripted gate (fake-gate.py) for the API's answers, the code, polling,
-# resuming after a kill, JSON Lines and the configuration written.
+# gate join and gate invite: the terminal's side of pairing over the network.
+# Real TLS peers (openssl s_server) for the handshake, mTLS, pins and protocol
+# versions; a scripted gate (fake-gate.py) for each of the API's answers; then
+# a real gate (gate serve) and terminals as separate processes end to end.
+# Background commands run "$PAIRKIT" itself (not the pk function), so that
+# $! is the program, which a row can kill.
 here_cli=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 servers=()
 stop_servers() { local p; for p in "${servers[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; servers=(); }
@@ -21,8 +23,9 @@ start_s_server() {  # LOG ADDRESS-FAMILY-HOST ARGS...
     port=$((30000 + ($$ * 7 + try * 131 + RANDOM % 50) % 30000))
     openssl s_server -accept "$host:$port" "$@" >"$log" 2>&1 &
     local pid=$!
+    # s_server says ACCEPT once it listens (another table may hold the port on another address).
     for _ in $(seq 50); do
-      if ss -ltnH "sport = :$port" | grep -q .; then servers+=("$pid"); return 0; fi
+      if grep -q '^ACCEPT' "$log"; then servers+=("$pid"); return 0; fi
       kill -0 "$pid" 2>/dev/null || break
       sleep 0.1
     done
@@ -117,7 +120,7 @@ gport=$(cat g.port)
 # JSON Lines: the pending line at once, with the code `pair code` computes
 # from the same nonce and certificates; then, approved, the paired line.
 code=$(pk pair code --cert term/cert.pem --server-cert srv/cert.pem --nonce $nonce)
-pk --json gate join --gate 127.0.0.1:$gport --dir term --pin "$gate_fp" --wait 1m >join.out 2>join.err &
+"$PAIRKIT" --json gate join --gate 127.0.0.1:$gport --dir term --pin "$gate_fp" --wait 1m >join.out 2>join.err &
 join_pid=$!
 check 'the pending line arrives while the join waits' wait_line join.out '"event":"pending"' 20
 check 'the code is the one pair code computes (nonce, both certificates)' grep -q "\"code\":\"$code\"" join.out
@@ -157,13 +160,13 @@ t 0 '' '' -- pk gate join --gate 127.0.0.1:$gport --dir term --pin "$gate_fp"
 : >g/requests.log
 gate_says post.json 202 "$pending" 1
 gate_says poll.json 200 "$pending" 1
-pk gate join --gate 127.0.0.1:$gport --dir term --wait 1m >join2.out 2>join2.err &
+"$PAIRKIT" gate join --gate 127.0.0.1:$gport --dir term --wait 1m >join2.out 2>join2.err &
 join_pid=$!
 check 'the code is shown for the display' wait_line join2.out "^pairing code: $code\$" 20
 kill -9 $join_pid; wait $join_pid 2>/dev/null
 check 'the request survives the kill' grep -q '^id = 17' term/gate-request.toml
 kill "$fake_pid"; wait "$fake_pid" 2>/dev/null
-pk gate join --gate 127.0.0.1:$gport --dir term --wait 1m >join3.out 2>join3.err &
+"$PAIRKIT" gate join --gate 127.0.0.1:$gport --dir term --wait 1m >join3.out 2>join3.err &
 join_pid=$!
 check 'the restarted join resumes request 17' wait_line join3.err 'resuming request 17' 20
 check 'and waits while the gate is down' wait_line join3.err 'waiting: cannot connect to 127.0.0.1:'$gport 20
@@ -230,4 +233,165 @@ gate_says post.json 200 '{"id": 17, "state": "paired", "serial": "TERM-2", "conf
 t 3 '^$' "configuration of 'TERM-2', not of 'TERM-1'" -- pk gate join --gate 127.0.0.1:$gport --dir term
 gate_says post.json 200 '"not an object"'
 t 3 '^$' 'malformed: not a JSON object' -- pk gate join --gate 127.0.0.1:$gport --dir term
+stop_servers
+
+# ---- End to end: a real gate (gate serve) and terminals as separate pairkit
+# processes in separate folders, on 127.0.0.1 with a port the gate picks.
+mkdir -p srv/config/TERM-1 srv/config/default
+printf 'secret vpn key\n' >srv/config/TERM-1/vpn.conf
+chmod 600 srv/config/TERM-1/vpn.conf
+printf 'welcome\n' >srv/config/default/motd
+chmod 644 srv/config/default/motd
+cat >srv/gate.toml <<TOML
+[gate]
+poll_interval = "1s"
+request_lifetime = "3h"
+
+[master]
+address = "master.example:443"
+fingerprint = "$evil_fp"
+
+[limits]
+max_pending_per_address = 250
+max_pending = 300
+TOML
+rm -f term/pins.toml term/gate-request.toml
+rm -rf term/config
+db=srv/pairing.db
+start_gate() {  # DIR [LISTEN]: sets $gate_pid and $gate_port
+  local out=$1.serve.out
+  : >"$out"
+  "$PAIRKIT" gate serve --dir "$1" --listen "${2:-127.0.0.1:0}" >"$out" 2>"$1.serve.err" &
+  gate_pid=$!
+  servers+=("$gate_pid")
+  wait_line "$out" '^listening on' 20 || { echo "gate serve did not start: $(cat "$1.serve.err")" >&2; return 1; }
+  gate_port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$out")
+}
+join_code() { python3 -c 'import json, sys
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    if e["event"] == "pending": print(e["code"]); break' "$1"; }
+start_gate srv
+port=$gate_port srv_pid=$gate_pid
+# The operator, enrolled with TOTP (new registries require it); oathtool is
+# the oracle for the codes. A step once used is refused, so each decision
+# runs at its own step, 30 s after the last (PAIRKIT_TEST_NOW, the test
+# clock of the deciding process; requests live 3 h).
+pk -q operator add --db $db --name alice >alice.uri
+alice=$(sed -E 's/.*secret=([A-Z2-7]+)&.*/\1/' alice.uri)
+steps=0
+base=$(date -u +%s)
+decide() {  # approve|reject|unpair SERIAL [ARGS...]
+  steps=$((steps + 1))
+  local at=$((base + steps * 30))
+  PAIRKIT_TEST_NOW=$(date -u -d "@$at" +%Y-%m-%dT%H:%M:%SZ) pk pair "$1" --db $db --serial "$2" "${@:3}" --operator alice \
+    --otp "$(oathtool --totp -b "$alice" --now "$(date -u -d "@$at" '+%Y-%m-%d %H:%M:%S UTC')")" >/dev/null
+}
+approve() { decide approve "$1" --code "$2"; }
+
+
+
+# A terminal joins with --tofu, shows the code the gate's registry computes,
+# the operator approves it, and the configuration arrives.
+"$PAIRKIT" --json gate join --gate 127.0.0.1:$port --dir term --tofu --wait 2m >e1.out 2>e1.err &
+join_pid=$!
+check 'the terminal shows a code' wait_line e1.out '"event":"pending"' 20
+code=$(join_code e1.out)
+t 0 "TERM-1 +pending .*code $code" '' -- pk pair list --db $db --state pending
+check 'the approval succeeds' approve TERM-1 "$code"
+check 'the join ends after the approval' bash -c "timeout 30 tail --pid=$join_pid -f /dev/null"
+wait $join_pid
+check 'and exits 0' test $? -eq 0
+check 'the last line is paired' bash -c "tail -1 e1.out | python3 -c 'import json, sys; e = json.load(sys.stdin); assert e[\"event\"] == \"paired\" and e[\"approved_by\"] == \"alice\", e'"
+check 'the serial folder arrived' bash -c 'printf "secret vpn key\n" | cmp - term/config/vpn.conf'
+mode_is 600 term/config/vpn.conf
+absent term/config/motd
+t 0 "gate +127.0.0.1:$port +$gate_fp .*tofu" '' -- pk pin list --store term/pins.toml
+t 0 "master +master.example:443 +$evil_fp" '' -- pk pin list --store term/pins.toml
+# Paired: the next join gets the configuration at once, by the stored pin.
+t 0 '^paired: request' '' -- bounded 20 200 pk gate join --gate 127.0.0.1:$port --dir term
+
+# A MITM gate with another certificate: the pin refuses it (both
+# fingerprints); a --tofu terminal's code differs from the real gate's.
+pk -q device init --serial TERM-M --dir termm >/dev/null
+start_gate evil
+t 1 '^$' "$evil_fp.*expects SHA256:$gate_fp" -- pk gate join --gate 127.0.0.1:$gate_port --dir term --pin "$gate_fp"
+pk --json gate join --gate 127.0.0.1:$gate_port --dir termm --tofu --wait 5s >m.out 2>m.err
+check 'the MITM gate filed a request' grep -q '"event":"pending"' m.out
+mitm_nonce=$(pk --json pair list --db evil/pairing.db | python3 -c 'import json, sys; print([r for r in json.load(sys.stdin) if r["serial"] == "TERM-M"][0]["nonce"])')
+check "the real gate's code for that nonce is not the one the terminal shows" test "$(pk pair code --cert termm/cert.pem --server-cert srv/cert.pem --nonce "$mitm_nonce")" != "$(join_code m.out)"
+
+# The gate killed (-9) and restarted while a terminal polls: the same
+# request, and exit 0 after the approval.
+pk -q device init --serial TERM-2 --dir term2 >/dev/null
+"$PAIRKIT" --json gate join --gate 127.0.0.1:$port --dir term2 --pin "$gate_fp" --wait 2m >e2.out 2>e2.err &
+join_pid=$!
+check 'pending' wait_line e2.out '"event":"pending"' 20
+kill -9 "$srv_pid"; wait "$srv_pid" 2>/dev/null
+check 'the terminal waits while the gate is down' wait_line e2.out '"event":"waiting"' 20
+start_gate srv 127.0.0.1:$port
+check 'approved after the restart' approve TERM-2 "$(join_code e2.out)"
+check 'the join ends' bash -c "timeout 40 tail --pid=$join_pid -f /dev/null"
+wait $join_pid
+check 'exit 0' test $? -eq 0
+t 0 '' '' -- pk --json pair list --db $db
+check 'one request for TERM-2' bash -c "echo '$OUT' | python3 -c 'import json, sys; assert len([r for r in json.load(sys.stdin) if r[\"serial\"] == \"TERM-2\"]) == 1'"
+
+# Unpaired: refused (403) at the next contact.
+check 'the operator unpairs TERM-2' decide unpair TERM-2
+t 1 '^$' 'refused this terminal: .*\(unpaired\)' -- bounded 20 200 pk gate join --gate 127.0.0.1:$port --dir term2
+# A factory reset makes a new identity, and a new join starts over.
+pk -q device init --serial TERM-2 --dir term2 --force >/dev/null
+"$PAIRKIT" --json gate join --gate 127.0.0.1:$port --dir term2 --wait 2m >e3.out 2>e3.err &
+join_pid=$!
+check 'the reset terminal files a new request' wait_line e3.out '"event":"pending"' 20
+check 'approved' approve TERM-2 "$(join_code e3.out)"
+check 'the join ends' bash -c "timeout 30 tail --pid=$join_pid -f /dev/null"
+wait $join_pid
+check 'exit 0' test $? -eq 0
+
+# An invite by QR: the scanning device is paired at once; the invite is used up.
+t 0 '' 'invite [0-9]+ for 127.0.0.1:'$port -- pk gate invite --dir srv --host 127.0.0.1:$port -o real-invite.png
+check 'zbarimg reads the invite' bash -c "zbarimg -q --raw real-invite.png | grep -Eq '^PK1/[A-Z2-7]{52}/127\\.0\\.0\\.1:$port/[A-Z2-7]{16}\$'"
+pk -q device init --serial TERM-3 --dir term3 >/dev/null
+pk -q device init --serial TERM-4 --dir term4 >/dev/null
+t 0 'approved by invite [0-9]+' '' -- bounded 20 200 pk gate join --dir term3 --qr real-invite.png
+t 1 '^$' 'invite_refused' -- bounded 20 200 pk gate join --dir term4 --qr real-invite.png
+pk gate invite --dir srv --host 127.0.0.1:$port --valid-for 1s -o short-invite.png 2>/dev/null
+sleep 2
+t 1 '^$' 'invite_refused' -- bounded 20 200 pk gate join --dir term4 --qr short-invite.png
+
+# 200 terminals join at once: 200 pending requests with 200 distinct nonces,
+# and after the approvals all 200 joins exit 0. Bounded in count and time;
+# on two shared cores 200 first handshakes can take longer than the default
+# 10 s deadline, hence --timeout.
+n=200
+pids=()
+for i in $(seq $n); do
+  pk -q device init --serial "FLEET-$i" --dir "fleet/$i" >/dev/null &
+  pids+=("$!")
+done
+for p in "${pids[@]}"; do wait "$p"; done
+pids=()
+for i in $(seq $n); do
+  "$PAIRKIT" --json gate join --gate 127.0.0.1:$port --dir "fleet/$i" --pin "$gate_fp" --wait 4m --timeout 60s >"fleet/$i.out" 2>"fleet/$i.err" &
+  pids+=("$!")
+done
+servers+=("${pids[@]}")
+check "$n pending lines within 120 s" bash -c "for _ in \$(seq 1200); do [ \$(cat fleet/*.out 2>/dev/null | grep -c '\"event\":\"pending\"') -ge $n ] && exit 0; sleep 0.1; done; exit 1"
+check "$n pending requests with $n distinct nonces" bash -c "pk --json pair list --db $db --state pending | python3 -c 'import json, sys; r = [x for x in json.load(sys.stdin) if x[\"serial\"].startswith(\"FLEET-\")]; assert len(r) == $n and len({x[\"nonce\"] for x in r}) == $n, len(r)'"
+fails=0
+for i in $(seq $n); do approve "FLEET-$i" "$(join_code "fleet/$i.out")" || fails=$((fails + 1)); done
+check "the operator approved all $n" test $fails -eq 0
+# The joins are not all children this shell can still wait for (it keeps a
+# bounded number of statuses): each one's last line says how it ended, and a
+# join prints "paired" only on its way to exit 0.
+for p in "${pids[@]}"; do timeout 120 tail --pid="$p" -f /dev/null; done
+check "all $n joins ended paired, with no error" python3 -c '
+import json, os, sys
+n = int(sys.argv[1])
+for i in range(1, n + 1):
+    last = json.loads(open(f"fleet/{i}.out").read().splitlines()[-1])
+    assert last["event"] == "paired", (i, last)
+    assert "pairkit:" not in open(f"fleet/{i}.err").read(), i' $n
 stop_servers

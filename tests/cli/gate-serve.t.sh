@@ -331,3 +331,14 @@ else
   check "the unit runs pairkit-gate from libexecdir" grep -q '^ExecStart=/.*/libexec/pairkit/pairkit-gate gate serve --dir /var/lib/pairkit-gate$' "$unit"
   t 0 '^$' '^$' -- systemd-analyze verify --man=no ./pairkit-gate.service
 fi
+
+# examples/gate/gate.toml, the documented example, serves as it is: every key
+# known, and its [master] reaches a paired terminal's configuration.
+pk -q device init --serial GATE-EX --role server --dir example >/dev/null
+cp "$here/../../examples/gate/gate.toml" example/gate.toml
+check "the example gate.toml serves" start_gate example
+t 0 '"status":"ok"' '' -- gcurl /healthz
+t 0 '^HTTP 401$' '' -- gcurl -X POST -H 'Content-Type: application/json' -d '{"serial":"TERM-0042"}' /v1/pair
+stop_gate TERM
+check "the example's gate stops with exit 0" test "$GATE_EXIT" = 0
+t 0 '' 'invite 1 for gate.example.net:7741' -- pk gate invite --dir example -o example-invite.svg

@@ -146,3 +146,19 @@ for cmd in 'fingerprint pool.pem' 'ca list --dir out-ca' 'sim run out-sim.toml';
     'python3 closed-pipe.py default $1 2>sigpipe.err; [ $? = 141 ] && [ ! -s sigpipe.err ]' _ "$cmd"
   t 3 '^$' '^pairkit: error: cannot write to standard output: Broken pipe$' -- python3 closed-pipe.py ignored $cmd
 done
+
+# --- the gate's companion program (src/cli/companion.hpp) -------------------
+check 'the pairkit binary links no TLS library' bash -c \
+  '! readelf -d "$PAIRKIT" | grep NEEDED | grep -Eq "libssl|boost"'
+check 'pairkit-gate does' bash -c 'readelf -d "$(dirname "$PAIRKIT")/pairkit-gate" | grep NEEDED | grep -q libssl'
+check 'a non-gate command does not load libssl' bash -c \
+  'LD_DEBUG=files "$PAIRKIT" fingerprint pool.pem 2>&1 >/dev/null | grep -q "file=libc\.so" &&
+   ! LD_DEBUG=files "$PAIRKIT" fingerprint pool.pem 2>&1 >/dev/null | grep -q "file=libssl"'
+t 0 'gate join' '' -- pk gate --help
+t 0 'Usage: pairkit gate join' '' -- pk help gate join
+t 0 '^--pin$' '' -- pk __complete -- gate join --pi
+t 0 '^gate$' '' -- pk __complete -- ga
+t 2 '' "^pairkit: error: gate: missing command \(one of: .*join" -- pk gate
+mkdir -p gateless && cp "$PAIRKIT" gateless/pairkit
+t 3 '' "^pairkit: error: 'gate' is not installed: no pairkit-gate next to pairkit or in /.*libexec/pairkit$" -- gateless/pairkit gate serve --dir srv
+t 0 'fingerprint' '' -- gateless/pairkit --help

@@ -299,6 +299,15 @@ TEST_CASE("join: no answer at all is a network error at once") {
   CHECK(f.time.sleeps.empty());
 }
 
+TEST_CASE("join: a gate that stays away past --wait is a network failure, not a pending request") {
+  Fixture f;
+  f.opts.wait = 6s;
+  f.expect("POST", "/v1/pair", answer(202, kPending, 1));
+  for (int i = 0; i < 6; ++i) f.network_down();
+  CHECK_THROWS_WITH_AS(f.run(), doctest::Contains("still failing after 6s"), NetworkError);
+  CHECK(path_exists(f.dir + "/gate-request.toml"));
+}
+
 TEST_CASE("join: still pending when --wait runs out") {
   Fixture f;
   f.opts.wait = 12s;

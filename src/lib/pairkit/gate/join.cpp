@@ -249,22 +249,26 @@ private:
     const std::string target = "/v1/pair/" + std::to_string(request_->id);
     milliseconds backoff = kFirstBackoff;
     milliseconds next = next_poll_;
+    std::string failing;  // the last network error, while the gate is away
     for (;;) {
-      if (!wait_for(next))
+      if (!wait_for(next)) {
+        if (!failing.empty()) throw NetworkError(failing + " (still failing after " + wait_text(o_.wait) + ")");
         throw CheckFailed("request " + std::to_string(request_->id) + " at " + address_ + " is still pending after " +
                           wait_text(o_.wait) + "; run gate join again to keep waiting for it");
+      }
       HttpsResponse r;
       try {
         r = exchange("GET", target, "");
       } catch (const NetworkError& e) {
         // The gate restarting or the network failing: keep the same request.
-        if (w_.now() >= deadline_)
-          throw NetworkError(std::string(e.what()) + " (still failing after " + wait_text(o_.wait) + ")");
-        waiting(e.what(), backoff);
+        failing = e.what();
+        if (w_.now() >= deadline_) throw NetworkError(failing + " (still failing after " + wait_text(o_.wait) + ")");
+        waiting(failing, backoff);
         next = backoff;
         backoff = std::min(backoff * 2, kMaxBackoff);
         continue;
       }
+      failing.clear();
       backoff = kFirstBackoff;
       if (r.status == 200) {
         const PairAnswer a = parse_pair_answer(r.body);
