@@ -72,6 +72,61 @@ TEST_CASE("a database busy past the timeout is an InputError naming the file") {
   CHECK_THROWS_WITH_AS(Transaction{waiter}, doctest::Contains((path + " is busy").c_str()), InputError);
 }
 
+TEST_CASE("a kept statement comes back reset with its binds cleared; a nested use gets its own copy") {
+  TempDir d;
+  Connection c(d.path() + "/kept.db", creating());
+  c.exec("CREATE TABLE t(x INTEGER)");
+  for (int i = 1; i <= 3; ++i) c.cached("INSERT INTO t(x) VALUES (?)").bind(1, i).run();
+  const char* sql = "SELECT count(*), sum(x IS ?) FROM t";
+  {
+    auto outer = c.cached(sql);
+    outer.bind(1, 2);
+    REQUIRE(outer.step());
+    auto inner = c.cached(sql);  // while outer is out
+    inner.bind(1, 3);
+    REQUIRE(inner.step());
+    CHECK(inner.integer(1) == 1);
+    CHECK(outer.integer(0) == 3);
+    CHECK(outer.integer(1) == 1);
+  }
+  auto again = c.cached(sql);  // unbound: NULL matches no row
+  REQUIRE(again.step());
+  CHECK(again.integer(0) == 3);
+  CHECK(again.integer(1) == 0);
+  CHECK_FALSE(again.step());
+}
+
+TEST_CASE("a kept statement that fails leaves no lock behind") {
+  TempDir d;
+  const std::string path = d.path() + "/kept.db";
+  Connection c(path, creating());
+  c.exec("CREATE TABLE t(x INTEGER UNIQUE)");
+  c.cached("INSERT INTO t(x) VALUES (?)").bind(1, 1).run();
+  CHECK_THROWS_AS(c.cached("INSERT INTO t(x) VALUES (?)").bind(1, 1).run(), ConstraintViolation);
+  Connection other(path, creating(100ms));
+  Transaction tx(other);
+  other.exec("INSERT INTO t(x) VALUES (2)");
+  tx.commit();
+  CHECK(count(c, "t") == 2);
+}
+
+TEST_CASE("the change stamp moves with every commit, this connection's and others'") {
+  TempDir d;
+  const std::string path = d.path() + "/stamp.db";
+  Connection c(path, creating());
+  c.exec("CREATE TABLE t(x INTEGER)");
+  Connection other(path, creating());
+  const ChangeStamp s0 = c.change_stamp();
+  CHECK(c.change_stamp() == s0);
+  other.exec("INSERT INTO t(x) VALUES (1)");
+  const ChangeStamp s1 = c.change_stamp();
+  CHECK_FALSE(s1 == s0);
+  c.exec("INSERT INTO t(x) VALUES (2)");
+  const ChangeStamp s2 = c.change_stamp();
+  CHECK_FALSE(s2 == s1);
+  CHECK(c.change_stamp() == s2);
+}
+
 TEST_CASE("migrations run once, in order, and a newer file is refused") {
   TempDir d;
   const std::string path = d.path() + "/m.db";

@@ -257,6 +257,46 @@ TEST_CASE("a join waiting on a busy registry fails with 'busy', never hangs") {
                        InputError);
 }
 
+TEST_CASE("a poll within the second it was recorded reads only, so it answers while a writer holds the registry") {
+  Gate g;
+  const std::string path = g.d.path() + "/pairing.db";
+  const auto req = g.join(join_req("T1", 'A'));
+  const auto waiting = open_registry(path, {IfMissing::fail, 100ms});
+  REQUIRE(waiting->poll(req.row.id, fp('A'), g.clock)->last_seen_at == t0);
+  CHECK(waiting->pending_count(g.clock) == 1);
+  {
+    sqlite::Connection holder(path, {});
+    sqlite::Transaction held(holder);
+    CHECK(waiting->poll(req.row.id, fp('A'), g.clock)->state == State::pending);
+    CHECK_FALSE(waiting->poll(req.row.id, fp('B'), g.clock));
+    CHECK(waiting->pending_count(g.clock) == 1);
+    // A second later the poll records last_seen_at: a write, which waits.
+    g.clock.set(t0 + 1s);
+    CHECK_THROWS_WITH_AS(waiting->poll(req.row.id, fp('A'), g.clock), doctest::Contains("is busy"), InputError);
+  }
+  CHECK(waiting->poll(req.row.id, fp('A'), g.clock)->last_seen_at == t0 + 1s);
+  // An expired request is expired by the poll that finds it so, audited once.
+  g.clock.set(t0 + 20min);
+  CHECK(waiting->poll(req.row.id, fp('A'), g.clock)->state == State::expired);
+  CHECK(waiting->poll(req.row.id, fp('A'), g.clock)->state == State::expired);
+  const auto log = g.reg->audit(std::string("T1"));
+  CHECK(std::count_if(log.begin(), log.end(), [](const AuditRow& a) { return a.action == "expire"; }) == 1);
+}
+
+TEST_CASE("the pending count follows other connections' joins within the same second") {
+  Gate g;
+  const auto reader = open_registry(g.d.path() + "/pairing.db", {IfMissing::fail, 100ms});
+  CHECK(reader->pending_count(g.clock) == 0);
+  g.join(join_req("T1", 'A'));
+  CHECK(reader->pending_count(g.clock) == 1);
+  g.join(join_req("T2", 'B'));
+  CHECK(reader->pending_count(g.clock) == 2);
+  CHECK(reader->join(join_req("T3", 'C'), {}, *g.rng, g.clock).result == JoinResult::pending);
+  CHECK(reader->pending_count(g.clock) == 3);
+  g.clock.set(t0 + 20min);
+  CHECK(reader->pending_count(g.clock) == 0);
+}
+
 TEST_CASE("a version-1 registry migrates on open, keeps its rows and needs no second factor yet") {
   TempDir d;
   const std::string path = d.path() + "/pairing.db";

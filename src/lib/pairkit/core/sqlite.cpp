@@ -3,6 +3,9 @@
 
 #include <sqlite3.h>
 
+#include <functional>
+#include <unordered_map>
+
 namespace pairkit::sqlite {
 
 namespace {
@@ -47,9 +50,22 @@ std::string describe_plainly(const FailureInfo& f) {
 
 // --- Statement
 
-Statement::~Statement() { sqlite3_finalize(s_); }
+Statement::~Statement() {
+  if (!lent_) {
+    sqlite3_finalize(s_);
+    return;
+  }
+  // Back to the cache: a reset ends the statement's read of the database,
+  // cleared binds drop the copies of this request's text.
+  sqlite3_reset(s_);
+  sqlite3_clear_bindings(s_);
+  *lent_ = false;
+}
 
-Statement::Statement(Statement&& o) noexcept : conn_(o.conn_), s_(o.s_), done_(o.done_) { o.s_ = nullptr; }
+Statement::Statement(Statement&& o) noexcept : conn_(o.conn_), s_(o.s_), lent_(o.lent_), done_(o.done_) {
+  o.s_ = nullptr;
+  o.lent_ = nullptr;
+}
 
 Statement& Statement::bind(int i, std::string_view v) {
   sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
@@ -102,8 +118,21 @@ std::optional<int64_t> Statement::optional_integer(int col) const {
 
 // --- Connection
 
+struct Connection::Cache {
+  struct Entry {
+    sqlite3_stmt* s;
+    bool lent;
+  };
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view v) const noexcept { return std::hash<std::string_view>{}(v); }
+  };
+  // Node-based: an entry's in-use flag stays put while statements point at it.
+  std::unordered_map<std::string, Entry, Hash, std::equal_to<>> entries;
+};
+
 Connection::Connection(const std::string& path, const ConnectionOptions& options)
-    : path_(path), busy_timeout_(options.busy_timeout), describe_(options.describe) {
+    : cache_(std::make_unique<Cache>()), path_(path), busy_timeout_(options.busy_timeout), describe_(options.describe) {
   const int flags =
       SQLITE_OPEN_READWRITE | (options.if_missing == IfMissing::create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
   const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
@@ -116,10 +145,20 @@ Connection::Connection(const std::string& path, const ConnectionOptions& options
   sqlite3_busy_timeout(db_, static_cast<int>(options.busy_timeout.count()));
 }
 
-Connection::~Connection() { sqlite3_close(db_); }
+Connection::~Connection() { close(); }
+
+void Connection::close() noexcept {
+  if (cache_)
+    for (auto& [sql, e] : cache_->entries) sqlite3_finalize(e.s);
+  sqlite3_close(db_);
+}
 
 Connection::Connection(Connection&& o) noexcept
-    : db_(o.db_), path_(std::move(o.path_)), busy_timeout_(o.busy_timeout_), describe_(o.describe_) {
+    : db_(o.db_),
+      cache_(std::move(o.cache_)),
+      path_(std::move(o.path_)),
+      busy_timeout_(o.busy_timeout_),
+      describe_(o.describe_) {
   o.db_ = nullptr;
 }
 
@@ -135,6 +174,26 @@ Statement Connection::prepare(std::string_view sql, std::string_view what) {
   return Statement(*this, s);
 }
 
+Statement Connection::cached(std::string_view sql, std::string_view what) {
+  auto it = cache_->entries.find(sql);
+  if (it == cache_->entries.end()) {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &s, nullptr) !=
+        SQLITE_OK)
+      fail(what);
+    it = cache_->entries.emplace(std::string(sql), Cache::Entry{s, false}).first;
+  }
+  if (it->second.lent) return prepare(sql, what);
+  it->second.lent = true;
+  return Statement(*this, it->second.s, &it->second.lent);
+}
+
+void Connection::exec_cached(const char* sql, std::string_view what) {
+  Statement s = cached(sql, what);
+  const int rc = sqlite3_step(s.s_);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) fail(what, sql);
+}
+
 void Connection::exec(const char* sql, std::string_view what) {
   if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) fail(what, sql);
 }
@@ -145,14 +204,20 @@ int Connection::user_version() {
   return static_cast<int>(s.integer(0));
 }
 
+ChangeStamp Connection::change_stamp() {
+  auto s = cached("PRAGMA data_version");
+  s.step();
+  return {s.integer(0), sqlite3_total_changes64(db_)};
+}
+
 // --- Transaction
 
-Transaction::Transaction(Connection& c) : c_(c) { c_.exec("BEGIN IMMEDIATE"); }
+Transaction::Transaction(Connection& c) : c_(c) { c_.exec_cached("BEGIN IMMEDIATE"); }
 
 Transaction::~Transaction() {
   if (!done_) {
     try {
-      c_.exec("ROLLBACK");
+      c_.exec_cached("ROLLBACK");
     } catch (const Error&) {
       // Nothing to undo when SQLite already rolled back (it does after
       // some I/O errors); the error that brought us here is what counts.
@@ -161,7 +226,7 @@ Transaction::~Transaction() {
 }
 
 void Transaction::commit() {
-  c_.exec("COMMIT");
+  c_.exec_cached("COMMIT");
   done_ = true;
 }
 

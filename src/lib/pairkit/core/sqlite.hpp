@@ -1,9 +1,11 @@
 // The one SQLite layer: a connection (WAL, busy timeout), prepared
-// statements with typed binds and columns, BEGIN IMMEDIATE transactions,
-// numbered migrations and online snapshots. Every failure is a typed error.
+// statements with typed binds and columns (kept per connection for SQL run
+// again and again), BEGIN IMMEDIATE transactions, numbered migrations and
+// online snapshots. Every failure is a typed error.
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -59,7 +61,17 @@ struct ConnectionOptions {
 
 class Connection;
 
+/// Where a database stands: equal stamps mean no commit came in between
+/// (see Connection::change_stamp).
+struct ChangeStamp {
+  int64_t data_version = 0;  ///< moves with other connections' commits
+  int64_t own_changes = 0;   ///< rows this connection changed
+  bool operator==(const ChangeStamp&) const = default;
+};
+
 /// A prepared statement. Binds are 1-based, columns 0-based, as in SQLite.
+/// One from Connection::cached goes back to its connection's cache (reset,
+/// binds cleared) instead of being finalized.
 class Statement {
 public:
   ~Statement();
@@ -89,9 +101,10 @@ public:
 
 private:
   friend class Connection;
-  Statement(Connection& c, sqlite3_stmt* s) : conn_(&c), s_(s) {}
+  Statement(Connection& c, sqlite3_stmt* s, bool* lent = nullptr) : conn_(&c), s_(s), lent_(lent) {}
   Connection* conn_;
   sqlite3_stmt* s_;
+  bool* lent_;  ///< the cache entry's in-use flag for a kept statement, else null
   bool done_ = false;
 };
 
@@ -111,10 +124,21 @@ public:
 
   /// Prepares one statement; `what` words a failure.
   Statement prepare(std::string_view sql, std::string_view what = "prepare");
+  /// The statement for sql, parsed once per connection and kept
+  /// (SQLITE_PREPARE_PERSISTENT): for SQL a server runs on every request,
+  /// where parsing costs more than running. While one is out, asking for the
+  /// same SQL again (a nested use) prepares a one-shot copy.
+  Statement cached(std::string_view sql, std::string_view what = "prepare");
   /// Runs SQL without results (one or several statements).
   void exec(const char* sql, std::string_view what = "query failed");
+  /// Runs one statement without results, kept prepared (see cached): for
+  /// BEGIN and COMMIT, run on every request. Failures worded as by exec.
+  void exec_cached(const char* sql, std::string_view what = "query failed");
   /// The schema version recorded in the file (PRAGMA user_version).
   int user_version();
+  /// PRAGMA data_version with this connection's own changes: a stamp that
+  /// moves whenever a query's answer may have, for answers kept between requests.
+  ChangeStamp change_stamp();
 
   /// Throws the error for the connection's last failure, worded by the store.
   [[noreturn]] void fail(std::string_view what) const { fail(what, {}); }
@@ -125,7 +149,12 @@ public:
 private:
   [[noreturn]] void fail(std::string_view what, std::string_view sql) const;
 
+  struct Cache;
+  /// Finalizes the kept statements and closes the connection.
+  void close() noexcept;
+
   sqlite3* db_ = nullptr;
+  std::unique_ptr<Cache> cache_;
   std::string path_;
   std::chrono::milliseconds busy_timeout_;
   Describe describe_;

@@ -187,7 +187,10 @@ public:
   virtual JoinOutcome join(const JoinRequest& req, const JoinPolicy& policy, Botan::RandomNumberGenerator& rng,
                            const Clock& clock) = 0;
   /// GET /v1/pair/{id}: the request, only for the certificate that filed
-  /// it (nullopt otherwise, so ids reveal nothing); records last_seen_at.
+  /// it (nullopt otherwise, so ids reveal nothing); records last_seen_at
+  /// (to the second: a poll within the second it was recorded only reads).
+  /// The row's code is left empty: the terminal computes its own, and a
+  /// poll, many a second, should not cost a digest.
   virtual std::optional<RequestRow> poll(int64_t id, const std::string& cert_sha256, const Clock& clock) = 0;
   /// GET /v1/config: the serial paired with exactly this certificate, if any.
   virtual std::optional<std::string> paired_serial(const std::string& cert_sha256) = 0;

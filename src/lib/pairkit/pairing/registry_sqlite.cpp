@@ -162,7 +162,8 @@ constexpr const char* kRowColumns =
     "id, serial, state, fingerprint, server_fingerprint, nonce, created_at, expires_at, decided_at, decided_by, "
     "source_address, last_seen_at, conflict_fingerprint";
 
-RequestRow read_row(const Statement& s) {
+// Without the code for polls (see Registry::poll).
+RequestRow read_row(const Statement& s, bool with_code = true) {
   RequestRow r;
   r.id = s.integer(0);
   r.serial = s.text(1);
@@ -177,7 +178,7 @@ RequestRow read_row(const Statement& s) {
   r.source_address = s.text(10);
   if (!s.is_null(11)) r.last_seen_at = from_secs(s.integer(11));
   r.conflict_fingerprint = s.text(12);
-  r.code = request_code(r.nonce, r.fingerprint, r.server_fingerprint);
+  if (with_code) r.code = request_code(r.nonce, r.fingerprint, r.server_fingerprint);
   return r;
 }
 
@@ -243,12 +244,20 @@ private:
            const std::string& new_fp, const std::string& detail);
 
   Connection db_;
+  /// The last pending count with the second and the database state it holds
+  /// for: /metrics and /healthz ask on every scrape.
+  struct PendingCount {
+    TimePoint at;
+    sqlite::ChangeStamp stamp;
+    int count;
+  };
+  std::optional<PendingCount> pending_count_;
 };
 
 void SqliteRegistry::log(TimePoint at, const std::string& actor, const std::string& serial, const std::string& action,
                          const std::string& old_state, const std::string& new_state, const std::string& old_fp,
                          const std::string& new_fp, const std::string& detail) {
-  auto s = db_.prepare(
+  auto s = db_.cached(
       "INSERT INTO audit(at, actor, serial, action, old_state, new_state, old_fingerprint, new_fingerprint, detail) "
       "VALUES (?,?,?,?,?,?,?,?,?)");
   s.bind(1, secs(at)).bind(2, actor).bind(3, serial).bind(4, action);
@@ -260,7 +269,7 @@ void SqliteRegistry::log(TimePoint at, const std::string& actor, const std::stri
 // Compare-and-set on the state the row was read in: a change is made once,
 // whatever another writer did meanwhile.
 void SqliteRegistry::set_state(RequestRow& row, State to, TimePoint at, const std::string& actor) {
-  auto s = db_.prepare(
+  auto s = db_.cached(
       "UPDATE requests SET state = ?, decided_at = ?, decided_by = ? WHERE id = ? AND state = ? RETURNING id");
   s.bind(1, state_name(to)).bind(2, secs(at)).bind(3, actor).bind(4, row.id).bind(5, state_name(row.state));
   if (!s.step())
@@ -275,7 +284,7 @@ void SqliteRegistry::set_state(RequestRow& row, State to, TimePoint at, const st
 void SqliteRegistry::expire_stale(TimePoint now) {
   std::vector<RequestRow> stale;
   {
-    auto s = db_.prepare(std::string("SELECT ") + kRowColumns +
+    auto s = db_.cached(std::string("SELECT ") + kRowColumns +
                          " FROM requests WHERE state = 'pending' AND expires_at <= ?");
     s.bind(1, secs(now));
     while (s.step()) stale.push_back(read_row(s));
@@ -288,7 +297,7 @@ void SqliteRegistry::expire_stale(TimePoint now) {
 }
 
 std::optional<RequestRow> SqliteRegistry::find(const std::string& serial, const char* state_sql) {
-  auto s = db_.prepare(std::string("SELECT ") + kRowColumns + " FROM requests WHERE serial = ? AND " + state_sql +
+  auto s = db_.cached(std::string("SELECT ") + kRowColumns + " FROM requests WHERE serial = ? AND " + state_sql +
                        " ORDER BY id DESC LIMIT 1");
   s.bind(1, serial);
   if (!s.step()) return std::nullopt;
@@ -296,7 +305,7 @@ std::optional<RequestRow> SqliteRegistry::find(const std::string& serial, const 
 }
 
 std::optional<std::string> SqliteRegistry::paired_fingerprint(const std::string& serial) {
-  auto s = db_.prepare("SELECT fingerprint FROM terminals WHERE serial = ?");
+  auto s = db_.cached("SELECT fingerprint FROM terminals WHERE serial = ?");
   s.bind(1, serial);
   if (!s.step()) return std::nullopt;
   return s.text(0);
@@ -304,13 +313,13 @@ std::optional<std::string> SqliteRegistry::paired_fingerprint(const std::string&
 
 std::string SqliteRegistry::server_fingerprint(const std::optional<CertRef>& server) {
   if (server) {
-    auto s = db_.prepare("INSERT INTO meta(key, value) VALUES ('server_fingerprint', ?) "
+    auto s = db_.cached("INSERT INTO meta(key, value) VALUES ('server_fingerprint', ?) "
                          "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
     s.bind(1, server->sha256);
     s.run();
     return server->sha256;
   }
-  auto s = db_.prepare("SELECT value FROM meta WHERE key = 'server_fingerprint'");
+  auto s = db_.cached("SELECT value FROM meta WHERE key = 'server_fingerprint'");
   if (!s.step())
     throw UsageError("registry " + db_.path() + " has no server certificate yet: give --server-cert the first time");
   return s.text(0);
@@ -334,7 +343,7 @@ RequestRow SqliteRegistry::insert_request(const std::string& serial, const CertR
   row.source_address = source_address;
   row.conflict_fingerprint = conflict_fp;
   if (!source_address.empty()) row.last_seen_at = now;
-  auto s = db_.prepare(
+  auto s = db_.cached(
       "INSERT INTO requests(serial, fingerprint, certificate, server_fingerprint, nonce, state, created_at, "
       "expires_at, source_address, last_seen_at, conflict_fingerprint) VALUES (?,?,?,?,?,'pending',?,?,?,?,?) "
       "RETURNING id");
@@ -357,7 +366,7 @@ void SqliteRegistry::pair_request(RequestRow& row, const std::string& actor, Tim
         "the approval of request " + std::to_string(row.id) + " replaces this pairing");
   }
   {
-    auto s = db_.prepare(
+    auto s = db_.cached(
         "INSERT INTO terminals(serial, fingerprint, request_id, paired_at, paired_by) VALUES (?,?,?,?,?) "
         "ON CONFLICT(serial) DO UPDATE SET fingerprint = excluded.fingerprint, request_id = excluded.request_id, "
         "paired_at = excluded.paired_at, paired_by = excluded.paired_by");
@@ -409,7 +418,7 @@ std::vector<RequestRow> SqliteRegistry::list(std::optional<State> state, const C
   std::string sql = std::string("SELECT ") + kRowColumns + " FROM requests";
   if (state) sql += " WHERE state = ?";
   sql += " ORDER BY id";
-  auto s = db_.prepare(sql);
+  auto s = db_.cached(sql);
   if (state) s.bind(1, state_name(*state));
   std::vector<RequestRow> rows;
   while (s.step()) rows.push_back(read_row(s));
@@ -429,7 +438,7 @@ RequestRow SqliteRegistry::approve(const std::string& serial, std::optional<int6
   authorize(tx, by, serial, "approve", now);
   auto pending = find(serial, "state = 'pending'");
   if (id) {
-    auto s = db_.prepare(std::string("SELECT ") + kRowColumns + " FROM requests WHERE id = ? AND serial = ?");
+    auto s = db_.cached(std::string("SELECT ") + kRowColumns + " FROM requests WHERE id = ? AND serial = ?");
     s.bind(1, *id).bind(2, serial);
     if (!s.step()) {
       s.reset();
@@ -455,7 +464,7 @@ RequestRow SqliteRegistry::approve(const std::string& serial, std::optional<int6
   // With several pending requests for one serial (a gate records each
   // certificate's claim), the typed code picks its request.
   if (!id) {
-    auto s = db_.prepare(std::string("SELECT ") + kRowColumns +
+    auto s = db_.cached(std::string("SELECT ") + kRowColumns +
                          " FROM requests WHERE serial = ? AND state = 'pending' ORDER BY id DESC");
     s.bind(1, serial);
     while (s.step()) {
@@ -469,7 +478,7 @@ RequestRow SqliteRegistry::approve(const std::string& serial, std::optional<int6
   if (!groups_match(typed, pending->code)) {
     int attempts = 0;
     {
-      auto s = db_.prepare(
+      auto s = db_.cached(
           "UPDATE requests SET failed_attempts = failed_attempts + 1 WHERE id = ? RETURNING failed_attempts");
       s.bind(1, pending->id);
       s.step();
@@ -529,7 +538,7 @@ RequestRow SqliteRegistry::unpair(const std::string& serial, const Decider& by, 
   auto paired = find(serial, "state = 'paired'");
   std::string fp;
   {
-    auto s = db_.prepare("DELETE FROM terminals WHERE serial = ? RETURNING fingerprint");
+    auto s = db_.cached("DELETE FROM terminals WHERE serial = ? RETURNING fingerprint");
     s.bind(1, serial);
     if (s.step()) fp = s.text(0);
     s.run();
@@ -563,7 +572,7 @@ std::vector<AuditRow> SqliteRegistry::audit(const std::optional<std::string>& se
       "SELECT id, at, actor, serial, action, old_state, new_state, old_fingerprint, new_fingerprint, detail FROM audit";
   if (serial) sql += " WHERE serial = ?";
   sql += " ORDER BY id";
-  auto s = db_.prepare(sql);
+  auto s = db_.cached(sql);
   if (serial) s.bind(1, *serial);
   std::vector<AuditRow> rows;
   while (s.step())
@@ -590,7 +599,7 @@ void SqliteRegistry::authorize(Transaction& tx, const Decider& by, const std::st
   int64_t last_step = 0;
   std::optional<TimePoint> locked_until;
   {
-    auto s = db_.prepare("SELECT secret, locked_until, last_used_step FROM operators WHERE name = ?");
+    auto s = db_.cached("SELECT secret, locked_until, last_used_step FROM operators WHERE name = ?");
     s.bind(1, who);
     if (s.step()) {
       secret = s.text(0);
@@ -610,7 +619,7 @@ void SqliteRegistry::authorize(Transaction& tx, const Decider& by, const std::st
   if (!step) {
     int failures = 0;
     {
-      auto s = db_.prepare("UPDATE operators SET failures = failures + 1 WHERE name = ? RETURNING failures");
+      auto s = db_.cached("UPDATE operators SET failures = failures + 1 WHERE name = ? RETURNING failures");
       s.bind(1, who);
       s.step();
       failures = static_cast<int>(s.integer(0));
@@ -618,7 +627,7 @@ void SqliteRegistry::authorize(Transaction& tx, const Decider& by, const std::st
     }
     if (failures >= kMaxOtpFailures) {
       const TimePoint until = now + kOtpLockout;
-      auto s = db_.prepare("UPDATE operators SET failures = 0, locked_until = ? WHERE name = ?");
+      auto s = db_.cached("UPDATE operators SET failures = 0, locked_until = ? WHERE name = ?");
       s.bind(1, secs(until)).bind(2, who);
       s.run();
       refuse_with("otp-wrong", "wrong TOTP code " + std::to_string(failures) + " of " +
@@ -634,7 +643,7 @@ void SqliteRegistry::authorize(Transaction& tx, const Decider& by, const std::st
   // Compare-and-set: of two processes holding the same code, one wins.
   bool fresh = false;
   {
-    auto s = db_.prepare(
+    auto s = db_.cached(
         "UPDATE operators SET last_used_step = ?, failures = 0, locked_until = NULL "
         "WHERE name = ? AND last_used_step < ? RETURNING name");
     s.bind(1, *step).bind(2, who).bind(3, *step);
@@ -671,7 +680,7 @@ JoinOutcome SqliteRegistry::join(const JoinRequest& req, const JoinPolicy& polic
   const std::string& fp = req.terminal.sha256;
 
   {
-    auto s = db_.prepare(
+    auto s = db_.cached(
         "SELECT kind FROM denials WHERE (kind = 'address' AND value = ?) OR (kind = 'fingerprint' AND value = ?) "
         "ORDER BY kind LIMIT 1");
     s.bind(1, req.source_address).bind(2, fp);
@@ -691,7 +700,7 @@ JoinOutcome SqliteRegistry::join(const JoinRequest& req, const JoinPolicy& polic
     return out;
   }
   {
-    auto s = db_.prepare(
+    auto s = db_.cached(
         "SELECT 1 FROM requests WHERE fingerprint = ? AND state = 'unpaired' AND NOT EXISTS "
         "(SELECT 1 FROM terminals WHERE fingerprint = ?) LIMIT 1");
     s.bind(1, fp).bind(2, fp);
@@ -705,7 +714,7 @@ JoinOutcome SqliteRegistry::join(const JoinRequest& req, const JoinPolicy& polic
 
   std::optional<RequestRow> mine;
   {
-    auto s = db_.prepare(std::string("SELECT ") + kRowColumns +
+    auto s = db_.cached(std::string("SELECT ") + kRowColumns +
                          " FROM requests WHERE serial = ? AND fingerprint = ? AND state = 'pending' "
                          "ORDER BY id DESC LIMIT 1");
     s.bind(1, req.serial).bind(2, fp);
@@ -722,7 +731,7 @@ JoinOutcome SqliteRegistry::join(const JoinRequest& req, const JoinPolicy& polic
     const auto hash = invite_hash(*req.invite);
     int64_t invite_id = 0;
     {
-      auto s = db_.prepare(
+      auto s = db_.cached(
           "UPDATE invites SET used_at = ?, used_by = ? WHERE token_sha256 = ? AND used_at IS NULL AND expires_at > ? "
           "RETURNING id");
       s.bind(1, secs(now)).bind(2, fp).bind(3, hash).bind(4, secs(now));
@@ -731,7 +740,7 @@ JoinOutcome SqliteRegistry::join(const JoinRequest& req, const JoinPolicy& polic
     }
     if (!invite_id) {
       std::string why = "an unknown invite";
-      auto s = db_.prepare("SELECT id, used_at FROM invites WHERE token_sha256 = ?");
+      auto s = db_.cached("SELECT id, used_at FROM invites WHERE token_sha256 = ?");
       s.bind(1, hash);
       if (s.step())
         why = "invite " + std::to_string(s.integer(0)) + (s.is_null(1) ? " has expired" : " was used already");
@@ -747,7 +756,7 @@ JoinOutcome SqliteRegistry::join(const JoinRequest& req, const JoinPolicy& polic
 
   std::optional<std::optional<std::string>> expected;
   {
-    auto s = db_.prepare("SELECT fingerprint FROM expected WHERE serial = ?");
+    auto s = db_.cached("SELECT fingerprint FROM expected WHERE serial = ?");
     s.bind(1, req.serial);
     if (s.step()) expected = s.is_null(0) ? std::nullopt : std::optional<std::string>(s.text(0));
   }
@@ -765,7 +774,7 @@ JoinOutcome SqliteRegistry::join(const JoinRequest& req, const JoinPolicy& polic
   }
 
   if (mine) {
-    auto s = db_.prepare("UPDATE requests SET last_seen_at = ? WHERE id = ?");
+    auto s = db_.cached("UPDATE requests SET last_seen_at = ? WHERE id = ?");
     s.bind(1, secs(now)).bind(2, mine->id);
     s.run();
     mine->last_seen_at = now;
@@ -774,7 +783,7 @@ JoinOutcome SqliteRegistry::join(const JoinRequest& req, const JoinPolicy& polic
   }
 
   auto count_pending = [&](bool by_address) {
-    auto s = db_.prepare(by_address ? "SELECT count(*) FROM requests WHERE state = 'pending' AND source_address = ?"
+    auto s = db_.cached(by_address ? "SELECT count(*) FROM requests WHERE state = 'pending' AND source_address = ?"
                                     : "SELECT count(*) FROM requests WHERE state = 'pending'");
     if (by_address) s.bind(1, req.source_address);
     s.step();
@@ -789,7 +798,7 @@ JoinOutcome SqliteRegistry::join(const JoinRequest& req, const JoinPolicy& polic
 
   std::string conflict = paired_fingerprint(req.serial).value_or("");
   if (conflict.empty()) {
-    auto s = db_.prepare(
+    auto s = db_.cached(
         "SELECT fingerprint FROM requests WHERE serial = ? AND state = 'pending' AND fingerprint <> ? "
         "ORDER BY id DESC LIMIT 1");
     s.bind(1, req.serial).bind(2, fp);
@@ -807,31 +816,59 @@ JoinOutcome SqliteRegistry::join(const JoinRequest& req, const JoinPolicy& polic
 }
 
 std::optional<RequestRow> SqliteRegistry::poll(int64_t id, const std::string& cert_sha256, const Clock& clock) {
+  static const std::string select =
+      std::string("SELECT ") + kRowColumns + " FROM requests WHERE id = ? AND fingerprint = ?";
+  // Terminals poll every few seconds and most polls change nothing: one read,
+  // no write lock, so pollers never queue behind each other. A poll writes
+  // only to expire its request or to move last_seen_at on by a second.
   const TimePoint now = clock.now();
+  {
+    auto s = db_.cached(select);
+    s.bind(1, id).bind(2, cert_sha256);
+    if (!s.step()) return std::nullopt;
+    RequestRow row = read_row(s, false);
+    const bool stale = row.state == State::pending && row.expires_at <= now;
+    if (!stale && row.last_seen_at && *row.last_seen_at >= now) return row;
+  }
+  static const std::string touch = std::string(
+                                       "UPDATE requests SET last_seen_at = ? WHERE id = ? AND fingerprint = ? "
+                                       "AND (last_seen_at IS NULL OR last_seen_at < ?) RETURNING ") +
+                                   kRowColumns;
   Transaction tx(db_);
   expire_stale(now);
-  auto s = db_.prepare(std::string("UPDATE requests SET last_seen_at = ? WHERE id = ? AND fingerprint = ? RETURNING ") +
-                       kRowColumns);
-  s.bind(1, secs(now)).bind(2, id).bind(3, cert_sha256);
   std::optional<RequestRow> row;
-  if (s.step()) row = read_row(s);
-  s.run();
+  {
+    auto s = db_.cached(touch);
+    s.bind(1, secs(now)).bind(2, id).bind(3, cert_sha256).bind(4, secs(now));
+    if (s.step()) row = read_row(s, false);
+    s.run();
+  }
+  if (!row) {
+    // Another poll of the same request recorded this second first.
+    auto s = db_.cached(select);
+    s.bind(1, id).bind(2, cert_sha256);
+    if (s.step()) row = read_row(s, false);
+  }
   tx.commit();
   return row;
 }
 
 std::optional<std::string> SqliteRegistry::paired_serial(const std::string& cert_sha256) {
-  auto s = db_.prepare("SELECT serial FROM terminals WHERE fingerprint = ? ORDER BY paired_at DESC LIMIT 1");
+  auto s = db_.cached("SELECT serial FROM terminals WHERE fingerprint = ? ORDER BY paired_at DESC LIMIT 1");
   s.bind(1, cert_sha256);
   if (!s.step()) return std::nullopt;
   return s.text(0);
 }
 
 int SqliteRegistry::pending_count(const Clock& clock) {
-  auto s = db_.prepare("SELECT count(*) FROM requests WHERE state = 'pending' AND expires_at > ?");
-  s.bind(1, secs(clock.now()));
+  const TimePoint now = clock.now();
+  const sqlite::ChangeStamp stamp = db_.change_stamp();
+  if (pending_count_ && pending_count_->at == now && pending_count_->stamp == stamp) return pending_count_->count;
+  auto s = db_.cached("SELECT count(*) FROM requests WHERE state = 'pending' AND expires_at > ?");
+  s.bind(1, secs(now));
   s.step();
-  return static_cast<int>(s.integer(0));
+  pending_count_ = PendingCount{now, stamp, static_cast<int>(s.integer(0))};
+  return pending_count_->count;
 }
 
 void SqliteRegistry::expect(const std::string& serial, const std::optional<std::string>& fingerprint,
@@ -840,7 +877,7 @@ void SqliteRegistry::expect(const std::string& serial, const std::optional<std::
       fingerprint ? std::optional<std::string>(normalize_fingerprint(*fingerprint)) : std::nullopt;
   const TimePoint now = clock.now();
   Transaction tx(db_);
-  auto s = db_.prepare(
+  auto s = db_.cached(
       "INSERT INTO expected(serial, fingerprint, created_at) VALUES (?,?,?) "
       "ON CONFLICT(serial) DO UPDATE SET fingerprint = excluded.fingerprint, created_at = excluded.created_at");
   s.bind(1, serial).bind_or_null(2, fp_norm.value_or("")).bind(3, secs(now));
@@ -859,7 +896,7 @@ Invite SqliteRegistry::create_invite(std::chrono::seconds valid_for, Botan::Rand
   inv.token = crypto::base32_encode(bits);
   inv.expires_at = now + valid_for;
   Transaction tx(db_);
-  auto s = db_.prepare("INSERT INTO invites(token_sha256, created_at, expires_at) VALUES (?,?,?) RETURNING id");
+  auto s = db_.cached("INSERT INTO invites(token_sha256, created_at, expires_at) VALUES (?,?,?) RETURNING id");
   s.bind(1, invite_hash(inv.token)).bind(2, secs(now)).bind(3, secs(inv.expires_at));
   s.step();
   inv.id = s.integer(0);
@@ -879,7 +916,7 @@ void SqliteRegistry::deny(const std::string& kind, const std::string& raw_value,
   const TimePoint now = clock.now();
   Transaction tx(db_);
   authorize(tx, by, "", "deny", now);
-  auto s = db_.prepare(
+  auto s = db_.cached(
       "INSERT INTO denials(kind, value, denied_by, denied_at) VALUES (?,?,?,?) "
       "ON CONFLICT(kind, value) DO UPDATE SET denied_by = excluded.denied_by, denied_at = excluded.denied_at");
   s.bind(1, kind).bind(2, value).bind(3, by.operator_name).bind(4, secs(now));
@@ -890,7 +927,7 @@ void SqliteRegistry::deny(const std::string& kind, const std::string& raw_value,
 }
 
 std::vector<Denial> SqliteRegistry::denials() {
-  auto s = db_.prepare("SELECT kind, value, denied_by, denied_at FROM denials ORDER BY denied_at, kind, value");
+  auto s = db_.cached("SELECT kind, value, denied_by, denied_at FROM denials ORDER BY denied_at, kind, value");
   std::vector<Denial> out;
   while (s.step()) out.push_back({s.text(0), s.text(1), s.text(2), from_secs(s.integer(3))});
   return out;
@@ -904,7 +941,7 @@ std::vector<uint8_t> SqliteRegistry::add_operator(const std::string& name, Botan
   rng.randomize(secret.data(), secret.size());
   Transaction tx(db_);
   {
-    auto s = db_.prepare("INSERT INTO operators(name, secret, created_at) VALUES (?,?,?) "
+    auto s = db_.cached("INSERT INTO operators(name, secret, created_at) VALUES (?,?,?) "
                          "ON CONFLICT(name) DO NOTHING RETURNING name");
     s.bind(1, name).bind(2, crypto::base32_encode(secret)).bind(3, secs(now));
     if (!s.step()) throw InputError("operator '" + name + "' exists already in " + db_.path());
@@ -916,7 +953,7 @@ std::vector<uint8_t> SqliteRegistry::add_operator(const std::string& name, Botan
 }
 
 std::vector<OperatorRow> SqliteRegistry::operators(const Clock& clock) {
-  auto s = db_.prepare("SELECT name, created_at, failures, locked_until FROM operators ORDER BY name");
+  auto s = db_.cached("SELECT name, created_at, failures, locked_until FROM operators ORDER BY name");
   std::vector<OperatorRow> out;
   while (s.step()) {
     OperatorRow r{s.text(0), from_secs(s.integer(1)), static_cast<int>(s.integer(2)), std::nullopt};
@@ -930,7 +967,7 @@ void SqliteRegistry::remove_operator(const std::string& name, const Clock& clock
   const TimePoint now = clock.now();
   Transaction tx(db_);
   {
-    auto s = db_.prepare("DELETE FROM operators WHERE name = ? RETURNING name");
+    auto s = db_.cached("DELETE FROM operators WHERE name = ? RETURNING name");
     s.bind(1, name);
     if (!s.step()) throw CheckFailed("no operator '" + name + "' in " + db_.path());
     s.run();
@@ -940,7 +977,7 @@ void SqliteRegistry::remove_operator(const std::string& name, const Clock& clock
 }
 
 bool SqliteRegistry::otp_required() {
-  auto s = db_.prepare("SELECT value FROM settings WHERE key = 'otp_required'");
+  auto s = db_.cached("SELECT value FROM settings WHERE key = 'otp_required'");
   return s.step() && s.text(0) == "true";
 }
 
@@ -948,7 +985,7 @@ void SqliteRegistry::require_otp(const Clock& clock) {
   const TimePoint now = clock.now();
   Transaction tx(db_);
   {
-    auto s = db_.prepare("INSERT INTO settings(key, value) VALUES ('otp_required', 'true') "
+    auto s = db_.cached("INSERT INTO settings(key, value) VALUES ('otp_required', 'true') "
                          "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
     s.run();
   }
