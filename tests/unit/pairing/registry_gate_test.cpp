@@ -10,26 +10,15 @@
 #include "pairkit/core/sqlite.hpp"
 #include "pairkit/core/temp_dir.hpp"
 #include "pairkit/pairing/registry.hpp"
+#include "registry_fixture.hpp"
 
 using namespace pairkit;
 using namespace pairkit::pairing;
+using namespace pairkit::pairing::testing;
 using namespace std::chrono_literals;
 
 namespace {
-std::string fp(char c) {
-  std::string s;
-  for (int i = 0; i < 32; ++i) s += std::string(i ? ":" : "") + c + c;
-  return s;
-}
-CertRef cert(char c) { return {fp(c), "PEM " + std::string(1, c)}; }
 const TimePoint t0(std::chrono::seconds(1'800'000'000));
-
-// Decisions here need no second factor (registry_otp_test.cpp covers TOTP).
-std::unique_ptr<Registry> open_plain(const std::string& path) {
-  auto reg = open_registry(path, {IfMissing::create, 2000ms});
-  sqlite::Connection(path, {}).exec("UPDATE settings SET value = 'false' WHERE key = 'otp_required'");
-  return reg;
-}
 
 JoinRequest join_req(const std::string& serial, char terminal, const std::string& address = "127.0.0.1") {
   return {serial, cert(terminal), cert('5'), address, std::nullopt};

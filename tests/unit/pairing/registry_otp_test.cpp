@@ -11,18 +11,14 @@
 #include "pairkit/core/temp_dir.hpp"
 #include "pairkit/crypto/totp.hpp"
 #include "pairkit/pairing/registry.hpp"
+#include "registry_fixture.hpp"
 
 using namespace pairkit;
 using namespace pairkit::pairing;
+using namespace pairkit::pairing::testing;
 using namespace std::chrono_literals;
 
 namespace {
-std::string fp(char c) {
-  std::string s;
-  for (int i = 0; i < 32; ++i) s += std::string(i ? ":" : "") + c + c;
-  return s;
-}
-CertRef cert(char c) { return {fp(c), "PEM " + std::string(1, c)}; }
 // A step boundary, so that +-1 step is +-30 s.
 const TimePoint t0(std::chrono::seconds(1'800'000'010));
 

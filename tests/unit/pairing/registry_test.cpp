@@ -12,28 +12,16 @@
 #include "pairkit/core/sqlite.hpp"
 #include "pairkit/core/temp_dir.hpp"
 #include "pairkit/pairing/registry.hpp"
+#include "registry_fixture.hpp"
 
 using namespace pairkit;
 using namespace pairkit::pairing;
+using namespace pairkit::pairing::testing;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 namespace {
-std::string fp(char c) {
-  std::string s;
-  for (int i = 0; i < 32; ++i) s += std::string(i ? ":" : "") + c + c;
-  return s;
-}
-CertRef cert(char c) { return {fp(c), "PEM " + std::string(1, c)}; }
 const TimePoint t0(std::chrono::seconds(1'800'000'000));
-// These cases are about codes and states: the registry does not require a
-// second factor, as one made before operators existed (registry_otp_test.cpp
-// covers TOTP).
-std::unique_ptr<Registry> open_plain(const std::string& path) {
-  auto reg = open_registry(path, {IfMissing::create, 2000ms});
-  sqlite::Connection(path, {}).exec("UPDATE settings SET value = 'false' WHERE key = 'otp_required'");
-  return reg;
-}
 }  // namespace
 
 TEST_CASE("request, wrong code, approve, check, unpair") {
