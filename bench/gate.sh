@@ -31,19 +31,7 @@ trap 'stop_servers; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
 cd "$work"
 
-# A server identity and one terminal paired in its registry, so that its
-# POST /v1/pair answers 200 (paired) as nginx's static answer does.
-"$pk" -q device init --serial GATE-1 --role server --dir srv >/dev/null
-"$pk" -q device init --serial TERM-0042 --dir TERM-0042 >/dev/null
-code=$("$pk" --json pair request --db srv/pairing.db --serial TERM-0042 --cert TERM-0042/cert.pem \
-  --server-cert srv/cert.pem | python3 -c 'import json,sys; print(json.load(sys.stdin)["code"])')
-# The registry requires an operator's TOTP code for decisions (pairkit-operator(1));
-# a pairkit from before operators has no `operator` group and needs none.
-otp=()
-if uri=$("$pk" operator add --db srv/pairing.db --name bench 2>/dev/null); then
-  otp=(--otp "$(oathtool --totp -b "$(sed -E 's/.*secret=([A-Z2-7]+)&.*/\1/' <<<"$uri")")")
-fi
-"$pk" -q pair approve --db srv/pairing.db --serial TERM-0042 --code "$code" --operator bench "${otp[@]}" >/dev/null
+make_paired_terminal
 # The idle connections must outlive the time it takes to open 1,000 of them.
 printf '[limits]\nidle_timeout = "120s"\n' >srv/gate.toml
 

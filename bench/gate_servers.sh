@@ -3,6 +3,22 @@
 # The caller sets $pk (the pairkit binary) and stops what $servers lists.
 servers=()
 
+# srv/ (a gate's identity) and TERM-0042/ (a terminal paired in its registry,
+# approved by operator "bench" with its TOTP code), so that the terminal's
+# POST /v1/pair answers 200 as nginx's static answer does. A pairkit from
+# before operators has no `operator` group and needs no code.
+make_paired_terminal() {
+  local code uri otp=()
+  "$pk" -q device init --serial GATE-1 --role server --dir srv >/dev/null
+  "$pk" -q device init --serial TERM-0042 --dir TERM-0042 >/dev/null
+  code=$("$pk" --json pair request --db srv/pairing.db --serial TERM-0042 --cert TERM-0042/cert.pem \
+    --server-cert srv/cert.pem | python3 -c 'import json,sys; print(json.load(sys.stdin)["code"])')
+  if uri=$("$pk" operator add --db srv/pairing.db --name bench 2>/dev/null); then
+    otp=(--otp "$(oathtool --totp -b "$(sed -E 's/.*secret=([A-Z2-7]+)&.*/\1/' <<<"$uri")")")
+  fi
+  "$pk" -q pair approve --db srv/pairing.db --serial TERM-0042 --code "$code" --operator bench "${otp[@]}" >/dev/null
+}
+
 # A free TCP port on 127.0.0.1 (bound, read back, released: the server
 # binding it next may still lose a race, which start_* report).
 free_port() {
