@@ -12,8 +12,6 @@
 
 namespace pairkit::cli {
 
-namespace {
-
 std::string executable_dir() {
   char buf[PATH_MAX];
   const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
@@ -21,6 +19,8 @@ std::string executable_dir() {
   std::string path(buf, static_cast<size_t>(n));
   return path.substr(0, path.rfind('/'));
 }
+
+namespace {
 
 /// The positional words of argv, skipping global flags and their values.
 std::string_view nth_word(int argc, char** argv, int n) {

@@ -21,6 +21,10 @@ struct Companion {
 /// word, or the word after `help` or `__complete --`. nullptr if none.
 const Companion* companion_for(int argc, char** argv, std::span<const Companion> companions);
 
+/// The folder of the running executable (from /proc/self/exe; empty if
+/// unknown): where companions and the QR module are looked for first.
+std::string executable_dir();
+
 /// Replaces this process with the companion, argv unchanged. Returns only on
 /// failure, with the reason (the companion is missing or cannot run).
 std::string exec_companion(const Companion& companion, char** argv);

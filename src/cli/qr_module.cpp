@@ -5,9 +5,9 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
-#include <climits>
 #include <string>
 
+#include "companion.hpp"
 #include "pairkit/core/error.hpp"
 #include "pairkit/qr/codec_client.hpp"
 #include "pairkit_config.h"
@@ -17,14 +17,6 @@ namespace {
 
 constexpr const char* kModuleName = "pairkit-qr.so";
 
-std::string executable_dir() {
-  char buf[PATH_MAX];
-  const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return {};
-  std::string path(buf, static_cast<size_t>(n));
-  return path.substr(0, path.rfind('/'));
-}
-
 struct Module {
   void* handle;
   const pkqr_render_ops* render;
@@ -32,7 +24,7 @@ struct Module {
 
 Module load() {
   // Next to the binary (a build tree, a relocated bundle), then where meson installs it.
-  const std::string candidates[] = {executable_dir() + "/" + kModuleName, PAIRKIT_QR_MODULE_INSTALLED};
+  const std::string candidates[] = {cli::executable_dir() + "/" + kModuleName, PAIRKIT_QR_MODULE_INSTALLED};
   std::string why;
   for (const auto& path : candidates) {
     if (access(path.c_str(), F_OK) != 0) continue;

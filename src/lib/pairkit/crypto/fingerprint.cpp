@@ -129,4 +129,15 @@ std::string normalize_sha256_hex(std::string_view text) {
   return out.size() == 64 ? out : std::string();
 }
 
+std::string normalize_sha256_colon(std::string_view text) {
+  const std::string hex = normalize_sha256_hex(text);
+  std::string out;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    if (i) out += ':';
+    out += static_cast<char>(std::toupper(static_cast<unsigned char>(hex[i])));
+    out += static_cast<char>(std::toupper(static_cast<unsigned char>(hex[i + 1])));
+  }
+  return out;
+}
+
 }  // namespace pairkit::crypto

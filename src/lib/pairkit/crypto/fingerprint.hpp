@@ -39,4 +39,8 @@ std::string spki_pin(std::span<const uint8_t> spki_der);
 /// Returns empty if the text is not such a fingerprint.
 std::string normalize_sha256_hex(std::string_view text);
 
+/// The same, in the form the registry and pin stores keep: upper-case colon
+/// hex ("AB:CD:..."). Returns empty if the text is not such a fingerprint.
+std::string normalize_sha256_colon(std::string_view text);
+
 }  // namespace pairkit::crypto

@@ -87,13 +87,8 @@ TerminalConfig config_from(const json& obj) {
   if (const auto m = obj.find("master"); m != obj.end() && !m->is_null()) {
     if (!m->is_object()) bad("\"master\" is not an object");
     c.master_address = text_field(*m, "address", true);
-    const std::string hex = crypto::normalize_sha256_hex(text_field(*m, "fingerprint", true));
-    if (hex.empty()) bad("master's \"fingerprint\" is not a SHA-256 fingerprint");
-    for (size_t i = 0; i < hex.size(); i += 2) {
-      if (i) c.master_fingerprint += ':';
-      c.master_fingerprint += char(std::toupper(static_cast<unsigned char>(hex[i])));
-      c.master_fingerprint += char(std::toupper(static_cast<unsigned char>(hex[i + 1])));
-    }
+    c.master_fingerprint = crypto::normalize_sha256_colon(text_field(*m, "fingerprint", true));
+    if (c.master_fingerprint.empty()) bad("master's \"fingerprint\" is not a SHA-256 fingerprint");
   }
   const auto files = obj.find("files");
   if (files == obj.end() || files->is_null()) return c;

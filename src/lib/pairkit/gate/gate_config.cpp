@@ -89,14 +89,9 @@ GateConfig parse_gate_config(std::string_view text, const std::string& name, con
       {"master.address", text_of(&c.master_address)},
       {"master.fingerprint",
        [&](const std::string& key, const std::string& v) {
-         const std::string hex = crypto::normalize_sha256_hex(v);
-         if (hex.empty()) throw InputError(name + ": " + key + " is not a SHA-256 fingerprint: '" + v + "'");
-         c.master_fingerprint.clear();
-         for (size_t i = 0; i < hex.size(); i += 2) {
-           if (i) c.master_fingerprint += ':';
-           c.master_fingerprint += char(std::toupper(static_cast<unsigned char>(hex[i])));
-           c.master_fingerprint += char(std::toupper(static_cast<unsigned char>(hex[i + 1])));
-         }
+         c.master_fingerprint = crypto::normalize_sha256_colon(v);
+         if (c.master_fingerprint.empty())
+           throw InputError(name + ": " + key + " is not a SHA-256 fingerprint: '" + v + "'");
        }},
       {"master.cert", [&](const std::string&, const std::string& v) { master_cert = in_dir(server_dir, v); }},
       {"limits.handshake_timeout", millis_of(&c.limits.handshake_timeout)},

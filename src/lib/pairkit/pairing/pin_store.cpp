@@ -59,16 +59,10 @@ std::string normalize_pin_fingerprint(const std::string& text) {
     }
     throw UsageError("'" + text + "' is not an SPKI pin (sha256// and the base64 of 32 bytes)");
   }
-  const std::string hex = crypto::normalize_sha256_hex(text);
-  if (hex.empty())
+  std::string out = crypto::normalize_sha256_colon(text);
+  if (out.empty())
     throw UsageError("'" + text + "' is neither a SHA-256 certificate fingerprint (64 hex digits) nor an SPKI pin "
                      "(sha256//...)");
-  std::string out;
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    if (i) out += ':';
-    out += static_cast<char>(std::toupper(static_cast<unsigned char>(hex[i])));
-    out += static_cast<char>(std::toupper(static_cast<unsigned char>(hex[i + 1])));
-  }
   return out;
 }
 

@@ -69,14 +69,8 @@ std::string normalize_address(std::string_view text) {
 }
 
 std::string normalize_fingerprint(std::string_view text) {
-  const std::string hex = crypto::normalize_sha256_hex(text);
-  if (hex.size() != 64) throw UsageError("not a SHA-256 fingerprint (64 hex digits, colons allowed)");
-  std::string out;
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    if (i) out += ':';
-    out += static_cast<char>(std::toupper(static_cast<unsigned char>(hex[i])));
-    out += static_cast<char>(std::toupper(static_cast<unsigned char>(hex[i + 1])));
-  }
+  std::string out = crypto::normalize_sha256_colon(text);
+  if (out.empty()) throw UsageError("not a SHA-256 fingerprint (64 hex digits, colons allowed)");
   return out;
 }
 
