@@ -32,13 +32,19 @@ struct GateServeOptions {
   int threads = 2;
 };
 
-/// stderr, one write per line so that the workers' lines never interleave
-/// (journald reads them as they come).
+/// stderr, one write per line or batch of lines, so that the workers' lines
+/// never interleave (journald reads them as they come).
 class StderrLog : public gate::LogSink {
 public:
   void line(gate::Severity, std::string_view text) override {
     std::string out(text);
     out += '\n';
+    write_all(out);
+  }
+  void lines(gate::Severity, std::string_view block) override { write_all(block); }
+
+private:
+  void write_all(std::string_view out) {
     std::lock_guard lock(mu_);
     size_t done = 0;
     while (done < out.size()) {
@@ -48,7 +54,6 @@ public:
     }
   }
 
-private:
   std::mutex mu_;
 };
 
@@ -65,7 +70,7 @@ void run_gate_serve(Cli& cli, const GateServeOptions& o) {
   const gate::GateConfig config = load_config(o);
   gate::parse_listen_address(config.listen);
   StderrLog log;
-  gate::Metrics metrics;
+  gate::Metrics metrics(static_cast<size_t>(o.threads));
   const Clock& clock = cli.clock();
   gate::ServerHooks hooks;
   hooks.make_handler = [&](int) { return std::make_unique<gate::Routes>(metrics, log, clock, make_system_rng()); };

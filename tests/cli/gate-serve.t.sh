@@ -55,6 +55,8 @@ t 0 '^HTTP 413$' '' -- gcurl -H 'Content-Type: application/json' --data-binary @
 t 0 '"code":"body_too_large"' '' -- gcurl -H 'Content-Type: application/json' --data-binary @big.json /healthz
 check "a client that sends no headers is closed after handshake_timeout (2s)" \
   bash -c "s=\$(date +%s%N); timeout 10 openssl s_client -connect $GATE -quiet < <(sleep 8) >/dev/null 2>&1; e=\$(date +%s%N); ms=\$(( (e - s) / 1000000 )); echo \$ms ms; (( ms >= 1500 && ms < 7000 ))"
+check "a request whose headers stop half-way gets 408 request_timeout, then the connection closes" \
+  bash -c "timeout 10 openssl s_client -connect $GATE -quiet < <(printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n'; sleep 8) >partial.out 2>&1; grep -q '^HTTP/1.1 408 Request Timeout' partial.out && grep -q 'Connection: close' partial.out && grep -q '\"request_timeout\"' partial.out"
 check "an idle keep-alive connection is closed after idle_timeout (2s)" \
   bash -c "s=\$(date +%s%N); timeout 10 openssl s_client -connect $GATE -quiet < <(printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'; sleep 8) >idle.out 2>&1; e=\$(date +%s%N); ms=\$(( (e - s) / 1000000 )); echo \$ms ms; grep -q '\"status\":\"ok\"' idle.out && (( ms >= 1500 && ms < 7000 ))"
 t 0 '' '' -- gcurl /healthz

@@ -210,3 +210,37 @@ TEST_CASE("CONFIG: SERIAL/ before default/, plain regular files, modes, the limi
   write_file_atomic(c.config_dir + "/BIG/big", std::string(kMaxConfigBytes + 1, 'a'), {});
   CHECK_THROWS_AS(terminal_config(c, "BIG"), InputError);
 }
+
+TEST_CASE("routes: a poll's answer is kept, yet a decision or a configuration file from another process shows at once") {
+  Gate g;
+  const auto term = g.identity("TERM-1", device::Role::terminal);
+  const auto pending = nlohmann::json::parse(g.join(term, "TERM-1").body);
+  const std::string poll = pending["poll"];
+  auto state = [&](const Identity& who, const std::string& target) {
+    return nlohmann::json::parse(g.routes.handle(g.request("GET", target, &who), g.config).body);
+  };
+  CHECK(state(term, poll)["state"] == "pending");
+  CHECK(state(term, poll)["state"] == "pending");  // from the worker's cache
+  pairing::RegistryOptions o;
+  auto other = pairing::open_registry(g.config.registry, o);  // the operator's process
+  const auto step = crypto::totp_step(g.clock.now());
+  const auto alice = other->add_operator("alice", *g.rng, g.clock);
+  other->reject("TERM-1", {"alice", crypto::totp_code(alice, step)}, g.clock);
+  CHECK(state(term, poll)["state"] == "closed");
+
+  const auto two = g.identity("TERM-2", device::Role::terminal);
+  other->expect("TERM-2", two.sha256, g.clock);
+  g.config.auto_approve_expected = true;
+  const auto paired = nlohmann::json::parse(g.join(two, "TERM-2").body);
+  REQUIRE(paired["state"] == "paired");
+  const std::string poll2 = "/v1/pair/" + std::to_string(paired["id"].get<int64_t>());
+  CHECK(state(two, poll2)["config"]["files"].empty());
+  make_dirs(g.config.config_dir + "/TERM-2");
+  write_file_atomic(g.config.config_dir + "/TERM-2/motd", "hello", {});
+  const auto with_file = state(two, poll2);
+  REQUIRE(with_file["config"]["files"].size() == 1);
+  CHECK(with_file["config"]["files"][0]["name"] == "motd");
+  other->unpair("TERM-2", {"alice", crypto::totp_code(alice, step + 1)}, g.clock);
+  CHECK(state(two, poll2)["state"] == "unpaired");
+  CHECK(g.routes.handle(g.request("GET", poll2, &term), g.config).status == 404);  // never another's cached answer
+}

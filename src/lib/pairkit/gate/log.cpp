@@ -1,6 +1,7 @@
 // The gate's log lines: text for people, JSON for collectors; one line each.
 #include "pairkit/gate/log.hpp"
 
+#include <charconv>
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
@@ -22,6 +23,17 @@ std::string printable(std::string_view s, size_t max) {
   return out;
 }
 
+/// format_time, made once a second per thread rather than once a line.
+const std::string& time_text(TimePoint at) {
+  thread_local TimePoint last{};
+  thread_local std::string text = format_time(last);
+  if (at != last) {
+    last = at;
+    text = format_time(at);
+  }
+  return text;
+}
+
 const char* severity_name(Severity s) {
   switch (s) {
     case Severity::error: return "error";
@@ -33,20 +45,34 @@ const char* severity_name(Severity s) {
 
 }  // namespace
 
+void LogSink::lines(Severity severity, std::string_view block) {
+  while (!block.empty()) {
+    const auto end = block.find('\n');
+    line(severity, block.substr(0, end));
+    if (end == std::string_view::npos) break;
+    block.remove_prefix(end + 1);
+  }
+}
+
 std::string format_request(const RequestLog& r, LogFormat format) {
-  const double ms = static_cast<double>(r.took.count()) / 1000.0;
+  // Milliseconds with three decimals, by integers (a line per request).
   char took[32];
-  std::snprintf(took, sizeof took, "%.3f", ms);
+  const auto us = r.took.count() < 0 ? 0 : r.took.count();
+  char* end = std::to_chars(took, took + 20, us / 1000).ptr;
+  *end++ = '.';
+  for (long long div = 100, rest = us % 1000; div > 0; div /= 10) *end++ = static_cast<char>('0' + rest / div % 10);
+  *end = '\0';
+  const double ms = static_cast<double>(us) / 1000.0;
   const std::string fp = r.fingerprint.empty() ? "-" : short_fingerprint(r.fingerprint);
   if (format == LogFormat::json) {
-    nlohmann::json j = {{"time", format_time(r.at)}, {"remote", r.remote}, {"method", printable(r.method, 16)},
-                        {"route", r.route},          {"status", r.status}, {"duration_ms", std::stod(took)},
+    nlohmann::json j = {{"time", time_text(r.at)}, {"remote", r.remote}, {"method", printable(r.method, 16)},
+                        {"route", r.route},          {"status", r.status}, {"duration_ms", ms},
                         {"client", fp}};
     if (r.request_id > 0) j["request_id"] = r.request_id;
     if (!r.error.empty()) j["error"] = r.error;
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
-  std::string line = format_time(r.at) + " " + r.remote + " " + printable(r.method, 16) + " " + r.route + " " +
+  std::string line = time_text(r.at) + " " + r.remote + " " + printable(r.method, 16) + " " + r.route + " " +
                      std::to_string(r.status) + " " + took + "ms client=" + fp;
   if (r.request_id > 0) line += " request=" + std::to_string(r.request_id);
   if (!r.error.empty()) line += " error=" + r.error;

@@ -20,6 +20,9 @@ class LogSink {
 public:
   virtual ~LogSink() = default;
   virtual void line(Severity severity, std::string_view text) = 0;
+  /// Several lines at once, each ending in a newline (a worker's request
+  /// lines, gathered while it was busy); by default one line() each.
+  virtual void lines(Severity severity, std::string_view block);
 };
 
 /// What one request leaves in the log. Never a secret (no nonce, no invite,

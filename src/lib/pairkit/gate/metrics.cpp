@@ -1,6 +1,7 @@
 // Prometheus text format 0.0.4: one HELP and TYPE line per family.
 #include "pairkit/gate/metrics.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace pairkit::gate {
@@ -15,23 +16,38 @@ std::string number(double v) {
 
 }  // namespace
 
-void Metrics::request(const std::string& endpoint, int status, std::chrono::nanoseconds took) {
+Metrics::Metrics(size_t shards) {
+  for (size_t i = 0; i < std::max<size_t>(1, shards); ++i) shards_.push_back(std::make_unique<Shard>());
+}
+
+void Metrics::request(const std::string& endpoint, int status, std::chrono::nanoseconds took, size_t shard) {
   const double seconds = std::chrono::duration<double>(took).count();
   size_t bucket = 0;
   while (bucket < kBuckets.size() && seconds > kBuckets[bucket]) ++bucket;
-  std::lock_guard lock(mu_);
-  ++requests_[{endpoint, status}];
-  ++buckets_[bucket];
-  sum_seconds_ += seconds;
-  ++count_;
+  Shard& s = *shards_[shard % shards_.size()];
+  std::lock_guard lock(s.mu);
+  ++s.requests[{endpoint, status}];
+  ++s.buckets[bucket];
+  s.sum_seconds += seconds;
+  ++s.count;
 }
 
 std::string Metrics::render(int64_t pending) const {
   std::string out;
   out += "# HELP pairkit_gate_requests_total Requests answered, by route and status.\n";
   out += "# TYPE pairkit_gate_requests_total counter\n";
-  std::lock_guard lock(mu_);
-  for (const auto& [key, n] : requests_)
+  std::map<std::pair<std::string, int>, uint64_t> requests;
+  std::array<uint64_t, kBuckets.size() + 1> buckets{};
+  double sum_seconds = 0;
+  uint64_t count = 0;
+  for (const auto& shard : shards_) {
+    std::lock_guard lock(shard->mu);
+    for (const auto& [key, n] : shard->requests) requests[key] += n;
+    for (size_t i = 0; i < buckets.size(); ++i) buckets[i] += shard->buckets[i];
+    sum_seconds += shard->sum_seconds;
+    count += shard->count;
+  }
+  for (const auto& [key, n] : requests)
     out += "pairkit_gate_requests_total{endpoint=\"" + key.first + "\",status=\"" + std::to_string(key.second) +
            "\"} " + std::to_string(n) + "\n";
   if (pending >= 0) {
@@ -52,14 +68,14 @@ std::string Metrics::render(int64_t pending) const {
   out += "# TYPE pairkit_gate_request_duration_seconds histogram\n";
   uint64_t cumulative = 0;
   for (size_t i = 0; i < kBuckets.size(); ++i) {
-    cumulative += buckets_[i];
+    cumulative += buckets[i];
     out += "pairkit_gate_request_duration_seconds_bucket{le=\"" + number(kBuckets[i]) + "\"} " +
            std::to_string(cumulative) + "\n";
   }
-  cumulative += buckets_.back();
+  cumulative += buckets.back();
   out += "pairkit_gate_request_duration_seconds_bucket{le=\"+Inf\"} " + std::to_string(cumulative) + "\n";
-  out += "pairkit_gate_request_duration_seconds_sum " + number(sum_seconds_) + "\n";
-  out += "pairkit_gate_request_duration_seconds_count " + std::to_string(count_) + "\n";
+  out += "pairkit_gate_request_duration_seconds_sum " + number(sum_seconds) + "\n";
+  out += "pairkit_gate_request_duration_seconds_count " + std::to_string(count) + "\n";
   return out;
 }
 

@@ -6,9 +6,11 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace pairkit::gate {
 
@@ -18,8 +20,12 @@ public:
   static constexpr std::array<double, 10> kBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025,
                                                       0.05,  0.1,    0.25,  1.0,  5.0};
 
-  /// One answered request: `endpoint` is the route pattern ("/v1/pair/{id}").
-  void request(const std::string& endpoint, int status, std::chrono::nanoseconds took);
+  /// `shards`: one per worker thread, so that workers never wait for each
+  /// other to count (render() adds them up).
+  explicit Metrics(size_t shards = 1);
+  /// One answered request: `endpoint` is the route pattern ("/v1/pair/{id}");
+  /// `shard` is the worker's (taken modulo the number of shards).
+  void request(const std::string& endpoint, int status, std::chrono::nanoseconds took, size_t shard = 0);
   void handshake_failure() { handshake_failures_.fetch_add(1, std::memory_order_relaxed); }
   void connection_opened() { connections_.fetch_add(1, std::memory_order_relaxed); }
   void connection_closed() { connections_.fetch_sub(1, std::memory_order_relaxed); }
@@ -31,11 +37,14 @@ public:
   std::string render(int64_t pending) const;
 
 private:
-  mutable std::mutex mu_;
-  std::map<std::pair<std::string, int>, uint64_t> requests_;
-  std::array<uint64_t, kBuckets.size() + 1> buckets_{};
-  double sum_seconds_ = 0;
-  uint64_t count_ = 0;
+  struct alignas(64) Shard {
+    mutable std::mutex mu;
+    std::map<std::pair<std::string, int>, uint64_t> requests;
+    std::array<uint64_t, kBuckets.size() + 1> buckets{};
+    double sum_seconds = 0;
+    uint64_t count = 0;
+  };
+  std::vector<std::unique_ptr<Shard>> shards_;
   std::atomic<uint64_t> handshake_failures_{0};
   std::atomic<int64_t> connections_{0};
   std::atomic<uint64_t> refused_{0};

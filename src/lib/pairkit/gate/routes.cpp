@@ -34,6 +34,7 @@ pairing::Registry& Routes::registry(const GateConfig& config) {
     registry_ = pairing::open_registry(config.registry, opts);
     registry_location_ = config.registry;
   }
+  polls_.watch(registry_->change_files(), config.config_dir);
   return *registry_;
 }
 
@@ -152,9 +153,17 @@ HttpResponse Routes::join(const HttpRequest& request, const GateConfig& config) 
 }
 
 HttpResponse Routes::status(const HttpRequest& request, const GateConfig& config) {
-  const auto row = registry(config).poll(request.route.id, request.client_sha256, clock_);
+  auto& reg = registry(config);
+  if (const HttpResponse* cached = polls_.find(request.route.id, request.client_sha256)) return *cached;
+  const auto row = reg.poll(request.route.id, request.client_sha256, clock_);
   if (!row) return error_response(404, "not_found", "no such request for this certificate");
-  return row_answer(*row, config, 200);
+  auto answer = row_answer(*row, config, 200);
+  // A pending answer holds until its request expires at most.
+  auto fresh_for = std::chrono::steady_clock::duration(PollCache::kFresh);
+  if (row->state == pairing::State::pending)
+    fresh_for = std::min<std::chrono::steady_clock::duration>(fresh_for, row->expires_at - clock_.now());
+  polls_.put(request.route.id, request.client_sha256, answer, fresh_for);
+  return answer;
 }
 
 HttpResponse Routes::config_of(const HttpRequest& request, const GateConfig& config) {

@@ -9,6 +9,7 @@
 #include "pairkit/gate/handler.hpp"
 #include "pairkit/gate/log.hpp"
 #include "pairkit/gate/metrics.hpp"
+#include "pairkit/gate/poll_cache.hpp"
 #include "pairkit/pairing/registry.hpp"
 
 namespace pairkit::gate {
@@ -40,6 +41,7 @@ private:
   std::unique_ptr<Botan::RandomNumberGenerator> rng_;
   std::unique_ptr<pairing::Registry> registry_;
   std::string registry_location_;
+  PollCache polls_;
 };
 
 }  // namespace pairkit::gate

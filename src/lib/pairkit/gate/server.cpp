@@ -16,6 +16,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <openssl/bio.h>
@@ -26,6 +27,7 @@
 #include "pairkit/core/error.hpp"
 #include "pairkit/crypto/fingerprint.hpp"
 #include "pairkit/device/layout.hpp"
+#include "pairkit/gate/response_head.hpp"
 #include "pairkit/gate/tls.hpp"
 #include "pairkit/gate/tls_stream.hpp"
 
@@ -70,11 +72,16 @@ class Session;
 /// One worker: its io_context, thread, handler and live connections (touched
 /// only from its own thread).
 struct Worker {
+  explicit Worker(size_t i) : index(i) {}
+  const size_t index;
   net::io_context ioc{1};
   std::optional<net::executor_work_guard<net::io_context::executor_type>> guard;
   std::unique_ptr<Handler> handler;
   std::unordered_set<Session*> sessions;
   bool stopping = false;
+  /// Request lines gathered while the worker is busy, written in one go once
+  /// the handlers that were ready have run.
+  std::string log_batch;
 };
 
 struct Server::Impl {
@@ -93,6 +100,8 @@ struct Server::Impl {
   mutable std::mutex config_mu;
   std::shared_ptr<const GateConfig> config;
   std::shared_ptr<ssl::context> tls;
+  /// Moves on at each reload, so that a connection notices without a lock.
+  std::atomic<uint64_t> config_generation{0};
 
   Impl(const GateConfig& cfg, ServerHooks h);
   std::shared_ptr<const GateConfig> current_config() const {
@@ -112,6 +121,8 @@ struct Server::Impl {
   void reload();
   void begin_stop();
   void session_ended();
+  void log_request(Worker& worker, const std::string& line);
+  void flush_log(Worker& worker);
 };
 
 namespace {
@@ -121,6 +132,7 @@ public:
   Session(Server::Impl& server, Worker& worker, tcp::socket&& socket)
       : server_(server),
         worker_(worker),
+        config_generation_(server.config_generation.load()),
         config_(server.current_config()),
         tls_(server.current_tls()),
         stream_(std::move(socket), tls_->native_handle()),
@@ -130,7 +142,7 @@ public:
     stream_.socket().set_option(tcp::no_delay(true), ec);
     const auto ep = stream_.socket().remote_endpoint(ec);
     if (!ec) {
-      remote_address_ = ep.address().to_string();
+      request_.remote_address = ep.address().to_string();
       remote_ = endpoint_text(ep);
     }
     server_.hooks.metrics->connection_opened();
@@ -176,18 +188,21 @@ private:
       stream_.drop_unread();
       return;
     }
+    // What the connection's requests share is set once: each request
+    // fills in only its own fields.
     SSL* ssl = stream_.native_handle();
-    client_der_ = peer_certificate_der(ssl);
-    if (!client_der_.empty()) {
+    request_.client_der = peer_certificate_der(ssl);
+    if (!request_.client_der.empty()) {
       // The registry keeps both certificates; only an authenticated client needs them.
-      client_sha256_ = crypto::fingerprint(client_der_, crypto::HashAlg::sha256, crypto::FpFormat::colon);
-      client_pem_ = certificate_pem(SSL_get0_peer_certificate(ssl));
+      request_.client_sha256 =
+          crypto::fingerprint(request_.client_der, crypto::HashAlg::sha256, crypto::FpFormat::colon);
+      request_.client_pem = certificate_pem(SSL_get0_peer_certificate(ssl));
       if (X509* own = SSL_get_certificate(ssl)) {
-        server_pem_ = certificate_pem(own);
+        request_.server_pem = certificate_pem(own);
         std::vector<uint8_t> der(static_cast<size_t>(std::max(0, i2d_X509(own, nullptr))));
         unsigned char* p = der.data();
         i2d_X509(own, &p);
-        server_sha256_ = crypto::fingerprint(der, crypto::HashAlg::sha256, crypto::FpFormat::colon);
+        request_.server_sha256 = crypto::fingerprint(der, crypto::HashAlg::sha256, crypto::FpFormat::colon);
       }
     }
     read_request();
@@ -227,6 +242,14 @@ private:
                                        " bytes"),
                     method_text(), route_text(), false);
     }
+    if (ec == beast::error::timeout && parser_ && parser_->got_some()) {
+      // A request begun and not finished in time is told so (RFC 9110,
+      // 15.5.9); a connection that sent nothing of one is just closed.
+      started_ = std::chrono::steady_clock::now();
+      const bool head = parser_->is_header_done();
+      return answer(error_response(408, "request_timeout", "the request did not arrive in time"),
+                    head ? method_text() : "-", head ? route_text() : "other", false);
+    }
     if (ec == http::error::end_of_stream || ec == net::error::operation_aborted || ec == beast::error::timeout ||
         ec == net::ssl::error::stream_truncated)
       return;  // closed by the client, a deadline or the stop: nothing to answer
@@ -248,24 +271,25 @@ private:
       return on_read_error(ec);
     }
     const auto& req = parser_->get();
-    HttpRequest request;
-    request.method = std::string(req.method_string());
+    HttpRequest& request = request_;
+    request.method.assign(req.method_string().data(), req.method_string().size());
     request.route = match_route(std::string_view(req.target().data(), req.target().size()));
-    request.content_type = std::string(req[http::field::content_type]);
+    const auto content_type = req[http::field::content_type];
+    request.content_type.assign(content_type.data(), content_type.size());
     request.body = std::move(parser_->get().body());
-    request.remote_address = remote_address_;
-    request.client_der = client_der_;
-    request.client_sha256 = client_sha256_;
-    request.client_pem = client_pem_;
-    request.server_sha256 = server_sha256_;
-    request.server_pem = server_pem_;
+    // A reload reaches open connections at their next request.
+    if (const uint64_t generation = server_.config_generation.load(); generation != config_generation_) {
+      config_ = server_.current_config();
+      config_generation_ = generation;
+    }
     HttpResponse response;
     try {
-      response = worker_.handler->handle(request, *server_.current_config());
+      response = worker_.handler->handle(request, *config_);
     } catch (const std::exception& e) {
       server_.event(Severity::error, "request " + request.route.pattern + " failed: " + e.what());
       response = error_response(500, "internal", "the gate could not answer; see its log");
     }
+    request.body.clear();
     answer(std::move(response), request.method, request.route.pattern, req.keep_alive());
   }
 
@@ -277,21 +301,15 @@ private:
     log_.method = std::move(method);
     log_.route = std::move(route);
     log_.status = response.status;
-    log_.fingerprint = client_sha256_;
+    log_.fingerprint = request_.client_sha256;
     log_.request_id = response.request_id;
     log_.error = response.error_code;
-    res_ = {};
-    res_.version(11);
-    res_.result(static_cast<unsigned>(response.status));
-    res_.set(http::field::content_type, response.content_type);
-    res_.set(http::field::cache_control, "no-store");
-    if (response.retry_after > 0) res_.set(http::field::retry_after, std::to_string(response.retry_after));
-    if (!response.allow.empty()) res_.set(http::field::allow, response.allow);
-    res_.body() = std::move(response.body);
-    res_.keep_alive(keep_alive_);
-    res_.prepare_payload();
+    // One buffer, so one TLS record and one send for a small answer.
+    out_ = response_head(response, keep_alive_);
+    out_ += response.body;
     expires_after(config_->limits.body_timeout);
-    http::async_write(stream_, res_, [self = shared_from_this()](beast::error_code ec, size_t) { self->on_write(ec); });
+    net::async_write(stream_, net::buffer(out_),
+                     [self = shared_from_this()](beast::error_code ec, size_t) { self->on_write(ec); });
   }
 
   void on_write(beast::error_code ec) {
@@ -299,14 +317,14 @@ private:
     const auto took = std::chrono::steady_clock::now() - started_;
     log_.at = server_.hooks.clock->now();
     log_.took = std::chrono::duration_cast<std::chrono::microseconds>(took);
-    server_.hooks.metrics->request(log_.route, log_.status, took);
-    server_.hooks.log->line(Severity::info, format_request(log_, config_->log_format));
+    server_.hooks.metrics->request(log_.route, log_.status, took, worker_.index);
+    server_.log_request(worker_, format_request(log_, config_->log_format));
     if (ec) return;
     if (log_.status == 413 || log_.status == 431) return drain();
     if (!keep_alive_) return close();
     // An idle connection keeps no answer, parser or read buffer: it waits
     // for the socket and only then makes them (the 1,000-idle-connection figure).
-    res_ = {};
+    std::string().swap(out_);
     parser_.reset();
     buffer_.shrink_to_fit();
     expires_after(config_->limits.idle_timeout);
@@ -336,6 +354,7 @@ private:
 
   Server::Impl& server_;
   Worker& worker_;
+  uint64_t config_generation_;
   std::shared_ptr<const GateConfig> config_;
   std::shared_ptr<ssl::context> tls_;
   TlsStream stream_;
@@ -343,11 +362,10 @@ private:
   uint64_t deadline_armed_ = 0;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  http::response<http::string_body> res_;
+  std::string out_;  ///< the answer being written
   RequestLog log_;
-  std::string remote_ = "-", remote_address_;
-  std::vector<uint8_t> client_der_;
-  std::string client_sha256_, client_pem_, server_sha256_, server_pem_;
+  std::string remote_ = "-";
+  HttpRequest request_;  ///< the connection's client and server certificates; the current request
   std::chrono::steady_clock::time_point started_{};
   bool busy_ = false, keep_alive_ = false;
   static constexpr size_t kMaxDrain = size_t{1} << 20;
@@ -378,7 +396,7 @@ Server::Impl::Impl(const GateConfig& cfg, ServerHooks h)
     : hooks(std::move(h)),
       workers([&] {
         std::vector<std::unique_ptr<Worker>> w;
-        for (int i = 0; i < std::max(1, hooks.threads); ++i) w.push_back(std::make_unique<Worker>());
+        for (int i = 0; i < std::max(1, hooks.threads); ++i) w.push_back(std::make_unique<Worker>(static_cast<size_t>(i)));
         return w;
       }()),
       acceptor(workers[0]->ioc),
@@ -435,6 +453,18 @@ void Server::Impl::on_accept(beast::error_code ec, tcp::socket socket, size_t w)
   do_accept();
 }
 
+void Server::Impl::log_request(Worker& worker, const std::string& line) {
+  if (worker.log_batch.empty()) net::post(worker.ioc, [this, &worker] { flush_log(worker); });
+  worker.log_batch += line;
+  worker.log_batch += '\n';
+}
+
+void Server::Impl::flush_log(Worker& worker) {
+  if (worker.log_batch.empty()) return;
+  hooks.log->lines(Severity::info, worker.log_batch);
+  worker.log_batch.clear();
+}
+
 void Server::Impl::session_ended() {
   --live;
   if (paused.exchange(false)) net::post(workers[0]->ioc, [this] { do_accept(); });
@@ -466,6 +496,7 @@ void Server::Impl::reload() {
       config = std::make_shared<const GateConfig>(next);
       tls = std::move(next_tls);
     }
+    config_generation.fetch_add(1);
     event(Severity::info, "reloaded gate.toml and the certificate");
   } catch (const std::exception& e) {
     event(Severity::error, std::string("reload failed, keeping the running configuration: ") + e.what());
@@ -512,6 +543,8 @@ void Server::run() {
   for (size_t i = 1; i < s.workers.size(); ++i) threads.emplace_back([&w = *s.workers[i]] { w.ioc.run(); });
   s.workers[0]->ioc.run();
   for (auto& t : threads) t.join();
+  // Lines of a worker stopped at the end of the grace period.
+  for (auto& w : s.workers) s.flush_log(*w);
 }
 
 void Server::stop() {

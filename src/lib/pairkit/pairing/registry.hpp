@@ -196,6 +196,10 @@ public:
   virtual std::optional<std::string> paired_serial(const std::string& cert_sha256) = 0;
   /// Pending requests in all (the gate's metrics).
   virtual int pending_count(const Clock& clock) = 0;
+  /// The files that every change to the registry writes (a ChangeWatch on
+  /// them tells a cache when to let go), or none when changes cannot be seen
+  /// on this machine's file system: then nothing read may be cached.
+  virtual std::vector<std::string> change_files() const = 0;
 
   /// pair expect: pre-registers a serial, optionally with its fingerprint.
   virtual void expect(const std::string& serial, const std::optional<std::string>& fingerprint, const Clock& clock) = 0;

@@ -200,6 +200,13 @@ public:
   JoinOutcome join(const JoinRequest& req, const JoinPolicy& policy, Botan::RandomNumberGenerator& rng,
                    const Clock& clock) override;
   std::optional<RequestRow> poll(int64_t id, const std::string& cert_sha256, const Clock& clock) override;
+  // A commit writes the WAL (or, in rollback mode, the database and its
+  // journal) with pwrite(); a checkpoint writes the database.
+  std::vector<std::string> change_files() const override {
+    const std::string& p = db_.path();
+    if (p.empty() || p == ":memory:" || p.rfind("file:", 0) == 0) return {};
+    return {p, p + "-wal", p + "-journal"};
+  }
   std::optional<std::string> paired_serial(const std::string& cert_sha256) override;
   int pending_count(const Clock& clock) override;
   void expect(const std::string& serial, const std::optional<std::string>& fingerprint, const Clock& clock) override;
