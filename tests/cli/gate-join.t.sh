@@ -92,7 +92,7 @@ stop_servers
 gate_says() {
   python3 -c 'import json, sys
 d = {"status": int(sys.argv[2]), "body": json.loads(sys.argv[3])}
-if len(sys.argv) > 4: d["retry_after"] = int(sys.argv[4])
+if len(sys.argv) > 4: d["retry_after"] = int(sys.argv[4]) if sys.argv[4].isdigit() else sys.argv[4]
 open(sys.argv[1] + ".tmp", "w").write(json.dumps(d))' "g/$1" "$2" "$3" ${4:+"$4"} && mv "g/$1.tmp" "g/$1"
 }
 start_fake_gate() {  # CLIENT_CERT
@@ -184,6 +184,15 @@ t 3 '"event":"waiting".*cannot connect' 'still failing after 4s' -- bounded 20 2
 check 'the request is kept' test -s term/gate-request.toml
 wait "$fake_pid" 2>/dev/null
 start_fake_gate term/cert.pem
+
+# A Retry-After that is an HTTP-date is honoured: an hour away is past a
+# 20 s --wait, so the join gives up at once after one POST (read as the
+# 5 s default, it would have asked four times).
+rm -f term/gate-request.toml
+: >g/requests.log
+gate_says post.json 503 '{"error": {"code": "unavailable", "message": "maintenance"}}' "$(date -u -d '+1 hour' '+%a, %d %b %Y %H:%M:%S GMT')"
+t 3 '^$' 'was still busy after 20s: maintenance' -- bounded 10 200 pk gate join --gate 127.0.0.1:$gport --dir term --wait 20s
+check 'one POST only' bash -c '[ "$(grep -c "^POST /v1/pair " g/requests.log)" = 1 ]'
 
 # A QR code (qr render or gate invite) gives the address, the pin and the invite.
 pk qr render --host 127.0.0.1:$gport --cert srv/cert.pem --id ABCDEFGHJKMNPQRS -o invite.png 2>/dev/null

@@ -284,6 +284,28 @@ TEST_CASE("join: a busy gate is retried after its Retry-After") {
   CHECK(f.time.sleeps[0] <= 36s);
 }
 
+TEST_CASE("join: Retry-After as an HTTP-date waits until that time; 0 or a date past waits a second") {
+  Fixture f;
+  auto dated = [](int status, TimePoint at) {
+    HttpsResponse r = answer(status, R"({"error": {"code": "unavailable", "message": "busy"}})");
+    r.retry_at = at;
+    return r;
+  };
+  f.expect("POST", "/v1/pair", dated(503, kNow + 40s));
+  f.expect("POST", "/v1/pair", dated(503, kNow - 1h));
+  f.expect("POST", "/v1/pair", answer(429, R"({"error": {"code": "too_many_pending", "message": "too many"}})", 0));
+  f.expect("POST", "/v1/pair", answer(200, kPaired));
+  CHECK(f.run().kind == JoinEvent::paired);
+  REQUIRE(f.time.sleeps.size() == 3);
+  CHECK(f.time.sleeps[0] >= 32s);
+  CHECK(f.time.sleeps[0] <= 48s);
+  for (size_t i : {1, 2}) {
+    CAPTURE(i);
+    CHECK(f.time.sleeps[i] >= 800ms);
+    CHECK(f.time.sleeps[i] <= 1200ms);
+  }
+}
+
 TEST_CASE("join: a gate busy past --wait is given up at once, not slept on") {
   Fixture f;
   f.opts.wait = 10s;

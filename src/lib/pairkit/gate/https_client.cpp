@@ -17,6 +17,7 @@
 #include <openssl/x509.h>
 
 #include "pairkit/core/files.hpp"
+#include "pairkit/gate/http_date.hpp"
 
 namespace pairkit::gate {
 
@@ -184,9 +185,12 @@ HttpsResponse HttpsClient::request(const std::string& method, const std::string&
     const auto v = it->value();
     long long seconds = 0;
     const auto [end, err] = std::from_chars(v.data(), v.data() + v.size(), seconds);
-    // An HTTP date or an absurd number is ignored: the caller's own backoff applies.
-    if (err == std::errc() && end == v.data() + v.size() && seconds >= 0 && seconds <= 24 * 3600)
-      r.retry_after = std::chrono::seconds(seconds);
+    // An absurd number or an unreadable date is ignored: the caller's own backoff applies.
+    if (err == std::errc() && end == v.data() + v.size()) {
+      if (seconds >= 0 && seconds <= 24 * 3600) r.retry_after = std::chrono::seconds(seconds);
+    } else {
+      r.retry_at = parse_http_date(std::string_view(v.data(), v.size()));
+    }
   }
   // Closing politely is a courtesy to the gate; its failure changes nothing.
   beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(1));

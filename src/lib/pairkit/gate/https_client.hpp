@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "pairkit/core/clock.hpp"
 #include "pairkit/core/error.hpp"
 
 namespace pairkit::gate {
@@ -36,6 +37,7 @@ struct HttpsResponse {
   int status = 0;
   std::string body;
   std::optional<std::chrono::seconds> retry_after;  ///< Retry-After in seconds, when given and sane
+  std::optional<TimePoint> retry_at;                ///< Retry-After as an HTTP-date
 };
 
 struct HttpsClientOptions {

@@ -42,6 +42,7 @@ namespace {
 constexpr milliseconds kMaxBackoff = 30s;
 constexpr milliseconds kFirstBackoff = 1s;
 constexpr milliseconds kDefaultPoll = 5s;
+constexpr milliseconds kMinRetry = 1s;
 
 void check_api_serial(const std::string& serial) {
   const bool ok = !serial.empty() && serial.size() <= 64 && std::all_of(serial.begin(), serial.end(), [](char c) {
@@ -196,9 +197,19 @@ private:
                      (err.code.empty() ? "" : " (" + err.code + ")"));
   }
 
+  /// How long the gate asks to wait: its Retry-After in seconds, or until
+  /// its HTTP-date, else the default; a second at least (a gate saying 0,
+  /// or a date past, is not hammered) and a day at most.
+  milliseconds retry_delay(const HttpsResponse& r) const {
+    milliseconds d = kDefaultPoll;
+    if (r.retry_after) d = *r.retry_after;
+    else if (r.retry_at) d = std::chrono::duration_cast<milliseconds>(*r.retry_at - clock_.now());
+    return std::clamp<milliseconds>(d, kMinRetry, 24h);
+  }
+
   // A busy gate (429, 503): wait as it says, within --wait.
   void busy(const HttpsResponse& r) {
-    const milliseconds d = r.retry_after ? milliseconds(*r.retry_after) : kDefaultPoll;
+    const milliseconds d = retry_delay(r);
     const GateError err = parse_gate_error(r.body);
     waiting("the gate is busy: " + err.message, d);
     if (!wait_for(d, true))
@@ -219,7 +230,7 @@ private:
                                sha256_colon(device_der_)};
         save_join_request(o_.device_dir, *request_);
         announce_pending();
-        next_poll_ = r.retry_after ? milliseconds(*r.retry_after) : kDefaultPoll;
+        next_poll_ = retry_delay(r);
         return poll();
       }
       if (r.status == 403) refused(r);
@@ -277,7 +288,7 @@ private:
         if (a.state == "paired") return paired(a);
         if (a.state != "pending") ended(a);
         if (waiting_) announce_pending();
-        next = r.retry_after ? milliseconds(*r.retry_after) : kDefaultPoll;
+        next = retry_delay(r);
         continue;
       }
       if (r.status == 403) refused(r);
@@ -287,7 +298,7 @@ private:
                           "; run gate join again to file a new one");
       }
       if (r.status == 429 || r.status == 503) {
-        const milliseconds d = r.retry_after ? milliseconds(*r.retry_after) : kDefaultPoll;
+        const milliseconds d = retry_delay(r);
         waiting("the gate is busy: " + parse_gate_error(r.body).message, d);
         next = d;
         continue;

@@ -1,0 +1,118 @@
+// HTTP-date by hand: three fixed layouts, checked field by field (a weekday
+// name is checked for its form, not against the date, as RFC 9110 allows).
+#include "pairkit/gate/http_date.hpp"
+
+#include <array>
+
+namespace pairkit::gate {
+
+namespace {
+
+constexpr std::array<std::string_view, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+constexpr std::array<std::string_view, 7> kDays = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+constexpr std::array<std::string_view, 7> kLongDays = {"Monday", "Tuesday",  "Wednesday", "Thursday",
+                                                       "Friday", "Saturday", "Sunday"};
+
+/// Reads the text in order; any mismatch makes it fail for good.
+struct Reader {
+  std::string_view s;
+  bool ok = true;
+
+  void literal(std::string_view want) {
+    if (ok && s.substr(0, want.size()) == want) s.remove_prefix(want.size());
+    else ok = false;
+  }
+  int digits(size_t n) {
+    int v = 0;
+    ok = ok && s.size() >= n;
+    for (size_t i = 0; ok && i < n; ++i) {
+      ok = s[i] >= '0' && s[i] <= '9';
+      v = v * 10 + (s[i] - '0');
+    }
+    if (!ok) return 0;
+    s.remove_prefix(n);
+    return v;
+  }
+  template <size_t N>
+  int one_of(const std::array<std::string_view, N>& names) {
+    for (size_t i = 0; ok && i < N; ++i)
+      if (s.substr(0, names[i].size()) == names[i]) {
+        s.remove_prefix(names[i].size());
+        return static_cast<int>(i);
+      }
+    ok = false;
+    return 0;
+  }
+};
+
+std::optional<TimePoint> make(int year, int month, int day, int h, int m, int sec) {
+  using namespace std::chrono;
+  const year_month_day ymd{std::chrono::year(year), std::chrono::month(static_cast<unsigned>(month + 1)),
+                           std::chrono::day(static_cast<unsigned>(day))};
+  // 60 is a leap second: it is read as the next second, as POSIX time has none.
+  if (!ymd.ok() || h > 23 || m > 59 || sec > 60) return std::nullopt;
+  return TimePoint(sys_days(ymd).time_since_epoch() + hours(h) + minutes(m) + seconds(sec));
+}
+
+}  // namespace
+
+std::optional<TimePoint> parse_http_date(std::string_view text) {
+  int y = 0, mon = 0, d = 0, h = 0, mi = 0, sec = 0;
+  auto clock_time = [&](Reader& r) {
+    h = r.digits(2);
+    r.literal(":");
+    mi = r.digits(2);
+    r.literal(":");
+    sec = r.digits(2);
+  };
+  {  // IMF-fixdate
+    Reader r{text};
+    r.one_of(kDays);
+    r.literal(", ");
+    d = r.digits(2);
+    r.literal(" ");
+    mon = r.one_of(kMonths);
+    r.literal(" ");
+    y = r.digits(4);
+    r.literal(" ");
+    clock_time(r);
+    r.literal(" GMT");
+    if (r.ok && r.s.empty()) return make(y, mon, d, h, mi, sec);
+  }
+  {  // RFC 850
+    Reader r{text};
+    r.one_of(kLongDays);
+    r.literal(", ");
+    d = r.digits(2);
+    r.literal("-");
+    mon = r.one_of(kMonths);
+    r.literal("-");
+    y = r.digits(2);
+    r.literal(" ");
+    clock_time(r);
+    r.literal(" GMT");
+    if (r.ok && r.s.empty()) return make(y < 70 ? 2000 + y : 1900 + y, mon, d, h, mi, sec);
+  }
+  {  // asctime: the day is padded with a space
+    Reader r{text};
+    r.one_of(kDays);
+    r.literal(" ");
+    mon = r.one_of(kMonths);
+    r.literal(" ");
+    if (r.ok && !r.s.empty() && r.s[0] == ' ') {
+      r.literal(" ");
+      d = r.digits(1);
+    } else {
+      d = r.digits(2);
+    }
+    r.literal(" ");
+    clock_time(r);
+    r.literal(" ");
+    y = r.digits(4);
+    if (r.ok && r.s.empty()) return make(y, mon, d, h, mi, sec);
+  }
+  return std::nullopt;
+}
+
+}  // namespace pairkit::gate
