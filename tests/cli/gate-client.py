@@ -7,6 +7,12 @@
   gate-client.py inflight HOST:PORT PID
       sends a request's headers, sends SIGTERM to PID, then the body; prints
       the status line of the answer (the gate must finish this request).
+  gate-client.py mitm HOST:PORT IDENTITY_DIR PORT_FILE SECONDS
+      a man in the middle in front of the gate at HOST:PORT, for SECONDS:
+      terminates each terminal's TLS on 127.0.0.1 with IDENTITY_DIR's
+      certificate, opens its own TLS to the gate with that same identity as
+      the client certificate (it cannot use the terminal's key), and relays
+      the bytes both ways; writes its port to PORT_FILE.
 Loopback only; every loop is bounded in count and time.
 """
 import asyncio
@@ -71,6 +77,40 @@ def inflight(host, port, pid):
             print(data.split(b"\r\n")[0].decode())
 
 
+async def pipe(reader, writer):
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    except (OSError, ConnectionError):
+        pass
+    finally:
+        writer.close()
+
+
+async def mitm(host, port, identity, port_file, seconds):
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(os.path.join(identity, "cert.pem"), os.path.join(identity, "key.pem"))
+    upstream_ctx = context()
+    upstream_ctx.load_cert_chain(os.path.join(identity, "cert.pem"), os.path.join(identity, "key.pem"))
+
+    async def relay(reader, writer):
+        try:
+            up_reader, up_writer = await asyncio.wait_for(
+                asyncio.open_connection(host, port, ssl=upstream_ctx), 10)
+        except (OSError, asyncio.TimeoutError):
+            writer.close()
+            return
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+
+    server = await asyncio.start_server(relay, "127.0.0.1", 0, ssl=server_ctx)
+    with open(port_file + ".tmp", "w") as f:
+        f.write(str(server.sockets[0].getsockname()[1]))
+    os.rename(port_file + ".tmp", port_file)
+    async with server:
+        await asyncio.sleep(seconds)
+
+
 def main():
     mode, addr = sys.argv[1], sys.argv[2]
     host, port = addr.rsplit(":", 1)
@@ -78,6 +118,8 @@ def main():
         asyncio.run(slowdrip(host, int(port), int(sys.argv[3]), int(sys.argv[4])))
     elif mode == "inflight":
         inflight(host, int(port), int(sys.argv[3]))
+    elif mode == "mitm":
+        asyncio.run(mitm(host, int(port), sys.argv[3], sys.argv[4], int(sys.argv[5])))
     else:
         sys.exit("unknown mode " + mode)
 

@@ -330,6 +330,27 @@ check 'the MITM gate filed a request' grep -q '"event":"pending"' m.out
 mitm_nonce=$(pk --json pair list --db evil/pairing.db | python3 -c 'import json, sys; print([r for r in json.load(sys.stdin) if r["serial"] == "TERM-M"][0]["nonce"])')
 check "the real gate's code for that nonce is not the one the terminal shows" test "$(pk pair code --cert termm/cert.pem --server-cert srv/cert.pem --nonce "$mitm_nonce")" != "$(join_code m.out)"
 
+# A MITM that relays to the real gate: its own certificate towards the
+# terminal, its own client certificate towards the gate (the terminal's key
+# never leaves it). The request reaches the operator, but with the MITM's
+# fingerprint and a code that is not the one the --tofu terminal shows, so
+# approving with the terminal's code fails.
+pk -q device init --serial TERM-X --dir termx >/dev/null
+python3 "$here_cli/gate-client.py" mitm 127.0.0.1:$port evil mitm.port 60 &
+servers+=("$!")
+check 'the MITM relay listens' bash -c 'for i in $(seq 100); do test -s mitm.port && exit 0; sleep 0.1; done; exit 1'
+bounded 20 200 pk --json gate join --gate 127.0.0.1:$(cat mitm.port) --dir termx --tofu --wait 3s >x.out 2>x.err
+echo $? >x.rc
+check 'through the MITM the join is pending, then still pending after 3s (exit 1)' \
+  bash -c 'test "$(cat x.rc)" = 1 && grep -q "\"event\":\"pending\"" x.out && grep -q "still pending after 3s" x.err'
+check "the terminal's request names the certificate it saw: the MITM's" grep -qi "$evil_fp" termx/gate-request.toml
+x_row() { pk --json pair list --db $db --state pending | python3 -c 'import json, sys; print([r for r in json.load(sys.stdin) if r["serial"] == "TERM-X"][0][sys.argv[1]])' "$1"; }
+check "the gate recorded the MITM's certificate" test "$(x_row fingerprint)" = "$evil_fp"
+check "the operator's code is not the terminal's" test "$(x_row code)" != "$(join_code x.out)"
+not_approved() { ! approve TERM-X "$(join_code x.out)" 2>/dev/null; }
+check "approving with the terminal's code fails" not_approved
+t 0 'TERM-X +pending' '' -- pk pair list --db $db --state pending
+
 # The gate killed (-9) and restarted while a terminal polls: the same
 # request, and exit 0 after the approval.
 pk -q device init --serial TERM-2 --dir term2 >/dev/null
