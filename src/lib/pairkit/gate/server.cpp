@@ -67,6 +67,24 @@ std::string certificate_pem(X509* cert) {
 
 class Session;
 
+/// The TLS context and the certificate it presents, in the forms the
+/// registry keeps: made once per (re)load, not per connection.
+struct ServerTls {
+  std::shared_ptr<ssl::context> context;
+  std::string pem, sha256;
+
+  ServerTls(const std::string& key_file, const std::string& cert_file)
+      : context(make_tls_context(key_file, cert_file)) {
+    if (X509* own = SSL_CTX_get0_certificate(context->native_handle())) {
+      pem = certificate_pem(own);
+      std::vector<uint8_t> der(static_cast<size_t>(std::max(0, i2d_X509(own, nullptr))));
+      unsigned char* p = der.data();
+      i2d_X509(own, &p);
+      sha256 = crypto::fingerprint(der, crypto::HashAlg::sha256, crypto::FpFormat::colon);
+    }
+  }
+};
+
 }  // namespace
 
 /// One worker: its io_context, thread, handler and live connections (touched
@@ -99,7 +117,7 @@ struct Server::Impl {
 
   mutable std::mutex config_mu;
   std::shared_ptr<const GateConfig> config;
-  std::shared_ptr<ssl::context> tls;
+  std::shared_ptr<const ServerTls> tls;
   /// Moves on at each reload, so that a connection notices without a lock.
   std::atomic<uint64_t> config_generation{0};
 
@@ -108,7 +126,7 @@ struct Server::Impl {
     std::lock_guard lock(config_mu);
     return config;
   }
-  std::shared_ptr<ssl::context> current_tls() const {
+  std::shared_ptr<const ServerTls> current_tls() const {
     std::lock_guard lock(config_mu);
     return tls;
   }
@@ -135,7 +153,7 @@ public:
         config_generation_(server.config_generation.load()),
         config_(server.current_config()),
         tls_(server.current_tls()),
-        stream_(std::move(socket), tls_->native_handle()),
+        stream_(std::move(socket), tls_->context->native_handle()),
         deadline_(stream_.get_executor()) {
     beast::error_code ec;
     // Answers are written whole: Nagle would only hold them back for an ACK.
@@ -197,13 +215,8 @@ private:
       request_.client_sha256 =
           crypto::fingerprint(request_.client_der, crypto::HashAlg::sha256, crypto::FpFormat::colon);
       request_.client_pem = certificate_pem(SSL_get0_peer_certificate(ssl));
-      if (X509* own = SSL_get_certificate(ssl)) {
-        request_.server_pem = certificate_pem(own);
-        std::vector<uint8_t> der(static_cast<size_t>(std::max(0, i2d_X509(own, nullptr))));
-        unsigned char* p = der.data();
-        i2d_X509(own, &p);
-        request_.server_sha256 = crypto::fingerprint(der, crypto::HashAlg::sha256, crypto::FpFormat::colon);
-      }
+      request_.server_pem = tls_->pem;
+      request_.server_sha256 = tls_->sha256;
     }
     read_request();
   }
@@ -356,7 +369,7 @@ private:
   Worker& worker_;
   uint64_t config_generation_;
   std::shared_ptr<const GateConfig> config_;
-  std::shared_ptr<ssl::context> tls_;
+  std::shared_ptr<const ServerTls> tls_;
   TlsStream stream_;
   net::steady_timer deadline_;
   uint64_t deadline_armed_ = 0;
@@ -404,7 +417,8 @@ Server::Impl::Impl(const GateConfig& cfg, ServerHooks h)
       retry_timer(workers[0]->ioc),
       grace_timer(workers[0]->ioc),
       config(std::make_shared<const GateConfig>(cfg)),
-      tls(make_tls_context(cfg.server_dir + "/" + device::kKeyFile, cfg.server_dir + "/" + device::kCertFile)) {
+      tls(std::make_shared<const ServerTls>(cfg.server_dir + "/" + device::kKeyFile,
+                                            cfg.server_dir + "/" + device::kCertFile)) {
   const auto [host, port] = parse_listen_address(cfg.listen);
   const tcp::endpoint ep(net::ip::make_address(host), port);
   beast::error_code ec;
@@ -487,7 +501,8 @@ void Server::Impl::wait_signal() {
 void Server::Impl::reload() {
   try {
     const GateConfig next = hooks.reload();
-    auto next_tls = make_tls_context(next.server_dir + "/" + device::kKeyFile, next.server_dir + "/" + device::kCertFile);
+    auto next_tls = std::make_shared<const ServerTls>(next.server_dir + "/" + device::kKeyFile,
+                                                      next.server_dir + "/" + device::kCertFile);
     const auto old = current_config();
     if (next.listen != old->listen)
       event(Severity::warning, "listen changed to " + next.listen + ": that takes a restart; still on " + bound);
