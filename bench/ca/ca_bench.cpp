@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "pairkit/core/files.hpp"
+#include "pairkit/core/input_limits.hpp"
 #include "pairkit/crypto/cert_builder.hpp"
 #include "pairkit/crypto/keys.hpp"
 
@@ -42,11 +43,11 @@ int gen_csrs(const std::string& dir, int n) {
 // the request's signature) and sign, all in memory. The floor for `ca sign`.
 int raw_sign(const std::string& key_file, const std::string& cert_file, const std::string& dir) {
   Botan::AutoSeeded_RNG rng;
-  const auto key_bytes = pairkit::read_file(key_file);
+  const auto key_bytes = pairkit::read_file(key_file, pairkit::limits::kObject);
   const auto key = pairkit::crypto::load_private_key(key_bytes, key_file, std::nullopt);
   const Botan::X509_Certificate ca_cert(cert_file);
   std::vector<std::vector<uint8_t>> csrs;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) csrs.push_back(pairkit::read_file(e.path().string()));
+  for (const auto& e : std::filesystem::directory_iterator(dir)) csrs.push_back(pairkit::read_file(e.path().string(), pairkit::limits::kObject));
   Botan::X509_CA ca(ca_cert, *key, "SHA-256", rng);
   const auto now = std::chrono::system_clock::now();
   const Botan::X509_Time from(now), to(now + std::chrono::hours(24 * 7));
