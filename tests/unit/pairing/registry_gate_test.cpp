@@ -246,6 +246,23 @@ TEST_CASE("a join waiting on a busy registry fails with 'busy', never hangs") {
                        InputError);
 }
 
+TEST_CASE("a paired terminal's join reads only, so it answers while a writer holds the registry") {
+  Gate g;
+  const std::string path = g.d.path() + "/pairing.db";
+  g.join(join_req("T1", 'A'));
+  const auto row = g.reg->list(State::pending, g.clock).at(0);
+  g.reg->approve("T1", std::nullopt, parse_code(row.code), 5, {"alice", std::nullopt}, g.clock);
+  const auto waiting = open_registry(path, {IfMissing::fail, 100ms});
+  sqlite::Connection holder(path, {});
+  sqlite::Transaction held(holder);
+  const auto again = waiting->join(join_req("T1", 'A'), {}, *g.rng, g.clock);
+  CHECK(again.result == JoinResult::paired);
+  CHECK(again.row.id == row.id);
+  // Another certificate for the serial is a new request: a write, which waits.
+  CHECK_THROWS_WITH_AS(waiting->join(join_req("T1", 'B'), {}, *g.rng, g.clock), doctest::Contains("is busy"),
+                       InputError);
+}
+
 TEST_CASE("a poll within the second it was recorded reads only, so it answers while a writer holds the registry") {
   Gate g;
   const std::string path = g.d.path() + "/pairing.db";

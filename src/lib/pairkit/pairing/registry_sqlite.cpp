@@ -681,10 +681,30 @@ JoinOutcome SqliteRegistry::refuse(Transaction& tx, const JoinRequest& req, Join
 
 JoinOutcome SqliteRegistry::join(const JoinRequest& req, const JoinPolicy& policy, Botan::RandomNumberGenerator& rng,
                                  const Clock& clock) {
+  const std::string& fp = req.terminal.sha256;
+  // A paired terminal joining again (at each boot, each reconnect) is
+  // answered from reads, without the write lock, so such joins never queue
+  // behind one another. Anything else, a denial included (it is audited),
+  // takes the write path below, which checks everything again.
+  if (paired_fingerprint(req.serial) == fp) {
+    auto s = db_.cached(
+        "SELECT 1 FROM denials WHERE (kind = 'address' AND value = ?) OR (kind = 'fingerprint' AND value = ?) LIMIT 1");
+    s.bind(1, req.source_address).bind(2, fp);
+    const bool denied = s.step();
+    s.reset();
+    if (!denied) {
+      if (auto row = find(req.serial, "state = 'paired'"); row && row->fingerprint == fp) {
+        JoinOutcome out;
+        out.result = JoinResult::paired;
+        out.row = *row;
+        return out;
+      }
+    }
+  }
+
   const TimePoint now = clock.now();
   Transaction tx(db_);
   expire_stale(now);
-  const std::string& fp = req.terminal.sha256;
 
   {
     auto s = db_.cached(
