@@ -241,7 +241,7 @@ private:
                      const std::string& reason, const std::string& detail);
 
   void expire_stale(TimePoint now);
-  std::optional<RequestRow> find(const std::string& serial, const char* state_sql);
+  std::optional<RequestRow> find(const std::string& serial, const char* state_sql, bool with_code = true);
   std::optional<std::string> paired_fingerprint(const std::string& serial);
   /// Moves row from the state it was read in to `to` (compare-and-set) and
   /// records the change in row as well.
@@ -303,12 +303,12 @@ void SqliteRegistry::expire_stale(TimePoint now) {
   }
 }
 
-std::optional<RequestRow> SqliteRegistry::find(const std::string& serial, const char* state_sql) {
+std::optional<RequestRow> SqliteRegistry::find(const std::string& serial, const char* state_sql, bool with_code) {
   auto s = db_.cached(std::string("SELECT ") + kRowColumns + " FROM requests WHERE serial = ? AND " + state_sql +
                        " ORDER BY id DESC LIMIT 1");
   s.bind(1, serial);
   if (!s.step()) return std::nullopt;
-  return read_row(s);
+  return read_row(s, with_code);
 }
 
 std::optional<std::string> SqliteRegistry::paired_fingerprint(const std::string& serial) {
@@ -693,7 +693,8 @@ JoinOutcome SqliteRegistry::join(const JoinRequest& req, const JoinPolicy& polic
     const bool denied = s.step();
     s.reset();
     if (!denied) {
-      if (auto row = find(req.serial, "state = 'paired'"); row && row->fingerprint == fp) {
+      // No code: a paired request's answer has none, and it would cost a digest.
+      if (auto row = find(req.serial, "state = 'paired'", false); row && row->fingerprint == fp) {
         JoinOutcome out;
         out.result = JoinResult::paired;
         out.row = *row;
