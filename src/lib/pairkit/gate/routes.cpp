@@ -33,8 +33,13 @@ pairing::Registry& Routes::registry(const GateConfig& config) {
     opts.busy_timeout = config.limits.registry_timeout;
     registry_ = pairing::open_registry(config.registry, opts);
     registry_location_ = config.registry;
+    watched_config_dir_.reset();
   }
-  polls_.watch(registry_->change_files(), config.config_dir);
+  // Only when either changed: a poll should not cost a list of paths.
+  if (watched_config_dir_ != config.config_dir) {
+    polls_.watch(registry_->change_files(), config.config_dir);
+    watched_config_dir_ = config.config_dir;
+  }
   return *registry_;
 }
 

@@ -2,6 +2,8 @@
 // registry. One Routes per worker thread, with its own registry connection.
 #pragma once
 #include <memory>
+#include <optional>
+#include <string>
 
 #include <botan/rng.h>
 
@@ -42,6 +44,7 @@ private:
   std::unique_ptr<pairing::Registry> registry_;
   std::string registry_location_;
   PollCache polls_;
+  std::optional<std::string> watched_config_dir_;  ///< what polls_ watches with the open registry
 };
 
 }  // namespace pairkit::gate

@@ -234,8 +234,9 @@ private:
     if (ec) return on_read_error(ec);
     busy_ = true;
     started_ = std::chrono::steady_clock::now();
-    expires_after(config_->limits.body_timeout);
+    // No body to wait for (a poll): the answer's write sets its own deadline.
     if (parser_->is_done()) return on_body({});
+    expires_after(config_->limits.body_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, size_t) { self->on_body(ec); });
   }
