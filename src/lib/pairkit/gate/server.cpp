@@ -1,12 +1,14 @@
-// The transport: an acceptor, one io_context per worker thread (its
-// connections and its handler stay on it), a deadline on every read and
+// The transport: one io_context per worker thread, each accepting on its own
+// copy of the listening socket (its connections and its handler stay on it), a deadline on every read and
 // write (Boost.Beast's advanced_server pattern), limits on headers, bodies
 // and connections. Whatever a client sends ends at most its own connection.
 #include "pairkit/gate/server.hpp"
 
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <mutex>
 #include <thread>
 #include <unordered_set>
@@ -19,6 +21,8 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <fcntl.h>
+
 #include <openssl/bio.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
@@ -94,6 +98,15 @@ struct Worker {
   const size_t index;
   net::io_context ioc{1};
   std::optional<net::executor_work_guard<net::io_context::executor_type>> guard;
+  /// A dup() of the one listening socket, in this worker's epoll: a worker
+  /// takes a connection when it is free to, with no hand-over between
+  /// threads, and a busy worker leaves new ones to the other.
+  std::optional<tcp::acceptor> acceptor;
+  std::optional<net::steady_timer> retry_timer;
+  /// A connection accepted when the gate was at max_connections: it waits
+  /// here, as it would in the backlog, and no other is accepted meanwhile.
+  std::optional<tcp::socket> held;
+  std::atomic<bool> paused{false};
   std::unique_ptr<Handler> handler;
   std::unordered_set<Session*> sessions;
   bool stopping = false;
@@ -105,13 +118,9 @@ struct Worker {
 struct Server::Impl {
   ServerHooks hooks;
   std::vector<std::unique_ptr<Worker>> workers;
-  tcp::acceptor acceptor;
   net::signal_set signals;
-  net::steady_timer retry_timer;
   net::steady_timer grace_timer;
   std::string bound;
-  size_t next_worker = 0;
-  std::atomic<bool> paused{false};
   std::atomic<bool> stopping{false};
   std::atomic<int64_t> live{0};  ///< accepted connections not yet closed
 
@@ -133,8 +142,12 @@ struct Server::Impl {
   void event(Severity s, const std::string& message) {
     hooks.log->line(s, format_event(hooks.clock->now(), s, message, current_config()->log_format));
   }
-  void do_accept();
-  void on_accept(beast::error_code ec, tcp::socket socket, size_t worker);
+  void do_accept(Worker& worker);
+  /// Counts a connection in, unless max_connections are open.
+  bool take_slot();
+  /// At the bound: the worker waits for a connection to end.
+  void park(Worker& worker);
+  void on_accept(beast::error_code ec, tcp::socket socket, Worker& worker);
   void wait_signal();
   void reload();
   void begin_stop();
@@ -413,9 +426,7 @@ Server::Impl::Impl(const GateConfig& cfg, ServerHooks h)
         for (int i = 0; i < std::max(1, hooks.threads); ++i) w.push_back(std::make_unique<Worker>(static_cast<size_t>(i)));
         return w;
       }()),
-      acceptor(workers[0]->ioc),
       signals(workers[0]->ioc),
-      retry_timer(workers[0]->ioc),
       grace_timer(workers[0]->ioc),
       config(std::make_shared<const GateConfig>(cfg)),
       tls(std::make_shared<const ServerTls>(cfg.server_dir + "/" + device::kKeyFile,
@@ -423,49 +434,67 @@ Server::Impl::Impl(const GateConfig& cfg, ServerHooks h)
   const auto [host, port] = parse_listen_address(cfg.listen);
   const tcp::endpoint ep(net::ip::make_address(host), port);
   beast::error_code ec;
-  acceptor.open(ep.protocol(), ec);
-  if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor.bind(ep, ec);
-  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+  tcp::acceptor& first = workers[0]->acceptor.emplace(workers[0]->ioc);
+  first.open(ep.protocol(), ec);
+  if (!ec) first.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) first.bind(ep, ec);
+  if (!ec) first.listen(net::socket_base::max_listen_connections, ec);
   if (ec) throw InputError("cannot listen on " + cfg.listen + ": " + ec.message());
-  bound = endpoint_text(acceptor.local_endpoint());
+  bound = endpoint_text(first.local_endpoint());
+  for (size_t i = 1; i < workers.size(); ++i) {
+    const int fd = ::fcntl(first.native_handle(), F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) throw InputError("cannot listen on " + cfg.listen + ": " + std::strerror(errno));
+    workers[i]->acceptor.emplace(workers[i]->ioc, ep.protocol(), fd);
+  }
   for (size_t i = 0; i < workers.size(); ++i) {
+    workers[i]->retry_timer.emplace(workers[i]->ioc);
     workers[i]->handler = hooks.make_handler(static_cast<int>(i));
     workers[i]->guard.emplace(workers[i]->ioc.get_executor());
   }
 }
 
-void Server::Impl::do_accept() {
-  if (stopping) return;
-  // At the bound, stop accepting: new connections wait in the kernel's backlog.
-  if (live.load() >= current_config()->limits.max_connections) {
-    paused = true;
-    return;
+/// Runs on the worker's own thread, as do on_accept and park.
+void Server::Impl::do_accept(Worker& worker) {
+  if (stopping || worker.stopping) return;
+  if (worker.held) {
+    if (!take_slot()) return park(worker);
+    tcp::socket socket = std::move(*worker.held);
+    worker.held.reset();
+    std::make_shared<Session>(*this, worker, std::move(socket))->start();
   }
-  const size_t w = next_worker++ % workers.size();
-  acceptor.async_accept(workers[w]->ioc.get_executor(),
-                        [this, w](beast::error_code ec, tcp::socket socket) { on_accept(ec, std::move(socket), w); });
+  worker.acceptor->async_accept(
+      [this, &worker](beast::error_code ec, tcp::socket socket) { on_accept(ec, std::move(socket), worker); });
 }
 
-void Server::Impl::on_accept(beast::error_code ec, tcp::socket socket, size_t w) {
-  if (ec == net::error::operation_aborted || stopping) return;
+void Server::Impl::on_accept(beast::error_code ec, tcp::socket socket, Worker& worker) {
+  if (ec == net::error::operation_aborted || stopping || worker.stopping) return;
   if (ec) {
     // Out of file descriptors, most likely: wait a little rather than spin.
     hooks.metrics->connection_refused();
     event(Severity::warning, "accept failed: " + ec.message());
-    retry_timer.expires_after(std::chrono::milliseconds(100));
-    retry_timer.async_wait([this](beast::error_code e) {
-      if (!e) do_accept();
+    worker.retry_timer->expires_after(std::chrono::milliseconds(100));
+    worker.retry_timer->async_wait([this, &worker](beast::error_code e) {
+      if (!e) do_accept(worker);
     });
     return;
   }
-  ++live;
-  Worker& worker = *workers[w];
-  net::post(worker.ioc, [this, &worker, socket = std::move(socket)]() mutable {
-    if (worker.stopping) return session_ended();
-    std::make_shared<Session>(*this, worker, std::move(socket))->start();
-  });
-  do_accept();
+  worker.held.emplace(std::move(socket));
+  do_accept(worker);
+}
+
+bool Server::Impl::take_slot() {
+  const int64_t max = current_config()->limits.max_connections;
+  int64_t open = live.load();
+  while (open < max)
+    if (live.compare_exchange_weak(open, open + 1)) return true;
+  return false;
+}
+
+void Server::Impl::park(Worker& worker) {
+  worker.paused = true;
+  // A connection that ended meanwhile found the flag unset: look again.
+  if (live.load() < current_config()->limits.max_connections && worker.paused.exchange(false))
+    net::post(worker.ioc, [this, &worker] { do_accept(worker); });
 }
 
 void Server::Impl::log_request(Worker& worker, const std::string& line) {
@@ -482,7 +511,8 @@ void Server::Impl::flush_log(Worker& worker) {
 
 void Server::Impl::session_ended() {
   --live;
-  if (paused.exchange(false)) net::post(workers[0]->ioc, [this] { do_accept(); });
+  for (auto& w : workers)
+    if (w->paused.exchange(false)) net::post(w->ioc, [this, &worker = *w] { do_accept(worker); });
   if (stopping && live.load() == 0)
     net::post(workers[0]->ioc, [this] { grace_timer.cancel(); });
 }
@@ -522,12 +552,14 @@ void Server::Impl::reload() {
 void Server::Impl::begin_stop() {
   if (stopping.exchange(true)) return;
   beast::error_code ignored;
-  acceptor.close(ignored);
   signals.cancel(ignored);
-  retry_timer.cancel();
   for (auto& w : workers) {
     net::post(w->ioc, [&worker = *w] {
+      beast::error_code ignored;
       worker.stopping = true;
+      worker.acceptor->close(ignored);
+      worker.retry_timer->cancel();
+      worker.held.reset();
       for (Session* s : worker.sessions) s->stop();
       worker.guard.reset();
     });
@@ -554,7 +586,7 @@ void Server::run() {
   s.signals.add(SIGTERM);
   s.signals.add(SIGHUP);
   s.wait_signal();
-  s.do_accept();
+  for (auto& w : s.workers) net::post(w->ioc, [&s, &worker = *w] { s.do_accept(worker); });
   std::vector<std::thread> threads;
   for (size_t i = 1; i < s.workers.size(); ++i) threads.emplace_back([&w = *s.workers[i]] { w.ioc.run(); });
   s.workers[0]->ioc.run();
