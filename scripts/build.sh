@@ -6,6 +6,10 @@
 #          scripts/test.sh --sanitize (all of it unless targets are named)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache (which meson uses when it is installed) caches nothing built with a
+# precompiled header (the CLI targets and the unit tests) unless told that
+# the header's macros and __TIME__ need not be checked.
+export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:+$CCACHE_SLOPPINESS,}pch_defines,time_macros
 targets=()
 if [[ $1 == --sanitize ]]; then
   dir=$2
