@@ -44,6 +44,14 @@ struct Reader {
     ok = false;
     return 0;
   }
+  /// "HH:MM:SS"
+  std::array<int, 3> clock_time() {
+    const int h = digits(2);
+    literal(":");
+    const int m = digits(2);
+    literal(":");
+    return {h, m, digits(2)};
+  }
 };
 
 std::optional<TimePoint> make(int year, int month, int day, int h, int m, int sec) {
@@ -55,64 +63,55 @@ std::optional<TimePoint> make(int year, int month, int day, int h, int m, int se
   return TimePoint(sys_days(ymd).time_since_epoch() + hours(h) + minutes(m) + seconds(sec));
 }
 
+/// "Day, DD<sep>Mon<sep>YEAR HH:MM:SS GMT": IMF-fixdate (short day names,
+/// spaces, four-digit year) and RFC 850 (long names, dashes, two digits).
+template <size_t N>
+std::optional<TimePoint> day_month_year(std::string_view text, const std::array<std::string_view, N>& days,
+                                        std::string_view sep, size_t year_digits) {
+  Reader r{text};
+  r.one_of(days);
+  r.literal(", ");
+  const int d = r.digits(2);
+  r.literal(sep);
+  const int mon = r.one_of(kMonths);
+  r.literal(sep);
+  int y = r.digits(year_digits);
+  r.literal(" ");
+  const auto [h, mi, sec] = r.clock_time();
+  r.literal(" GMT");
+  if (!r.ok || !r.s.empty()) return std::nullopt;
+  if (year_digits == 2) y += y < 70 ? 2000 : 1900;
+  return make(y, mon, d, h, mi, sec);
+}
+
+/// "Sun Nov  6 08:49:37 1994": the day is padded with a space.
+std::optional<TimePoint> asctime_date(std::string_view text) {
+  Reader r{text};
+  r.one_of(kDays);
+  r.literal(" ");
+  const int mon = r.one_of(kMonths);
+  r.literal(" ");
+  int d = 0;
+  if (r.ok && !r.s.empty() && r.s[0] == ' ') {
+    r.literal(" ");
+    d = r.digits(1);
+  } else {
+    d = r.digits(2);
+  }
+  r.literal(" ");
+  const auto [h, mi, sec] = r.clock_time();
+  r.literal(" ");
+  const int y = r.digits(4);
+  if (!r.ok || !r.s.empty()) return std::nullopt;
+  return make(y, mon, d, h, mi, sec);
+}
+
 }  // namespace
 
 std::optional<TimePoint> parse_http_date(std::string_view text) {
-  int y = 0, mon = 0, d = 0, h = 0, mi = 0, sec = 0;
-  auto clock_time = [&](Reader& r) {
-    h = r.digits(2);
-    r.literal(":");
-    mi = r.digits(2);
-    r.literal(":");
-    sec = r.digits(2);
-  };
-  {  // IMF-fixdate
-    Reader r{text};
-    r.one_of(kDays);
-    r.literal(", ");
-    d = r.digits(2);
-    r.literal(" ");
-    mon = r.one_of(kMonths);
-    r.literal(" ");
-    y = r.digits(4);
-    r.literal(" ");
-    clock_time(r);
-    r.literal(" GMT");
-    if (r.ok && r.s.empty()) return make(y, mon, d, h, mi, sec);
-  }
-  {  // RFC 850
-    Reader r{text};
-    r.one_of(kLongDays);
-    r.literal(", ");
-    d = r.digits(2);
-    r.literal("-");
-    mon = r.one_of(kMonths);
-    r.literal("-");
-    y = r.digits(2);
-    r.literal(" ");
-    clock_time(r);
-    r.literal(" GMT");
-    if (r.ok && r.s.empty()) return make(y < 70 ? 2000 + y : 1900 + y, mon, d, h, mi, sec);
-  }
-  {  // asctime: the day is padded with a space
-    Reader r{text};
-    r.one_of(kDays);
-    r.literal(" ");
-    mon = r.one_of(kMonths);
-    r.literal(" ");
-    if (r.ok && !r.s.empty() && r.s[0] == ' ') {
-      r.literal(" ");
-      d = r.digits(1);
-    } else {
-      d = r.digits(2);
-    }
-    r.literal(" ");
-    clock_time(r);
-    r.literal(" ");
-    y = r.digits(4);
-    if (r.ok && r.s.empty()) return make(y, mon, d, h, mi, sec);
-  }
-  return std::nullopt;
+  if (auto t = day_month_year(text, kDays, " ", 4)) return t;
+  if (auto t = day_month_year(text, kLongDays, "-", 2)) return t;
+  return asctime_date(text);
 }
 
 }  // namespace pairkit::gate
