@@ -1,7 +1,8 @@
 // The transport: one io_context per worker thread, each accepting on its own
-// copy of the listening socket (its connections and its handler stay on it), a deadline on every read and
-// write (Boost.Beast's advanced_server pattern), limits on headers, bodies
-// and connections. Whatever a client sends ends at most its own connection.
+// copy of the listening socket (its connections and its handler stay on it),
+// a deadline on every read and write (Boost.Beast's advanced_server
+// pattern), limits on headers, bodies and connections. Whatever a client
+// sends ends at most its own connection.
 #include "pairkit/gate/server.hpp"
 
 #include <array>
@@ -22,7 +23,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <fcntl.h>
-
 #include <openssl/bio.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
