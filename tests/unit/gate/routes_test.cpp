@@ -221,6 +221,8 @@ TEST_CASE("routes: a poll's answer is kept, yet a decision or a configuration fi
   };
   CHECK(state(term, poll)["state"] == "pending");
   CHECK(state(term, poll)["state"] == "pending");  // from the worker's cache
+  g.config.poll_interval = std::chrono::seconds(9);  // a reload: cached answers hold the old Retry-After
+  CHECK(g.routes.handle(g.request("GET", poll, &term), g.config).retry_after == 9);
   pairing::RegistryOptions o;
   auto other = pairing::open_registry(g.config.registry, o);  // the operator's process
   const auto step = crypto::totp_step(g.clock.now());

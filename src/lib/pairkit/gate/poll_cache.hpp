@@ -32,6 +32,8 @@ public:
   /// Keeps an answer for at most `fresh_for` (capped at kFresh).
   void put(int64_t id, const std::string& fingerprint, const HttpResponse& answer,
            std::chrono::steady_clock::duration fresh_for);
+  /// Drops every answer (a reload changed what they hold).
+  void clear() { entries_.clear(); }
 
 private:
   struct Entry {

@@ -159,6 +159,13 @@ HttpResponse Routes::join(const HttpRequest& request, const GateConfig& config) 
 
 HttpResponse Routes::status(const HttpRequest& request, const GateConfig& config) {
   auto& reg = registry(config);
+  if (config.master_address != answered_master_address_ || config.master_fingerprint != answered_master_fingerprint_ ||
+      config.poll_interval != answered_poll_interval_) {
+    polls_.clear();
+    answered_master_address_ = config.master_address;
+    answered_master_fingerprint_ = config.master_fingerprint;
+    answered_poll_interval_ = config.poll_interval;
+  }
   if (const HttpResponse* cached = polls_.find(request.route.id, request.client_sha256)) return *cached;
   const auto row = reg.poll(request.route.id, request.client_sha256, clock_);
   if (!row) return error_response(404, "not_found", "no such request for this certificate");

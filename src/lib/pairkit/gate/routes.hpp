@@ -1,6 +1,7 @@
 // The gate's routes (pairkit-gate(1), API): what each answers, on top of the
 // registry. One Routes per worker thread, with its own registry connection.
 #pragma once
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,6 +46,9 @@ private:
   std::string registry_location_;
   PollCache polls_;
   std::optional<std::string> watched_config_dir_;  ///< what polls_ watches with the open registry
+  /// What of gate.toml the cached answers hold: a reload that changes it drops them.
+  std::string answered_master_address_, answered_master_fingerprint_;
+  std::chrono::seconds answered_poll_interval_{0};
 };
 
 }  // namespace pairkit::gate
