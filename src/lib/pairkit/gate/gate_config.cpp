@@ -86,6 +86,16 @@ GateConfig parse_gate_config(std::string_view text, const std::string& name, con
       {"gate.request_lifetime", seconds_of(&c.request_lifetime)},
       {"gate.poll_interval", seconds_of(&c.poll_interval)},
       {"invites.valid_for", seconds_of(&c.invite_valid_for)},
+      {"est.passphrase_file", [&](const std::string&, const std::string& v) { c.est.passphrase_file = in_dir(server_dir, v); }},
+      {"est.valid_for",
+       [&](const std::string& key, const std::string& v) {
+         std::chrono::seconds d{0};
+         seconds_of(&d)(key, v);
+         if (d <= std::chrono::seconds(0)) throw InputError(name + ": " + key + " must be longer than 0s");
+         c.est.valid_for = d;
+       }},
+      {"est.revoke_on_renew", flag_of(&c.est.revoke_on_renew)},
+      {"est.expired_grace", seconds_of(&c.est.expired_grace)},
       {"master.address", text_of(&c.master_address)},
       {"master.fingerprint",
        [&](const std::string& key, const std::string& v) {

@@ -30,6 +30,14 @@ struct Limits {
   int max_connections = 2048;  ///< past it, new connections wait in the kernel's backlog
 };
 
+/// [est]: enrollment from the CA folder ([gate] ca).
+struct EstConfig {
+  std::string passphrase_file;                    ///< the CA key's passphrase, when it is encrypted
+  std::optional<std::chrono::seconds> valid_for;  ///< default: ca.toml's terminal lifetime
+  bool revoke_on_renew = false;                   ///< revoke the certificate a renewal replaces (superseded)
+  std::chrono::seconds expired_grace{0};          ///< how long after notAfter a certificate may still renew
+};
+
 struct GateConfig {
   std::string server_dir;                  ///< absolute or as given
   std::string listen = "[::]:7741";        ///< [gate] listen
@@ -44,7 +52,8 @@ struct GateConfig {
   std::chrono::seconds invite_valid_for{10 * 60};  ///< [invites] valid_for: gate invite's default
   std::string master_address;                      ///< [master] address: the service terminals use
   std::string master_fingerprint;                  ///< [master] fingerprint, or of [master] cert (colon hex)
-  std::string ca_dir;                              ///< [gate] ca (EST issue)
+  std::string ca_dir;                              ///< [gate] ca: the CA folder EST issues from
+  EstConfig est;                                   ///< [est] ...
   Limits limits;                                   ///< [limits] ...
 };
 
