@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <optional>
 
+#include <nlohmann/json.hpp>
+
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/files.hpp"
@@ -43,6 +45,18 @@ std::string pem_of(const std::vector<std::vector<uint8_t>>& certs) {
 }
 
 std::vector<uint8_t> bytes_of(const std::string& s) { return {s.begin(), s.end()}; }
+
+// What a 202 says: {"state": "pending", "message": ...} is not an error
+// object; its message (or state) is shown, anything else as an error body.
+std::string pending_words(const std::string& body) {
+  const auto j = nlohmann::json::parse(body, nullptr, false);
+  if (j.is_object()) {
+    for (const char* key : {"message", "state"})
+      if (const auto it = j.find(key); it != j.end() && it->is_string() && !it->get<std::string>().empty())
+        return it->get<std::string>().substr(0, 200);
+  }
+  return parse_gate_error(body).message;
+}
 
 class Est {
 public:
@@ -120,12 +134,13 @@ private:
         if (left <= 0ms) {
           if (pending)
             throw CheckFailed("the gate at " + address_ + " still holds this terminal's request pending after " +
-                              format_duration(o_.wait) + ": " + said);
+                              format_duration(o_.wait) + ": " + pending_words(r.body));
           throw InputError("the gate at " + address_ + " was still busy after " + format_duration(o_.wait) + ": " +
                            said);
         }
         obs_.event({pending ? EstEvent::pending : EstEvent::busy,
-                    (pending ? "pending at the gate: " : "the gate is busy: ") + said, std::min(d, left)});
+                    pending ? "pending at the gate: " + pending_words(r.body) : "the gate is busy: " + said,
+                    std::min(d, left)});
         w_.sleep(std::min(d, left));
         continue;
       }

@@ -22,6 +22,12 @@ TimePoint renewal_due(TimePoint not_before, TimePoint not_after, double jitter) 
   return not_before + life * 2 / 3 + std::chrono::duration_cast<seconds>(spread);
 }
 
+TimePoint certificate_due(const std::string& device_dir) {
+  const std::string path = device_path(device_dir, device::kCertFile);
+  const auto cert = crypto::describe_certificate(crypto::load_certificate(read_file(path, limits::kObject), path));
+  return renewal_due(cert.not_before, cert.not_after, 0.0);
+}
+
 seconds renewal_backoff(int failures) {
   seconds b = kRenewFirstBackoff;
   for (int i = 1; i < failures && b < kRenewMaxBackoff; ++i) b *= 2;

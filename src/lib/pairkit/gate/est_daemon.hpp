@@ -4,6 +4,7 @@
 #pragma once
 #include <chrono>
 #include <functional>
+#include <string>
 
 #include <botan/rng.h>
 
@@ -23,6 +24,10 @@ inline constexpr std::chrono::seconds kRenewMaxSleep{3600};
 /// two thirds into its lifetime, plus `jitter` (in [0, 1)) times a
 /// twentieth of it, so that a fleet enrolled together spreads its renewals.
 TimePoint renewal_due(TimePoint not_before, TimePoint not_after, double jitter);
+
+/// When DEVICE_DIR's cert.pem is due (renewal_due without jitter: a timer
+/// spreads its own runs). Throws InputError when it cannot be read.
+TimePoint certificate_due(const std::string& device_dir);
 
 /// The wait before retry number `failures` (1, 2, ...): 30 s doubling, at most 1 h.
 std::chrono::seconds renewal_backoff(int failures);
