@@ -1,7 +1,11 @@
 // pairkit gate serve: the gate service in the foreground (pairkit-gate(1),
 // SERVER). The library serves; this file reads the flags, opens the
 // registry once to fail early, prints where it listens and logs to stderr.
+#include <signal.h>
 #include <unistd.h>
+
+#include <cstdlib>
+#include <functional>
 
 #include <iostream>
 #include <memory>
@@ -15,10 +19,12 @@
 #include "pairkit/crypto/fingerprint.hpp"
 #include "pairkit/crypto/objects.hpp"
 #include "pairkit/device/layout.hpp"
+#include "pairkit/gate/gate_ca.hpp"
 #include "pairkit/gate/gate_config.hpp"
 #include "pairkit/gate/routes.hpp"
 #include "pairkit/gate/server.hpp"
 #include "pairkit/pairing/registry.hpp"
+#include "pairkit_config.h"
 
 namespace pairkit::cli {
 
@@ -66,15 +72,36 @@ gate::GateConfig load_config(const GateServeOptions& o) {
   return c;
 }
 
+/// Test builds: PAIRKIT_TEST_GATE_DIE_AFTER_ISSUE=1 kills the gate with
+/// SIGKILL once a certificate is recorded and before it is answered.
+std::function<void()> after_issue_seam() {
+#if PAIRKIT_TEST_SEAMS
+  if (const char* die = std::getenv("PAIRKIT_TEST_GATE_DIE_AFTER_ISSUE"); die && std::string_view(die) == "1")
+    return [] { ::kill(::getpid(), SIGKILL); };
+#endif
+  return {};
+}
+
 void run_gate_serve(Cli& cli, const GateServeOptions& o) {
   const gate::GateConfig config = load_config(o);
   gate::parse_listen_address(config.listen);
   StderrLog log;
   gate::Metrics metrics(static_cast<size_t>(o.threads));
   const Clock& clock = cli.clock();
+  gate::CaHolder ca;
+  // Fails here, with exit 3, rather than on the first enrollment.
+  if (!config.ca_dir.empty()) ca.set(gate::GateCa::load(config));
+  const auto after_issue = after_issue_seam();
   gate::ServerHooks hooks;
-  hooks.make_handler = [&](int) { return std::make_unique<gate::Routes>(metrics, log, clock, make_system_rng()); };
-  hooks.reload = [&o] { return load_config(o); };
+  hooks.make_handler = [&](int) {
+    return std::make_unique<gate::Routes>(metrics, log, clock, make_system_rng(), ca, after_issue);
+  };
+  hooks.reload = [&] {
+    // The CA is read again too (a renewed ca.crt, a new key): a throw keeps both the old configuration and CA.
+    auto next = load_config(o);
+    ca.set(next.ca_dir.empty() ? nullptr : gate::GateCa::load(next));
+    return next;
+  };
   hooks.log = &log;
   hooks.metrics = &metrics;
   hooks.clock = &clock;

@@ -124,6 +124,7 @@ HttpResponse Routes::join(const HttpRequest& request, const GateConfig& config) 
   } catch (const BadRequest& e) {
     return error_response(400, "bad_request", e.message);
   }
+  if (auto answer = join_by_issued(request, config)) return *answer;
   pairing::JoinRequest req;
   req.serial = body.serial;
   req.terminal = {request.client_sha256, request.client_pem};
@@ -178,10 +179,46 @@ HttpResponse Routes::status(const HttpRequest& request, const GateConfig& config
   return answer;
 }
 
+std::optional<HttpResponse> Routes::join_by_issued(const HttpRequest& request, const GateConfig& config) {
+  const auto ca = ca_.get();
+  if (!ca) return std::nullopt;
+  auto& reg = registry(config);
+  // The pairing certificate itself takes the registry's path (answered from reads).
+  if (reg.paired_serial(request.client_sha256)) return std::nullopt;
+  const auto who = est_.terminal_of(request.client_sha256, ca.get(), config, reg);
+  if (!who.serial) {
+    if (who.code == "not_paired") return std::nullopt;
+    return error_response(403, who.code, who.message);
+  }
+  // Issued to a standing pairing: that pairing's row is the answer.
+  const auto row = reg.latest_request(who.pairing_fingerprint, clock_);
+  if (!row || row->state != pairing::State::paired) return std::nullopt;
+  return row_answer(*row, config, 200);
+}
+
 HttpResponse Routes::config_of(const HttpRequest& request, const GateConfig& config) {
-  const auto serial = registry(config).paired_serial(request.client_sha256);
-  if (!serial) return error_response(403, "not_paired", "this certificate is not paired");
-  return json_response(200, terminal_config(config, *serial));
+  const auto ca = ca_.get();
+  const auto who = est_.terminal_of(request.client_sha256, ca.get(), config, registry(config));
+  if (!who.serial) return error_response(403, who.code, who.message);
+  return json_response(200, terminal_config(config, *who.serial));
+}
+
+HttpResponse Routes::est(const HttpRequest& request, const GateConfig& config) {
+  const auto ca = ca_.get();
+  switch (request.route.kind) {
+    case RouteKind::est_cacerts:
+      if (!ca) return error_response(404, "not_found", "this gate has no CA ([gate] ca in gate.toml)");
+      return est_.cacerts(*ca);
+    case RouteKind::est_csrattrs: {
+      // RFC 7030 4.5.2: no attributes are required of a request.
+      HttpResponse r;
+      r.status = 204;
+      r.content_type.clear();
+      return r;
+    }
+    default:
+      return est_.enroll(request, config, ca, registry(config), request.route.kind == RouteKind::est_simplereenroll);
+  }
 }
 
 HttpResponse Routes::handle(const HttpRequest& request, const GateConfig& config) {
@@ -194,13 +231,16 @@ HttpResponse Routes::handle(const HttpRequest& request, const GateConfig& config
   }
   if (route.kind == RouteKind::healthz) return healthz(config);
   if (route.kind == RouteKind::metrics) return metrics(config);
+  // RFC 7030 4.1.1: the CA certificates are for anyone (a client bootstraps its trust with them).
+  if (route.kind == RouteKind::est_cacerts || route.kind == RouteKind::est_csrattrs) return est(request, config);
   if (request.client_sha256.empty())
     return error_response(401, "client_certificate_required",
                           "present your device certificate (mutual TLS) to use " + route.pattern);
   try {
     if (route.kind == RouteKind::pair) return join(request, config);
     if (route.kind == RouteKind::pair_status) return status(request, config);
-    return config_of(request, config);
+    if (route.kind == RouteKind::config) return config_of(request, config);
+    return est(request, config);
   } catch (const InputError& e) {
     // A busy or full registry, or a configuration folder over its limits: the terminal retries.
     return unavailable(config, e.what());

@@ -9,6 +9,7 @@
 #include <botan/rng.h>
 
 #include "pairkit/core/clock.hpp"
+#include "pairkit/gate/est.hpp"
 #include "pairkit/gate/handler.hpp"
 #include "pairkit/gate/log.hpp"
 #include "pairkit/gate/metrics.hpp"
@@ -19,9 +20,12 @@ namespace pairkit::gate {
 
 class Routes : public Handler {
 public:
-  /// `metrics`, `log` and `clock` outlive the routes; `rng` is this worker's.
-  Routes(Metrics& metrics, LogSink& log, const Clock& clock, std::unique_ptr<Botan::RandomNumberGenerator> rng)
-      : metrics_(metrics), log_(log), clock_(clock), rng_(std::move(rng)) {}
+  /// `metrics`, `log`, `clock` and `ca` outlive the routes; `rng` is this
+  /// worker's; `after_issue` as in Est.
+  Routes(Metrics& metrics, LogSink& log, const Clock& clock, std::unique_ptr<Botan::RandomNumberGenerator> rng,
+         const CaHolder& ca, std::function<void()> after_issue = {})
+      : metrics_(metrics), log_(log), clock_(clock), rng_(std::move(rng)), ca_(ca),
+        est_(log, clock, *rng_, std::move(after_issue)) {}
   HttpResponse handle(const HttpRequest& request, const GateConfig& config) override;
 
 private:
@@ -33,6 +37,11 @@ private:
   HttpResponse join(const HttpRequest& request, const GateConfig& config);
   HttpResponse status(const HttpRequest& request, const GateConfig& config);
   HttpResponse config_of(const HttpRequest& request, const GateConfig& config);
+  /// Everything under /.well-known/est/.
+  HttpResponse est(const HttpRequest& request, const GateConfig& config);
+  /// POST /v1/pair from a certificate the CA issued over EST to a paired
+  /// terminal: that pairing's answer; nullopt for any other certificate.
+  std::optional<HttpResponse> join_by_issued(const HttpRequest& request, const GateConfig& config);
   /// The answer for a request row as its terminal sees it (POST and GET /v1/pair/{id}).
   HttpResponse row_answer(const pairing::RequestRow& row, const GateConfig& config, int pending_status);
   /// 503 with Retry-After and a log line, for a registry that is busy, full or gone.
@@ -42,6 +51,8 @@ private:
   LogSink& log_;
   const Clock& clock_;
   std::unique_ptr<Botan::RandomNumberGenerator> rng_;
+  const CaHolder& ca_;
+  Est est_;
   std::unique_ptr<pairing::Registry> registry_;
   std::string registry_location_;
   PollCache polls_;
