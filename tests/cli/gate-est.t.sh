@@ -229,6 +229,9 @@ done
 check "every race ended in a recorded certificate or a refusal with nothing issued" test $race_ok = 1
 t 0 '"code":"revoked".*HTTP 403' '' -- flat est_post race8.pem t5/key.pem race1.b64 simplereenroll
 
+t 0 'pairkit_gate_certificates_issued_total\{kind="renew"\} [1-9][0-9]*$' '' -- gcurl /metrics
+t 0 'pairkit_gate_certificates_issued_total\{kind="enroll"\} 5$' '' -- gcurl /metrics
+
 # The gate killed between recording a certificate and answering it: the
 # certificate is in the index, and the terminal's retry gets that one.
 stop_gate
@@ -248,6 +251,8 @@ check "the retry gets the certificate recorded before the kill, and no other" ba
   tail -1 kill.out | grep -q 'HTTP 200' && $(declare -f issued) && issued kill.out kill.pem &&
   fp=\$(openssl x509 -in kill.pem -noout -fingerprint -sha256 | cut -d= -f2) &&
   [ \$(index_count) = $((n2 + 1)) ] && pk --json ca list --dir ca | grep -q \"\$fp\""
+
+t 0 'pairkit_gate_certificates_issued_total\{kind="renew"\} 0$' '' -- gcurl /metrics
 
 # A gate without the CA key serves cacerts and refuses to enroll (503).
 stop_gate
