@@ -262,4 +262,17 @@ check "a keyless gate starts" start_gate srv --ca "$PWD/keyless"
 t 0 '^HTTP 200$' '' -- gcurl /.well-known/est/cacerts
 t 0 'does not hold the CA key.*HTTP 503' '' -- flat est_post c4.pem t4/key.pem kill.b64 simplereenroll
 stop_gate
+
+# Expired: refused, unless within [est] expired_grace (the gate's clock set 8 days on).
+later=$(date -u -d '+8 days' +%FT%TZ)
+csr recipe/next-key.pem /CN=TERM-1/serialNumber=TERM-1 late.b64
+check "a gate 8 days later starts" env PAIRKIT_TEST_NOW="$later" bash -c "$(declare -f start_gate); _gate_pids=(); start_gate srv >/dev/null; echo \$GATE_PID >late.pid; echo \$GATE >late.addr"
+GATE=$(cat late.addr); _gate_pids+=("$(cat late.pid)")
+t 0 '"code":"expired".*expired on .*HTTP 403' '' -- flat est_post recipe/renewed.pem recipe/next-key.pem late.b64 simplereenroll
+kill "$(cat late.pid)"
+printf '[est]\nexpired_grace = "30d"\n' >>srv/gate.toml
+check "a gate 8 days later, with a 30-day grace period" env PAIRKIT_TEST_NOW="$later" bash -c "$(declare -f start_gate); _gate_pids=(); start_gate srv >/dev/null; echo \$GATE_PID >late.pid; echo \$GATE >late.addr"
+GATE=$(cat late.addr); _gate_pids+=("$(cat late.pid)")
+t 0 '^HTTP 200$' '' -- est_post recipe/renewed.pem recipe/next-key.pem late.b64 simplereenroll
+kill "$(cat late.pid)"
 check "the gate's log names each certificate it issued" grep -q 'issued certificate [0-9A-F]* to terminal TERM-4 (renews' srv.log
