@@ -15,6 +15,8 @@
 #include "pairkit/crypto/fingerprint.hpp"
 #include "pairkit/crypto/objects.hpp"
 #include "pairkit/device/layout.hpp"
+#include "pairkit/gate/crl_service.hpp"
+#include "pairkit/gate/gate_ca.hpp"
 #include "pairkit/gate/gate_config.hpp"
 #include "pairkit/gate/routes.hpp"
 #include "pairkit/gate/server.hpp"
@@ -66,6 +68,15 @@ gate::GateConfig load_config(const GateServeOptions& o) {
   return c;
 }
 
+/// How often the CRL holder looks at the CRL file and the CA index: a
+/// revocation reaches /v1/crl within this.
+constexpr std::chrono::seconds kCrlLook{2};
+
+/// The CA of [gate] ca, or none.
+std::shared_ptr<const gate::GateCa> load_ca(const gate::GateConfig& c) {
+  return c.ca_dir.empty() ? nullptr : gate::GateCa::load(c);
+}
+
 void run_gate_serve(Cli& cli, const GateServeOptions& o) {
   const gate::GateConfig config = load_config(o);
   gate::parse_listen_address(config.listen);
@@ -73,8 +84,16 @@ void run_gate_serve(Cli& cli, const GateServeOptions& o) {
   gate::Metrics metrics(static_cast<size_t>(o.threads));
   const Clock& clock = cli.clock();
   gate::ServerHooks hooks;
-  hooks.make_handler = [&](int) { return std::make_unique<gate::Routes>(metrics, log, clock, make_system_rng()); };
-  hooks.reload = [&o] { return load_config(o); };
+  // A CRL to serve (or one issued) before the first request.
+  gate::CrlService crl(clock, log, metrics, make_system_rng());
+  crl.configure(config, load_ca(config));
+  crl.refresh();
+  hooks.make_handler = [&](int) { return std::make_unique<gate::Routes>(metrics, log, clock, make_system_rng(), &crl); };
+  hooks.reload = [&o, &crl] {
+    auto next = load_config(o);
+    crl.configure(next, load_ca(next));
+    return next;
+  };
   hooks.log = &log;
   hooks.metrics = &metrics;
   hooks.clock = &clock;
@@ -92,11 +111,15 @@ void run_gate_serve(Cli& cli, const GateServeOptions& o) {
   const auto der = crypto::load_certificate_der(read_file(cert_file, limits::kObject), cert_file);
   const std::string fp = crypto::fingerprint(der, crypto::HashAlg::sha256, crypto::FpFormat::colon);
   if (cli.json) {
-    cli.emit_json({{"listening", server.endpoint()}, {"sha256", fp}, {"registry", config.registry}});
+    nlohmann::json j = {{"listening", server.endpoint()}, {"sha256", fp}, {"registry", config.registry}};
+    if (!server.check_endpoint().empty()) j["check"] = server.check_endpoint();
+    cli.emit_json(j);
   } else {
     std::cout << "listening on " << server.endpoint() << " (sha256 " << fp << ")\n";
+    if (!server.check_endpoint().empty()) std::cout << "checks on " << server.check_endpoint() << " (plain HTTP, GET /v1/check)\n";
   }
   Cli::flush_stdout();
+  crl.start(kCrlLook);
   server.run();
   log.line(gate::Severity::info, gate::format_event(clock.now(), gate::Severity::info, "stopped", config.log_format));
 }

@@ -31,6 +31,9 @@ public:
   void connection_closed() { connections_.fetch_sub(1, std::memory_order_relaxed); }
   void connection_refused() { refused_.fetch_add(1, std::memory_order_relaxed); }
   int64_t connections() const { return connections_.load(std::memory_order_relaxed); }
+  /// When the CRL /v1/crl serves is due for its next update, in seconds
+  /// since the epoch; 0 while there is none (the gauge is then left out).
+  void crl_next_update(int64_t unix_seconds) { crl_next_update_.store(unix_seconds, std::memory_order_relaxed); }
 
   /// The exposition text; `pending` is the registry's pending count, or
   /// negative when it could not be read (the gauge is then left out).
@@ -48,6 +51,7 @@ private:
   std::atomic<uint64_t> handshake_failures_{0};
   std::atomic<int64_t> connections_{0};
   std::atomic<uint64_t> refused_{0};
+  std::atomic<int64_t> crl_next_update_{0};
 };
 
 }  // namespace pairkit::gate

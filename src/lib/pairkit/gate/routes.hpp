@@ -9,6 +9,7 @@
 #include <botan/rng.h>
 
 #include "pairkit/core/clock.hpp"
+#include "pairkit/gate/crl_service.hpp"
 #include "pairkit/gate/handler.hpp"
 #include "pairkit/gate/log.hpp"
 #include "pairkit/gate/metrics.hpp"
@@ -19,15 +20,26 @@ namespace pairkit::gate {
 
 class Routes : public Handler {
 public:
-  /// `metrics`, `log` and `clock` outlive the routes; `rng` is this worker's.
-  Routes(Metrics& metrics, LogSink& log, const Clock& clock, std::unique_ptr<Botan::RandomNumberGenerator> rng)
-      : metrics_(metrics), log_(log), clock_(clock), rng_(std::move(rng)) {}
+  /// `metrics`, `log`, `clock` and `crl` outlive the routes; `rng` is this
+  /// worker's. Without `crl`, GET /v1/crl answers 503.
+  Routes(Metrics& metrics, LogSink& log, const Clock& clock, std::unique_ptr<Botan::RandomNumberGenerator> rng,
+         const CrlService* crl = nullptr)
+      : metrics_(metrics), log_(log), clock_(clock), rng_(std::move(rng)), crl_(crl) {}
   HttpResponse handle(const HttpRequest& request, const GateConfig& config) override;
 
 private:
   /// The worker's registry connection, (re)opened for config.registry; throws
   /// InputError when it cannot be opened.
   pairing::Registry& registry(const GateConfig& config);
+  /// The serial of the terminal whose certificate this is, when it is
+  /// paired and not revoked; otherwise nullopt, with `refusal` set to the
+  /// code GET /v1/check answers (not_paired, unpaired, revoked, expired).
+  /// The one place that decides whether a certificate speaks for a terminal.
+  std::optional<std::string> terminal_of(const std::vector<uint8_t>& cert_der, const std::string& sha256,
+                                         const GateConfig& config, std::string& refusal);
+  /// GET /v1/check: about the connection's certificate, or on the [check]
+  /// listener the one the proxy passed.
+  HttpResponse check(const HttpRequest& request, const GateConfig& config);
   HttpResponse healthz(const GateConfig& config);
   HttpResponse metrics(const GateConfig& config);
   HttpResponse join(const HttpRequest& request, const GateConfig& config);
@@ -42,6 +54,7 @@ private:
   LogSink& log_;
   const Clock& clock_;
   std::unique_ptr<Botan::RandomNumberGenerator> rng_;
+  const CrlService* crl_;
   std::unique_ptr<pairing::Registry> registry_;
   std::string registry_location_;
   PollCache polls_;

@@ -208,6 +208,7 @@ public:
     return {p, p + "-wal", p + "-journal"};
   }
   std::optional<std::string> paired_serial(const std::string& cert_sha256) override;
+  bool was_unpaired(const std::string& cert_sha256) override;
   int pending_count(const Clock& clock) override;
   void expect(const std::string& serial, const std::optional<std::string>& fingerprint, const Clock& clock) override;
   Invite create_invite(std::chrono::seconds valid_for, Botan::RandomNumberGenerator& rng,
@@ -886,6 +887,16 @@ std::optional<std::string> SqliteRegistry::paired_serial(const std::string& cert
   s.bind(1, cert_sha256);
   if (!s.step()) return std::nullopt;
   return s.text(0);
+}
+
+bool SqliteRegistry::was_unpaired(const std::string& cert_sha256) {
+  auto s = db_.cached(
+      "SELECT 1 FROM requests WHERE fingerprint = ? AND state = 'unpaired' AND NOT EXISTS "
+      "(SELECT 1 FROM terminals WHERE fingerprint = ?) LIMIT 1");
+  s.bind(1, cert_sha256).bind(2, cert_sha256);
+  const bool found = s.step();
+  s.reset();
+  return found;
 }
 
 int SqliteRegistry::pending_count(const Clock& clock) {
