@@ -1,7 +1,11 @@
 // pairkit gate serve: the gate service in the foreground (pairkit-gate(1),
 // SERVER). The library serves; this file reads the flags, opens the
 // registry once to fail early, prints where it listens and logs to stderr.
+#include <signal.h>
 #include <unistd.h>
+
+#include <cstdlib>
+#include <functional>
 
 #include <iostream>
 #include <memory>
@@ -21,6 +25,7 @@
 #include "pairkit/gate/routes.hpp"
 #include "pairkit/gate/server.hpp"
 #include "pairkit/pairing/registry.hpp"
+#include "pairkit_config.h"
 
 namespace pairkit::cli {
 
@@ -72,9 +77,14 @@ gate::GateConfig load_config(const GateServeOptions& o) {
 /// revocation reaches /v1/crl within this.
 constexpr std::chrono::seconds kCrlLook{2};
 
-/// The CA of [gate] ca, or none.
-std::shared_ptr<const gate::GateCa> load_ca(const gate::GateConfig& c) {
-  return c.ca_dir.empty() ? nullptr : gate::GateCa::load(c);
+/// Test builds: PAIRKIT_TEST_GATE_DIE_AFTER_ISSUE=1 kills the gate with
+/// SIGKILL once a certificate is recorded and before it is answered.
+std::function<void()> after_issue_seam() {
+#if PAIRKIT_TEST_SEAMS
+  if (const char* die = std::getenv("PAIRKIT_TEST_GATE_DIE_AFTER_ISSUE"); die && std::string_view(die) == "1")
+    return [] { ::kill(::getpid(), SIGKILL); };
+#endif
+  return {};
 }
 
 void run_gate_serve(Cli& cli, const GateServeOptions& o) {
@@ -83,15 +93,24 @@ void run_gate_serve(Cli& cli, const GateServeOptions& o) {
   StderrLog log;
   gate::Metrics metrics(static_cast<size_t>(o.threads));
   const Clock& clock = cli.clock();
+  gate::CaHolder ca;
+  // Fails here, with exit 3, rather than on the first enrollment.
+  if (!config.ca_dir.empty()) ca.set(gate::GateCa::load(config));
+  const auto after_issue = after_issue_seam();
   gate::ServerHooks hooks;
   // A CRL to serve (or one issued) before the first request.
   gate::CrlService crl(clock, log, metrics, make_system_rng());
-  crl.configure(config, load_ca(config));
+  crl.configure(config, ca.get());
   crl.refresh();
-  hooks.make_handler = [&](int) { return std::make_unique<gate::Routes>(metrics, log, clock, make_system_rng(), &crl); };
-  hooks.reload = [&o, &crl] {
+  hooks.make_handler = [&](int) {
+    return std::make_unique<gate::Routes>(metrics, log, clock, make_system_rng(), ca, after_issue, &crl);
+  };
+  hooks.reload = [&] {
+    // The CA is read again too (a renewed ca.crt, a new key): a throw keeps both the old configuration and CA.
     auto next = load_config(o);
-    crl.configure(next, load_ca(next));
+    auto next_ca = next.ca_dir.empty() ? nullptr : gate::GateCa::load(next);
+    crl.configure(next, next_ca);
+    ca.set(std::move(next_ca));
     return next;
   };
   hooks.log = &log;

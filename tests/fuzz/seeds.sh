@@ -70,6 +70,12 @@ put certificate "${certs[@]}"
 put csr "${csrs[@]}"
 put crl "${crls[@]}"
 put key "${keys[@]}" dev/cert.pem req-p256.csr
+# Certs-only PKCS#7 as EST carries it: openssl's DER, its base64 (LF lines) and pairkit's CRLF form.
+openssl crl2pkcs7 -nocrl -certfile dev/cert.pem -certfile ca/ca.crt -outform DER -out est-two.p7b
+openssl crl2pkcs7 -nocrl -certfile ossl-cert.pem -outform DER -out est-one.p7b
+openssl base64 -in est-two.p7b -out est-two.b64
+openssl base64 -in est-one.p7b | sed 's/$/\r/' >est-one-crlf.b64
+put est_pkcs7 est-two.p7b est-one.p7b est-two.b64 est-one-crlf.b64
 
 # Restore points: pairkit's, binary and armored, opened with age; age's own files.
 pk backup keygen -o backup-id.txt

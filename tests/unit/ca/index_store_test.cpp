@@ -81,7 +81,7 @@ INSERT INTO certs (serial, subject, profile, not_before, not_after, sha256) VALU
     CHECK(db->revoke("0C", TimePoint(std::chrono::seconds(3)), std::nullopt) == RevokeResult::revoked);
     CHECK(db->next_crl_number() == 5);
   }
-  CHECK(sqlite::Connection(path, {}).user_version() == 2);
+  CHECK(sqlite::Connection(path, {}).user_version() == 3);
   CHECK(open_index(path)->find("0C")->crl_number == 5u);
   // Rows from before delivery was recorded count as delivered, with no certificate kept.
   CHECK(open_index(path)->find("0C")->delivered);

@@ -39,7 +39,8 @@ struct Gate {
   Metrics metrics;
   Lines log;
   GateConfig config = parse_gate_config("", "gate.toml", tmp.path());
-  Routes routes{metrics, log, clock, make_seeded_rng(8)};
+  CaHolder ca;
+  Routes routes{metrics, log, clock, make_seeded_rng(8), ca};
   Identity server = identity("srv", device::Role::server);
 
   Gate() {

@@ -48,6 +48,17 @@ ALTER TABLE certs ADD COLUMN delivered_to TEXT;
 ALTER TABLE certs ADD COLUMN delivered INTEGER NOT NULL DEFAULT 1 CHECK (delivered IN (0, 1));
 CREATE INDEX certs_undelivered ON certs (serial) WHERE delivered = 0;
 )sql",
+    // 3: enrollment over EST. A gate records to whom it issued and what the
+    // certificate renews, in the row it inserts, so a renewal is judged by
+    // the index alone and a retry finds what an interrupted one issued.
+    R"sql(
+ALTER TABLE certs ADD COLUMN terminal TEXT;
+ALTER TABLE certs ADD COLUMN pairing_fingerprint TEXT;
+ALTER TABLE certs ADD COLUMN renewed_from TEXT;
+ALTER TABLE certs ADD COLUMN key_sha256 TEXT;
+CREATE INDEX certs_by_sha256 ON certs (sha256);
+CREATE INDEX certs_enrolled ON certs (pairing_fingerprint, renewed_from, key_sha256) WHERE pairing_fingerprint IS NOT NULL;
+)sql",
 };
 
 std::string describe(const sqlite::FailureInfo& f) {
@@ -105,7 +116,7 @@ constexpr std::string_view kReadFailure = "cannot read the index";
 
 const char* const kColumns =
     "SELECT serial, subject, profile, not_before, not_after, sha256, status, revoked_at, reason, crl_number, "
-    "delivered_to, delivered FROM certs ";
+    "delivered_to, delivered, terminal, pairing_fingerprint, renewed_from, key_sha256 FROM certs ";
 
 IndexEntry read_row(const Statement& s) {
   IndexEntry e;
@@ -121,6 +132,8 @@ IndexEntry read_row(const Statement& s) {
   if (!s.is_null(9)) e.crl_number = static_cast<uint64_t>(s.integer(9));
   if (!s.is_null(10)) e.delivered_to = s.text(10);
   e.delivered = s.integer(11) != 0;
+  for (auto [i, field] : {std::pair{12, &e.terminal}, {13, &e.pairing_fingerprint}, {14, &e.renewed_from}, {15, &e.key_sha256}})
+    if (!s.is_null(i)) *field = s.text(i);
   return e;
 }
 
@@ -137,6 +150,9 @@ public:
   bool insert(const IndexEntry& e) override;
   RevokeResult revoke(const std::string& serial, TimePoint at, std::optional<int> reason) override;
   std::optional<IndexEntry> find(const std::string& serial) override;
+  std::optional<IndexEntry> find_by_sha256(const std::string& sha256) override;
+  std::optional<IndexEntry> find_enrollment(const std::string& pairing_fingerprint, const std::string& renewed_from,
+                                            const std::string& key_sha256) override;
   void mark_delivered(const std::string& serial) override;
   std::optional<std::string> certificate_pem(const std::string& serial) override;
   std::vector<IndexEntry> list(Listing which) override;
@@ -157,13 +173,16 @@ private:
 bool SqliteIndex::insert(const IndexEntry& e) {
   if (!insert_)
     insert_.emplace(prepare(
-        "INSERT INTO certs (serial, subject, profile, not_before, not_after, sha256, pem, delivered_to, delivered) "
-        "VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (serial) DO NOTHING RETURNING serial"));
+        "INSERT INTO certs (serial, subject, profile, not_before, not_after, sha256, pem, delivered_to, delivered, "
+        "terminal, pairing_fingerprint, renewed_from, key_sha256) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (serial) DO NOTHING RETURNING serial"));
   Statement& s = *insert_;
   s.reset();
   s.bind(1, e.serial).bind(2, e.subject).bind(3, e.profile);
   s.bind(4, e.not_before.time_since_epoch().count()).bind(5, e.not_after.time_since_epoch().count());
   s.bind(6, e.sha256).bind_or_null(7, e.pem).bind_or_null(8, e.delivered_to).bind(9, e.delivered ? 1 : 0);
+  s.bind_or_null(10, e.terminal).bind_or_null(11, e.pairing_fingerprint).bind_or_null(12, e.renewed_from);
+  s.bind_or_null(13, e.key_sha256);
   const std::string what = "cannot record serial " + e.serial;
   const bool inserted = s.step(what);
   s.run(what);
@@ -208,6 +227,24 @@ std::optional<IndexEntry> SqliteIndex::find(const std::string& serial) {
   auto s = prepare(std::string(kColumns) + "WHERE serial = ?");
   s.bind(1, serial);
   if (s.step("cannot look up serial " + serial)) return read_row(s);
+  return std::nullopt;
+}
+
+std::optional<IndexEntry> SqliteIndex::find_by_sha256(const std::string& sha256) {
+  auto s = prepare(std::string(kColumns) + "WHERE sha256 = ?");
+  s.bind(1, sha256);
+  if (s.step("cannot look up a certificate by its SHA-256")) return read_row(s);
+  return std::nullopt;
+}
+
+std::optional<IndexEntry> SqliteIndex::find_enrollment(const std::string& pairing_fingerprint,
+                                                       const std::string& renewed_from, const std::string& key_sha256) {
+  // A first enrollment records renewed_from as NULL (bind_or_null of "").
+  auto s = prepare(std::string(kColumns) +
+                   "WHERE pairing_fingerprint = ? AND COALESCE(renewed_from, '') = ? AND key_sha256 = ? AND status = 'valid' "
+                   "ORDER BY not_before DESC, serial DESC LIMIT 1");
+  s.bind(1, pairing_fingerprint).bind(2, renewed_from).bind(3, key_sha256);
+  if (s.step("cannot look up an enrollment")) return read_row(s);
   return std::nullopt;
 }
 
@@ -256,8 +293,8 @@ uint64_t SqliteIndex::next_crl_number() {
   return n;
 }
 
-Connection connect(const std::string& path, IfMissing if_missing) {
-  return Connection(path, {if_missing, kBusyTimeout, describe});
+Connection connect(const std::string& path, IfMissing if_missing, std::chrono::milliseconds busy_timeout = kBusyTimeout) {
+  return Connection(path, {if_missing, busy_timeout, describe});
 }
 
 }  // namespace
@@ -269,9 +306,9 @@ std::unique_ptr<IndexStore> create_sqlite_index(const std::string& path) {
   return std::make_unique<SqliteIndex>(std::move(conn));
 }
 
-std::unique_ptr<IndexStore> open_sqlite_index(const std::string& path) {
+std::unique_ptr<IndexStore> open_sqlite_index(const std::string& path, std::chrono::milliseconds busy_timeout) {
   if (!path_exists(path)) throw InputError("index database " + path + " is missing");
-  auto conn = connect(path, IfMissing::fail);
+  auto conn = connect(path, IfMissing::fail, busy_timeout);
   sqlite::migrate(conn, kExistingSchema);
   return std::make_unique<SqliteIndex>(std::move(conn));
 }

@@ -15,10 +15,10 @@ std::unique_ptr<IndexStore> create_index(const std::string& location) {
   throw UsageError("no engine for database location '" + location + "'");
 }
 
-std::unique_ptr<IndexStore> open_index(const std::string& location) {
+std::unique_ptr<IndexStore> open_index(const std::string& location, std::chrono::milliseconds busy_timeout) {
   const auto where = parse_db_location(location);
   switch (where.engine) {
-    case DbEngine::sqlite: return open_sqlite_index(where.target);
+    case DbEngine::sqlite: return open_sqlite_index(where.target, busy_timeout);
   }
   throw UsageError("no engine for database location '" + location + "'");
 }

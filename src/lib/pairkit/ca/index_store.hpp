@@ -2,6 +2,7 @@
 // revocation, and the CRL number sequence, behind an interface each database
 // engine implements (SQLite: index_sqlite.cpp).
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -29,6 +30,11 @@ struct IndexEntry {
   std::string delivered_to;  ///< where `ca sign` was to write it ("-": standard output; "" unknown)
   bool delivered = true;     ///< false from signing until its file is in place
   std::string pem;           ///< the certificate, kept for `ca deliver` (insert only; see certificate_pem)
+  // Issued over EST by a gate (empty otherwise): to whom, and from what.
+  std::string terminal;             ///< the terminal's serial in the pairing registry
+  std::string pairing_fingerprint;  ///< SHA-256 of the certificate it was paired with
+  std::string renewed_from;         ///< the serial this one renews (simplereenroll), "" for a first enrollment
+  std::string key_sha256;           ///< its key's pin, base64 SHA-256 of the SubjectPublicKeyInfo (a retry is answered with it)
 };
 
 enum class RevokeResult { revoked, already_revoked, unknown };
@@ -47,6 +53,13 @@ public:
   /// Marks a certificate revoked (unless it is already).
   virtual RevokeResult revoke(const std::string& serial, TimePoint at, std::optional<int> reason) = 0;
   virtual std::optional<IndexEntry> find(const std::string& serial) = 0;
+  /// The certificate whose DER has this SHA-256 (colon hex), if the CA issued it.
+  virtual std::optional<IndexEntry> find_by_sha256(const std::string& sha256) = 0;
+  /// The newest valid certificate issued over EST for this pairing, renewing
+  /// `renewed_from` ("" for a first enrollment), for the public key of this
+  /// pin (IndexEntry::key_sha256): what a retried request gets back.
+  virtual std::optional<IndexEntry> find_enrollment(const std::string& pairing_fingerprint,
+                                                    const std::string& renewed_from, const std::string& key_sha256) = 0;
   /// Records that a certificate's file is in place (or it was printed).
   virtual void mark_delivered(const std::string& serial) = 0;
   /// The certificate as issued (PEM); none for a serial unknown, or recorded
@@ -74,6 +87,10 @@ std::unique_ptr<IndexStore> create_index(const std::string& location);
 /// Opens the index at `location`; a missing index, or a file that is not a
 /// pairkit index, is an InputError. An index made before schema versions
 /// were recorded is adopted as version 1.
-std::unique_ptr<IndexStore> open_index(const std::string& location);
+/// busy_timeout: how long a write waits for another writer before it fails
+/// with InputError (default 30 s: `ca sign` processes queue; a server
+/// answers 503 sooner).
+std::unique_ptr<IndexStore> open_index(const std::string& location,
+                                       std::chrono::milliseconds busy_timeout = std::chrono::seconds(30));
 
 }  // namespace pairkit::ca

@@ -92,6 +92,10 @@ std::string dn_to_string(const Botan::X509_DN& dn) {
 
 std::string common_name(const Botan::X509_DN& dn) { return dn.get_first_attribute("X520.CommonName"); }
 
+std::vector<std::string> dn_serial_numbers(const Botan::X509_DN& dn) { return dn.get_attribute("X520.SerialNumber"); }
+
+std::vector<std::string> dn_common_names(const Botan::X509_DN& dn) { return dn.get_attribute("X520.CommonName"); }
+
 TimePoint to_time_point(const Botan::X509_Time& t) {
   // Botan 2 refuses years before 1970, which UTCTime can hold (1950-2049).
   try {

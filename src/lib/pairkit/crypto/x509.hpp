@@ -18,6 +18,9 @@ std::string dn_to_string(const Botan::X509_DN& dn);
 
 /// The DN's common name, or empty.
 std::string common_name(const Botan::X509_DN& dn);
+/// Every value of the DN's X.520 serialNumber and commonName attributes.
+std::vector<std::string> dn_serial_numbers(const Botan::X509_DN& dn);
+std::vector<std::string> dn_common_names(const Botan::X509_DN& dn);
 
 struct CertDetails {
   std::string subject;

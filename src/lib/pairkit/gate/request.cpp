@@ -46,6 +46,13 @@ Route match_route(std::string_view target) {
   if (path == "/metrics") return {RouteKind::metrics, 0, "/metrics", "GET"};
   if (path == "/v1/crl") return {RouteKind::crl, 0, "/v1/crl", "GET"};
   if (path == "/v1/check") return {RouteKind::check, 0, "/v1/check", "GET"};
+  // RFC 7030 3.2.2: the default CA's operations, no label.
+  if (path == "/.well-known/est/cacerts") return {RouteKind::est_cacerts, 0, "/.well-known/est/cacerts", "GET"};
+  if (path == "/.well-known/est/simpleenroll")
+    return {RouteKind::est_simpleenroll, 0, "/.well-known/est/simpleenroll", "POST"};
+  if (path == "/.well-known/est/simplereenroll")
+    return {RouteKind::est_simplereenroll, 0, "/.well-known/est/simplereenroll", "POST"};
+  if (path == "/.well-known/est/csrattrs") return {RouteKind::est_csrattrs, 0, "/.well-known/est/csrattrs", "GET"};
   constexpr std::string_view prefix = "/v1/pair/";
   if (path.substr(0, prefix.size()) == prefix)
     if (const auto id = parse_id(path.substr(prefix.size()))) return {RouteKind::pair_status, *id, "/v1/pair/{id}", "GET"};
@@ -130,16 +137,17 @@ std::vector<uint8_t> forwarded_certificate(std::string_view header) {
   }
 }
 
-bool is_json_content_type(std::string_view value) {
+bool is_content_type(std::string_view value, std::string_view want) {
   const auto semi = value.find(';');
   std::string_view type = value.substr(0, semi);
   while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
   while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
-  constexpr std::string_view json = "application/json";
-  if (type.size() != json.size()) return false;
-  for (size_t i = 0; i < json.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(type[i])) != json[i]) return false;
+  if (type.size() != want.size()) return false;
+  for (size_t i = 0; i < want.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(type[i])) != want[i]) return false;
   return true;
 }
+
+bool is_json_content_type(std::string_view value) { return is_content_type(value, "application/json"); }
 
 }  // namespace pairkit::gate

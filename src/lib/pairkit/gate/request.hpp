@@ -10,7 +10,20 @@
 
 namespace pairkit::gate {
 
-enum class RouteKind { pair, pair_status, config, healthz, metrics, crl, check, unknown };
+enum class RouteKind {
+  pair,
+  pair_status,
+  config,
+  healthz,
+  metrics,
+  est_cacerts,         ///< GET /.well-known/est/cacerts
+  est_simpleenroll,    ///< POST /.well-known/est/simpleenroll
+  est_simplereenroll,  ///< POST /.well-known/est/simplereenroll
+  est_csrattrs,        ///< GET /.well-known/est/csrattrs
+  crl,                 ///< GET /v1/crl
+  check,               ///< GET /v1/check
+  unknown
+};
 
 struct Route {
   RouteKind kind = RouteKind::unknown;
@@ -46,8 +59,10 @@ JoinBody parse_join_body(std::string_view body);
 /// BadRequest for anything else, including more than one certificate.
 std::vector<uint8_t> forwarded_certificate(std::string_view header);
 
-/// Whether a Content-Type header names JSON ("application/json", any case,
-/// optionally with parameters such as "; charset=utf-8").
+/// Whether a Content-Type header names `type` ("application/json", in any
+/// case, optionally with parameters such as "; charset=utf-8").
+bool is_content_type(std::string_view value, std::string_view type);
+/// is_content_type(value, "application/json").
 bool is_json_content_type(std::string_view value);
 
 }  // namespace pairkit::gate

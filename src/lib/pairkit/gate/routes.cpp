@@ -3,7 +3,6 @@
 #include "pairkit/gate/routes.hpp"
 
 #include <algorithm>
-#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -130,6 +129,7 @@ HttpResponse Routes::join(const HttpRequest& request, const GateConfig& config) 
   } catch (const BadRequest& e) {
     return error_response(400, "bad_request", e.message);
   }
+  if (auto answer = join_by_issued(request, config)) return *answer;
   pairing::JoinRequest req;
   req.serial = body.serial;
   req.terminal = {request.client_sha256, request.client_pem};
@@ -184,23 +184,61 @@ HttpResponse Routes::status(const HttpRequest& request, const GateConfig& config
   return answer;
 }
 
-HttpResponse Routes::config_of(const HttpRequest& request, const GateConfig& config) {
-  const auto serial = registry(config).paired_serial(request.client_sha256);
-  if (!serial) return error_response(403, "not_paired", "this certificate is not paired");
-  return json_response(200, terminal_config(config, *serial));
+std::optional<HttpResponse> Routes::join_by_issued(const HttpRequest& request, const GateConfig& config) {
+  const auto ca = ca_.get();
+  if (!ca) return std::nullopt;
+  auto& reg = registry(config);
+  // The pairing certificate itself takes the registry's path (answered from reads).
+  if (reg.paired_serial(request.client_sha256)) return std::nullopt;
+  const auto who = est_.terminal_of(request.client_sha256, ca.get(), config, reg);
+  if (!who.serial) {
+    if (who.code == "not_paired") return std::nullopt;
+    return error_response(403, who.code, who.message);
+  }
+  // Issued to a standing pairing: that pairing's row is the answer.
+  const auto row = reg.latest_request(who.pairing_fingerprint, clock_);
+  if (!row || row->state != pairing::State::paired) return std::nullopt;
+  return row_answer(*row, config, 200);
 }
 
-std::optional<std::string> Routes::terminal_of(const std::vector<uint8_t>& cert_der, const std::string& sha256,
-                                               const GateConfig& config, std::string& refusal) {
-  const auto details = crypto::describe_certificate(crypto::load_certificate(cert_der, "the client certificate"));
-  if (details.not_after < clock_.now()) {
-    refusal = "expired";
-    return std::nullopt;
+HttpResponse Routes::config_of(const HttpRequest& request, const GateConfig& config) {
+  const auto ca = ca_.get();
+  const auto who = est_.terminal_of(request.client_sha256, ca.get(), config, registry(config));
+  if (!who.serial) return error_response(403, who.code, who.message);
+  return json_response(200, terminal_config(config, *who.serial));
+}
+
+HttpResponse Routes::est(const HttpRequest& request, const GateConfig& config) {
+  const auto ca = ca_.get();
+  switch (request.route.kind) {
+    case RouteKind::est_cacerts:
+      if (!ca) return error_response(404, "not_found", "this gate has no CA ([gate] ca in gate.toml)");
+      return est_.cacerts(*ca);
+    case RouteKind::est_csrattrs: {
+      // RFC 7030 4.5.2: no attributes are required of a request.
+      HttpResponse r;
+      r.status = 204;
+      r.content_type.clear();
+      return r;
+    }
+    default:
+      return est_.enroll(request, config, ca, registry(config), request.route.kind == RouteKind::est_simplereenroll);
   }
+}
+
+TerminalOf Routes::terminal_of(const std::vector<uint8_t>& cert_der, const std::string& sha256,
+                                const GateConfig& config) {
+  const auto details = crypto::describe_certificate(crypto::load_certificate(cert_der, "the client certificate"));
+  if (details.not_after < clock_.now())
+    return {std::nullopt, "", "expired", "this certificate expired on " + format_time(details.not_after)};
   auto& reg = registry(config);
-  if (auto serial = reg.paired_serial(sha256)) return serial;
-  refusal = reg.was_unpaired(sha256) ? "unpaired" : "not_paired";
-  return std::nullopt;
+  const auto ca = ca_.get();
+  auto who = est_.terminal_of(sha256, ca.get(), config, reg);
+  if (!who.serial && who.code == "not_paired")
+    // A pairing certificate whose pairing was broken: its newest request says so.
+    if (const auto row = reg.latest_request(sha256, clock_); row && row->state == pairing::State::unpaired)
+      return {std::nullopt, "", "unpaired", "this certificate's pairing was broken; pair again"};
+  return who;
 }
 
 HttpResponse Routes::check(const HttpRequest& request, const GateConfig& config) {
@@ -222,18 +260,9 @@ HttpResponse Routes::check(const HttpRequest& request, const GateConfig& config)
   // On the TLS port a terminal asks about itself only: it cannot vouch for another.
   const auto& der = request.via_proxy ? forwarded : request.client_der;
   const auto& sha256 = request.via_proxy ? forwarded_sha256 : request.client_sha256;
-  std::string refusal;
-  const auto serial = terminal_of(der, sha256, config, refusal);
-  if (!serial) {
-    static const std::map<std::string, std::string> why = {
-        {"not_paired", "this certificate is not paired"},
-        {"unpaired", "this certificate's pairing was broken"},
-        {"revoked", "this certificate is revoked"},
-        {"expired", "this certificate has expired"},
-    };
-    const auto it = why.find(refusal);
-    return error_response(403, refusal, it == why.end() ? refusal : it->second);
-  }
+  const auto who = terminal_of(der, sha256, config);
+  if (!who.serial) return error_response(403, who.code, who.message);
+  const auto& serial = who.serial;
   auto r = json_response(200, {{"paired", true}, {"serial", *serial}});
   // A serial goes into a header only as visible ASCII: nothing the registry holds may split the answer.
   if (std::all_of(serial->begin(), serial->end(), [](char c) { return c > ' ' && c < 0x7f; }))
@@ -264,13 +293,16 @@ HttpResponse Routes::handle(const HttpRequest& request, const GateConfig& config
       return unavailable(config, e.what());
     }
   }
+  // RFC 7030 4.1.1: the CA certificates are for anyone (a client bootstraps its trust with them).
+  if (route.kind == RouteKind::est_cacerts || route.kind == RouteKind::est_csrattrs) return est(request, config);
   if (request.client_sha256.empty())
     return error_response(401, "client_certificate_required",
                           "present your device certificate (mutual TLS) to use " + route.pattern);
   try {
     if (route.kind == RouteKind::pair) return join(request, config);
     if (route.kind == RouteKind::pair_status) return status(request, config);
-    return config_of(request, config);
+    if (route.kind == RouteKind::config) return config_of(request, config);
+    return est(request, config);
   } catch (const InputError& e) {
     // A busy or full registry, or a configuration folder over its limits: the terminal retries.
     return unavailable(config, e.what());

@@ -10,6 +10,7 @@
 
 #include "pairkit/core/clock.hpp"
 #include "pairkit/gate/crl_service.hpp"
+#include "pairkit/gate/est.hpp"
 #include "pairkit/gate/handler.hpp"
 #include "pairkit/gate/log.hpp"
 #include "pairkit/gate/metrics.hpp"
@@ -20,23 +21,24 @@ namespace pairkit::gate {
 
 class Routes : public Handler {
 public:
-  /// `metrics`, `log`, `clock` and `crl` outlive the routes; `rng` is this
-  /// worker's. Without `crl`, GET /v1/crl answers 503.
+  /// `metrics`, `log`, `clock`, `ca` and `crl` outlive the routes; `rng` is
+  /// this worker's; `after_issue` as in Est. Without `crl`, GET /v1/crl
+  /// answers 503.
   Routes(Metrics& metrics, LogSink& log, const Clock& clock, std::unique_ptr<Botan::RandomNumberGenerator> rng,
-         const CrlService* crl = nullptr)
-      : metrics_(metrics), log_(log), clock_(clock), rng_(std::move(rng)), crl_(crl) {}
+         const CaHolder& ca, std::function<void()> after_issue = {}, const CrlService* crl = nullptr)
+      : metrics_(metrics), log_(log), clock_(clock), rng_(std::move(rng)), ca_(ca),
+        est_(log, clock, *rng_, std::move(after_issue)), crl_(crl) {}
   HttpResponse handle(const HttpRequest& request, const GateConfig& config) override;
 
 private:
   /// The worker's registry connection, (re)opened for config.registry; throws
   /// InputError when it cannot be opened.
   pairing::Registry& registry(const GateConfig& config);
-  /// The serial of the terminal whose certificate this is, when it is
-  /// paired and not revoked; otherwise nullopt, with `refusal` set to the
-  /// code GET /v1/check answers (not_paired, unpaired, revoked, expired).
-  /// The one place that decides whether a certificate speaks for a terminal.
-  std::optional<std::string> terminal_of(const std::vector<uint8_t>& cert_der, const std::string& sha256,
-                                         const GateConfig& config, std::string& refusal);
+  /// Whom a certificate speaks for, the one place GET /v1/check asks:
+  /// Est::terminal_of (paired, or issued here over EST to a pairing that
+  /// stands, not revoked), and besides, any certificate past its notAfter is
+  /// expired and a pairing certificate whose pairing was broken is unpaired.
+  TerminalOf terminal_of(const std::vector<uint8_t>& cert_der, const std::string& sha256, const GateConfig& config);
   /// GET /v1/check: about the connection's certificate, or on the [check]
   /// listener the one the proxy passed.
   HttpResponse check(const HttpRequest& request, const GateConfig& config);
@@ -45,6 +47,11 @@ private:
   HttpResponse join(const HttpRequest& request, const GateConfig& config);
   HttpResponse status(const HttpRequest& request, const GateConfig& config);
   HttpResponse config_of(const HttpRequest& request, const GateConfig& config);
+  /// Everything under /.well-known/est/.
+  HttpResponse est(const HttpRequest& request, const GateConfig& config);
+  /// POST /v1/pair from a certificate the CA issued over EST to a paired
+  /// terminal: that pairing's answer; nullopt for any other certificate.
+  std::optional<HttpResponse> join_by_issued(const HttpRequest& request, const GateConfig& config);
   /// The answer for a request row as its terminal sees it (POST and GET /v1/pair/{id}).
   HttpResponse row_answer(const pairing::RequestRow& row, const GateConfig& config, int pending_status);
   /// 503 with Retry-After and a log line, for a registry that is busy, full or gone.
@@ -54,6 +61,8 @@ private:
   LogSink& log_;
   const Clock& clock_;
   std::unique_ptr<Botan::RandomNumberGenerator> rng_;
+  const CaHolder& ca_;
+  Est est_;
   const CrlService* crl_;
   std::unique_ptr<pairing::Registry> registry_;
   std::string registry_location_;

@@ -194,9 +194,9 @@ public:
   virtual std::optional<RequestRow> poll(int64_t id, const std::string& cert_sha256, const Clock& clock) = 0;
   /// GET /v1/config: the serial paired with exactly this certificate, if any.
   virtual std::optional<std::string> paired_serial(const std::string& cert_sha256) = 0;
-  /// GET /v1/check: whether this certificate was paired once and unpaired
-  /// since (and is not paired again), as POST /v1/pair refuses it.
-  virtual bool was_unpaired(const std::string& cert_sha256) = 0;
+  /// EST: the newest request filed with this certificate, whatever its
+  /// state (a pending one past its lifetime reads expired). Read-only.
+  virtual std::optional<RequestRow> latest_request(const std::string& cert_sha256, const Clock& clock) = 0;
   /// Pending requests in all (the gate's metrics).
   virtual int pending_count(const Clock& clock) = 0;
   /// The files that every change to the registry writes (a ChangeWatch on

@@ -208,7 +208,7 @@ public:
     return {p, p + "-wal", p + "-journal"};
   }
   std::optional<std::string> paired_serial(const std::string& cert_sha256) override;
-  bool was_unpaired(const std::string& cert_sha256) override;
+  std::optional<RequestRow> latest_request(const std::string& cert_sha256, const Clock& clock) override;
   int pending_count(const Clock& clock) override;
   void expect(const std::string& serial, const std::optional<std::string>& fingerprint, const Clock& clock) override;
   Invite create_invite(std::chrono::seconds valid_for, Botan::RandomNumberGenerator& rng,
@@ -889,14 +889,13 @@ std::optional<std::string> SqliteRegistry::paired_serial(const std::string& cert
   return s.text(0);
 }
 
-bool SqliteRegistry::was_unpaired(const std::string& cert_sha256) {
-  auto s = db_.cached(
-      "SELECT 1 FROM requests WHERE fingerprint = ? AND state = 'unpaired' AND NOT EXISTS "
-      "(SELECT 1 FROM terminals WHERE fingerprint = ?) LIMIT 1");
-  s.bind(1, cert_sha256).bind(2, cert_sha256);
-  const bool found = s.step();
-  s.reset();
-  return found;
+std::optional<RequestRow> SqliteRegistry::latest_request(const std::string& cert_sha256, const Clock& clock) {
+  auto s = db_.cached(std::string("SELECT ") + kRowColumns + " FROM requests WHERE fingerprint = ? ORDER BY id DESC LIMIT 1");
+  s.bind(1, cert_sha256);
+  if (!s.step()) return std::nullopt;
+  RequestRow row = read_row(s, false);
+  if (row.state == State::pending && row.expires_at <= clock.now()) row.state = State::expired;
+  return row;
 }
 
 int SqliteRegistry::pending_count(const Clock& clock) {
