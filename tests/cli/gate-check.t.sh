@@ -154,3 +154,18 @@ t 0 '^HTTP 200$' '' -- curl -sS --max-time 10 -w '\nHTTP %{http_code}\n' --unix-
 t 0 '"code":"unpaired"' '' -- curl -sS --max-time 10 --unix-socket check.sock -H "X-SSL-Client-Cert: $(escaped TERM-0007/cert.pem)" http://localhost/v1/check
 stop_gate
 check "the socket is removed when the gate stops" test ! -e check.sock
+
+# --- A certificate the CA issued over EST speaks for its terminal, until it is revoked.
+pk -q ca init --dir fca --cn 'Fleet CA' >/dev/null
+printf '[gate]\nca = "%s/fca"\n[check]\nlisten = "127.0.0.1:0"\n' "$PWD" >srv/gate.toml
+check "the gate starts with a CA and a [check] listener" start_gate srv
+CHECK=$(sed -n 's/^checks on \(127\.0\.0\.1:[0-9]*\) .*/\1/p' srv.out)
+openssl req -new -key TERM-0042/key.pem -subj /serialNumber=TERM-0042/CN=TERM-0042 -outform DER | openssl base64 >t42.b64
+gcurl --cert TERM-0042/cert.pem --key TERM-0042/key.pem -H 'Content-Type: application/pkcs10' --data-binary @t42.b64 \
+  /.well-known/est/simpleenroll | head -n -1 | openssl base64 -d | openssl pkcs7 -inform DER -print_certs | openssl x509 -out t42.pem
+check "TERM-0042 enrolled over EST" openssl verify -CAfile fca/ca.crt t42.pem
+t 0 '^\{"paired":true,"serial":"TERM-0042"\}$' '' -- ccurl -H "X-SSL-Client-Cert: $(escaped t42.pem)" /v1/check
+t 0 "$(openssl x509 -in t42.pem -noout -serial | cut -d= -f2): revoked" '' -- pk ca revoke --dir fca --cert t42.pem
+t 0 '"code":"revoked"' '' -- ccurl -H "X-SSL-Client-Cert: $(escaped t42.pem)" /v1/check
+t 0 '^HTTP 403$' '' -- ccurl -H "X-SSL-Client-Cert: $(escaped t42.pem)" /v1/check
+stop_gate
