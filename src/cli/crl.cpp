@@ -9,6 +9,7 @@
 #include "options.hpp"
 #include "pairkit/ca/authority.hpp"
 #include "pairkit/ca/crl.hpp"
+#include "pairkit/ca/crl_issue.hpp"
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
 #include "pairkit/crypto/objects.hpp"
@@ -43,7 +44,7 @@ struct CheckOptions {
 
 bool wants_der(const std::string& out, const std::string& format) {
   if (!format.empty()) return format == "der";
-  return out.size() > 4 && out.compare(out.size() - 4, 4, ".der") == 0;
+  return ca::crl_file_is_der(out);
 }
 
 void run_issue(Cli& cli, const IssueOptions& o) {
@@ -54,26 +55,20 @@ void run_issue(Cli& cli, const IssueOptions& o) {
   if (ca.key_encrypted()) pass = read_passphrase(o.pass, Prompt::once, "Passphrase for " + ca.path(ca::kKeyFile));
   const auto key = ca.load_key(pass);
   auto db = ca.open_index();
-  ca::CrlSpec spec;
-  spec.this_update = cli.clock().now();
-  spec.next_update = spec.this_update + next;
-  std::vector<ca::RevokedEntry> entries;
-  db->transaction([&] {
-    spec.number = db->next_crl_number();
-    db->for_each_revoked([&](const ca::RevokedEntry& e) { entries.push_back(e); });
-  });
-  const auto der = ca::build_crl(*key, ca.cert(), spec, entries, cli.rng());
+  const auto issued = ca::issue_crl(ca, *db, *key, cli.clock().now(), next, cli.rng());
+  const auto& der = issued.der;
+  const auto& spec = issued.spec;
   if (wants_der(o.out, o.format))
     cli.write_output(o.out, std::string_view(reinterpret_cast<const char*>(der.data()), der.size()), {kPublicFileMode, o.force});
   else
     cli.write_output(o.out, ca::crl_pem(der), {kPublicFileMode, o.force});
   if (cli.json && o.out != "-") {
     cli.emit_json({{"file", o.out}, {"crl_number", spec.number}, {"this_update", format_time(spec.this_update)},
-                   {"next_update", format_time(spec.next_update)}, {"count", entries.size()}});
+                   {"next_update", format_time(spec.next_update)}, {"count", issued.count}});
     return;
   }
   if (o.out != "-")
-    cli.info("wrote CRL number " + std::to_string(spec.number) + " with " + std::to_string(entries.size()) +
+    cli.info("wrote CRL number " + std::to_string(spec.number) + " with " + std::to_string(issued.count) +
              " revoked certificate(s) to " + o.out + "; next update due " + format_time(spec.next_update));
 }
 

@@ -19,6 +19,7 @@
 #include "pairkit/crypto/fingerprint.hpp"
 #include "pairkit/crypto/objects.hpp"
 #include "pairkit/device/layout.hpp"
+#include "pairkit/gate/crl_service.hpp"
 #include "pairkit/gate/gate_ca.hpp"
 #include "pairkit/gate/gate_config.hpp"
 #include "pairkit/gate/routes.hpp"
@@ -72,6 +73,10 @@ gate::GateConfig load_config(const GateServeOptions& o) {
   return c;
 }
 
+/// How often the CRL holder looks at the CRL file and the CA index: a
+/// revocation reaches /v1/crl within this.
+constexpr std::chrono::seconds kCrlLook{2};
+
 /// Test builds: PAIRKIT_TEST_GATE_DIE_AFTER_ISSUE=1 kills the gate with
 /// SIGKILL once a certificate is recorded and before it is answered.
 std::function<void()> after_issue_seam() {
@@ -93,13 +98,19 @@ void run_gate_serve(Cli& cli, const GateServeOptions& o) {
   if (!config.ca_dir.empty()) ca.set(gate::GateCa::load(config));
   const auto after_issue = after_issue_seam();
   gate::ServerHooks hooks;
+  // A CRL to serve (or one issued) before the first request.
+  gate::CrlService crl(clock, log, metrics, make_system_rng());
+  crl.configure(config, ca.get());
+  crl.refresh();
   hooks.make_handler = [&](int) {
-    return std::make_unique<gate::Routes>(metrics, log, clock, make_system_rng(), ca, after_issue);
+    return std::make_unique<gate::Routes>(metrics, log, clock, make_system_rng(), ca, after_issue, &crl);
   };
   hooks.reload = [&] {
     // The CA is read again too (a renewed ca.crt, a new key): a throw keeps both the old configuration and CA.
     auto next = load_config(o);
-    ca.set(next.ca_dir.empty() ? nullptr : gate::GateCa::load(next));
+    auto next_ca = next.ca_dir.empty() ? nullptr : gate::GateCa::load(next);
+    crl.configure(next, next_ca);
+    ca.set(std::move(next_ca));
     return next;
   };
   hooks.log = &log;
@@ -119,11 +130,15 @@ void run_gate_serve(Cli& cli, const GateServeOptions& o) {
   const auto der = crypto::load_certificate_der(read_file(cert_file, limits::kObject), cert_file);
   const std::string fp = crypto::fingerprint(der, crypto::HashAlg::sha256, crypto::FpFormat::colon);
   if (cli.json) {
-    cli.emit_json({{"listening", server.endpoint()}, {"sha256", fp}, {"registry", config.registry}});
+    nlohmann::json j = {{"listening", server.endpoint()}, {"sha256", fp}, {"registry", config.registry}};
+    if (!server.check_endpoint().empty()) j["check"] = server.check_endpoint();
+    cli.emit_json(j);
   } else {
     std::cout << "listening on " << server.endpoint() << " (sha256 " << fp << ")\n";
+    if (!server.check_endpoint().empty()) std::cout << "checks on " << server.check_endpoint() << " (plain HTTP, GET /v1/check)\n";
   }
   Cli::flush_stdout();
+  crl.start(kCrlLook);
   server.run();
   log.line(gate::Severity::info, gate::format_event(clock.now(), gate::Severity::info, "stopped", config.log_format));
 }

@@ -190,6 +190,11 @@ printf '/v1/pair\napplication/json\n{"serial": "TERM-0042"}' >req-join.txt
 printf '/v1/pair/17?x=1\nApplication/JSON; charset=utf-8\n{"serial": "TERM-0042", "invite": "ABCDEFGHJKMNPQRS"}' >req-invite.txt
 printf '/v1/pair/0017\ntext/plain\n[1, 2]' >req-bad.txt
 put gate_request req-*.txt
+# What a proxy passes in [check] cert_header: URL-encoded PEM, PEM on one line, base64 DER (check_header.cpp).
+python3 -c 'import sys, urllib.parse; sys.stdout.write(urllib.parse.quote(open("dev/cert.pem").read(), safe=""))' >hdr-escaped.txt
+tr '\n' ' ' <dev/cert.pem >hdr-oneline.txt
+openssl x509 -in ossl-cert.pem -outform DER | base64 -w0 >hdr-der.txt
+put check_header hdr-*.txt
 # gate.toml: every section.
 cat >gate-full.toml <<'TOML'
 [gate]

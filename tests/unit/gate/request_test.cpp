@@ -1,5 +1,9 @@
-// The gate's reading of a request: routes and ids, the join body, the content type.
+// The gate's reading of a request: routes and ids, the join body, the content
+// type, and a proxy's certificate header.
 #include <doctest/doctest.h>
+
+#include <cctype>
+#include <cstdio>
 
 #include "pairkit/gate/request.hpp"
 
@@ -59,4 +63,43 @@ TEST_CASE("content type: application/json in any case, with parameters") {
   CHECK_FALSE(is_json_content_type("application/jsonx"));
   CHECK_FALSE(is_json_content_type("text/plain"));
   CHECK_FALSE(is_json_content_type("application/x-www-form-urlencoded"));
+}
+
+TEST_CASE("forwarded_certificate: URL-encoded PEM, PEM on one line, base64 DER; one certificate only") {
+  // A self-signed P-256 certificate (openssl req -x509).
+  const std::string b64 =
+      "MIIBeDCCAR+gAwIBAgIUNbvEHFuc04nbb+LC7EJjEhRwXBwwCgYIKoZIzj0EAwIw"
+      "EjEQMA4GA1UEAwwHVEVSTS0wMTAeFw0yNjExMzAwNzE4MDRaFw0zNjExMjcwNzE4"
+      "MDRaMBIxEDAOBgNVBAMMB1RFUk0tMDEwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNC"
+      "AAQQFtwuxv6N6eHMdhIeGb9Gy8L32iKNQPtyvkFSg1O4mpXaXwmJ5FsXHSTxuFZg"
+      "SHP01P/mAfZUUc+uQ/5LV04xo1MwUTAdBgNVHQ4EFgQUe71MGs/7Tt2kJpMrW01w"
+      "2TQR+3kwHwYDVR0jBBgwFoAUe71MGs/7Tt2kJpMrW01w2TQR+3kwDwYDVR0TAQH/"
+      "BAUwAwEB/zAKBggqhkjOPQQDAgNHADBEAiA43xpUIoA7BLzHqQmUXSUWJyeC2HD9"
+      "P5Zdw/tq5/i9hwIgS7bCV4SWeIoLpHSSBnqM+hq4UKwsdx2O+v4JfKPHy7U=";
+  std::string pem = "-----BEGIN CERTIFICATE-----\n";
+  for (size_t i = 0; i < b64.size(); i += 64) pem += b64.substr(i, 64) + "\n";
+  pem += "-----END CERTIFICATE-----\n";
+  std::string escaped;
+  for (const char c : pem) {
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '-') {
+      escaped += c;
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", static_cast<unsigned char>(c));
+      escaped += buf;
+    }
+  }
+  std::string one_line = pem;
+  for (char& c : one_line)
+    if (c == '\n') c = ' ';
+  const auto der = forwarded_certificate(escaped);
+  CHECK(der.size() > 300);
+  CHECK(forwarded_certificate(one_line) == der);
+  CHECK(forwarded_certificate(b64) == der);
+  for (const std::string bad : {std::string(), std::string("%"), std::string("%4"), std::string("%zz"), std::string("garbage!"),
+                                b64.substr(0, 200), pem + pem, "-----BEGIN CERTIFICATE-----" + b64,
+                                "junk " + one_line, std::string("AAAA"), std::string(70 * 1024, 'A')}) {
+    CAPTURE(bad.substr(0, 40));
+    CHECK_THROWS_AS(forwarded_certificate(bad), BadRequest);
+  }
 }

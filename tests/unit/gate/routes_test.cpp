@@ -1,6 +1,6 @@
 // The gate's routes on a real registry, without the network: the contract's
 // statuses and codes, denials, pre-registration, a registry that is gone,
-// and CONFIG from the configuration folder.
+// CONFIG from the configuration folder, and GET /v1/check.
 #include <doctest/doctest.h>
 
 #include <sys/stat.h>
@@ -246,4 +246,58 @@ TEST_CASE("routes: a poll's answer is kept, yet a decision or a configuration fi
   other->unpair("TERM-2", {"alice", crypto::totp_code(alice, step + 1)}, g.clock);
   CHECK(state(two, poll2)["state"] == "unpaired");
   CHECK(g.routes.handle(g.request("GET", poll2, &term), g.config).status == 404);  // never another's cached answer
+}
+
+TEST_CASE("routes: GET /v1/check, about the connection's certificate or, from the proxy, the header's") {
+  Gate g;
+  const auto term = g.identity("TERM-1", device::Role::terminal);
+  const auto stranger = g.identity("TERM-9", device::Role::terminal);
+  pairing::RegistryOptions o;
+  auto other = pairing::open_registry(g.config.registry, o);  // the operator's process
+  other->expect("TERM-1", term.sha256, g.clock);
+  g.config.auto_approve_expected = true;
+  REQUIRE(nlohmann::json::parse(g.join(term, "TERM-1").body)["state"] == "paired");
+  auto der_of = [](const Identity& who) {
+    return crypto::load_certificate_der(std::vector<uint8_t>(who.pem.begin(), who.pem.end()), "pem");
+  };
+  auto tls = [&](const Identity* who, const std::string& header = "") {
+    auto r = g.request("GET", "/v1/check", who);
+    if (who) r.client_der = der_of(*who);
+    r.forwarded_cert = header;
+    return g.routes.handle(r, g.config);
+  };
+  auto proxy = [&](const std::string& header, const std::string& target = "/v1/check") {
+    auto r = g.request("GET", target, nullptr);
+    r.via_proxy = true;
+    r.forwarded_cert = header;
+    return g.routes.handle(r, g.config);
+  };
+
+  const auto ok = tls(&term);
+  CHECK(ok.status == 200);
+  CHECK(ok.body == R"({"paired":true,"serial":"TERM-1"})");
+  CHECK(ok.headers == "X-Pairkit-Serial: TERM-1\r\n");
+  CHECK(g.code(tls(&stranger)) == "not_paired");
+  CHECK(tls(nullptr).status == 401);
+  // On the TLS port the header is not read: a terminal cannot vouch for another.
+  CHECK(g.code(tls(&stranger, term.pem)) == "not_paired");
+  CHECK(tls(nullptr, term.pem).status == 401);
+
+  CHECK(proxy(term.pem).status == 200);
+  CHECK(proxy(stranger.pem).status == 403);
+  CHECK(g.code(proxy("")) == "client_certificate_required");
+  CHECK(g.code(proxy("nonsense!")) == "bad_request");
+  // The proxy's listener serves the check and the health, nothing else.
+  CHECK(proxy(term.pem, "/v1/config").status == 404);
+  CHECK(proxy(term.pem, "/metrics").status == 404);
+  CHECK(proxy("", "/healthz").status == 200);
+
+  const auto step = crypto::totp_step(g.clock.now());
+  const auto alice = other->add_operator("alice", *g.rng, g.clock);
+  other->unpair("TERM-1", {"alice", crypto::totp_code(alice, step)}, g.clock);
+  CHECK(g.code(proxy(term.pem)) == "unpaired");
+
+  // Past its notAfter, a certificate is refused as expired before the registry is asked.
+  g.clock.set(g.clock.now() + std::chrono::days(365 * 20));
+  CHECK(g.code(proxy(stranger.pem)) == "expired");
 }

@@ -81,6 +81,8 @@ public:
   CrlIndex(CrlIndex&&) noexcept;
 
   const std::string& name() const { return name_; }
+  /// The whole CRL, DER (what a PEM file held, decoded).
+  std::span<const uint8_t> der() const { return der_; }
   const Botan::X509_DN& issuer() const { return issuer_; }
   std::optional<uint64_t> number() const { return number_; }
   TimePoint this_update() const { return this_update_; }

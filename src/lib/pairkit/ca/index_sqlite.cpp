@@ -157,6 +157,7 @@ public:
   std::optional<std::string> certificate_pem(const std::string& serial) override;
   std::vector<IndexEntry> list(Listing which) override;
   size_t count() override;
+  size_t revoked_count() override;
   void for_each_revoked(const std::function<void(const RevokedEntry&)>& fn) override;
   uint64_t next_crl_number() override;
 
@@ -260,6 +261,12 @@ std::vector<IndexEntry> SqliteIndex::list(Listing which) {
 size_t SqliteIndex::count() {
   auto s = prepare("SELECT count(*) FROM certs");
   s.step("cannot count certificates");
+  return static_cast<size_t>(s.integer(0));
+}
+
+size_t SqliteIndex::revoked_count() {
+  auto s = prepare("SELECT count(*) FROM certs WHERE status = 'revoked'");
+  s.step("cannot count revocations");
   return static_cast<size_t>(s.integer(0));
 }
 

@@ -72,6 +72,8 @@ public:
   virtual std::vector<IndexEntry> list(Listing which) = 0;
   virtual size_t count() = 0;
 
+  /// How many certificates are revoked (what a CRL of this index lists).
+  virtual size_t revoked_count() = 0;
   /// Calls fn for every revoked certificate (for CRLs: no per-entry objects kept).
   virtual void for_each_revoked(const std::function<void(const RevokedEntry&)>& fn) = 0;
   /// Takes the next CRL number and stamps revocations not yet in a CRL with it.

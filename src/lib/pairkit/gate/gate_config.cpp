@@ -1,10 +1,13 @@
 // gate.toml, parsed strictly: every key known, every value checked.
 #include "pairkit/gate/gate_config.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <functional>
 #include <map>
+
+#include <arpa/inet.h>
 
 #include "pairkit/core/config_file.hpp"
 #include "pairkit/core/duration.hpp"
@@ -24,7 +27,40 @@ std::string in_dir(const std::string& dir, const std::string& path) {
   return dir + "/" + path;
 }
 
+/// [check] listen: a loopback address and port, or a unix socket, since
+/// whoever reaches the listener may vouch for any certificate.
+void check_local_listen(const std::string& name, const std::string& v) {
+  const std::string key = name + ": check.listen";
+  if (v.rfind("unix:", 0) == 0) {
+    if (v.size() < 7 || v[5] != '/') throw InputError(key + " '" + v + "': a unix socket needs an absolute path (unix:/run/pairkit-gate/check.sock)");
+    return;
+  }
+  const auto colon = v.rfind(':');
+  if (colon == std::string::npos || colon == 0) throw InputError(key + " '" + v + "' is not HOST:PORT or unix:PATH");
+  std::string host = v.substr(0, colon);
+  const bool bracketed = host.size() >= 2 && host.front() == '[' && host.back() == ']';
+  if (bracketed) host = host.substr(1, host.size() - 2);
+  unsigned char addr[16];
+  const bool v4 = !bracketed && inet_pton(AF_INET, host.c_str(), addr) == 1;
+  const bool v6 = !v4 && inet_pton(AF_INET6, host.c_str(), addr) == 1;
+  const bool loopback = (v4 && addr[0] == 127) || (v6 && std::all_of(addr, addr + 15, [](unsigned char b) { return b == 0; }) && addr[15] == 1);
+  if (!loopback)
+    throw InputError(key + " '" + v + "': only a loopback address (127.0.0.1, [::1]) or a unix socket; a proxy that forwards certificates must be local");
+}
+
+bool header_name(const std::string& v) {
+  if (v.empty() || v.size() > 64) return false;
+  for (const char c : v)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
+  return true;
+}
+
 }  // namespace
+
+std::string crl_path(const GateConfig& config) {
+  if (config.ca_dir.empty() && config.crl.file.front() != '/') return {};
+  return in_dir(config.ca_dir, config.crl.file);
+}
 
 GateConfig parse_gate_config(std::string_view text, const std::string& name, const std::string& server_dir) {
   GateConfig c;
@@ -96,6 +132,22 @@ GateConfig parse_gate_config(std::string_view text, const std::string& name, con
        }},
       {"est.revoke_on_renew", flag_of(&c.est.revoke_on_renew)},
       {"est.expired_grace", seconds_of(&c.est.expired_grace)},
+      {"crl.file",
+       [&](const std::string& key, const std::string& v) {
+         if (v.empty()) throw InputError(name + ": " + key + " must name a file");
+         c.crl.file = v;
+       }},
+      {"crl.refresh_before", seconds_of(&c.crl.refresh_before)},
+      {"check.listen",
+       [&](const std::string&, const std::string& v) {
+         check_local_listen(name, v);
+         c.check.listen = v;
+       }},
+      {"check.cert_header",
+       [&](const std::string& key, const std::string& v) {
+         if (!header_name(v)) throw InputError(name + ": " + key + " '" + v + "' is not a header name (X-SSL-Client-Cert)");
+         c.check.cert_header = v;
+       }},
       {"master.address", text_of(&c.master_address)},
       {"master.fingerprint",
        [&](const std::string& key, const std::string& v) {

@@ -38,6 +38,18 @@ struct EstConfig {
   std::chrono::seconds expired_grace{0};          ///< how long after notAfter a certificate may still renew
 };
 
+/// [crl]: the CRL GET /v1/crl serves.
+struct CrlConfig {
+  std::string file = "crl.pem";                      ///< in the CA folder unless absolute
+  std::chrono::seconds refresh_before{24 * 60 * 60};  ///< key held: re-issue this long before nextUpdate; else warn
+};
+
+/// [check]: the plain-HTTP listener where a trusted local proxy asks GET /v1/check.
+struct CheckConfig {
+  std::string listen;  ///< "127.0.0.1:7742", "[::1]:7742" or "unix:/path"; empty: no listener
+  std::string cert_header = "X-SSL-Client-Cert";  ///< where the proxy puts the client certificate
+};
+
 struct GateConfig {
   std::string server_dir;                  ///< absolute or as given
   std::string listen = "[::]:7741";        ///< [gate] listen
@@ -54,8 +66,13 @@ struct GateConfig {
   std::string master_fingerprint;                  ///< [master] fingerprint, or of [master] cert (colon hex)
   std::string ca_dir;                              ///< [gate] ca: the CA folder EST issues from
   EstConfig est;                                   ///< [est] ...
+  CrlConfig crl;                                   ///< [crl] ...
+  CheckConfig check;                               ///< [check] ...
   Limits limits;                                   ///< [limits] ...
 };
+
+/// The CRL file: [crl] file, in [gate] ca unless absolute; empty without a CA folder.
+std::string crl_path(const GateConfig& config);
 
 /// Reads SERVER_DIR/gate.toml; a missing file gives the defaults. Throws
 /// InputError naming the file and key for an unknown key, a wrong type or a

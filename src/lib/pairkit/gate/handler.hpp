@@ -21,6 +21,10 @@ struct HttpRequest {
   std::string client_pem;           ///< its PEM, or empty
   std::string server_sha256;        ///< the gate's certificate as this connection saw it (with a client certificate)
   std::string server_pem;
+  std::string if_none_match;      ///< GET /v1/crl only: the conditional headers, as sent
+  std::string if_modified_since;
+  bool via_proxy = false;      ///< on the [check] listener: a trusted local proxy asks
+  std::string forwarded_cert;  ///< GET /v1/check there: the [check] cert_header, as sent
 };
 
 struct HttpResponse {
@@ -29,6 +33,8 @@ struct HttpResponse {
   std::string body;
   int retry_after = 0;      ///< seconds; a Retry-After header when positive
   std::string allow;        ///< an Allow header (405)
+  std::string cache_control;  ///< the Cache-Control value; empty: no-store
+  std::string headers;      ///< further header lines, each "Name: value\r\n"
   std::string error_code;   ///< the stable code of an error answer (for the log)
   int64_t request_id = 0;   ///< the pairing request concerned (for the log)
 };

@@ -3,6 +3,7 @@
 #include "pairkit/gate/http_date.hpp"
 
 #include <array>
+#include <cstdio>
 
 namespace pairkit::gate {
 
@@ -112,6 +113,21 @@ std::optional<TimePoint> parse_http_date(std::string_view text) {
   if (auto t = day_month_year(text, kDays, " ", 4)) return t;
   if (auto t = day_month_year(text, kLongDays, "-", 2)) return t;
   return asctime_date(text);
+}
+
+std::string format_http_date(TimePoint t) {
+  using namespace std::chrono;
+  const auto day = floor<days>(t);
+  const year_month_day ymd{day};
+  const hh_mm_ss hms{t - day};
+  const weekday wd{day};
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%s, %02u %s %04d %02d:%02d:%02d GMT",
+                std::string(kDays[(wd.c_encoding() + 6) % 7]).c_str(), static_cast<unsigned>(ymd.day()),
+                std::string(kMonths[static_cast<unsigned>(ymd.month()) - 1]).c_str(), static_cast<int>(ymd.year()),
+                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                static_cast<int>(hms.seconds().count()));
+  return buf;
 }
 
 }  // namespace pairkit::gate

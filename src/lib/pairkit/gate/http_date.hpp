@@ -1,6 +1,8 @@
-// HTTP-date (RFC 9110, section 5.6.7), as a Retry-After may carry it.
+// HTTP-date (RFC 9110, section 5.6.7), as Retry-After and If-Modified-Since
+// carry it and Last-Modified and Expires send it.
 #pragma once
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "pairkit/core/clock.hpp"
@@ -13,5 +15,8 @@ namespace pairkit::gate {
 /// as 1970-2069) and asctime ("Sun Nov  6 08:49:37 1994"). nullopt for
 /// anything else, including an impossible date or time.
 std::optional<TimePoint> parse_http_date(std::string_view text);
+
+/// IMF-fixdate, the form a sender must use: "Sun, 06 Nov 1994 08:49:37 GMT".
+std::string format_http_date(TimePoint t);
 
 }  // namespace pairkit::gate

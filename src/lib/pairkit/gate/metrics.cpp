@@ -68,6 +68,11 @@ std::string Metrics::render(int64_t pending) const {
   out += "# TYPE pairkit_gate_certificates_issued_total counter\n";
   out += "pairkit_gate_certificates_issued_total{kind=\"enroll\"} " + std::to_string(enrolled_.load()) + "\n";
   out += "pairkit_gate_certificates_issued_total{kind=\"renew\"} " + std::to_string(renewed_.load()) + "\n";
+  if (const int64_t next = crl_next_update_.load(); next != 0) {
+    out += "# HELP pairkit_gate_crl_next_update_seconds When the CRL served at /v1/crl is due for renewal (Unix time).\n";
+    out += "# TYPE pairkit_gate_crl_next_update_seconds gauge\n";
+    out += "pairkit_gate_crl_next_update_seconds " + std::to_string(next) + "\n";
+  }
   out += "# HELP pairkit_gate_request_duration_seconds Time from the request's headers to its answer.\n";
   out += "# TYPE pairkit_gate_request_duration_seconds histogram\n";
   uint64_t cumulative = 0;

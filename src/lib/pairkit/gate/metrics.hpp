@@ -34,6 +34,9 @@ public:
   /// retry answered with the certificate already issued is not counted).
   void certificate_issued(bool renewal) { (renewal ? renewed_ : enrolled_).fetch_add(1, std::memory_order_relaxed); }
   int64_t connections() const { return connections_.load(std::memory_order_relaxed); }
+  /// When the CRL /v1/crl serves is due for its next update, in seconds
+  /// since the epoch; 0 while there is none (the gauge is then left out).
+  void crl_next_update(int64_t unix_seconds) { crl_next_update_.store(unix_seconds, std::memory_order_relaxed); }
 
   /// The exposition text; `pending` is the registry's pending count, or
   /// negative when it could not be read (the gauge is then left out).
@@ -52,6 +55,7 @@ private:
   std::atomic<int64_t> connections_{0};
   std::atomic<uint64_t> refused_{0};
   std::atomic<uint64_t> enrolled_{0}, renewed_{0};
+  std::atomic<int64_t> crl_next_update_{0};
 };
 
 }  // namespace pairkit::gate

@@ -5,6 +5,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pairkit/core/error.hpp"
+#include "pairkit/core/input_limits.hpp"
+#include "pairkit/crypto/objects.hpp"
+
 namespace pairkit::gate {
 
 namespace {
@@ -40,6 +44,8 @@ Route match_route(std::string_view target) {
   if (path == "/v1/config") return {RouteKind::config, 0, "/v1/config", "GET"};
   if (path == "/healthz") return {RouteKind::healthz, 0, "/healthz", "GET"};
   if (path == "/metrics") return {RouteKind::metrics, 0, "/metrics", "GET"};
+  if (path == "/v1/crl") return {RouteKind::crl, 0, "/v1/crl", "GET"};
+  if (path == "/v1/check") return {RouteKind::check, 0, "/v1/check", "GET"};
   // RFC 7030 3.2.2: the default CA's operations, no label.
   if (path == "/.well-known/est/cacerts") return {RouteKind::est_cacerts, 0, "/.well-known/est/cacerts", "GET"};
   if (path == "/.well-known/est/simpleenroll")
@@ -73,6 +79,62 @@ JoinBody parse_join_body(std::string_view body) {
     out.invite = std::move(token);
   }
   return out;
+}
+
+std::vector<uint8_t> forwarded_certificate(std::string_view header) {
+  // A certificate chain a proxy could pass is far below this; what is longer is not one certificate.
+  if (header.size() > 64 * 1024) throw BadRequest{"the certificate header is longer than 64 KiB"};
+  std::string text;
+  text.reserve(header.size());
+  for (size_t i = 0; i < header.size(); ++i) {
+    if (header[i] != '%') {
+      text += header[i];
+      continue;
+    }
+    const auto hex = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      return -1;
+    };
+    const int hi = i + 2 < header.size() ? hex(header[i + 1]) : -1;
+    const int lo = hi >= 0 ? hex(header[i + 2]) : -1;
+    if (lo < 0) throw BadRequest{"the certificate header has a '%' that is not followed by two hex digits"};
+    text += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  constexpr std::string_view begin = "-----BEGIN CERTIFICATE-----", end = "-----END CERTIFICATE-----";
+  std::string body;
+  if (const auto b = text.find(begin); b != std::string::npos) {
+    const auto e = text.find(end, b);
+    if (e == std::string::npos) throw BadRequest{"the certificate header has no END CERTIFICATE line"};
+    if (text.find("-----BEGIN", e) != std::string::npos || text.find_first_not_of(" \t\r\n", e + end.size()) != std::string::npos ||
+        text.find_first_not_of(" \t\r\n") != b)
+      throw BadRequest{"the certificate header must hold one certificate and nothing else"};
+    body = text.substr(b + begin.size(), e - b - begin.size());
+  } else {
+    body = std::move(text);
+  }
+  // Whatever the line breaks became on the way (spaces, tabs, none), the base64 is rebuilt as PEM.
+  std::string pem = "-----BEGIN CERTIFICATE-----\n";
+  size_t line = 0;
+  for (const char c : body) {
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '/' && c != '=')
+      throw BadRequest{"the certificate header is not PEM or base64"};
+    pem += c;
+    if (++line == 64) {
+      pem += '\n';
+      line = 0;
+    }
+  }
+  if (pem.size() == begin.size() + 1) throw BadRequest{"the certificate header is empty"};
+  pem += "\n-----END CERTIFICATE-----\n";
+  try {
+    return crypto::load_certificate_der(std::vector<uint8_t>(pem.begin(), pem.end()), "the certificate header");
+  } catch (const Error& e) {
+    throw BadRequest{e.what()};
+  }
 }
 
 bool is_content_type(std::string_view value, std::string_view want) {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pairkit::gate {
 
@@ -19,6 +20,8 @@ enum class RouteKind {
   est_simpleenroll,    ///< POST /.well-known/est/simpleenroll
   est_simplereenroll,  ///< POST /.well-known/est/simplereenroll
   est_csrattrs,        ///< GET /.well-known/est/csrattrs
+  crl,                 ///< GET /v1/crl
+  check,               ///< GET /v1/check
   unknown
 };
 
@@ -49,6 +52,12 @@ struct JoinBody {
 /// serial: 1..64 of [A-Za-z0-9._-]; invite: 1..64 of [A-Za-z0-9]; other
 /// members are ignored (newer clients may send more).
 JoinBody parse_join_body(std::string_view body);
+
+/// The DER of the one certificate a trusted proxy passed in its header
+/// ([check] cert_header): URL-encoded PEM (nginx's $ssl_client_escaped_cert),
+/// PEM on one line, or base64 DER (HAProxy's ssl_c_der,base64). Throws
+/// BadRequest for anything else, including more than one certificate.
+std::vector<uint8_t> forwarded_certificate(std::string_view header);
 
 /// Whether a Content-Type header names `type` ("application/json", in any
 /// case, optionally with parameters such as "; charset=utf-8").

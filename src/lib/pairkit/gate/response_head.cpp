@@ -11,6 +11,7 @@ const char* reason(int status) {
   switch (status) {
     case 200: return "OK";
     case 202: return "Accepted";
+    case 304: return "Not Modified";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
     case 403: return "Forbidden";
@@ -37,16 +38,20 @@ void append_number(std::string& out, long long n) {
 
 std::string response_head(const HttpResponse& r, bool keep_alive) {
   std::string out;
-  out.reserve(160 + r.content_type.size() + r.allow.size());
+  out.reserve(160 + r.content_type.size() + r.allow.size() + r.cache_control.size() + r.headers.size());
   out += "HTTP/1.1 ";
   append_number(out, r.status);
   out += ' ';
   out += reason(r.status);
-  out += "\r\nContent-Type: ";
-  out += r.content_type;
-  out += "\r\nContent-Length: ";
-  append_number(out, static_cast<long long>(r.body.size()));
-  out += "\r\nCache-Control: no-store\r\n";
+  if (r.status != 304) {
+    out += "\r\nContent-Type: ";
+    out += r.content_type;
+    out += "\r\nContent-Length: ";
+    append_number(out, static_cast<long long>(r.body.size()));
+  }
+  out += "\r\nCache-Control: ";
+  out += r.cache_control.empty() ? std::string_view("no-store") : std::string_view(r.cache_control);
+  out += "\r\n";
   if (r.retry_after > 0) {
     out += "Retry-After: ";
     append_number(out, r.retry_after);
@@ -57,6 +62,7 @@ std::string response_head(const HttpResponse& r, bool keep_alive) {
     out += r.allow;
     out += "\r\n";
   }
+  out += r.headers;
   if (!keep_alive) out += "Connection: close\r\n";
   out += "\r\n";
   return out;

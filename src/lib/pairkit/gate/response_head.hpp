@@ -9,9 +9,10 @@
 namespace pairkit::gate {
 
 /// "HTTP/1.1 200 OK\r\n" and the headers, ending in the blank line:
-/// Content-Type, Content-Length (of r.body), Cache-Control: no-store,
-/// Retry-After and Allow when set, and Connection: close unless the
-/// connection is kept alive.
+/// Content-Type, Content-Length (of r.body), Cache-Control (no-store unless
+/// r.cache_control says otherwise), Retry-After and Allow when set, r.headers,
+/// and Connection: close unless the connection is kept alive. A 304 has no
+/// Content-Type or Content-Length: they would describe a body it does not send.
 std::string response_head(const HttpResponse& r, bool keep_alive);
 
 }  // namespace pairkit::gate

@@ -2,10 +2,15 @@
 // 503 (never a hang: the registry's busy timeout is limits.registry_timeout).
 #include "pairkit/gate/routes.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
+#include "pairkit/crypto/fingerprint.hpp"
+#include "pairkit/crypto/objects.hpp"
+#include "pairkit/crypto/x509.hpp"
 #include "pairkit/gate/terminal_config.hpp"
 
 namespace pairkit::gate {
@@ -221,9 +226,56 @@ HttpResponse Routes::est(const HttpRequest& request, const GateConfig& config) {
   }
 }
 
+TerminalOf Routes::terminal_of(const std::vector<uint8_t>& cert_der, const std::string& sha256,
+                                const GateConfig& config) {
+  const auto details = crypto::describe_certificate(crypto::load_certificate(cert_der, "the client certificate"));
+  if (details.not_after < clock_.now())
+    return {std::nullopt, "", "expired", "this certificate expired on " + format_time(details.not_after)};
+  auto& reg = registry(config);
+  const auto ca = ca_.get();
+  auto who = est_.terminal_of(sha256, ca.get(), config, reg);
+  if (!who.serial && who.code == "not_paired")
+    // A pairing certificate whose pairing was broken: its newest request says so.
+    if (const auto row = reg.latest_request(sha256, clock_); row && row->state == pairing::State::unpaired)
+      return {std::nullopt, "", "unpaired", "this certificate's pairing was broken; pair again"};
+  return who;
+}
+
+HttpResponse Routes::check(const HttpRequest& request, const GateConfig& config) {
+  std::vector<uint8_t> forwarded;
+  std::string forwarded_sha256;
+  if (request.via_proxy) {
+    if (request.forwarded_cert.empty())
+      return error_response(401, "client_certificate_required",
+                            "the proxy passed no client certificate in " + config.check.cert_header);
+    try {
+      forwarded = forwarded_certificate(request.forwarded_cert);
+    } catch (const BadRequest& e) {
+      return error_response(400, "bad_request", config.check.cert_header + ": " + e.message);
+    }
+    forwarded_sha256 = crypto::fingerprint(forwarded, crypto::HashAlg::sha256, crypto::FpFormat::colon);
+  } else if (request.client_sha256.empty()) {
+    return error_response(401, "client_certificate_required", "present your device certificate (mutual TLS) to use /v1/check");
+  }
+  // On the TLS port a terminal asks about itself only: it cannot vouch for another.
+  const auto& der = request.via_proxy ? forwarded : request.client_der;
+  const auto& sha256 = request.via_proxy ? forwarded_sha256 : request.client_sha256;
+  const auto who = terminal_of(der, sha256, config);
+  if (!who.serial) return error_response(403, who.code, who.message);
+  const auto& serial = who.serial;
+  auto r = json_response(200, {{"paired", true}, {"serial", *serial}});
+  // A serial goes into a header only as visible ASCII: nothing the registry holds may split the answer.
+  if (std::all_of(serial->begin(), serial->end(), [](char c) { return c > ' ' && c < 0x7f; }))
+    r.headers = "X-Pairkit-Serial: " + *serial + "\r\n";
+  return r;
+}
+
 HttpResponse Routes::handle(const HttpRequest& request, const GateConfig& config) {
   const Route& route = request.route;
-  if (route.kind == RouteKind::unknown) return error_response(404, "not_found", "no such resource");
+  // The [check] listener serves a trusted proxy its question and its health, nothing else.
+  if (route.kind == RouteKind::unknown ||
+      (request.via_proxy && route.kind != RouteKind::check && route.kind != RouteKind::healthz))
+    return error_response(404, "not_found", "no such resource");
   if (request.method != route.allow) {
     auto r = error_response(405, "method_not_allowed", route.pattern + " takes " + route.allow);
     r.allow = route.allow;
@@ -231,6 +283,16 @@ HttpResponse Routes::handle(const HttpRequest& request, const GateConfig& config
   }
   if (route.kind == RouteKind::healthz) return healthz(config);
   if (route.kind == RouteKind::metrics) return metrics(config);
+  // A CRL is public: no client certificate needed.
+  if (route.kind == RouteKind::crl)
+    return crl_response(crl_ ? crl_->current().get() : nullptr, request, clock_.now(), config.crl.refresh_before);
+  if (route.kind == RouteKind::check) {
+    try {
+      return check(request, config);
+    } catch (const InputError& e) {
+      return unavailable(config, e.what());
+    }
+  }
   // RFC 7030 4.1.1: the CA certificates are for anyone (a client bootstraps its trust with them).
   if (route.kind == RouteKind::est_cacerts || route.kind == RouteKind::est_csrattrs) return est(request, config);
   if (request.client_sha256.empty())

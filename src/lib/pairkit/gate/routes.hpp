@@ -9,6 +9,7 @@
 #include <botan/rng.h>
 
 #include "pairkit/core/clock.hpp"
+#include "pairkit/gate/crl_service.hpp"
 #include "pairkit/gate/est.hpp"
 #include "pairkit/gate/handler.hpp"
 #include "pairkit/gate/log.hpp"
@@ -20,18 +21,27 @@ namespace pairkit::gate {
 
 class Routes : public Handler {
 public:
-  /// `metrics`, `log`, `clock` and `ca` outlive the routes; `rng` is this
-  /// worker's; `after_issue` as in Est.
+  /// `metrics`, `log`, `clock`, `ca` and `crl` outlive the routes; `rng` is
+  /// this worker's; `after_issue` as in Est. Without `crl`, GET /v1/crl
+  /// answers 503.
   Routes(Metrics& metrics, LogSink& log, const Clock& clock, std::unique_ptr<Botan::RandomNumberGenerator> rng,
-         const CaHolder& ca, std::function<void()> after_issue = {})
+         const CaHolder& ca, std::function<void()> after_issue = {}, const CrlService* crl = nullptr)
       : metrics_(metrics), log_(log), clock_(clock), rng_(std::move(rng)), ca_(ca),
-        est_(metrics, log, clock, *rng_, std::move(after_issue)) {}
+        est_(metrics, log, clock, *rng_, std::move(after_issue)), crl_(crl) {}
   HttpResponse handle(const HttpRequest& request, const GateConfig& config) override;
 
 private:
   /// The worker's registry connection, (re)opened for config.registry; throws
   /// InputError when it cannot be opened.
   pairing::Registry& registry(const GateConfig& config);
+  /// Whom a certificate speaks for, the one place GET /v1/check asks:
+  /// Est::terminal_of (paired, or issued here over EST to a pairing that
+  /// stands, not revoked), and besides, any certificate past its notAfter is
+  /// expired and a pairing certificate whose pairing was broken is unpaired.
+  TerminalOf terminal_of(const std::vector<uint8_t>& cert_der, const std::string& sha256, const GateConfig& config);
+  /// GET /v1/check: about the connection's certificate, or on the [check]
+  /// listener the one the proxy passed.
+  HttpResponse check(const HttpRequest& request, const GateConfig& config);
   HttpResponse healthz(const GateConfig& config);
   HttpResponse metrics(const GateConfig& config);
   HttpResponse join(const HttpRequest& request, const GateConfig& config);
@@ -53,6 +63,7 @@ private:
   std::unique_ptr<Botan::RandomNumberGenerator> rng_;
   const CaHolder& ca_;
   Est est_;
+  const CrlService* crl_;
   std::unique_ptr<pairing::Registry> registry_;
   std::string registry_location_;
   PollCache polls_;

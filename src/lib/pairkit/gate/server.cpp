@@ -1,5 +1,6 @@
 // The transport: one io_context per worker thread, each accepting on its own
-// copy of the listening socket (its connections and its handler stay on it),
+// copy of the listening socket and of the [check] listener's (its connections
+// and its handler stay on it; one Session serves both, over TLS or plain),
 // a deadline on every read and write (Boost.Beast's advanced_server
 // pattern), limits on headers, bodies and connections. Whatever a client
 // sends ends at most its own connection.
@@ -15,14 +16,20 @@
 #include <unordered_set>
 #include <vector>
 
+#include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <openssl/bio.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
@@ -31,6 +38,7 @@
 #include "pairkit/core/error.hpp"
 #include "pairkit/crypto/fingerprint.hpp"
 #include "pairkit/device/layout.hpp"
+#include "pairkit/gate/plain_stream.hpp"
 #include "pairkit/gate/response_head.hpp"
 #include "pairkit/gate/tls.hpp"
 #include "pairkit/gate/tls_stream.hpp"
@@ -69,7 +77,39 @@ std::string certificate_pem(X509* cert) {
   return std::string(data, static_cast<size_t>(len));
 }
 
-class Session;
+/// "127.0.0.1:40123", "[::1]:7742" or "unix" for a socket's own address
+/// (local) or its peer's; `address` gets the address alone.
+std::string socket_address_text(int fd, bool local, std::string* address = nullptr) {
+  sockaddr_storage sa{};
+  socklen_t len = sizeof sa;
+  const int rc = local ? ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len)
+                       : ::getpeername(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+  if (rc != 0) return "-";
+  char text[INET6_ADDRSTRLEN] = {};
+  uint16_t port = 0;
+  if (sa.ss_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(&sa);
+    ::inet_ntop(AF_INET, &in->sin_addr, text, sizeof text);
+    port = ntohs(in->sin_port);
+  } else if (sa.ss_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&sa);
+    ::inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text);
+    port = ntohs(in6->sin6_port);
+  } else {
+    if (address) *address = "unix";
+    return "unix";
+  }
+  if (address) *address = text;
+  return (sa.ss_family == AF_INET6 ? "[" + std::string(text) + "]" : std::string(text)) + ":" + std::to_string(port);
+}
+
+/// What a worker needs of its connections, whichever port they came from.
+class SessionBase {
+public:
+  virtual ~SessionBase() = default;
+  /// The server stops (see Session::stop).
+  virtual void stop() = 0;
+};
 
 /// The TLS context and the certificate it presents, in the forms the
 /// registry keeps: made once per (re)load, not per connection.
@@ -107,8 +147,11 @@ struct Worker {
   /// here, as it would in the backlog, and no other is accepted meanwhile.
   std::optional<tcp::socket> held;
   std::atomic<bool> paused{false};
+  /// A dup() of the [check] listener's socket, when gate.toml has one.
+  std::optional<net::basic_socket_acceptor<net::generic::stream_protocol>> check_acceptor;
+  std::optional<net::steady_timer> check_retry_timer;
   std::unique_ptr<Handler> handler;
-  std::unordered_set<Session*> sessions;
+  std::unordered_set<SessionBase*> sessions;
   bool stopping = false;
   /// Request lines gathered while the worker is busy, written in one go once
   /// the handlers that were ready have run.
@@ -121,6 +164,8 @@ struct Server::Impl {
   net::signal_set signals;
   net::steady_timer grace_timer;
   std::string bound;
+  std::string check_bound;  ///< the [check] listener's address, empty without one
+  std::string check_socket;  ///< its unix socket's path, removed at the end
   std::atomic<bool> stopping{false};
   std::atomic<int64_t> live{0};  ///< accepted connections not yet closed
 
@@ -131,6 +176,11 @@ struct Server::Impl {
   std::atomic<uint64_t> config_generation{0};
 
   Impl(const GateConfig& cfg, ServerHooks h);
+  ~Impl() {
+    if (!check_socket.empty()) ::unlink(check_socket.c_str());
+  }
+  void bind_check(const std::string& listen);
+  void do_accept_check(Worker& worker);
   std::shared_ptr<const GateConfig> current_config() const {
     std::lock_guard lock(config_mu);
     return config;
@@ -158,23 +208,43 @@ struct Server::Impl {
 
 namespace {
 
-class Session : public std::enable_shared_from_this<Session> {
+/// One connection: TLS on the gate's port (Stream = TlsStream), plain HTTP
+/// from the trusted proxy on the [check] listener (Stream = PlainStream).
+template <class Stream>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  template <class Socket>
+  static Stream open_stream(Socket&& socket, const ServerTls& tls) {
+    if constexpr (kTls)
+      return Stream(std::move(socket), tls.context->native_handle());
+    else
+      return Stream(std::move(socket));
+  }
+
 public:
-  Session(Server::Impl& server, Worker& worker, tcp::socket&& socket)
+  template <class Socket>
+  Session(Server::Impl& server, Worker& worker, Socket&& socket)
       : server_(server),
         worker_(worker),
         config_generation_(server.config_generation.load()),
         config_(server.current_config()),
         tls_(server.current_tls()),
-        stream_(std::move(socket), tls_->context->native_handle()),
+        stream_(open_stream(std::move(socket), *tls_)),
         deadline_(stream_.get_executor()) {
     beast::error_code ec;
-    // Answers are written whole: Nagle would only hold them back for an ACK.
+    // Answers are written whole: Nagle would only hold them back for an ACK
+    // (a unix socket refuses the option, harmlessly).
     stream_.socket().set_option(tcp::no_delay(true), ec);
-    const auto ep = stream_.socket().remote_endpoint(ec);
-    if (!ec) {
-      request_.remote_address = ep.address().to_string();
-      remote_ = endpoint_text(ep);
+    if constexpr (kTls) {
+      const auto ep = stream_.socket().remote_endpoint(ec);
+      if (!ec) {
+        request_.remote_address = ep.address().to_string();
+        remote_ = endpoint_text(ep);
+      }
+    } else {
+      request_.via_proxy = true;
+      remote_ = socket_address_text(stream_.socket().native_handle(), false, &request_.remote_address);
     }
     server_.hooks.metrics->connection_opened();
     worker_.sessions.insert(this);
@@ -189,12 +259,15 @@ public:
   void start() {
     // The handshake and the first request's headers share one deadline.
     expires_after(config_->limits.handshake_timeout);
-    stream_.async_handshake([self = shared_from_this()](beast::error_code ec) { self->on_handshake(ec); });
+    if constexpr (kTls)
+      stream_.async_handshake([self = this->shared_from_this()](beast::error_code ec) { self->on_handshake(ec); });
+    else
+      read_request();
   }
 
   /// The server stops: a connection waiting for a request closes now; one
   /// whose request is being read or answered closes after the answer.
-  void stop() {
+  void stop() override {
     if (!busy_) stream_.cancel();
   }
 
@@ -206,7 +279,7 @@ private:
     stream_.clear_timeout();
     const uint64_t armed = ++deadline_armed_;
     deadline_.expires_after(d);
-    deadline_.async_wait([weak = weak_from_this(), armed](beast::error_code ec) {
+    deadline_.async_wait([weak = this->weak_from_this(), armed](beast::error_code ec) {
       if (ec) return;
       const auto self = weak.lock();
       if (self && self->deadline_armed_ == armed) self->stream_.time_out();
@@ -240,7 +313,7 @@ private:
     parser_->header_limit(static_cast<std::uint32_t>(config_->limits.max_header_bytes));
     parser_->body_limit(config_->limits.max_body_bytes);
     http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
+                            [self = this->shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
   }
 
   void on_header(beast::error_code ec) {
@@ -251,7 +324,7 @@ private:
     if (parser_->is_done()) return on_body({});
     expires_after(config_->limits.body_timeout);
     http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) { self->on_body(ec); });
+                     [self = this->shared_from_this()](beast::error_code ec, size_t) { self->on_body(ec); });
   }
 
   void on_read_error(beast::error_code ec) {
@@ -303,6 +376,19 @@ private:
     request.route = match_route(std::string_view(req.target().data(), req.target().size()));
     const auto content_type = req[http::field::content_type];
     request.content_type.assign(content_type.data(), content_type.size());
+    if constexpr (!kTls) {
+      if (request.route.kind == RouteKind::check) {
+        const auto cert = req[config_->check.cert_header];
+        request.forwarded_cert.assign(cert.data(), cert.size());
+      }
+    }
+    if (request.route.kind == RouteKind::crl) {
+      // Only the CRL is conditional: a poll pays for no header lookups.
+      const auto none_match = req[http::field::if_none_match];
+      const auto modified_since = req[http::field::if_modified_since];
+      request.if_none_match.assign(none_match.data(), none_match.size());
+      request.if_modified_since.assign(modified_since.data(), modified_since.size());
+    }
     request.body = std::move(parser_->get().body());
     // A reload reaches open connections at their next request.
     if (const uint64_t generation = server_.config_generation.load(); generation != config_generation_) {
@@ -336,7 +422,7 @@ private:
     out_ += response.body;
     expires_after(config_->limits.body_timeout);
     net::async_write(stream_, net::buffer(out_),
-                     [self = shared_from_this()](beast::error_code ec, size_t) { self->on_write(ec); });
+                     [self = this->shared_from_this()](beast::error_code ec, size_t) { self->on_write(ec); });
   }
 
   void on_write(beast::error_code ec) {
@@ -356,7 +442,7 @@ private:
     buffer_.shrink_to_fit();
     expires_after(config_->limits.idle_timeout);
     if (buffer_.size() > 0 || stream_.input_ready()) return read_request();
-    stream_.socket().async_wait(tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
+    stream_.socket().async_wait(net::socket_base::wait_read, [self = this->shared_from_this()](beast::error_code ec) {
       if (!ec) self->read_request();
     });
   }
@@ -367,7 +453,7 @@ private:
   void drain() {
     if (drained_ == 0) expires_after(std::chrono::seconds(1));
     if (drained_ > kMaxDrain) return;
-    stream_.async_read_some(net::buffer(scratch_), [self = shared_from_this()](beast::error_code ec, size_t n) {
+    stream_.async_read_some(net::buffer(scratch_), [self = this->shared_from_this()](beast::error_code ec, size_t n) {
       if (ec) return;
       self->drained_ += n;
       self->drain();
@@ -376,7 +462,7 @@ private:
 
   void close() {
     expires_after(std::chrono::seconds(1));
-    stream_.async_shutdown([self = shared_from_this()](beast::error_code) {});
+    stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {});
   }
 
   Server::Impl& server_;
@@ -384,7 +470,7 @@ private:
   uint64_t config_generation_;
   std::shared_ptr<const GateConfig> config_;
   std::shared_ptr<const ServerTls> tls_;
-  TlsStream stream_;
+  Stream stream_;
   net::steady_timer deadline_;
   uint64_t deadline_armed_ = 0;
   beast::flat_buffer buffer_;
@@ -446,11 +532,65 @@ Server::Impl::Impl(const GateConfig& cfg, ServerHooks h)
     if (fd < 0) throw InputError("cannot listen on " + cfg.listen + ": " + std::strerror(errno));
     workers[i]->acceptor.emplace(workers[i]->ioc, ep.protocol(), fd);
   }
+  if (!cfg.check.listen.empty()) bind_check(cfg.check.listen);
   for (size_t i = 0; i < workers.size(); ++i) {
     workers[i]->retry_timer.emplace(workers[i]->ioc);
+    workers[i]->check_retry_timer.emplace(workers[i]->ioc);
     workers[i]->handler = hooks.make_handler(static_cast<int>(i));
     workers[i]->guard.emplace(workers[i]->ioc.get_executor());
   }
+}
+
+void Server::Impl::bind_check(const std::string& listen) {
+  net::generic::stream_protocol::endpoint ep;
+  if (listen.rfind("unix:", 0) == 0) {
+    check_socket = listen.substr(5);
+    // A socket left by a gate that was killed is in bind()'s way; anything else is not ours to remove.
+    struct stat st {};
+    if (::lstat(check_socket.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) ::unlink(check_socket.c_str());
+    ep = net::local::stream_protocol::endpoint(check_socket);
+  } else {
+    const auto [host, port] = parse_listen_address(listen);
+    ep = tcp::endpoint(net::ip::make_address(host), port);
+  }
+  beast::error_code ec;
+  auto& first = workers[0]->check_acceptor.emplace(workers[0]->ioc);
+  first.open(ep.protocol(), ec);
+  if (!ec && check_socket.empty()) first.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) first.bind(ep, ec);
+  if (!ec) first.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) throw InputError("cannot listen on [check] " + listen + ": " + ec.message());
+  check_bound = check_socket.empty() ? socket_address_text(first.native_handle(), true) : listen;
+  for (size_t i = 1; i < workers.size(); ++i) {
+    const int fd = ::fcntl(first.native_handle(), F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) throw InputError("cannot listen on [check] " + listen + ": " + std::strerror(errno));
+    workers[i]->check_acceptor.emplace(workers[i]->ioc, ep.protocol(), fd);
+  }
+}
+
+/// The [check] listener: its connections count toward max_connections, and
+/// one that finds the gate full is closed at once (the proxy answers 5xx,
+/// which auth_request denies), not held: a proxy retries.
+void Server::Impl::do_accept_check(Worker& worker) {
+  if (stopping || worker.stopping || !worker.check_acceptor) return;
+  worker.check_acceptor->async_accept(
+      [this, &worker](beast::error_code ec, net::generic::stream_protocol::socket socket) {
+        if (ec == net::error::operation_aborted || stopping || worker.stopping) return;
+        if (ec) {
+          hooks.metrics->connection_refused();
+          event(Severity::warning, "accept failed on [check]: " + ec.message());
+          worker.check_retry_timer->expires_after(std::chrono::milliseconds(100));
+          worker.check_retry_timer->async_wait([this, &worker](beast::error_code e) {
+            if (!e) do_accept_check(worker);
+          });
+          return;
+        }
+        if (take_slot())
+          std::make_shared<Session<PlainStream>>(*this, worker, std::move(socket))->start();
+        else
+          hooks.metrics->connection_refused();
+        do_accept_check(worker);
+      });
 }
 
 /// Runs on the worker's own thread, as do on_accept and park.
@@ -460,7 +600,7 @@ void Server::Impl::do_accept(Worker& worker) {
     if (!take_slot()) return park(worker);
     tcp::socket socket = std::move(*worker.held);
     worker.held.reset();
-    std::make_shared<Session>(*this, worker, std::move(socket))->start();
+    std::make_shared<Session<TlsStream>>(*this, worker, std::move(socket))->start();
   }
   worker.acceptor->async_accept(
       [this, &worker](beast::error_code ec, tcp::socket socket) { on_accept(ec, std::move(socket), worker); });
@@ -537,6 +677,9 @@ void Server::Impl::reload() {
     const auto old = current_config();
     if (next.listen != old->listen)
       event(Severity::warning, "listen changed to " + next.listen + ": that takes a restart; still on " + bound);
+    if (next.check.listen != old->check.listen)
+      event(Severity::warning, "[check] listen changed to '" + next.check.listen + "': that takes a restart; still on '" +
+                                   check_bound + "'");
     {
       std::lock_guard lock(config_mu);
       config = std::make_shared<const GateConfig>(next);
@@ -559,8 +702,10 @@ void Server::Impl::begin_stop() {
       worker.stopping = true;
       worker.acceptor->close(ignored);
       worker.retry_timer->cancel();
+      if (worker.check_acceptor) worker.check_acceptor->close(ignored);
+      worker.check_retry_timer->cancel();
       worker.held.reset();
-      for (Session* s : worker.sessions) s->stop();
+      for (SessionBase* s : worker.sessions) s->stop();
       worker.guard.reset();
     });
   }
@@ -580,13 +725,19 @@ Server::~Server() = default;
 
 std::string Server::endpoint() const { return impl_->bound; }
 
+std::string Server::check_endpoint() const { return impl_->check_bound; }
+
 void Server::run() {
   Impl& s = *impl_;
   s.signals.add(SIGINT);
   s.signals.add(SIGTERM);
   s.signals.add(SIGHUP);
   s.wait_signal();
-  for (auto& w : s.workers) net::post(w->ioc, [&s, &worker = *w] { s.do_accept(worker); });
+  for (auto& w : s.workers)
+    net::post(w->ioc, [&s, &worker = *w] {
+      s.do_accept(worker);
+      s.do_accept_check(worker);
+    });
   std::vector<std::thread> threads;
   for (size_t i = 1; i < s.workers.size(); ++i) threads.emplace_back([&w = *s.workers[i]] { w.ioc.run(); });
   s.workers[0]->ioc.run();

@@ -29,7 +29,8 @@ struct ServerHooks {
 class Server {
 public:
   /// Loads the TLS identity (SERVER_DIR/key.pem, cert.pem) and binds
-  /// config.listen ("[::]:7741", "127.0.0.1:0"). Throws InputError for an
+  /// config.listen ("[::]:7741", "127.0.0.1:0") and config.check.listen
+  /// when set (plain HTTP: GET /v1/check and /healthz for a local proxy). Throws InputError for an
   /// identity that does not load or an address that cannot be bound,
   /// UsageError for a malformed address.
   Server(const GateConfig& config, ServerHooks hooks);
@@ -39,6 +40,8 @@ public:
 
   /// The address and port actually bound ("127.0.0.1:40123", "[::]:7741").
   std::string endpoint() const;
+  /// The [check] listener's ("127.0.0.1:40124", "unix:/run/..."), or empty.
+  std::string check_endpoint() const;
 
   /// Serves until SIGTERM or SIGINT (or stop()): then it stops accepting,
   /// lets in-flight requests finish within limits.shutdown_grace, closes
