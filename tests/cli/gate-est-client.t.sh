@@ -112,6 +112,9 @@ check "ca.pem holds the CA certificate from cacerts" cmp <(openssl x509 -in term
 check "the paired certificate is kept as cert.pem.previous" cmp term/cert.pem.previous paired.pem
 check "key.pem is unchanged" cmp term/key.pem key0.pem
 absent term/key.pem.previous term/cert.pem.next
+check "device.toml records the new certificate" bash -c 'grep "^cert_sha256" term/device.toml | grep -qF "$(openssl x509 -in term/cert.pem -noout -fingerprint -sha256 | cut -d= -f2)"'
+# so a restore point of the folder can be made (it checks cert.pem against device.toml).
+t 0 '' '' -- pk backup create --from term -o term.age --recipient "$(pk backup keygen -o backup-id.txt)"
 cp term/cert.pem enrolled.pem
 
 # renew: simplereenroll with the CA certificate over mTLS; --json says what was written.
