@@ -78,6 +78,16 @@ script '[{"status": 202, "retry_after": 1, "body": {"state": "pending"}}]'
 t 1 '^$' 'still holds this terminal.s request pending after 2s' -- bounded 20 200 pk gate enroll --dir term --wait 2s
 script '[{"status": 503, "retry_after": 1, "body": {"error": {"code": "unavailable", "message": "the CA index is busy"}}}]'
 t 3 '' 'still busy after 2s: the CA index is busy \(unavailable\)' -- bounded 20 200 pk gate enroll --dir term --wait 2s
+# Hostile answers, each within a bound: BER nested past the reader's depth,
+# more than 64 certificates, more than the client reads (2 MiB).
+deep=$(python3 -c 'import base64; print(base64.b64encode(bytes([0x30, 0x80]) * 50000).decode())')
+script "[{\"status\": 200, \"raw\": \"$deep\"}]"
+t 3 '^$' 'simpleenroll answer is not a certs-only PKCS#7 \(nesting too deep' -- bounded 10 200 pk gate enroll --dir term
+many=$(openssl crl2pkcs7 -nocrl $(printf -- '-certfile ca/ca.crt %.0s' $(seq 65)) -outform DER | base64 -w0)
+script "[{\"status\": 200, \"raw\": \"$many\"}]"
+t 3 '^$' 'simpleenroll answer holds more than 64 certificates' -- bounded 10 200 pk gate enroll --dir term
+python3 -c 'import json; json.dump([{"status": 200, "raw": "A" * (3 << 20)}], open("st/script.json", "w"))'
+t 3 '^$' 'sent an answer over 2097152 bytes' -- bounded 10 200 pk gate enroll --dir term
 unchanged paired.pem key0.pem
 absent term/cert.pem.previous term/key.pem.previous term/key.pem.next
 
