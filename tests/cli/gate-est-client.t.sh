@@ -275,6 +275,19 @@ cp t9/cert.pem t9-enrolled.pem
 t 0 '^renewed: certificate' '' -- pk gate renew --dir t9
 check "renewed: the enrolled certificate is kept" cmp t9/cert.pem.previous t9-enrolled.pem
 t 0 '' '' -- pk cert verify t9/cert.pem --ca t9/ca.pem --purpose client
+# A peer that pinned the terminal's key (an SPKI pin) accepts the renewed
+# certificate it presents: pin check --connect against openssl s_server.
+pk -q pin add --store peer-pins.toml --name t9 --fingerprint "$(pk fingerprint --of spki --format pin t9-enrolled.pem)" >/dev/null
+for try in $(seq 0 19); do
+  s_port=$((30000 + ($$ * 7 + try * 131 + RANDOM % 50) % 30000))
+  openssl s_server -accept "127.0.0.1:$s_port" -cert t9/cert.pem -key t9/key.pem -www >s9.log 2>&1 &
+  s_pid=$!
+  for _ in $(seq 50); do grep -q '^ACCEPT' s9.log && break; kill -0 "$s_pid" 2>/dev/null || break; sleep 0.1; done
+  if grep -q '^ACCEPT' s9.log; then servers+=("$s_pid"); break; fi
+  kill "$s_pid" 2>/dev/null; wait "$s_pid" 2>/dev/null
+done
+t 0 '' '' -- pk pin check --store peer-pins.toml --name t9 --connect "127.0.0.1:$s_port"
+stop_servers
 cp t9/key.pem t9-key0.pem
 t 0 '"new_key": true' '' -- pk --json gate renew --dir t9 --new-key
 check "the old key is kept" cmp t9/key.pem.previous t9-key0.pem
