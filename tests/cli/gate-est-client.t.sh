@@ -2,13 +2,17 @@
 # HTTPS stand-in (est-standin.py) whose CA is openssl's: what the client
 # sends is checked with openssl, what it reads is made by openssl
 # crl2pkcs7 -nocrl; then every refusal and fault, a client killed mid-renewal,
-# the daemon's stop and the systemd units.
+# the daemon's stop and the systemd units. Last, the real gate (gate serve
+# with a CA): join, approve, enroll, renew, rotate, revoke, and the daemon
+# renewing short-lived certificates.
 # Background commands run "$PAIRKIT" itself (not the pk function), so that
 # $! is the program, which a row can kill.
 here_cli=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$here_cli/gate-lib.sh"
 servers=()
 stop_servers() { local p; for p in "${servers[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; servers=(); }
-trap stop_servers EXIT
+# gate-lib.sh's gates too: its trap is replaced by this one.
+trap 'stop_servers; for p in "${_gate_pids[@]}"; do kill -9 "$p" 2>/dev/null; done' EXIT
 
 pk -q device init --serial TERM-1 --dir term >/dev/null
 pk -q device init --serial GATE-1 --role server --dir srv >/dev/null
@@ -74,6 +78,16 @@ script '[{"status": 202, "retry_after": 1, "body": {"state": "pending"}}]'
 t 1 '^$' 'still holds this terminal.s request pending after 2s' -- bounded 20 200 pk gate enroll --dir term --wait 2s
 script '[{"status": 503, "retry_after": 1, "body": {"error": {"code": "unavailable", "message": "the CA index is busy"}}}]'
 t 3 '' 'still busy after 2s: the CA index is busy \(unavailable\)' -- bounded 20 200 pk gate enroll --dir term --wait 2s
+# Hostile answers, each within a bound: BER nested past the reader's depth,
+# more than 64 certificates, more than the client reads (2 MiB).
+deep=$(python3 -c 'import base64; print(base64.b64encode(bytes([0x30, 0x80]) * 50000).decode())')
+script "[{\"status\": 200, \"raw\": \"$deep\"}]"
+t 3 '^$' 'simpleenroll answer is not a certs-only PKCS#7 \(nesting too deep' -- bounded 10 200 pk gate enroll --dir term
+many=$(openssl crl2pkcs7 -nocrl $(printf -- '-certfile ca/ca.crt %.0s' $(seq 65)) -outform DER | base64 -w0)
+script "[{\"status\": 200, \"raw\": \"$many\"}]"
+t 3 '^$' 'simpleenroll answer holds more than 64 certificates' -- bounded 10 200 pk gate enroll --dir term
+python3 -c 'import json; json.dump([{"status": 200, "raw": "A" * (3 << 20)}], open("st/script.json", "w"))'
+t 3 '^$' 'sent an answer over 2097152 bytes' -- bounded 10 200 pk gate enroll --dir term
 unchanged paired.pem key0.pem
 absent term/cert.pem.previous term/key.pem.previous term/key.pem.next
 
@@ -108,6 +122,9 @@ check "ca.pem holds the CA certificate from cacerts" cmp <(openssl x509 -in term
 check "the paired certificate is kept as cert.pem.previous" cmp term/cert.pem.previous paired.pem
 check "key.pem is unchanged" cmp term/key.pem key0.pem
 absent term/key.pem.previous term/cert.pem.next
+check "device.toml records the new certificate" bash -c 'grep "^cert_sha256" term/device.toml | grep -qF "$(openssl x509 -in term/cert.pem -noout -fingerprint -sha256 | cut -d= -f2)"'
+# so a restore point of the folder can be made (it checks cert.pem against device.toml).
+t 0 '' '' -- pk backup create --from term -o term.age --recipient "$(pk backup keygen -o backup-id.txt)"
 cp term/cert.pem enrolled.pem
 
 # renew: simplereenroll with the CA certificate over mTLS; --json says what was written.
@@ -205,3 +222,98 @@ else
   cp "$unit_dir/pairkit-renew.timer" .
   t 0 '^$' '^$' -- systemd-analyze verify --man=no ./pairkit-renew.service ./pairkit-renew.timer
 fi
+
+# The real gate, issuing from a CA folder: certificates of 30 s, so the
+# daemon renews twice within a bounded minute.
+stop_servers
+pk -q device init --serial GATE-2 --role server --dir gsrv >/dev/null
+pk -q ca init --dir fleet --cn 'Fleet CA' >/dev/null
+cat >gsrv/gate.toml <<TOML
+[gate]
+ca = "$(pwd)/fleet"
+[est]
+valid_for = "30s"
+TOML
+start_gate gsrv
+pk -q operator add --db gsrv/pairing.db --name alice >alice.uri
+alice=$(sed -E 's/.*secret=([A-Z2-7]+)&.*/\1/' alice.uri)
+steps=0
+base=$(date -u +%s)
+decide() {  # approve|reject|unpair SERIAL [ARGS...]: each at its own TOTP step, 30 s after the last
+  steps=$((steps + 1))
+  local at=$((base + steps * 30))
+  PAIRKIT_TEST_NOW=$(date -u -d "@$at" +%Y-%m-%dT%H:%M:%SZ) pk pair "$1" --db gsrv/pairing.db --serial "$2" "${@:3}" \
+    --operator alice --otp "$(oathtool --totp -b "$alice" --now "$(date -u -d "@$at" '+%Y-%m-%d %H:%M:%S UTC')")" >/dev/null
+}
+wait_line() {  # FILE ERE SECONDS
+  for _ in $(seq $(($3 * 10))); do grep -Eq -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+  return 1
+}
+pk -q device init --serial TERM-9 --dir t9 >/dev/null
+cp t9/cert.pem t9-paired.pem
+# Not paired yet: the gate answers 403 and the client says so.
+pk -q pin add --store t9/pins.toml --name gate --address "$GATE" gsrv/cert.pem >/dev/null
+t 1 '^$' 'refused: .*\(not_paired\)' -- pk gate enroll --dir t9
+rm t9/pins.toml
+"$PAIRKIT" --json gate join --gate "$GATE" --dir t9 --tofu --wait 2m >j9.out 2>j9.err &
+join=$!
+check 'the terminal shows its code' wait_line j9.out '"event":"pending"' 20
+code=$(python3 -c 'import json, sys
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    if e["event"] == "pending": print(e["code"]); break' j9.out)
+check 'the operator approves' decide approve TERM-9 --code "$code"
+check 'the join ends paired' bash -c "timeout 30 tail --pid=$join -f /dev/null; grep -q '\"event\":\"paired\"' j9.out"
+t 0 '^enrolled: certificate' '' -- pk gate enroll --dir t9
+t 0 'Fleet CA' '' -- openssl x509 -in t9/cert.pem -noout -issuer
+t 0 '' '' -- pk cert verify t9/cert.pem --ca t9/ca.pem --purpose client
+t 0 '' '' -- pk cert verify t9/cert.pem --ca fleet/ca.crt --purpose client
+check "the paired certificate is kept" cmp t9/cert.pem.previous t9-paired.pem
+check "the gate's index records the certificate" bash -c "pk ca list --dir fleet | grep -q TERM-9"
+t 0 'HTTP 200' '' -- gcurl --cert t9/cert.pem --key t9/key.pem /v1/config
+cp t9/cert.pem t9-enrolled.pem
+t 0 '^renewed: certificate' '' -- pk gate renew --dir t9
+check "renewed: the enrolled certificate is kept" cmp t9/cert.pem.previous t9-enrolled.pem
+t 0 '' '' -- pk cert verify t9/cert.pem --ca t9/ca.pem --purpose client
+# A peer that pinned the terminal's key (an SPKI pin) accepts the renewed
+# certificate it presents: pin check --connect against openssl s_server.
+pk -q pin add --store peer-pins.toml --name t9 --fingerprint "$(pk fingerprint --of spki --format pin t9-enrolled.pem)" >/dev/null
+for try in $(seq 0 19); do
+  s_port=$((30000 + ($$ * 7 + try * 131 + RANDOM % 50) % 30000))
+  openssl s_server -accept "127.0.0.1:$s_port" -cert t9/cert.pem -key t9/key.pem -www >s9.log 2>&1 &
+  s_pid=$!
+  for _ in $(seq 50); do grep -q '^ACCEPT' s9.log && break; kill -0 "$s_pid" 2>/dev/null || break; sleep 0.1; done
+  if grep -q '^ACCEPT' s9.log; then servers+=("$s_pid"); break; fi
+  kill "$s_pid" 2>/dev/null; wait "$s_pid" 2>/dev/null
+done
+t 0 '' '' -- pk pin check --store peer-pins.toml --name t9 --connect "127.0.0.1:$s_port"
+stop_servers
+cp t9/key.pem t9-key0.pem
+t 0 '"new_key": true' '' -- pk --json gate renew --dir t9 --new-key
+check "the old key is kept" cmp t9/key.pem.previous t9-key0.pem
+check "the renewed certificate is for the new key" cmp <(openssl x509 -in t9/cert.pem -noout -pubkey) <(openssl pkey -in t9/key.pem -pubout)
+t 0 '' '' -- pk cert verify t9/cert.pem --ca t9/ca.pem --purpose client
+t 0 'HTTP 200' '' -- gcurl --cert t9/cert.pem --key t9/key.pem /v1/config
+
+# The daemon renews each 30 s certificate two thirds into its life: twice within a bounded 70 s.
+"$PAIRKIT" --json gate renew --dir t9 --daemon >d9.out 2>d9.err &
+daemon=$!
+check "the daemon renews a first time" wait_line d9.out '.' 70
+check "the daemon renews twice" bash -c "for _ in \$(seq 400); do [ \$(wc -l <d9.out) -ge 2 ] && exit 0; sleep 0.1; done; exit 1"
+kill -TERM "$daemon"
+wait "$daemon"
+check "SIGTERM stops it with exit 0" test $? = 0
+check "each renewal is one JSON line" python3 -c '
+import json, sys
+lines = [json.loads(l) for l in open("d9.out")]
+assert len(lines) >= 2 and all(l["renewed"] for l in lines), lines'
+t 0 '' '' -- pk cert verify t9/cert.pem --ca t9/ca.pem --purpose client
+
+# Revoked: the renewal is refused (exit 1, the gate's reason) and nothing replaced.
+pk -q ca revoke --dir fleet --cert t9/cert.pem --reason keyCompromise >/dev/null
+cp t9/cert.pem t9-revoked.pem
+t 1 '^$' 'refused: .*\(revoked\)' -- pk gate renew --dir t9
+check "the revoked certificate stays in place" cmp t9/cert.pem t9-revoked.pem
+# The daemon sleeps until the revoked certificate is due (20 s into its 30), then stops, refused.
+t 1 '' 'refused: .*\(revoked\)' -- bounded 45 200 pk gate renew --dir t9 --daemon
+stop_gate TERM

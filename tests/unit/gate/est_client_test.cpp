@@ -221,7 +221,15 @@ TEST_CASE("enroll: RFC 7030's wire, ca.pem, the CA's certificate in place and th
   CHECK(r.serial == crypto::describe_certificate(f.cert()).serial);
   CHECK(r.sha256 == crypto::describe_certificate(f.cert()).sha256);
   CHECK(r.not_after == kNow + f.life);
-  CHECK(r.written == std::vector<std::string>{f.dir + "/ca.pem", f.dir + "/cert.pem", f.dir + "/cert.pem.previous"});
+  CHECK(r.written == std::vector<std::string>{f.dir + "/ca.pem", f.dir + "/cert.pem", f.dir + "/cert.pem.previous",
+                                              f.dir + "/device.toml"});
+  // device.toml follows cert.pem (backup create checks they agree); the rest stays.
+  const device::Identity id = device::read_identity(f.dir);
+  CHECK(id.cert_sha256 == r.sha256);
+  CHECK(id.not_after == r.not_after);
+  CHECK(id.spki_pin == crypto::describe_certificate(f.cert()).spki_pin);
+  CHECK(id.serial == "TERM-1");
+  CHECK(id.created == kNow);
 }
 
 TEST_CASE("enroll: a pending pairing is asked again after Retry-After, within --wait") {
@@ -409,6 +417,24 @@ TEST_CASE("renew: .next files left by a crash are finished when they hold, disca
   CHECK(f.cert_certifies("key.pem"));
   CHECK_FALSE(path_exists(f.dir + "/key.pem.next"));
   CHECK_FALSE(path_exists(f.dir + "/cert.pem.next"));
+  CHECK(device::read_identity(f.dir).cert_sha256 == crypto::describe_certificate(f.cert()).sha256);
+
+  // A crash after cert.pem was put in place and before device.toml recorded
+  // it: the next run records it first.
+  const std::string recorded = f.file("device.toml");
+  {
+    const auto stale = f.file("cert.pem.previous");
+    write_file_atomic(f.dir + "/cert.pem.hold", f.file("cert.pem"), WriteOptions{0644, false});
+    write_file_atomic(f.dir + "/cert.pem", stale, WriteOptions{0644, true});
+    device::record_certificate(f.dir);
+    write_file_atomic(f.dir + "/cert.pem", f.file("cert.pem.hold"), WriteOptions{0644, true});
+    std::filesystem::remove(f.dir + "/cert.pem.hold");
+  }
+  REQUIRE(f.file("device.toml") != recorded);
+  f.rec.events.clear();
+  CHECK_THROWS_AS(f.renew(), NetworkError);
+  CHECK(f.rec.saw(EstEvent::recovered));
+  CHECK(f.file("device.toml") == recorded);
 
   // One that does not verify against ca.pem is removed, and the pair stays.
   TestCa other(9);

@@ -12,6 +12,8 @@
 #include "pairkit/core/files.hpp"
 #include "pairkit/core/input_limits.hpp"
 #include "pairkit/crypto/fingerprint.hpp"
+#include "pairkit/crypto/objects.hpp"
+#include "pairkit/crypto/x509.hpp"
 
 namespace pairkit::device {
 
@@ -29,6 +31,26 @@ void check_serial(const std::string& serial) {
     if (c <= 0x20 || c >= 0x7f || c == '/' || c == '\\' || c == '"')
       throw UsageError("device serial '" + serial + "' has a character that is not allowed (printable ASCII, no space, quote or slash)");
 }
+
+namespace {
+
+std::string identity_toml(const Identity& id) {
+  toml::table t{{"serial", id.serial},
+                {"role", role_name(id.role)},
+                {"key_type", id.key_type},
+                {"key_file", kKeyFile},
+                {"cert_file", kCertFile},
+                {"created", format_time(id.created)},
+                {"not_after", format_time(id.not_after)},
+                {"cert_sha256", id.cert_sha256},
+                {"spki_pin", id.spki_pin},
+                {"device_id", id.device_id}};
+  std::ostringstream text;
+  text << "# pairkit device identity\n" << t << "\n";
+  return text.str();
+}
+
+}  // namespace
 
 bool holds_identity(const std::string& dir) {
   return path_exists(dir + "/" + kKeyFile) || path_exists(dir + "/" + kDeviceFile) ||
@@ -63,25 +85,12 @@ Identity init(const std::string& dir, const InitOptions& opts, Botan::RandomNumb
   id.spki_pin = crypto::spki_pin(cert.subject_public_key_info());
   id.device_id = crypto::fingerprint(der, crypto::HashAlg::sha256, crypto::FpFormat::base32);
 
-  toml::table t{{"serial", id.serial},
-                {"role", role_name(id.role)},
-                {"key_type", id.key_type},
-                {"key_file", kKeyFile},
-                {"cert_file", kCertFile},
-                {"created", format_time(id.created)},
-                {"not_after", format_time(id.not_after)},
-                {"cert_sha256", id.cert_sha256},
-                {"spki_pin", id.spki_pin},
-                {"device_id", id.device_id}};
-  std::ostringstream toml_text;
-  toml_text << "# pairkit device identity\n" << t << "\n";
-
   make_dirs(dir, kPrivateDirMode);
   WriteOptions priv{kPrivateFileMode, opts.force};
   WriteOptions pub{kPublicFileMode, opts.force};
   write_file_atomic(dir + "/" + kKeyFile, crypto::private_key_pem(*key, rng, opts.passphrase), priv);
   write_file_atomic(dir + "/" + kCertFile, cert.PEM_encode(), pub);
-  write_file_atomic(dir + "/" + kDeviceFile, toml_text.str(), pub);
+  write_file_atomic(dir + "/" + kDeviceFile, identity_toml(id), pub);
   return id;
 }
 
@@ -104,6 +113,22 @@ Identity read_identity(const std::string& dir) {
   id.spki_pin = str("spki_pin");
   id.device_id = str("device_id");
   return id;
+}
+
+bool record_certificate(const std::string& dir) {
+  if (!path_exists(dir + "/" + kDeviceFile)) return false;
+  Identity id = read_identity(dir);
+  const std::string cert_path = dir + "/" + kCertFile;
+  const auto der = crypto::load_certificate_der(read_file(cert_path, limits::kObject), cert_path);
+  const std::string sha256 = crypto::fingerprint(der, crypto::HashAlg::sha256, crypto::FpFormat::colon);
+  if (sha256 == id.cert_sha256) return false;
+  const crypto::CertDetails d = crypto::describe_certificate(crypto::load_certificate(der, cert_path));
+  id.not_after = d.not_after;
+  id.cert_sha256 = sha256;
+  id.spki_pin = d.spki_pin;
+  id.device_id = crypto::fingerprint(der, crypto::HashAlg::sha256, crypto::FpFormat::base32);
+  write_file_atomic(dir + "/" + kDeviceFile, identity_toml(id), WriteOptions{kPublicFileMode, true});
+  return true;
 }
 
 }  // namespace pairkit::device

@@ -59,4 +59,11 @@ Identity init(const std::string& dir, const InitOptions& opts, Botan::RandomNumb
 /// Reads dir/device.toml; throws InputError naming the file.
 Identity read_identity(const std::string& dir);
 
+/// Records dir/cert.pem in device.toml when another certificate replaced it
+/// (gate enroll and renew put a CA-issued one in place): not_after,
+/// cert_sha256, spki_pin and device_id follow cert.pem; serial, role, key
+/// type and creation stay. Returns whether device.toml changed (never
+/// when dir has none). Throws InputError naming the file.
+bool record_certificate(const std::string& dir);
+
 }  // namespace pairkit::device

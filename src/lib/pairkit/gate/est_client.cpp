@@ -17,6 +17,7 @@
 #include "pairkit/crypto/pkcs7.hpp"
 #include "pairkit/crypto/renewal.hpp"
 #include "pairkit/crypto/x509.hpp"
+#include "pairkit/device/identity.hpp"
 #include "pairkit/device/layout.hpp"
 #include "pairkit/gate/est_files.hpp"
 #include "pairkit/gate/gate_answer.hpp"
@@ -107,6 +108,9 @@ private:
     if (r.kind == Recovery::discarded)
       obs_.event({EstEvent::discarded, "removed " + path(device::kCertFile) + kNextSuffix +
                                            " left by an interrupted renewal: " + r.reason});
+    // A crash between putting cert.pem in place and recording it.
+    if (device::record_certificate(o_.device_dir))
+      obs_.event({EstEvent::recovered, path(device::kDeviceFile) + " now records " + path(device::kCertFile)});
   }
 
   void start() {

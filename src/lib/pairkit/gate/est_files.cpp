@@ -15,6 +15,7 @@
 #include "pairkit/crypto/keys.hpp"
 #include "pairkit/crypto/objects.hpp"
 #include "pairkit/crypto/renewal.hpp"
+#include "pairkit/device/identity.hpp"
 #include "pairkit/device/layout.hpp"
 
 namespace pairkit::gate {
@@ -32,6 +33,7 @@ std::vector<std::string> install_renewal(const std::string& device_dir, bool new
     written.push_back(path);
     written.push_back(path + kPreviousSuffix);
   }
+  if (device::record_certificate(device_dir)) written.push_back(device_path(device_dir, device::kDeviceFile));
   return written;
 }
 

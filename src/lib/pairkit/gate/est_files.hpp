@@ -22,8 +22,9 @@ inline constexpr const char* kEstLockFile = ".est.lock";
 std::string device_path(const std::string& device_dir, const std::string& name);
 
 /// Puts the renewal in place: key.pem.next (when `new_key`), then
-/// cert.pem.next, each keeping its predecessor as .previous. Returns the
-/// paths written. Throws InputError.
+/// cert.pem.next, each keeping its predecessor as .previous, then records
+/// the new certificate in device.toml. Returns the paths written. Throws
+/// InputError.
 std::vector<std::string> install_renewal(const std::string& device_dir, bool new_key);
 
 /// What was found of a renewal a crash interrupted.
