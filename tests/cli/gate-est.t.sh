@@ -58,6 +58,7 @@ pin=$(pk fingerprint --of spki --format pin srv/cert.pem)
 # cacerts: anyone may fetch it; openssl pkcs7 and openssl cms read it.
 gcurl -D cacerts.h /.well-known/est/cacerts | head -n -1 >cacerts.b64
 t 0 '^content-type: application/pkcs7-mime' '' -- bash -c "tr -d '\r' <cacerts.h | tr A-Z a-z"
+t 0 '^content-transfer-encoding: base64' '' -- bash -c "tr -d '\r' <cacerts.h | tr A-Z a-z"
 check "openssl pkcs7 -print_certs finds the CA certificate" \
   bash -c "openssl base64 -d -in cacerts.b64 | openssl pkcs7 -inform DER -print_certs | openssl x509 -noout -fingerprint -sha256 | grep -qi \"\$(pk fingerprint ca/ca.crt)\""
 t 0 'contentType: pkcs7-signedData' '' -- bash -c "openssl base64 -d -in cacerts.b64 | openssl cms -cmsout -inform DER -print"

@@ -338,8 +338,12 @@ fi
 # known, and its [master] reaches a paired terminal's configuration.
 pk -q device init --serial GATE-EX --role server --dir example >/dev/null
 cp "$here/../../examples/gate/gate.toml" example/gate.toml
+echo 'example passphrase' >example/ca.pass
+pk -q ca init --dir example/fleet-ca --cn 'Example CA' --encrypt --passphrase-file example/ca.pass >/dev/null
 check "the example gate.toml serves" start_gate example
 t 0 '"status":"ok"' '' -- gcurl /healthz
+t 0 '^HTTP 200$' '' -- gcurl /.well-known/est/cacerts
+t 0 '^HTTP 200$' '' -- gcurl /v1/crl
 t 0 '^HTTP 401$' '' -- gcurl -X POST -H 'Content-Type: application/json' -d '{"serial":"TERM-0042"}' /v1/pair
 stop_gate TERM
 check "the example's gate stops with exit 0" test "$GATE_EXIT" = 0

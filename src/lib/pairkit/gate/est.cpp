@@ -20,6 +20,8 @@ HttpResponse pkcs7_response(const std::vector<uint8_t>& cert_der, const char* co
   r.content_type = content_type;
   const std::vector<std::vector<uint8_t>> certs{cert_der};
   r.body = crypto::est_base64(crypto::certs_only_pkcs7(certs));
+  // RFC 7030 4.1.3 names it; RFC 8951 tells clients to ignore it. Said for the older clients.
+  r.headers = "Content-Transfer-Encoding: base64\r\n";
   return r;
 }
 

@@ -131,7 +131,17 @@ GateConfig parse_gate_config(std::string_view text, const std::string& name, con
          c.est.valid_for = d;
        }},
       {"est.revoke_on_renew", flag_of(&c.est.revoke_on_renew)},
-      {"est.expired_grace", seconds_of(&c.est.expired_grace)},
+      {"est.expired_grace",
+       [&](const std::string& key, const std::string& v) {
+         // No grace is the default, and "0s" must say so (parse_duration takes positive durations only).
+         const auto digits = v.substr(0, v.find_first_not_of("0123456789"));
+         const auto unit = v.substr(digits.size());
+         if (!digits.empty() && digits.find_first_not_of('0') == std::string::npos &&
+             (unit.empty() || (unit.size() == 1 && std::string_view("smhdw").find(unit[0]) != std::string_view::npos)))
+           c.est.expired_grace = std::chrono::seconds(0);
+         else
+           seconds_of(&c.est.expired_grace)(key, v);
+       }},
       {"crl.file",
        [&](const std::string& key, const std::string& v) {
          if (v.empty()) throw InputError(name + ": " + key + " must name a file");
