@@ -11,6 +11,7 @@
 #include <botan/scrypt.h>
 
 #include "pairkit/backup/bech32.hpp"
+#include "pairkit/crypto/base64.hpp"
 #include "pairkit/crypto/chacha20poly1305.hpp"
 
 namespace pairkit::backup {
@@ -25,18 +26,10 @@ constexpr size_t kNonceSize = 16;
 constexpr size_t kMaxHeader = 1 << 20;
 // Reads at least this large bypass the reader's buffer (which serves the header's lines).
 constexpr size_t kDirectRead = 1024;
-constexpr const char* kB64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+using crypto::base64_value;
+constexpr std::string_view kB64 = crypto::kBase64Alphabet;
 
 AgeError header_error(const std::string& why) { return AgeError(AgeFailure::header, "malformed age header: " + why); }
-
-int b64_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
 
 }  // namespace
 
@@ -46,7 +39,7 @@ std::optional<std::vector<uint8_t>> b64_decode_canonical(std::string_view text) 
   uint32_t acc = 0;
   int bits = 0;
   for (char c : text) {
-    const int v = b64_value(c);
+    const int v = base64_value(c);
     if (v < 0) return std::nullopt;
     acc = (acc << 6) | static_cast<uint32_t>(v);
     bits += 6;

@@ -8,6 +8,7 @@
 #include <array>
 
 #include "pairkit/core/error.hpp"
+#include "pairkit/crypto/base64.hpp"
 #include "pairkit/crypto/der.hpp"
 
 namespace pairkit::crypto {
@@ -140,17 +141,6 @@ std::vector<std::vector<uint8_t>> read_certificates(std::span<const uint8_t> der
   return certs;
 }
 
-constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-int sextet(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
 }  // namespace
 
 std::vector<uint8_t> certs_only_pkcs7(std::span<const std::vector<uint8_t>> certificates_der) {
@@ -206,10 +196,10 @@ std::string est_base64(std::span<const uint8_t> bytes) {
     uint32_t v = uint32_t(bytes[i]) << 16;
     if (n > 1) v |= uint32_t(bytes[i + 1]) << 8;
     if (n > 2) v |= bytes[i + 2];
-    put(kAlphabet[(v >> 18) & 63]);
-    put(kAlphabet[(v >> 12) & 63]);
-    put(n > 1 ? kAlphabet[(v >> 6) & 63] : '=');
-    put(n > 2 ? kAlphabet[v & 63] : '=');
+    put(kBase64Alphabet[(v >> 18) & 63]);
+    put(kBase64Alphabet[(v >> 12) & 63]);
+    put(n > 1 ? kBase64Alphabet[(v >> 6) & 63] : '=');
+    put(n > 2 ? kBase64Alphabet[v & 63] : '=');
   }
   if (column) out += "\r\n";
   return out;
@@ -227,7 +217,7 @@ std::vector<uint8_t> read_est_base64(std::string_view text, const std::string& n
       ++padding;
       continue;
     }
-    const int v = sextet(c);
+    const int v = base64_value(c);
     if (v < 0) throw InputError(name + " is not base64 (byte " + std::to_string(static_cast<unsigned char>(c)) +
                                 " at offset " + std::to_string(i) + ")");
     if (padding) throw InputError(name + " has base64 after its padding (offset " + std::to_string(i) + ")");
