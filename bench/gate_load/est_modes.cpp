@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -123,9 +124,11 @@ nlohmann::json run_est(const Options& o, bool reenroll) {
     terms[i].request = make_post(o, "application/pkcs10", make_csr(cert, SSL_CTX_get0_privatekey(ctx)));
     terms[i].serials.insert(serial_of(cert));
   }
-  // enroll: each terminal once; renew: round after round until the bounds.
-  const long total = reenroll ? o.requests : std::min<long>(o.requests, static_cast<long>(terms.size()));
+  // enroll, renew --once: each terminal once; renew: round after round until the bounds.
+  const long total = reenroll && !o.once ? o.requests : std::min<long>(o.requests, static_cast<long>(terms.size()));
   std::atomic<long> issued{0}, fresh{0}, repeated{0}, unreadable{0};
+  std::mutex m;
+  std::vector<std::string> new_serials;
   const auto deadline = Clock::now() + std::chrono::duration<double>(o.seconds);
   nlohmann::json j = run_clients(o, [&](int client, Tally& t) {
     // Client c owns terminals c, c + C, c + 2C ...: none renews twice at once.
@@ -148,10 +151,14 @@ nlohmann::json run_est(const Options& o, bool reenroll) {
           if (!cert || r.body_bytes != r.body.size() ||
               X509_check_private_key(cert.get(), SSL_CTX_get0_privatekey(ctx)) != 1) {
             ++unreadable;
-          } else if (!et.serials.insert(serial_of(cert.get())).second) {
+          } else if (const std::string serial = serial_of(cert.get()); !et.serials.insert(serial).second) {
             ++repeated;  // a certificate answered before: no new signature
           } else {
             ++fresh;
+            {
+              std::lock_guard lock(m);
+              new_serials.push_back(serial);
+            }
             et.renewed = true;
             // The next renewal authenticates with this one, as a device does.
             if (SSL_CTX_use_certificate(ctx, cert.get()) != 1 || SSL_CTX_check_private_key(ctx) != 1)
@@ -161,7 +168,7 @@ nlohmann::json run_est(const Options& o, bool reenroll) {
       }
       k += static_cast<size_t>(o.concurrency);
       if (k >= terms.size()) {
-        if (!reenroll) break;
+        if (!reenroll || o.once) break;
         k = static_cast<size_t>(client);
       }
     }
@@ -180,6 +187,7 @@ nlohmann::json run_est(const Options& o, bool reenroll) {
   j["new_certificates"] = fresh.load();
   j["repeated_certificates"] = repeated.load();
   j["unreadable_certificates"] = unreadable.load();
+  j["new_serials"] = new_serials;  // hex, without leading zeros
   return j;
 }
 

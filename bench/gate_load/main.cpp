@@ -43,6 +43,7 @@ options:
   --server-pid PID   a server process (repeatable): newconn and keepalive report
                      its CPU time per answer, idle samples its VmRSS
   --timeout MS       per socket read or write (default 10000)
+  --once             renew: each terminal once, then stop
   --save-certs       enroll, renew: write each terminal's newest certificate to
                      its folder's cert.pem at the end (the next run renews from it)
 )";
@@ -76,8 +77,8 @@ int main(int argc, char** argv) {
   bool path_given = false;
   for (int i = 2; i < argc; ++i) {
     const std::string_view flag = argv[i];
-    if (flag == "--save-certs") {
-      o.save_certs = true;
+    if (flag == "--save-certs" || flag == "--once") {
+      (flag == "--once" ? o.once : o.save_certs) = true;
       continue;
     }
     if (i + 1 >= argc) usage_error(std::string(flag) + " needs a value");
