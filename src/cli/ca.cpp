@@ -391,6 +391,12 @@ void run_list(Cli& cli, const ListOptions& o) {
       j["crl_number"] = e.crl_number ? nlohmann::json(*e.crl_number) : nlohmann::json(nullptr);
       j["delivered"] = e.delivered;
       j["delivered_to"] = e.delivered_to.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.delivered_to);
+      if (!e.terminal.empty()) {
+        // Issued over EST by a gate (pairkit-gate(1), EST).
+        j["est"] = {{"terminal", e.terminal},
+                    {"pairing_fingerprint", e.pairing_fingerprint},
+                    {"renewed_from", e.renewed_from.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.renewed_from)}};
+      }
       all.push_back(std::move(j));
     }
     cli.emit_json(all);
@@ -405,6 +411,8 @@ void run_list(Cli& cli, const ListOptions& o) {
       std::cout << "  [revoked " << format_time(*e.revoked_at) << ", "
                 << ca::reason_name(e.reason) << "]";
     if (!e.delivered) std::cout << "  [issued, not written: " << e.delivered_to << "]";
+    if (!e.terminal.empty())
+      std::cout << "  [EST: " << e.terminal << (e.renewed_from.empty() ? "" : ", renews " + e.renewed_from) << "]";
     std::cout << "\n";
   }
   const size_t waiting = std::count_if(entries.begin(), entries.end(),

@@ -46,6 +46,11 @@ public:
                               const gate::PeerCheck& check) override {
     return client_.request(method, target, body, check);
   }
+  gate::HttpsResponse request_as(const std::string& method, const std::string& target, const std::string& body,
+                                 const std::string& content_type, const std::string& accept,
+                                 const gate::PeerCheck& check) override {
+    return client_.request(method, target, body, check, content_type, accept);
+  }
 
 private:
   gate::HttpsClient client_;
@@ -141,7 +146,7 @@ void run_join(Cli& cli, const JoinCmdOptions& o) {
   Printer printer(cli, format_duration(jo.wait));
   gate::SystemWaiter waiter;
   gate::join(
-      jo, [&ho](const std::string& address) { return std::make_unique<HttpsTransport>(address, ho); }, printer,
+      jo, [&ho](const std::string& address) { return https_transport(address, ho); }, printer,
       waiter, cli.rng(), cli.clock());
 }
 
@@ -166,6 +171,10 @@ void run_invite(Cli& cli, const InviteCmdOptions& o) {
 }
 
 }  // namespace
+
+std::unique_ptr<gate::GateTransport> https_transport(const std::string& address, const gate::HttpsClientOptions& opts) {
+  return std::make_unique<HttpsTransport>(address, opts);
+}
 
 void add_gate_client_commands(CLI::App& group, Cli& cli) {
   auto j = std::make_shared<JoinCmdOptions>();

@@ -2,6 +2,7 @@
 // whole files only, no clobbering race, exact modes, errors naming the file.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -176,4 +177,40 @@ TEST_CASE("AtomicFile: a bare file name is written in the current folder") {
   fs::current_path(cwd);
   CHECK(slurp(d.path() + "/plain.txt") == "x");
   CHECK(names_in(d.path()).size() == 1);
+}
+
+TEST_CASE("replace_keeping_previous: the new file in place, the old one kept with its mode, finishing after a crash") {
+  TempDir d;
+  const std::string key = d.path() + "/key.pem", next = key + ".next", previous = key + ".previous";
+  write_file_atomic(key, std::string_view("old"), WriteOptions{0600, false});
+  write_file_atomic(previous, std::string_view("older"), WriteOptions{0644, false});
+  write_file_atomic(next, std::string_view("new"), WriteOptions{0600, false});
+  replace_keeping_previous(key, next, previous);
+  CHECK(slurp(key) == "new");
+  CHECK(mode_of(key) == 0600);
+  CHECK(slurp(previous) == "old");
+  CHECK(mode_of(previous) == 0600);
+  CHECK_FALSE(path_exists(next));
+
+  // A crash after the copy and before the rename leaves both names; running
+  // again puts the new file in place and keeps the same predecessor.
+  write_file_atomic(next, std::string_view("newer"), WriteOptions{0600, false});
+  write_file_atomic(previous, std::string_view("new"), WriteOptions{0600, true});
+  replace_keeping_previous(key, next, previous);
+  CHECK(slurp(key) == "newer");
+  CHECK(slurp(previous) == "new");
+  std::vector<std::string> names = names_in(d.path());
+  std::sort(names.begin(), names.end());
+  CHECK(names == std::vector<std::string>{"key.pem", "key.pem.previous"});
+
+  // Nothing to put in place: an error naming the file, and nothing changed.
+  CHECK_THROWS_AS(replace_keeping_previous(key, next, previous), InputError);
+  CHECK(slurp(key) == "newer");
+
+  // No current file: the new one appears and no predecessor is made up.
+  const std::string cert = d.path() + "/cert.pem";
+  write_file_atomic(cert + ".next", std::string_view("c"), WriteOptions{0644, false});
+  replace_keeping_previous(cert, cert + ".next", cert + ".previous");
+  CHECK(slurp(cert) == "c");
+  CHECK_FALSE(path_exists(cert + ".previous"));
 }

@@ -62,6 +62,11 @@ public:
     sent_->push_back(method + " " + target + " " + body);
     return s.response;
   }
+  HttpsResponse request_as(const std::string&, const std::string& target, const std::string&, const std::string&,
+                           const std::string&, const PeerCheck&) override {
+    FAIL("gate join sends JSON only, not to " << target);
+    return {};
+  }
 
 private:
   std::deque<Step>* steps_;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "pairkit/core/error.hpp"
+#include "pairkit/core/input_limits.hpp"
 #include "pairkit/core/signal_cleanup.hpp"
 
 namespace pairkit {
@@ -153,6 +154,20 @@ void AtomicFile::discard() noexcept {
 InputError AtomicFile::fail(const char* what, int err) {
   discard();
   return write_error(path_, what, err);
+}
+
+void replace_keeping_previous(const std::string& path, const std::string& next_path, const std::string& previous_path) {
+  struct stat st {};
+  if (::stat(next_path.c_str(), &st) != 0) throw write_error(path, "no " + next_path + " to put in place: ", errno);
+  if (::stat(path.c_str(), &st) == 0) {
+    // A copy, not a hard link or a rename: the current name never goes
+    // missing, and it works where links do not (vfat).
+    write_file_atomic(previous_path, read_file(path, limits::kBundle), WriteOptions{st.st_mode & 07777, true});
+  } else if (errno != ENOENT) {
+    throw write_error(path, "", errno);
+  }
+  if (::rename(next_path.c_str(), path.c_str()) != 0) throw write_error(path, "", errno);
+  sync_dir(parent_dir(path));
 }
 
 }  // namespace pairkit

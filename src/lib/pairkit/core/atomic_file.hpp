@@ -68,4 +68,13 @@ private:
   uint64_t tracked_ = 0;  // the signal cleanup's handle; 0 when untracked
 };
 
+/// Puts `next_path` (a complete file written beside `path`, such as
+/// PATH.next) in place of `path`, keeping what was there as `previous_path`:
+/// a copy of the current file, with its mode, first replaces `previous_path`
+/// (nothing when `path` is missing), then `next_path` is renamed over `path`
+/// and the folder synced. `path` is never missing on the way, so a reader, or
+/// a crash at any step, finds the old file or the new one; run again after a
+/// crash, it finishes. Throws InputError naming the file.
+void replace_keeping_previous(const std::string& path, const std::string& next_path, const std::string& previous_path);
+
 }  // namespace pairkit

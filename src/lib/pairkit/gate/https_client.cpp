@@ -105,7 +105,7 @@ HttpsClient::HttpsClient(std::string address, const HttpsClientOptions& opts)
 HttpsClient::~HttpsClient() = default;
 
 HttpsResponse HttpsClient::request(const std::string& method, const std::string& target, const std::string& body,
-                                   const PeerCheck& check) {
+                                   const PeerCheck& check, const std::string& content_type, const std::string& accept) {
   const HostPort hp = split_address(address_);
   asio::io_context ioc;
   beast::ssl_stream<beast::tcp_stream> stream(ioc, impl_->ctx);
@@ -154,9 +154,9 @@ HttpsResponse HttpsClient::request(const std::string& method, const std::string&
   http::request<http::string_body> req{method == "POST" ? http::verb::post : http::verb::get, target, 11};
   req.set(http::field::host, hp.text());
   req.set(http::field::user_agent, "pairkit-gate-join");
-  req.set(http::field::accept, "application/json");
+  req.set(http::field::accept, accept);
   if (!body.empty()) {
-    req.set(http::field::content_type, "application/json");
+    req.set(http::field::content_type, content_type);
     req.body() = body;
   }
   req.keep_alive(false);

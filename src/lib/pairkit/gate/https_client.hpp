@@ -62,11 +62,12 @@ public:
   HttpsClient& operator=(const HttpsClient&) = delete;
 
   /// Connects, handshakes, lets `check` see the gate's certificate, sends
-  /// one request (`body` as application/json when not empty) and reads the
-  /// answer, then closes. Throws NetworkError for anything on the way, or
-  /// whatever `check` throws.
+  /// one request (`body` as `content_type` when not empty, asking for
+  /// `accept`) and reads the answer, then closes. Throws NetworkError for
+  /// anything on the way, or whatever `check` throws.
   HttpsResponse request(const std::string& method, const std::string& target, const std::string& body,
-                        const PeerCheck& check);
+                        const PeerCheck& check, const std::string& content_type = "application/json",
+                        const std::string& accept = "application/json");
 
   /// The gate's certificate (DER) seen in the last handshake.
   const std::vector<uint8_t>& peer_certificate() const { return peer_der_; }

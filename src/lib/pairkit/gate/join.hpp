@@ -33,6 +33,11 @@ public:
   /// As HttpsClient::request.
   virtual HttpsResponse request(const std::string& method, const std::string& target, const std::string& body,
                                 const PeerCheck& check) = 0;
+  /// As HttpsClient::request with a body of another type than JSON, or an
+  /// answer that may be (EST: application/pkcs10 out, application/pkcs7-mime back).
+  virtual HttpsResponse request_as(const std::string& method, const std::string& target, const std::string& body,
+                                   const std::string& content_type, const std::string& accept,
+                                   const PeerCheck& check) = 0;
 };
 
 /// Monotonic time and sleeping (the real clock and sleep in production).

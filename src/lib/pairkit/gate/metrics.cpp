@@ -64,6 +64,10 @@ std::string Metrics::render(int64_t pending) const {
   out += "# HELP pairkit_gate_connections_refused_total Connections the gate could not take (out of file descriptors).\n";
   out += "# TYPE pairkit_gate_connections_refused_total counter\n";
   out += "pairkit_gate_connections_refused_total " + std::to_string(refused_.load()) + "\n";
+  out += "# HELP pairkit_gate_certificates_issued_total Certificates issued over EST, first enrollments and renewals.\n";
+  out += "# TYPE pairkit_gate_certificates_issued_total counter\n";
+  out += "pairkit_gate_certificates_issued_total{kind=\"enroll\"} " + std::to_string(enrolled_.load()) + "\n";
+  out += "pairkit_gate_certificates_issued_total{kind=\"renew\"} " + std::to_string(renewed_.load()) + "\n";
   out += "# HELP pairkit_gate_request_duration_seconds Time from the request's headers to its answer.\n";
   out += "# TYPE pairkit_gate_request_duration_seconds histogram\n";
   uint64_t cumulative = 0;
