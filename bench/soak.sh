@@ -2,15 +2,18 @@
 # Soak: one gate for SECONDS (default 120, at most 600) under a mix of joins
 # (POST /v1/pair from 120 identities on as many loopback addresses: more
 # than the pending cap, so some are refused with 429), paired terminals'
-# POSTs, kept-alive status polls, garbage connections (random bytes,
-# plaintext HTTP) and slow drips (a header one byte a second). Samples the
+# POSTs, kept-alive status polls, EST renewals (4 enrolled terminals, each
+# renewal from the certificate the previous one answered), garbage
+# connections (random bytes, plaintext HTTP) and slow drips (a header one
+# byte a second). Samples the
 # gate's RSS and open fds every 2 s. PASS when both stay flat (the last
 # quarter's median within 10 % + 4 MB and 16 fds of the second quarter's, the
 # first being warm-up), the fds return to their idle count once the load
 # stops, and every request was answered or refused cleanly: no reset, early
 # close or timeout on a well-formed request, no 5xx but 503 with
 # Retry-After, no 429 without it, every garbage or slow connection closed by
-# the gate.
+# the gate, and the CA index holding exactly the certificates the renewals
+# were answered with (none lost, none unanswered, none twice).
 # Usage: bench/soak.sh [SECONDS] [PAIRKIT_BINARY]   (default: 120, build/pairkit)
 #        BUILD=DIR: the -Dbench=true build with bench/gate_load/gate_load
 set -euo pipefail
@@ -46,6 +49,21 @@ trap 'exit 130' INT TERM
 cd "$work"
 
 make_paired_terminal
+# The renewing terminals: pre-registered, so that the gate pairs them at
+# first contact; they enroll once the gate is up.
+"$pk" -q ca init --dir ca --cn "Soak fleet CA" >/dev/null
+printf '[gate]\nca = "%s/ca"\nauto_approve_expected = true\n' "$PWD" >srv/gate.toml
+renewers=()
+for ((i = 1; i <= 4; i++)); do
+  printf -v serial 'RENEW-%04d' "$i"
+  "$pk" -q device init --serial "$serial" --dir "renewers/$serial" >/dev/null
+  "$pk" -q pair expect --db srv/pairing.db --serial "$serial" --fingerprint "$("$pk" fingerprint "renewers/$serial/cert.pem")" >/dev/null
+  renewers+=(--identity "renewers/$serial")
+done
+# The CA index's serials, one a line, hex without leading zeros (as gate_load reports them).
+index_serials() {
+  "$pk" --json ca list --dir ca | python3 -c 'import json,sys; print("\n".join(c["serial"].lstrip("0") or "0" for c in json.load(sys.stdin)))'
+}
 joiners=()
 for ((i = 1; i <= 120; i++)); do
   printf -v serial 'JOIN-%04d' "$i"
@@ -58,15 +76,22 @@ id=$(curl -sk --max-time 10 --cert TERM-0042/cert.pem --key TERM-0042/key.pem -H
   -d '{"serial": "TERM-0042"}' "https://127.0.0.1:$gate_port/v1/pair" |
   python3 -c 'import json,sys; j=json.load(sys.stdin); assert j["state"] == "paired", j; print(j["id"])') ||
   { echo "bench/soak.sh: the gate did not answer the paired terminal's POST /v1/pair with state paired" >&2; exit 1; }
+"$load" newconn --port "$gate_port" "${renewers[@]}" --requests 4 --concurrency 2 | grep -q '"status":{"200":4}' ||
+  { echo "bench/soak.sh: the gate did not pair the pre-registered terminals at first contact" >&2; exit 1; }
+"$load" enroll --port "$gate_port" "${renewers[@]}" --concurrency 2 --save-certs | grep -q '"new_certificates":4,' ||
+  { echo "bench/soak.sh: the pre-registered terminals did not enroll" >&2; exit 1; }
 # Warm-up, a little of each kind: each worker opens its registry connection
-# and event fds on first use and keeps them, and the first join opens
-# /dev/urandom for good; the idle count to come back to is the one after.
+# and event fds on first use and keeps them (and its CA index connection on
+# its first renewal), and the first join opens /dev/urandom for good; the
+# idle count to come back to is the one after.
 "$load" newconn --port "$gate_port" --identity TERM-0042 --concurrency 4 --requests 400 --seconds 5 >/dev/null
 "$load" newconn --port "$gate_port" --identity joiners/JOIN-0001 --sources 120 --concurrency 2 --requests 20 --seconds 5 >/dev/null
 "$load" keepalive --port "$gate_port" --identity TERM-0042 --method GET --path "/v1/pair/$id" --concurrency 2 \
   --requests 200 --seconds 5 >/dev/null
 "$load" garbage --port "$gate_port" --concurrency 2 --requests 20 --seconds 5 --timeout 15000 >/dev/null
+"$load" renew --port "$gate_port" "${renewers[@]}" --concurrency 4 --requests 40 --seconds 5 --save-certs >/dev/null
 sleep 1
+index_serials | sort >serials.before
 idle_fds_before=$(ls "/proc/$gate_pid/fd" | wc -l)
 
 end=$((SECONDS + seconds))
@@ -84,6 +109,8 @@ loaders+=($!)
 loop paired 5 newconn --identity TERM-0042 --concurrency 2 --requests 100000 &
 loaders+=($!)
 loop polls 5 keepalive --identity TERM-0042 --method GET --path "/v1/pair/$id" --concurrency 2 --requests 10000000 &
+loaders+=($!)
+loop renewals 5 renew "${renewers[@]}" --concurrency 2 --requests 100000 --save-certs &
 loaders+=($!)
 loop garbage 5 garbage --concurrency 2 --requests 100000 --timeout 15000 &
 loaders+=($!)
@@ -108,6 +135,8 @@ for ((i = 0; i < 30; i++)); do
   sleep 1
 done
 
+index_serials | sort >serials.after
+
 python3 - "$alive" "$idle_fds_before" "$idle_fds_after" <<'PY'
 import json, statistics, sys
 alive, fds_before, fds_after = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
@@ -117,7 +146,8 @@ def load(name):
         return [json.loads(l) for l in open(name + ".jsonl")]
     except FileNotFoundError:
         return []
-for name, label in (("joins", "joins (120 identities)"), ("paired", "paired POSTs"), ("polls", "kept-alive polls")):
+for name, label in (("joins", "joins (120 identities)"), ("paired", "paired POSTs"), ("polls", "kept-alive polls"),
+                    ("renewals", "EST renewals (4)")):
     runs = load(name)
     failed = [r for r in runs if r["mode"] == "failed"]
     runs = [r for r in runs if r["mode"] != "failed"]
@@ -136,6 +166,21 @@ for name, label in (("joins", "joins (120 identities)"), ("paired", "paired POST
     no_retry = sum(r["refusals_without_retry_after"] for r in runs)
     if no_retry: failures.append(f"{label}: {no_retry} 429/503 without Retry-After")
     if total == 0: failures.append(f"{label}: nothing answered")
+# Every renewal answered 200 is one new row of the CA index, and nothing else is.
+renewals = [r for r in load("renewals") if r["mode"] == "renew"]
+answered = [s.lstrip("0") or "0" for r in renewals for s in r["new_serials"]]
+ok200 = sum(r["status"].get("200", 0) for r in renewals)
+before, after = set(open("serials.before").read().split()), set(open("serials.after").read().split())
+added = after - before
+print(f"{'CA index':24s} {len(added):7d} rows added   {ok200} renewals answered 200 with {len(answered)} new certificates"
+      f" ({len(set(answered))} distinct); {len(added - set(answered))} rows not answered,"
+      f" {len(set(answered) - added)} answered but not recorded, {len(before - after)} rows gone")
+if ok200 != len(answered) or len(set(answered)) != len(answered):
+    failures.append(f"renewals: {ok200} answered 200 but {len(set(answered))} distinct new certificates")
+if set(answered) != added or before - after:
+    failures.append("renewals: the CA index does not hold exactly the certificates answered")
+if sum(r["repeated_certificates"] + r["unreadable_certificates"] for r in renewals):
+    failures.append("renewals: a certificate answered twice or unreadable")
 g = [r for r in load("garbage") if r["mode"] == "garbage"]
 ends = {}
 for r in g:

@@ -20,11 +20,19 @@ modes:
   idle       open --connections, one request each, hold them --hold seconds
   slowdrip   open --connections, send a request header one byte a second
   garbage    random bytes or plaintext HTTP on the TLS port, wait for the close
+  enroll     EST simpleenroll, each --identity once, with a CSR for its key and
+             subject made before the clock starts (per request: new connection,
+             full mTLS handshake)
+  renew      EST simplereenroll in a loop, each terminal renewing from the
+             certificate its previous renewal answered (so every renewal is a
+             new signature and CA index row), one renewal at a time per
+             terminal; needs at least --concurrency identities
 options:
   --identity DIR     a `pairkit device init` folder (cert.pem, key.pem); its name
                      is the serial a POST sends; repeat for several terminals
   --method M         GET or POST (default POST)
-  --path P           request path (default /v1/pair)
+  --path P           request path (default /v1/pair; enroll and renew:
+                     /.well-known/est/simpleenroll, simplereenroll)
   --body JSON        POST body (default {"serial": NAME OF THE IDENTITY FOLDER})
   --concurrency C    client threads (default 1)
   --requests N       at most N requests or connections in all (default 1000)
@@ -35,6 +43,9 @@ options:
   --server-pid PID   a server process (repeatable): newconn and keepalive report
                      its CPU time per answer, idle samples its VmRSS
   --timeout MS       per socket read or write (default 10000)
+  --once             renew: each terminal once, then stop
+  --save-certs       enroll, renew: write each terminal's newest certificate to
+                     its folder's cert.pem at the end (the next run renews from it)
 )";
 
 [[noreturn]] void usage_error(const std::string& what) {
@@ -63,14 +74,19 @@ int main(int argc, char** argv) {
   Options o;
   o.mode = argv[1];
   std::vector<std::string> identity_dirs;
+  bool path_given = false;
   for (int i = 2; i < argc; ++i) {
     const std::string_view flag = argv[i];
+    if (flag == "--save-certs" || flag == "--once") {
+      (flag == "--once" ? o.once : o.save_certs) = true;
+      continue;
+    }
     if (i + 1 >= argc) usage_error(std::string(flag) + " needs a value");
     const char* v = argv[++i];
     if (flag == "--port") o.port = static_cast<uint16_t>(number(flag, v, 1, 65535));
     else if (flag == "--identity") identity_dirs.emplace_back(v);
     else if (flag == "--method") o.method = v;
-    else if (flag == "--path") o.path = v;
+    else if (flag == "--path") o.path = v, path_given = true;
     else if (flag == "--body") o.body = v;
     else if (flag == "--concurrency") o.concurrency = static_cast<int>(number(flag, v, 1, 1024));
     else if (flag == "--requests") o.requests = static_cast<long>(number(flag, v, 1, 1e9));
@@ -84,18 +100,22 @@ int main(int argc, char** argv) {
   }
   if (o.port == 0) usage_error("--port is required");
   if (o.method != "GET" && o.method != "POST") usage_error("--method is GET or POST");
+  if (!path_given && o.mode == "enroll") o.path = "/.well-known/est/simpleenroll";
+  if (!path_given && o.mode == "renew") o.path = "/.well-known/est/simplereenroll";
   try {
     for (const auto& dir : identity_dirs)
       o.terminals.push_back({std::filesystem::path(dir).filename().string(),
-                             std::make_unique<Identity>(dir + "/cert.pem", dir + "/key.pem")});
+                             std::make_unique<Identity>(dir + "/cert.pem", dir + "/key.pem"), dir});
     // Without an identity, clients present no certificate.
-    if (o.terminals.empty()) o.terminals.push_back({"anonymous", std::make_unique<Identity>("", "")});
+    if (o.terminals.empty()) o.terminals.push_back({"anonymous", std::make_unique<Identity>("", ""), ""});
     nlohmann::json result;
     if (o.mode == "newconn") result = run_newconn(o);
     else if (o.mode == "keepalive") result = run_keepalive(o);
     else if (o.mode == "idle") result = run_idle(o);
     else if (o.mode == "slowdrip") result = run_slowdrip(o);
     else if (o.mode == "garbage") result = run_garbage(o);
+    else if (o.mode == "enroll") result = run_est(o, false);
+    else if (o.mode == "renew") result = run_est(o, true);
     else usage_error("unknown mode " + o.mode);
     std::cout << result.dump() << "\n";
   } catch (const std::exception& e) {

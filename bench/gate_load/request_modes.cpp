@@ -26,6 +26,13 @@ std::string make_request(const Options& o, const Terminal& t, bool keep_alive) {
   return r.str();
 }
 
+std::string make_post(const Options& o, const std::string& content_type, const std::string& body) {
+  std::ostringstream r;
+  r << "POST " << o.path << " HTTP/1.1\r\nHost: 127.0.0.1:" << o.port << "\r\nContent-Type: " << content_type
+    << "\r\nContent-Length: " << body.size() << "\r\nConnection: close\r\n\r\n" << body;
+  return r.str();
+}
+
 std::string source_for(const Options& o, long i) {
   if (o.sources <= 1) return "";
   const long n = 1 + i % o.sources;  // 127.0.0.1 .. 127.0.0.N, then 127.0.1.x
@@ -96,8 +103,6 @@ nlohmann::json Tally::summary(double elapsed_s) const {
           {"reconnects", reconnects}};
 }
 
-namespace {
-
 double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
@@ -107,36 +112,6 @@ void note_response(Tally& t, const Response& r, double ms) {
   ++t.status[r.status];
   if ((r.status == 429 || r.status == 503) && !r.retry_after) ++t.refusals_without_retry_after;
 }
-
-// Runs `worker(client, tally)` on o.concurrency threads; returns the merged
-// tally and the wall time the threads took.
-template <class Worker>
-nlohmann::json run_clients(const Options& o, Worker worker) {
-  std::vector<Tally> tallies(static_cast<size_t>(o.concurrency));
-  std::vector<std::thread> threads;
-  const double cpu0 = cpu_seconds(o.server_pids);
-  const auto t0 = Clock::now();
-  for (int c = 0; c < o.concurrency; ++c) threads.emplace_back([&, c] { worker(c, tallies[static_cast<size_t>(c)]); });
-  for (auto& t : threads) t.join();
-  const double elapsed = ms_since(t0) / 1000;
-  Tally all;
-  for (const auto& t : tallies) all.add(t);
-  nlohmann::json j = all.summary(elapsed);
-  j["mode"] = o.mode;
-  j["concurrency"] = o.concurrency;
-  j["method"] = o.method;
-  j["path"] = o.path;
-  if (!o.server_pids.empty()) {
-    // Server CPU per answer holds still on a machine busy with other work,
-    // where rates and latencies do not.
-    const double cpu = cpu_seconds(o.server_pids) - cpu0;
-    j["server_cpu_s"] = cpu;
-    j["server_cpu_ms_per_response"] = all.latency_ms.empty() ? 0.0 : cpu * 1000 / static_cast<double>(all.latency_ms.size());
-  }
-  return j;
-}
-
-}  // namespace
 
 nlohmann::json run_newconn(const Options& o) {
   std::atomic<long> issued{0};
