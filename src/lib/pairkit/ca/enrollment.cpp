@@ -61,8 +61,9 @@ EnrollResult enroll(IndexStore& index, crypto::Issuer& issuer, const CaDir& ca, 
   } catch (const InputError& e) {
     return refuse("bad_request", e.what());
   }
-  const auto requested = crypto::describe_request(*csr);
-  const auto client = crypto::describe_certificate(crypto::load_certificate(spec.client_der, "the client certificate"));
+  // load_request verified the request's signature: nothing here verifies again.
+  const auto requested = crypto::names_and_key(*csr);
+  const auto client = crypto::names_and_key(crypto::load_certificate(spec.client_der, "the client certificate"));
   if (!spec.current) {
     if (requested.spki_pin != client.spki_pin)
       return refuse("bad_request", "the request is for another key than the paired certificate's (simpleenroll keeps the key; "

@@ -217,21 +217,21 @@ void SqliteIndex::mark_delivered(const std::string& serial) {
 }
 
 std::optional<std::string> SqliteIndex::certificate_pem(const std::string& serial) {
-  auto s = prepare("SELECT pem FROM certs WHERE serial = ?");
+  auto s = db_.cached("SELECT pem FROM certs WHERE serial = ?", kReadFailure);
   s.bind(1, serial);
   if (!s.step("cannot look up serial " + serial) || s.is_null(0)) return std::nullopt;
   return s.text(0);
 }
 
 std::optional<IndexEntry> SqliteIndex::find(const std::string& serial) {
-  auto s = prepare(std::string(kColumns) + "WHERE serial = ?");
+  auto s = db_.cached(std::string(kColumns) + "WHERE serial = ?", kReadFailure);
   s.bind(1, serial);
   if (s.step("cannot look up serial " + serial)) return read_row(s);
   return std::nullopt;
 }
 
 std::optional<IndexEntry> SqliteIndex::find_by_sha256(const std::string& sha256) {
-  auto s = prepare(std::string(kColumns) + "WHERE sha256 = ?");
+  auto s = db_.cached(std::string(kColumns) + "WHERE sha256 = ?", kReadFailure);
   s.bind(1, sha256);
   if (s.step("cannot look up a certificate by its SHA-256")) return read_row(s);
   return std::nullopt;
@@ -240,9 +240,10 @@ std::optional<IndexEntry> SqliteIndex::find_by_sha256(const std::string& sha256)
 std::optional<IndexEntry> SqliteIndex::find_enrollment(const std::string& pairing_fingerprint,
                                                        const std::string& renewed_from, const std::string& key_sha256) {
   // A first enrollment records renewed_from as NULL (bind_or_null of "").
-  auto s = prepare(std::string(kColumns) +
-                   "WHERE pairing_fingerprint = ? AND COALESCE(renewed_from, '') = ? AND key_sha256 = ? AND status = 'valid' "
-                   "ORDER BY not_before DESC, serial DESC LIMIT 1");
+  auto s = db_.cached(std::string(kColumns) +
+                          "WHERE pairing_fingerprint = ? AND COALESCE(renewed_from, '') = ? AND key_sha256 = ? AND "
+                          "status = 'valid' ORDER BY not_before DESC, serial DESC LIMIT 1",
+                      kReadFailure);
   s.bind(1, pairing_fingerprint).bind(2, renewed_from).bind(3, key_sha256);
   if (s.step("cannot look up an enrollment")) return read_row(s);
   return std::nullopt;

@@ -142,4 +142,12 @@ RequestDetails describe_request(const Botan::PKCS10_Request& csr) {
   return d;
 }
 
+NamesAndKey names_and_key(const Botan::PKCS10_Request& csr) {
+  return {dn_to_string(csr.subject_dn()), san_specs(csr.extensions()), spki_pin(csr.raw_public_key())};
+}
+
+NamesAndKey names_and_key(const Botan::X509_Certificate& cert) {
+  return {dn_to_string(cert.subject_dn()), san_specs(cert.v3_extensions()), spki_pin(cert.subject_public_key_info())};
+}
+
 }  // namespace pairkit::crypto

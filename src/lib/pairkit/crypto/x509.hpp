@@ -53,6 +53,17 @@ struct RequestDetails {
 
 RequestDetails describe_request(const Botan::PKCS10_Request& csr);
 
+/// What EST compares between a request and a certificate: the subject, the
+/// SANs (as san_specs writes them) and the key's pin. Nothing is verified
+/// and no key is decoded, so it costs a fraction of describe_*.
+struct NamesAndKey {
+  std::string subject;
+  std::vector<std::string> sans;
+  std::string spki_pin;
+};
+NamesAndKey names_and_key(const Botan::PKCS10_Request& csr);
+NamesAndKey names_and_key(const Botan::X509_Certificate& cert);
+
 /// Seconds-resolution time point of an X.509 time.
 TimePoint to_time_point(const Botan::X509_Time& t);
 
