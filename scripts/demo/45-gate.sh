@@ -1,7 +1,9 @@
 # Demo part: the same flow over the network. A gate on localhost; a kiosk
 # joins over mTLS and shows its code; the operator approves with a TOTP code
 # from oathtool; the configuration arrives; a second kiosk joins by scanning
-# an invite QR code.
+# an invite QR code. The gate enrolls from the fleet CA of 20-ca.sh: the
+# kiosk fetches its first CA certificate, renews it with a new key, and the
+# renewed certificate verifies.
 step "A gate's first boot: its identity" \
   pk device init --serial GATE-2 --role server --dir gate
 mkdir -p gate/config/default
@@ -10,6 +12,7 @@ chmod 600 gate/config/default/vpn.conf
 cat >gate/gate.toml <<EOF
 [gate]
 public_address = "127.0.0.1:7741"
+ca = "$PWD/fleet-ca"
 [master]
 address = "master.example:8443"
 cert = "$PWD/server/cert.pem"
@@ -54,6 +57,15 @@ tail -n 1 kiosk/join.jsonl
 ls -l kiosk/config
 step "The kiosk pinned the gate and the master service" \
   pk pin list --store kiosk/pins.toml
+
+step "Paired, the kiosk enrolls over EST: its first certificate from the fleet CA (one week)" \
+  pk gate enroll --gate "127.0.0.1:$port" --dir kiosk
+step "It renews (a timer or --daemon does this at two thirds of the lifetime), rotating its key; the old ones stay as .previous" \
+  pk gate renew --gate "127.0.0.1:$port" --dir kiosk --new-key
+step "The renewed certificate verifies against the CA the gate served" \
+  pk cert verify kiosk/cert.pem --ca kiosk/ca.pem --purpose client
+step "The CA index records both, to whom, and what renews what" \
+  pk ca list --dir fleet-ca
 
 step "A second kiosk: the gate shows an invite on its display (single use, 10 minutes)" \
   pk gate invite --dir gate --host "127.0.0.1:$port" -o gate/invite.png

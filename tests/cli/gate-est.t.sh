@@ -229,6 +229,9 @@ done
 check "every race ended in a recorded certificate or a refusal with nothing issued" test $race_ok = 1
 t 0 '"code":"revoked".*HTTP 403' '' -- flat est_post race8.pem t5/key.pem race1.b64 simplereenroll
 
+t 0 'pairkit_gate_certificates_issued_total\{kind="renew"\} [1-9][0-9]*$' '' -- gcurl /metrics
+t 0 'pairkit_gate_certificates_issued_total\{kind="enroll"\} 5$' '' -- gcurl /metrics
+
 # The gate killed between recording a certificate and answering it: the
 # certificate is in the index, and the terminal's retry gets that one.
 stop_gate
@@ -249,6 +252,8 @@ check "the retry gets the certificate recorded before the kill, and no other" ba
   fp=\$(openssl x509 -in kill.pem -noout -fingerprint -sha256 | cut -d= -f2) &&
   [ \$(index_count) = $((n2 + 1)) ] && pk --json ca list --dir ca | grep -q \"\$fp\""
 
+t 0 'pairkit_gate_certificates_issued_total\{kind="renew"\} 0$' '' -- gcurl /metrics
+
 # A gate without the CA key serves cacerts and refuses to enroll (503).
 stop_gate
 mkdir keyless && cp ca/ca.crt ca/ca.toml keyless/ &&
@@ -257,4 +262,17 @@ check "a keyless gate starts" start_gate srv --ca "$PWD/keyless"
 t 0 '^HTTP 200$' '' -- gcurl /.well-known/est/cacerts
 t 0 'does not hold the CA key.*HTTP 503' '' -- flat est_post c4.pem t4/key.pem kill.b64 simplereenroll
 stop_gate
+
+# Expired: refused, unless within [est] expired_grace (the gate's clock set 8 days on).
+later=$(date -u -d '+8 days' +%FT%TZ)
+csr recipe/next-key.pem /CN=TERM-1/serialNumber=TERM-1 late.b64
+check "a gate 8 days later starts" env PAIRKIT_TEST_NOW="$later" bash -c "$(declare -f start_gate); _gate_pids=(); start_gate srv >/dev/null; echo \$GATE_PID >late.pid; echo \$GATE >late.addr"
+GATE=$(cat late.addr); _gate_pids+=("$(cat late.pid)")
+t 0 '"code":"expired".*expired on .*HTTP 403' '' -- flat est_post recipe/renewed.pem recipe/next-key.pem late.b64 simplereenroll
+kill "$(cat late.pid)"
+printf '[est]\nexpired_grace = "30d"\n' >>srv/gate.toml
+check "a gate 8 days later, with a 30-day grace period" env PAIRKIT_TEST_NOW="$later" bash -c "$(declare -f start_gate); _gate_pids=(); start_gate srv >/dev/null; echo \$GATE_PID >late.pid; echo \$GATE >late.addr"
+GATE=$(cat late.addr); _gate_pids+=("$(cat late.pid)")
+t 0 '^HTTP 200$' '' -- est_post recipe/renewed.pem recipe/next-key.pem late.b64 simplereenroll
+kill "$(cat late.pid)"
 check "the gate's log names each certificate it issued" grep -q 'issued certificate [0-9A-F]* to terminal TERM-4 (renews' srv.log

@@ -76,6 +76,11 @@ openssl crl2pkcs7 -nocrl -certfile ossl-cert.pem -outform DER -out est-one.p7b
 openssl base64 -in est-two.p7b -out est-two.b64
 openssl base64 -in est-one.p7b | sed 's/$/\r/' >est-one-crlf.b64
 put est_pkcs7 est-two.p7b est-one.p7b est-two.b64 est-one-crlf.b64
+# EST request bodies: base64 of a DER PKCS#10, as curl posts openssl's (LF lines) and as pairkit's client does (CRLF).
+openssl base64 -in ossl-req.csr.der -out est-req-ossl.b64
+openssl base64 -in req-p256.csr.der | sed 's/$/\r/' >est-req-p256.b64
+openssl base64 -A -in req-ed25519.csr.der -out est-req-ed25519.b64
+put est_request est-req-ossl.b64 est-req-p256.b64 est-req-ed25519.b64
 
 # Restore points: pairkit's, binary and armored, opened with age; age's own files.
 pk backup keygen -o backup-id.txt

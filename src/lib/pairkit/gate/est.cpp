@@ -141,6 +141,7 @@ HttpResponse Est::enroll(const HttpRequest& request, const GateConfig& config, c
   if (result.status == ca::EnrollResult::refused)
     return error_response(result.code == "bad_request" ? 400 : 403, result.code, result.message);
   if (result.status == ca::EnrollResult::issued) {
+    metrics_.certificate_issued(spec.current.has_value());
     log_.line(Severity::info,
               format_event(spec.now, Severity::info,
                            "issued certificate " + result.entry.serial + " to terminal " + spec.terminal +

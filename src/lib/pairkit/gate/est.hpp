@@ -18,6 +18,7 @@
 #include "pairkit/gate/gate_ca.hpp"
 #include "pairkit/gate/handler.hpp"
 #include "pairkit/gate/log.hpp"
+#include "pairkit/gate/metrics.hpp"
 #include "pairkit/pairing/registry.hpp"
 
 namespace pairkit::gate {
@@ -46,8 +47,9 @@ class Est {
 public:
   /// `after_issue` runs after a certificate is recorded and before it is
   /// answered (tests kill the gate there); may be empty.
-  Est(LogSink& log, const Clock& clock, Botan::RandomNumberGenerator& rng, std::function<void()> after_issue = {})
-      : log_(log), clock_(clock), rng_(rng), after_issue_(std::move(after_issue)) {}
+  Est(Metrics& metrics, LogSink& log, const Clock& clock, Botan::RandomNumberGenerator& rng,
+      std::function<void()> after_issue = {})
+      : metrics_(metrics), log_(log), clock_(clock), rng_(rng), after_issue_(std::move(after_issue)) {}
   ~Est();
 
   /// GET /.well-known/est/cacerts.
@@ -64,6 +66,7 @@ public:
 private:
   ca::IndexStore& index(const GateCa& ca, const GateConfig& config);
 
+  Metrics& metrics_;
   LogSink& log_;
   const Clock& clock_;
   Botan::RandomNumberGenerator& rng_;

@@ -69,6 +69,10 @@ std::string Metrics::render(int64_t pending) const {
     out += "# TYPE pairkit_gate_crl_next_update_seconds gauge\n";
     out += "pairkit_gate_crl_next_update_seconds " + std::to_string(next) + "\n";
   }
+  out += "# HELP pairkit_gate_certificates_issued_total Certificates issued over EST, first enrollments and renewals.\n";
+  out += "# TYPE pairkit_gate_certificates_issued_total counter\n";
+  out += "pairkit_gate_certificates_issued_total{kind=\"enroll\"} " + std::to_string(enrolled_.load()) + "\n";
+  out += "pairkit_gate_certificates_issued_total{kind=\"renew\"} " + std::to_string(renewed_.load()) + "\n";
   out += "# HELP pairkit_gate_request_duration_seconds Time from the request's headers to its answer.\n";
   out += "# TYPE pairkit_gate_request_duration_seconds histogram\n";
   uint64_t cumulative = 0;

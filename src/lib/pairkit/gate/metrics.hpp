@@ -30,6 +30,9 @@ public:
   void connection_opened() { connections_.fetch_add(1, std::memory_order_relaxed); }
   void connection_closed() { connections_.fetch_sub(1, std::memory_order_relaxed); }
   void connection_refused() { refused_.fetch_add(1, std::memory_order_relaxed); }
+  /// A certificate issued over EST: a first enrollment or a renewal (a
+  /// retry answered with the certificate already issued is not counted).
+  void certificate_issued(bool renewal) { (renewal ? renewed_ : enrolled_).fetch_add(1, std::memory_order_relaxed); }
   int64_t connections() const { return connections_.load(std::memory_order_relaxed); }
   /// When the CRL /v1/crl serves is due for its next update, in seconds
   /// since the epoch; 0 while there is none (the gauge is then left out).
@@ -52,6 +55,7 @@ private:
   std::atomic<int64_t> connections_{0};
   std::atomic<uint64_t> refused_{0};
   std::atomic<int64_t> crl_next_update_{0};
+  std::atomic<uint64_t> enrolled_{0}, renewed_{0};
 };
 
 }  // namespace pairkit::gate

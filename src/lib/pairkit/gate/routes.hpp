@@ -27,7 +27,7 @@ public:
   Routes(Metrics& metrics, LogSink& log, const Clock& clock, std::unique_ptr<Botan::RandomNumberGenerator> rng,
          const CaHolder& ca, std::function<void()> after_issue = {}, const CrlService* crl = nullptr)
       : metrics_(metrics), log_(log), clock_(clock), rng_(std::move(rng)), ca_(ca),
-        est_(log, clock, *rng_, std::move(after_issue)), crl_(crl) {}
+        est_(metrics, log, clock, *rng_, std::move(after_issue)), crl_(crl) {}
   HttpResponse handle(const HttpRequest& request, const GateConfig& config) override;
 
 private:
