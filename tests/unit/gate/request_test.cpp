@@ -96,7 +96,7 @@ TEST_CASE("forwarded_certificate: URL-encoded PEM, PEM on one line, base64 DER; 
   CHECK(der.size() > 300);
   CHECK(forwarded_certificate(one_line) == der);
   CHECK(forwarded_certificate(b64) == der);
-  for (const std::string bad : {std::string(), std::string("%"), std::string("%4"), std::string("%zz"), std::string("garbage!"),
+  for (const std::string& bad : {std::string(), std::string("%"), std::string("%4"), std::string("%zz"), std::string("garbage!"),
                                 b64.substr(0, 200), pem + pem, "-----BEGIN CERTIFICATE-----" + b64,
                                 "junk " + one_line, std::string("AAAA"), std::string(70 * 1024, 'A')}) {
     CAPTURE(bad.substr(0, 40));
