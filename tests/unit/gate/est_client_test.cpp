@@ -68,8 +68,8 @@ struct TestCa {
     spec.profile = crypto::Profile::terminal;
     spec.not_before = nb;
     spec.not_after = nb + life;
-    return crypto::certificate_der(crypto::issue_certificate(*key, cert, *csr.subject_public_key(), spec,
-                                                             crypto::random_serial(*rng), *rng));
+    const std::unique_ptr<Botan::Public_Key> subject(csr.subject_public_key());  // Botan 2 hands over a raw pointer
+    return crypto::certificate_der(crypto::issue_certificate(*key, cert, *subject, spec, crypto::random_serial(*rng), *rng));
   }
   std::string pkcs7_of(const Bytes& der) const {
     return crypto::est_base64(crypto::certs_only_pkcs7(std::vector<Bytes>{der}));
