@@ -223,8 +223,8 @@ else
   t 0 '^$' '^$' -- systemd-analyze verify --man=no ./pairkit-renew.service ./pairkit-renew.timer
 fi
 
-# The real gate, issuing from a CA folder: certificates of 30 s, so the
-# daemon renews twice within a bounded minute.
+# The real gate, issuing from a CA folder: certificates of 15 s, so the
+# daemon renews twice within a bounded minute (at 10 s, then 10 s later).
 stop_servers
 pk -q device init --serial GATE-2 --role server --dir gsrv >/dev/null
 pk -q ca init --dir fleet --cn 'Fleet CA' >/dev/null
@@ -232,7 +232,7 @@ cat >gsrv/gate.toml <<TOML
 [gate]
 ca = "$(pwd)/fleet"
 [est]
-valid_for = "30s"
+valid_for = "15s"
 TOML
 start_gate gsrv
 pk -q operator add --db gsrv/pairing.db --name alice >alice.uri
@@ -295,7 +295,7 @@ check "the renewed certificate is for the new key" cmp <(openssl x509 -in t9/cer
 t 0 '' '' -- pk cert verify t9/cert.pem --ca t9/ca.pem --purpose client
 t 0 'HTTP 200' '' -- gcurl --cert t9/cert.pem --key t9/key.pem /v1/config
 
-# The daemon renews each 30 s certificate two thirds into its life: twice within a bounded 70 s.
+# The daemon renews each 15 s certificate two thirds into its life: twice within a bounded 70 s.
 "$PAIRKIT" --json gate renew --dir t9 --daemon >d9.out 2>d9.err &
 daemon=$!
 check "the daemon renews a first time" wait_line d9.out '.' 70
