@@ -188,9 +188,9 @@ std::optional<HttpResponse> Routes::join_by_issued(const HttpRequest& request, c
   const auto ca = ca_.get();
   if (!ca) return std::nullopt;
   auto& reg = registry(config);
-  // The pairing certificate itself takes the registry's path (answered from reads).
-  if (reg.paired_serial(request.client_sha256)) return std::nullopt;
   const auto who = est_.terminal_of(request.client_sha256, ca.get(), config, reg);
+  // The pairing certificate itself takes the registry's path (answered from reads).
+  if (who.serial && who.pairing_fingerprint == request.client_sha256) return std::nullopt;
   if (!who.serial) {
     if (who.code == "not_paired") return std::nullopt;
     return error_response(403, who.code, who.message);
