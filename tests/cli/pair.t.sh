@@ -186,6 +186,23 @@ wait
 check "200 pending rows" bash -c '[ "$(sqlite3 conc.db "SELECT count(*) FROM requests WHERE state = '"'"'pending'"'"'")" = 200 ]'
 check "no request failed, nothing locked" bash -c '! grep -qiE "failed|locked|busy" conc.*.log'
 
+# A new registry opened by several processes at once: each switches it to WAL
+# or finds it switched (SQLite made the loser of that race wait for a lock that
+# every WAL reader holds, so it failed as busy while others came and went).
+first_use_round() {  # ROUND: 4 chains of 6 `pair expect` on a fresh registry; prints the failures
+  local p i
+  for p in 1 2 3 4; do
+    (for i in 1 2 3 4 5 6; do
+      pk -q pair expect --db "first.$1.db" --busy-timeout 3s --serial "F$p-$i" \
+        --fingerprint "SHA256:$(printf '%064x' $((p * 100 + i)))" >/dev/null 2>&1 || echo "expect F$p-$i failed"
+    done) &
+  done
+  wait
+}
+for r in 1 2 3 4 5 6; do first_use_round $r; done >first.log
+check "a new registry opened by 4 processes at once: no process failed (6 rounds)" bash -c '! test -s first.log'
+check "... and each holds its 24 expectations" bash -c 'for r in 1 2 3 4 5 6; do [ "$(sqlite3 first.$r.db "SELECT count(*) FROM expected")" = 24 ] || exit 1; done'
+
 # pair approve racing pair request (the terminal asks again while the operator
 # approves the code it read): the registry settles each race one way, never
 # both and never neither. Either the approval wins (paired; the request says

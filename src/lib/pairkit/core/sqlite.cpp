@@ -3,7 +3,9 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <functional>
+#include <thread>
 #include <unordered_map>
 
 namespace pairkit::sqlite {
@@ -204,6 +206,24 @@ int Connection::user_version() {
   return static_cast<int>(s.integer(0));
 }
 
+void Connection::use_wal() {
+  // SQLite decides to switch before it waits for the lock: a process that
+  // waits in the busy handler while another switches the file goes on waiting
+  // for an exclusive lock that every WAL connection's shared lock now denies.
+  // So: try without waiting, and try again; a new try sees the WAL.
+  static constexpr char kSql[] = "PRAGMA journal_mode=WAL";
+  const auto deadline = std::chrono::steady_clock::now() + busy_timeout_;
+  sqlite3_busy_timeout(db_, 0);
+  int rc = SQLITE_OK;
+  for (auto pause = std::chrono::milliseconds(1);; pause = std::min(pause * 2, std::chrono::milliseconds(50))) {
+    rc = sqlite3_exec(db_, kSql, nullptr, nullptr, nullptr);
+    if ((rc & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() + pause > deadline) break;
+    std::this_thread::sleep_for(pause);
+  }
+  sqlite3_busy_timeout(db_, static_cast<int>(busy_timeout_.count()));
+  if (rc != SQLITE_OK) fail("switch to WAL", kSql);
+}
+
 ChangeStamp Connection::change_stamp() {
   auto s = cached("PRAGMA data_version");
   s.step();
@@ -251,7 +271,7 @@ void migrate(Connection& c, const Schema& schema) {
   }
   // WAL lets readers work while a writer commits. It cannot be switched
   // inside a transaction, and it persists in the file.
-  c.prepare("PRAGMA journal_mode=WAL").run();
+  c.use_wal();
   Transaction tx(c);
   v = c.user_version();  // another process may have migrated meanwhile
   if (v > target) refuse_newer(c, schema, v);

@@ -136,6 +136,9 @@ public:
   void exec_cached(const char* sql, std::string_view what = "query failed");
   /// The schema version recorded in the file (PRAGMA user_version).
   int user_version();
+  /// Switches the file to WAL, or finds it already switched; waits at most
+  /// the busy timeout for another process that holds it.
+  void use_wal();
   /// PRAGMA data_version with this connection's own changes: a stamp that
   /// moves whenever a query's answer may have, for answers kept between requests.
   ChangeStamp change_stamp();
