@@ -82,13 +82,24 @@ bool starts_with_ci(std::string_view s, std::string_view lower_prefix) {
 
 bool is_control(unsigned char c) { return c < 0x20 || c == 0x7f; }
 
+bool is_separator(char c) { return c == ';' || c == '?' || c == '&'; }
+
+// RFC 3986 pct-encoded at s[i]: '%' and two hex digits.
+bool escape_at(std::string_view s, size_t i) {
+  return s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0;
+}
+
+char escaped_byte(std::string_view s, size_t i) {
+  return static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+}
+
 // The name an attribute segment starts with, %XX decoded and lower-cased:
 // only for recognising a pin-value however it is spelt.
 std::string loose_name(std::string_view segment) {
   std::string name;
-  for (size_t i = 0; i < segment.size() && segment[i] != '='; ++i) {
-    if (segment[i] == '%' && i + 2 < segment.size() && hex_value(segment[i + 1]) >= 0 && hex_value(segment[i + 2]) >= 0) {
-      name += lower(static_cast<char>(hex_value(segment[i + 1]) * 16 + hex_value(segment[i + 2])));
+  for (size_t i = 0; i < segment.size() && segment[i] != '=' && !is_separator(segment[i]); ++i) {
+    if (escape_at(segment, i)) {
+      name += lower(escaped_byte(segment, i));
       i += 2;
     } else {
       name += lower(segment[i]);
@@ -103,7 +114,7 @@ std::string without_pin_values(std::string_view text) {
   std::string out;
   size_t i = 0;
   while (i < text.size()) {
-    const bool starts_attribute = i == kScheme.size() || (i > 0 && (text[i - 1] == ';' || text[i - 1] == '?' || text[i - 1] == '&'));
+    const bool starts_attribute = i == kScheme.size() || (i > 0 && is_separator(text[i - 1]));
     if (starts_attribute && loose_name(text.substr(i)) == kPinValue) {
       const size_t eq = text.find('=', i);
       if (eq != std::string_view::npos) {
@@ -136,7 +147,13 @@ std::string printable(std::string_view text, size_t limit) {
   throw UsageError("PKCS#11 URI '" + printable(without_pin_values(text), kShownChars) + "': " + reason);
 }
 
-std::string quoted(std::string_view value) { return "'" + printable(value, 40) + "'"; }
+// Built by appending: GCC 12 warns falsely (-Wrestrict, its bug 105329) on "literal" + std::string&&.
+std::string quoted(std::string_view value) {
+  std::string out = "'";
+  out += printable(value, 40);
+  out += '\'';
+  return out;
+}
 
 std::string hex_byte(unsigned char c) {
   static constexpr char digits[] = "0123456789ABCDEF";
@@ -148,14 +165,14 @@ std::string percent_decode(std::string_view text, std::string_view name, std::st
   for (size_t i = 0; i < raw.size(); ++i) {
     const auto c = static_cast<unsigned char>(raw[i]);
     if (c == '%') {
-      if (i + 2 >= raw.size() || hex_value(raw[i + 1]) < 0 || hex_value(raw[i + 2]) < 0)
-        refuse(text, std::string(name) + " has a '%' that is not followed by two hex digits");
-      out += static_cast<char>(hex_value(raw[i + 1]) * 16 + hex_value(raw[i + 2]));
+      if (!escape_at(raw, i)) refuse(text, std::string(name) + " has a '%' that is not followed by two hex digits");
+      out += escaped_byte(raw, i);
       i += 2;
     } else if (allowed_unencoded(c, part)) {
       out += static_cast<char>(c);
     } else {
-      const std::string shown = is_control(c) || c >= 0x80 ? "byte 0x" + hex_byte(c).substr(1) : "'" + std::string(1, static_cast<char>(c)) + "'";
+      const std::string shown =
+          is_control(c) || c >= 0x80 ? "byte 0x" + hex_byte(c).substr(1) : std::string("'") + raw[i] + "'";
       refuse(text, std::string(name) + " has " + shown + " unencoded (write it as " + hex_byte(c) + ")");
     }
   }
@@ -220,7 +237,8 @@ void set_value(Pkcs11Uri& uri, const AttributeRule& rule, std::string value, std
       unsigned long n = 0;
       const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
       if (!all_digits(value) || ec != std::errc() || end != value.data() + value.size())
-        refuse(text, "slot-id " + quoted(value) + (all_digits(value) ? " is out of range" : " is not a decimal number"));
+        refuse(text,
+               "slot-id " + quoted(value) + (all_digits(value) ? " is out of range" : " is not a decimal number"));
       uri.slot_id = n;
       return;
     }
@@ -248,7 +266,8 @@ void parse_attribute(Pkcs11Uri& uri, std::set<std::string_view>& seen, std::stri
   const size_t eq = segment.find('=');
   const std::string_view name = segment.substr(0, eq);
   if (name == kPinValue)
-    refuse(text, "pin-value is refused: a PIN in the URI would sit in argv and shell history: use pin-source, --pin-file or --pin-env");
+    refuse(text, "pin-value is refused: a PIN in the URI would sit in argv and shell history: "
+                 "use pin-source, --pin-file or --pin-env");
   if (name.empty()) refuse(text, "an attribute has no name");
   const AttributeRule* rule = nullptr;
   for (const auto& r : kRules)
@@ -259,7 +278,8 @@ void parse_attribute(Pkcs11Uri& uri, std::set<std::string_view>& seen, std::stri
     refuse(text, "unknown attribute " + quoted(name));
   }
   if (rule->part != part)
-    refuse(text, std::string(name) + (part == Part::path ? " belongs in the query (after '?')" : " belongs in the path (before '?')"));
+    refuse(text, std::string(name) +
+                     (part == Part::path ? " belongs in the query (after '?')" : " belongs in the path (before '?')"));
   if (eq == std::string_view::npos) refuse(text, std::string(name) + " has no '=' and value");
   if (!seen.insert(rule->name).second) refuse(text, std::string(name) + " is given twice");
   set_value(uri, *rule, percent_decode(text, name, segment.substr(eq + 1), part), text);
@@ -342,9 +362,10 @@ std::string pin_source_file(std::string_view pin_source) {
     path.remove_prefix(2);
     const size_t slash = path.find('/');
     const std::string_view host = path.substr(0, slash);
-    if (slash == std::string_view::npos || !(host.empty() || (host.size() == 9 && starts_with_ci(host, "localhost"))))
-      throw UsageError("pin-source " + quoted(pin_source) + " names a file on another host: pairkit reads local files only");
-    path.remove_prefix(slash);
+    if (!(host.empty() || (host.size() == 9 && starts_with_ci(host, "localhost"))))
+      throw UsageError("pin-source " + quoted(pin_source) +
+                       " names a file on another host: pairkit reads local files only");
+    path.remove_prefix(slash == std::string_view::npos ? path.size() : slash);
   }
   if (!path.starts_with('/'))
     throw UsageError("pin-source " + quoted(pin_source) + " is not file:/ABSOLUTE-PATH");
