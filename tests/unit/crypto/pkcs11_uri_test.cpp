@@ -342,6 +342,16 @@ TEST_CASE("the canonical form: RFC order, encoded where it must be, and it parse
   check_round_trip(empty_values);
 }
 
+TEST_CASE("a canonical form over 4 KiB is refused, as it could not be read back") {
+  const auto uri = parse_pkcs11_uri("pkcs11:id=" + std::string(1400, 'a'));
+  CHECK_THROWS_WITH_AS(format_pkcs11_uri(uri), doctest::Contains("too long (4210 bytes, at most 4096)"),
+                       pairkit::UsageError);
+  Pkcs11Uri fits;
+  fits.id = std::vector<uint8_t>(1362, 0x2f);
+  CHECK(format_pkcs11_uri(fits).size() == 4096);
+  check_round_trip(fits);
+}
+
 TEST_CASE("same_attributes compares every attribute and ignores the text") {
   const auto a = parse_pkcs11_uri("pkcs11:object=k;id=%01");
   CHECK(same_attributes(a, parse_pkcs11_uri("PKCS11:id=%01;object=k")));

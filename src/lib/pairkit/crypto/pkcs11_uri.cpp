@@ -298,6 +298,11 @@ void parse_part(Pkcs11Uri& uri, std::set<std::string_view>& seen, std::string_vi
   }
 }
 
+void check_length(std::string_view text) {
+  if (text.size() > kMaxBytes)
+    refuse(text, "too long (" + std::to_string(text.size()) + " bytes, at most " + std::to_string(kMaxBytes) + ")");
+}
+
 std::string percent_encode(std::string_view value, Part part) {
   std::string out;
   for (char c : value) {
@@ -313,8 +318,7 @@ std::string percent_encode(std::string_view value, Part part) {
 bool is_pkcs11_uri(std::string_view s) { return starts_with_ci(s, kScheme); }
 
 Pkcs11Uri parse_pkcs11_uri(std::string_view text) {
-  if (text.size() > kMaxBytes)
-    refuse(text, "too long (" + std::to_string(text.size()) + " bytes, at most " + std::to_string(kMaxBytes) + ")");
+  check_length(text);
   if (!is_pkcs11_uri(text)) refuse(text, "not a PKCS#11 URI (it must start with 'pkcs11:')");
   Pkcs11Uri uri;
   uri.text = std::string(text);
@@ -345,7 +349,10 @@ std::string format_pkcs11_uri(const Pkcs11Uri& uri) {
     if (!out.empty()) out += rule.part == Part::path ? ';' : '&';
     out.append(rule.name).append("=").append(*value);
   }
-  return std::string(kScheme) + path + (query.empty() ? "" : "?" + query);
+  std::string text = std::string(kScheme) + path + (query.empty() ? "" : "?" + query);
+  // Percent-encoding can triple a value: what would not parse back is not written.
+  check_length(text);
+  return text;
 }
 
 bool same_attributes(const Pkcs11Uri& a, const Pkcs11Uri& b) {

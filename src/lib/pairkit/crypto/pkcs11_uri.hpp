@@ -41,7 +41,8 @@ Pkcs11Uri parse_pkcs11_uri(std::string_view text);
 
 /// The canonical form: path attributes in RFC 7512 order, values percent-encoded
 /// where needed (id always fully %XX-encoded), query attributes after '?'.
-/// parse_pkcs11_uri reads it back to the same attributes.
+/// parse_pkcs11_uri reads it back to the same attributes. UsageError when it
+/// would be over 4 KiB (percent-encoding can triple a value), as parsing would be.
 std::string format_pkcs11_uri(const Pkcs11Uri& uri);
 
 /// True when both name the same attributes with the same values (`text` is not compared).
