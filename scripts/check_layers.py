@@ -25,6 +25,7 @@ EXTERNAL_HEADERS = {
     "png": ("png.h",),
     "jpeg": ("jpeglib.h",),
     "dl": ("dlfcn.h",),
+    "p11kit": ("p11-kit/",),
     "boost": ("boost/",),
 }
 # What the library never does: the CLI prints, exits and reads the environment.
