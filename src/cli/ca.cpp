@@ -9,6 +9,7 @@
 #include <botan/hex.h>
 
 #include "groups.hpp"
+#include "key_ref.hpp"
 #include "options.hpp"
 #include "progress.hpp"
 #include "pairkit/ca/authority.hpp"
@@ -34,6 +35,9 @@ struct InitOptions {
   SubjectFlags subject;
   PassphraseOptions pass;
   bool encrypt = false;
+  std::string key;  ///< --key: an existing key (file or pkcs11: URI)
+  TokenOptions token;
+  const CLI::Option* type_opt = nullptr;
 };
 
 struct SignOptions {
@@ -45,6 +49,7 @@ struct SignOptions {
   std::string out;
   std::string out_dir;
   PassphraseOptions pass;
+  TokenOptions token;
   bool force = false;
 };
 
@@ -80,19 +85,35 @@ void run_init(Cli& cli, const InitOptions& o) {
   init.subject = o.subject.subject(o.cn);
   init.key_type = crypto::parse_key_type(o.type);
   init.valid_for = parse_duration(o.valid_for);
-  init.passphrase = read_passphrase(o.pass, o.encrypt ? Prompt::confirm : Prompt::never, "Passphrase for the CA key");
-  if (o.encrypt && !init.passphrase) throw InputError("--encrypt needs a terminal, --passphrase-file or --passphrase-env");
+  std::unique_ptr<Botan::Private_Key> key;
+  if (!o.key.empty()) {
+    if (o.type_opt->count() > 0) throw UsageError("--type is for a new key; --key gives an existing one");
+    if (crypto::is_pkcs11_uri(o.key) && (o.pass.given() || o.encrypt))
+      throw UsageError("a CA key in a token takes a PIN, not a passphrase");
+    key = load_key_ref(cli, o.key, o.pass, o.token);
+    init.key = key.get();
+  }
+  const bool in_token = key && crypto::is_token_key(*key);
+  if (!in_token) {
+    init.passphrase = read_passphrase(o.pass, o.encrypt ? Prompt::confirm : Prompt::never, "Passphrase for the CA key");
+    if (o.encrypt && !init.passphrase) throw InputError("--encrypt needs a terminal, --passphrase-file or --passphrase-env");
+  }
   const auto ca = ca::CaDir::init(o.dir, init, cli.rng(), cli.clock());
+  const std::string key_type = crypto::key_type_name(crypto::key_type_of(key ? *key : *ca.cert().subject_public_key()));
   const auto d = crypto::describe_certificate(ca.cert());
   if (cli.json) {
-    cli.emit_json({{"dir", o.dir}, {"subject", d.subject}, {"key_type", o.type},
+    cli.emit_json({{"dir", o.dir}, {"subject", d.subject}, {"key_type", key_type},
                    {"encrypted", init.passphrase.has_value()}, {"not_after", format_time(d.not_after)},
-                   {"sha256", d.sha256}, {"cert", ca.path(ca::kCertFile)}});
+                   {"sha256", d.sha256}, {"cert", ca.path(ca::kCertFile)},
+                   {"key", in_token ? ca.key_uri() : ca.path(ca::kKeyFile)}});
     return;
   }
   std::cout << "CA " << d.subject << " in " << o.dir << "\n"
             << "certificate: " << ca.path(ca::kCertFile) << " (valid until " << format_time(d.not_after) << ")\n"
-            << "key:         " << ca.path(ca::kKeyFile) << (init.passphrase ? " (encrypted, 0600)" : " (0600)") << "\n"
+            << "key:         "
+            << (in_token ? ca.key_uri() + " (in the token)"
+                         : ca.path(ca::kKeyFile) + (init.passphrase ? " (encrypted, 0600)" : " (0600)"))
+            << "\n"
             << "sha256:      " << d.sha256 << "\n";
   cli.info("next: pairkit ca sign --dir " + o.dir + " terminal.csr -o terminal.crt");
 }
@@ -100,11 +121,6 @@ void run_init(Cli& cli, const InitOptions& o) {
 std::string out_name(const std::string& out_dir, const std::string& csr) {
   std::filesystem::path p(csr == "-" ? "stdin" : csr);
   return out_dir + "/" + p.stem().string() + ".crt";
-}
-
-std::optional<Botan::secure_vector<char>> ca_passphrase(const ca::CaDir& ca, const PassphraseOptions& pass) {
-  if (!ca.key_encrypted()) return std::nullopt;
-  return read_passphrase(pass, Prompt::once, "Passphrase for " + ca.path(ca::kKeyFile));
 }
 
 void run_sign(Cli& cli, const SignOptions& o) {
@@ -168,7 +184,7 @@ void run_sign(Cli& cli, const SignOptions& o) {
   if (good.empty() && !refused.empty())
     throw InputError("all " + std::to_string(refused.size()) + " requests refused; nothing signed");
 
-  const auto key = ca.load_key(ca_passphrase(ca, o.pass));
+  const auto key = load_ca_key(cli, ca, o.pass, o.token);
   // Keyed with 256 bits from the command's RNG: a batch draws randomness
   // thousands of times, and each draw from the system RNG is a syscall. Test
   // builds stay reproducible (PAIRKIT_TEST_SEED).
@@ -517,15 +533,20 @@ void add_ca_group(CLI::App& app, Cli& cli) {
   auto in = std::make_shared<InitOptions>();
   auto* c = add_command(*group, cli, "init", "Create a CA: key, self-signed certificate, ca.toml, index database",
                         {"pairkit ca init --dir fleet-ca --cn 'Fleet CA' --org Example",
-                         "pairkit ca init --dir fleet-ca --cn 'Fleet CA' --type p384 --passphrase-file ca-pass.txt"},
+                         "pairkit ca init --dir fleet-ca --cn 'Fleet CA' --type p384 --passphrase-file ca-pass.txt",
+                         "pairkit ca init --dir fleet-ca --cn 'Fleet CA' --key 'pkcs11:token=fleet-ca;object=ca-key' "
+                         "--pkcs11-module /usr/lib/softhsm/libsofthsm2.so --pin-file pin.txt"},
                         [in](Cli& c) { run_init(c, *in); });
   c->add_option("--dir", in->dir, "Folder for the new CA (created 0700)")->required();
   c->add_option("--cn", in->cn, "The CA's common name")->required();
-  add_key_type_option(c, cli, in->type, "ca.type");
+  in->type_opt = add_key_type_option(c, cli, in->type, "ca.type");
   add_valid_for_option(c, cli, in->valid_for, "ca.valid_for", "CA certificate lifetime");
   add_subject_options(c, cli, in->subject);
   add_passphrase_options(c, in->pass, "the CA key (encrypts it)");
   c->add_flag("--encrypt", in->encrypt, "Encrypt the CA key with a passphrase asked on the terminal");
+  c->add_option("--key", in->key,
+                key_ref_help("Use this key instead of a new one") + " (a token key stays there: ca.toml records its URI)");
+  add_token_options(c, cli, in->token);
 
   auto sg = std::make_shared<SignOptions>();
   c = add_command(*group, cli, "sign", "Sign certificate requests (PEM or DER) with a profile",
@@ -545,6 +566,7 @@ void add_ca_group(CLI::App& app, Cli& cli) {
   c->add_option("-o,--out", sg->out, "Write the certificate to this file ('-': stdout, the default for one request)");
   c->add_option("--out-dir", sg->out_dir, "Write one NAME.crt per request NAME.csr into this folder");
   add_passphrase_options(c, sg->pass, "the CA key");
+  add_token_options(c, cli, sg->token);
   c->add_flag("--force", sg->force, "Replace existing output files");
 
   auto rv = std::make_shared<RevokeOptions>();

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "groups.hpp"
+#include "key_ref.hpp"
 #include "options.hpp"
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
@@ -26,6 +27,7 @@ struct SelfSignOptions {
   SubjectFlags subject;
   std::string out = "-";
   PassphraseOptions pass;
+  TokenOptions token;
   bool force = false;
 };
 
@@ -36,6 +38,7 @@ struct RequestOptions {
   SubjectFlags subject;
   std::string out = "-";
   PassphraseOptions pass;
+  TokenOptions token;
   bool force = false;
 };
 
@@ -43,19 +46,11 @@ struct InfoOptions {
   std::vector<std::string> files;
 };
 
-std::unique_ptr<Botan::Private_Key> load_signing_key(Cli& cli, const std::string& path, const PassphraseOptions& p) {
-  const std::string name = Cli::display_name(path);
-  const auto data = cli.read_input(path, limits::kObject);
-  std::optional<Botan::secure_vector<char>> pass;
-  if (crypto::is_encrypted_private_key(data)) pass = read_passphrase(p, Prompt::once, "Passphrase for " + name);
-  return crypto::load_private_key(data, name, pass);
-}
-
 void run_self_sign(Cli& cli, const SelfSignOptions& o) {
   const auto profile = crypto::parse_profile(o.profile);
   if (profile == crypto::Profile::terminal || profile == crypto::Profile::intermediate)
     throw UsageError("profile '" + o.profile + "' is for CA-issued certificates (pairkit ca sign); self-sign takes client, server, device or ca");
-  const auto key = load_signing_key(cli, o.key, o.pass);
+  const auto key = load_key_ref(cli, o.key, o.pass, o.token);
   crypto::CertSpec spec;
   spec.subject = o.subject.subject(o.cn).to_dn();
   spec.profile = profile;
@@ -79,7 +74,7 @@ void run_self_sign(Cli& cli, const SelfSignOptions& o) {
 }
 
 void run_request(Cli& cli, const RequestOptions& o) {
-  const auto key = load_signing_key(cli, o.key, o.pass);
+  const auto key = load_key_ref(cli, o.key, o.pass, o.token);
   const auto csr = crypto::make_request(*key, o.subject.subject(o.cn).to_dn(), parse_sans(o.sans), cli.rng());
   cli.write_output(o.out, csr.PEM_encode(), {kPublicFileMode, o.force});
   if (cli.json) {
@@ -184,9 +179,11 @@ void add_cert_group(CLI::App& app, Cli& cli) {
   auto ss = std::make_shared<SelfSignOptions>();
   auto* c = add_command(*group, cli, "self-sign", "Make a self-signed certificate for a key",
                         {"pairkit cert self-sign --key device.key --cn term-0042 --san dns:term-0042.local -o device.crt",
-                         "pairkit cert self-sign --key ca.key --cn 'Fleet CA' --profile ca --valid-for 520w -o ca.crt"},
+                         "pairkit cert self-sign --key ca.key --cn 'Fleet CA' --profile ca --valid-for 520w -o ca.crt",
+                         "pairkit cert self-sign --key 'pkcs11:token=terminal;object=device-key' --pin-file pin.txt "
+                         "--cn term-0042 -o device.crt"},
                         [ss](Cli& c) { run_self_sign(c, *ss); });
-  c->add_option("--key", ss->key, "Private key file")->required();
+  c->add_option("--key", ss->key, key_ref_help("The private key"))->required();
   c->add_option("--cn", ss->cn, "Subject common name")->required();
   cli.settings.bind(c, c->add_option("--profile", ss->profile, "device (client+server auth), client, server or ca")
                            ->check(CLI::IsMember({"device", "client", "server", "ca"}))
@@ -197,18 +194,22 @@ void add_cert_group(CLI::App& app, Cli& cli) {
   add_subject_options(c, cli, ss->subject);
   add_output_option(c, ss->out, "the certificate");
   add_passphrase_options(c, ss->pass);
+  add_token_options(c, cli, ss->token);
   c->add_flag("--force", ss->force, "Replace an existing output file");
 
   auto rq = std::make_shared<RequestOptions>();
   c = add_command(*group, cli, "request", "Make a PKCS#10 certificate signing request",
-                  {"pairkit cert request --key device.key --cn term-0042 --san ip:fd00::42 -o device.csr"},
+                  {"pairkit cert request --key device.key --cn term-0042 --san ip:fd00::42 -o device.csr",
+                   "PAIRKIT_PKCS11_MODULE=/usr/lib/softhsm/libsofthsm2.so pairkit cert request "
+                   "--key 'pkcs11:token=terminal;object=device-key' --pin-env PIN --cn term-0042 -o device.csr"},
                   [rq](Cli& c) { run_request(c, *rq); });
-  c->add_option("--key", rq->key, "Private key file")->required();
+  c->add_option("--key", rq->key, key_ref_help("The private key"))->required();
   c->add_option("--cn", rq->cn, "Subject common name")->required();
   add_san_option(c, rq->sans);
   add_subject_options(c, cli, rq->subject);
   add_output_option(c, rq->out, "the request");
   add_passphrase_options(c, rq->pass);
+  add_token_options(c, cli, rq->token);
   c->add_flag("--force", rq->force, "Replace an existing output file");
 
   auto info = std::make_shared<InfoOptions>();

@@ -19,6 +19,7 @@
 #include "pairkit/core/rng.hpp"
 #include "pairkit/core/signal_cleanup.hpp"
 #include "pairkit/core/sqlite.hpp"
+#include "pairkit/crypto/pkcs11.hpp"
 #include "pairkit_config.h"
 
 namespace pairkit::cli {
@@ -276,7 +277,13 @@ int run_cli(int argc, char** argv, std::span<const Group> groups, std::span<cons
       ::setenv("BOTAN_MLOCK_POOL_SIZE", std::to_string(*kb).c_str(), 0);
     cli.settings.load(cli.config_path, register_rest);
     cli.settings.apply(leaf);
-    (*run)(cli);
+    {
+      // After the command's keys are gone, before static destructors.
+      struct TokensClosed {
+        ~TokensClosed() { crypto::close_tokens(); }
+      } tokens_closed;
+      (*run)(cli);
+    }
     // Here, not in each command: no command can forget that a result lost
     // on a full disk or a failing device is not a success.
     Cli::flush_stdout();

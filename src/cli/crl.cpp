@@ -6,6 +6,7 @@
 
 #include "groups.hpp"
 #include "json_stream.hpp"
+#include "key_ref.hpp"
 #include "options.hpp"
 #include "pairkit/ca/authority.hpp"
 #include "pairkit/ca/crl.hpp"
@@ -26,6 +27,7 @@ struct IssueOptions {
   std::string out = "-";
   std::string format;
   PassphraseOptions pass;
+  TokenOptions token;
   bool force = false;
 };
 
@@ -51,9 +53,7 @@ void run_issue(Cli& cli, const IssueOptions& o) {
   const auto ca = ca::CaDir::open(o.dir);
   const auto next = o.next_update.empty() ? ca.config().crl_next_update : parse_duration(o.next_update);
   if (o.out != "-" && !o.force && path_exists(o.out)) throw InputError(o.out + " exists (use --force to replace it)");
-  std::optional<Botan::secure_vector<char>> pass;
-  if (ca.key_encrypted()) pass = read_passphrase(o.pass, Prompt::once, "Passphrase for " + ca.path(ca::kKeyFile));
-  const auto key = ca.load_key(pass);
+  const auto key = load_ca_key(cli, ca, o.pass, o.token);
   auto db = ca.open_index();
   const auto issued = ca::issue_crl(ca, *db, *key, cli.clock().now(), next, cli.rng());
   const auto& der = issued.der;
@@ -193,6 +193,7 @@ void add_crl_group(CLI::App& app, Cli& cli) {
   c->add_option("--format", is->format, "pem or der (default: der for a .der file, else pem)")
       ->check(CLI::IsMember({"pem", "der"}));
   add_passphrase_options(c, is->pass, "the CA key");
+  add_token_options(c, cli, is->token);
   c->add_flag("--force", is->force, "Replace an existing output file");
 
   auto in = std::make_shared<InfoOptions>();

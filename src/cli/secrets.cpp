@@ -34,9 +34,9 @@ Botan::secure_vector<char> first_line(const std::vector<uint8_t>& data) {
   return out;
 }
 
-Botan::secure_vector<char> ask(const std::string& text) {
+Botan::secure_vector<char> ask(const std::string& text, const std::string& noun) {
   const int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
-  if (fd < 0) throw InputError("no terminal to ask for the passphrase: give --passphrase-file or --passphrase-env");
+  if (fd < 0) throw InputError("no terminal to ask for the " + noun + ": give --" + noun + "-file or --" + noun + "-env");
   struct termios old {};
   ::tcgetattr(fd, &old);
   struct termios quiet = old;
@@ -56,12 +56,12 @@ Botan::secure_vector<char> ask(const std::string& text) {
 }  // namespace
 
 std::optional<Botan::secure_vector<char>> read_passphrase(const PassphraseOptions& opts, Prompt prompt,
-                                                          const std::string& prompt_text) {
+                                                          const std::string& prompt_text, const std::string& noun) {
   Botan::secure_vector<char> pass;
   if (!opts.file.empty()) {
     const auto data = opts.file == "-" ? read_stdin(limits::kPassphrase) : read_file(opts.file, limits::kPassphrase);
     pass = first_line(data);
-    if (pass.empty()) throw InputError("passphrase file " + opts.file + " is empty");
+    if (pass.empty()) throw InputError(noun + " file " + opts.file + " is empty");
   } else if (!opts.env.empty()) {
     const char* v = std::getenv(opts.env.c_str());
     if (!v) throw InputError("environment variable " + opts.env + " is not set");
@@ -69,10 +69,10 @@ std::optional<Botan::secure_vector<char>> read_passphrase(const PassphraseOption
     if (pass.empty()) throw InputError("environment variable " + opts.env + " is empty");
   } else {
     if (prompt == Prompt::never || !::isatty(0)) return std::nullopt;
-    pass = ask(prompt_text);
-    if (pass.empty()) throw InputError("empty passphrase");
-    if (prompt == Prompt::confirm && ask(prompt_text + " (again)") != pass)
-      throw InputError("the passphrases do not match");
+    pass = ask(prompt_text, noun);
+    if (pass.empty()) throw InputError("empty " + noun);
+    if (prompt == Prompt::confirm && ask(prompt_text + " (again)", noun) != pass)
+      throw InputError("the " + noun + "s do not match");
   }
   return pass;
 }

@@ -26,7 +26,9 @@ enum class Prompt {
 
 /// The passphrase, or nullopt when none was given (and none could be asked
 /// for). Throws InputError for a missing/empty file or unset variable.
+/// `noun` words messages and the options they name ("passphrase", "pin").
 std::optional<Botan::secure_vector<char>> read_passphrase(const PassphraseOptions& opts, Prompt prompt,
-                                                          const std::string& prompt_text = "Passphrase");
+                                                          const std::string& prompt_text = "Passphrase",
+                                                          const std::string& noun = "passphrase");
 
 }  // namespace pairkit::cli

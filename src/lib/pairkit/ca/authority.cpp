@@ -32,11 +32,11 @@ std::chrono::seconds builtin_valid_for(Profile p) {
   }
 }
 
-std::string config_text(const CaConfig& c, const InitOptions& o, TimePoint created) {
+std::string config_text(const CaConfig& c, crypto::KeyType key_type, TimePoint created) {
+  toml::table ca{{"name", c.name}, {"key_type", crypto::key_type_name(key_type)}, {"created", format_time(created)}};
+  if (!c.key_uri.empty()) ca.insert("key", c.key_uri);
   toml::table t{
-      {"ca", toml::table{{"name", c.name},
-                         {"key_type", crypto::key_type_name(o.key_type)},
-                         {"created", format_time(created)}}},
+      {"ca", ca},
       {"crl", toml::table{{"next_update", format_duration(c.crl_next_update)}}},
       {"profiles", toml::table{{"terminal", toml::table{{"valid_for", format_duration(c.valid_for_of(Profile::terminal))}}},
                                {"server", toml::table{{"valid_for", format_duration(c.valid_for_of(Profile::server))}}},
@@ -51,6 +51,11 @@ CaConfig parse_config(const std::string& path) {
   toml::table t = read_toml_file(path, limits::kToml);
   CaConfig c;
   c.name = t["ca"]["name"].value_or(std::string());
+  if (const auto k = t["ca"]["key"]) {
+    const auto uri = k.value<std::string>();
+    if (!uri || !crypto::is_pkcs11_uri(*uri)) throw InputError(path + ": ca.key must be the pkcs11: URI of the CA key");
+    c.key_uri = *uri;
+  }
   auto duration_at = [&](const toml::node_view<toml::node>& n, const std::string& key) -> std::optional<std::chrono::seconds> {
     if (!n) return std::nullopt;
     const auto s = n.value<std::string>();
@@ -87,7 +92,10 @@ CaDir CaDir::init(const std::string& dir, const InitOptions& opts, Botan::Random
   for (const char* f : {kKeyFile, kCertFile, kConfigFile, kIndexFile})
     if (path_exists(dir + "/" + f)) throw InputError(dir + " already holds a CA (" + f + " exists); refusing to replace it");
   make_dirs(dir, kPrivateDirMode);
-  const auto key = crypto::generate_key(opts.key_type, rng);
+  std::unique_ptr<Botan::Private_Key> made_key;
+  if (!opts.key) made_key = crypto::generate_key(opts.key_type, rng);
+  const Botan::Private_Key* key = opts.key ? opts.key : made_key.get();
+  const bool in_token = crypto::is_token_key(*key);
   crypto::CertSpec spec;
   spec.subject = opts.subject.to_dn();
   spec.profile = Profile::ca;
@@ -96,12 +104,15 @@ CaDir CaDir::init(const std::string& dir, const InitOptions& opts, Botan::Random
   const auto cert = crypto::self_sign(*key, spec, rng);
   CaConfig config;
   config.name = opts.subject.common_name;
+  if (in_token) config.key_uri = crypto::token_key_uri(*key);
 
   std::vector<std::string> made;
   try {
-    const std::string key_path = dir + "/" + kKeyFile;
-    write_file_atomic(key_path, crypto::private_key_pem(*key, rng, opts.passphrase), {kPrivateFileMode, false});
-    made.push_back(key_path);
+    if (!in_token) {
+      const std::string key_path = dir + "/" + kKeyFile;
+      write_file_atomic(key_path, crypto::private_key_pem(*key, rng, opts.passphrase), {kPrivateFileMode, false});
+      made.push_back(key_path);
+    }
     const std::string cert_path = dir + "/" + kCertFile;
     write_file_atomic(cert_path, cert.PEM_encode(), {kPublicFileMode, false});
     made.push_back(cert_path);
@@ -109,7 +120,7 @@ CaDir CaDir::init(const std::string& dir, const InitOptions& opts, Botan::Random
     made.push_back(index_path);
     create_index(index_path);
     const std::string config_path = dir + "/" + kConfigFile;
-    write_file_atomic(config_path, config_text(config, opts, spec.not_before), {kPublicFileMode, false});
+    write_file_atomic(config_path, config_text(config, crypto::key_type_of(*key), spec.not_before), {kPublicFileMode, false});
   } catch (...) {
     for (const auto& p : made) {
       std::remove(p.c_str());
@@ -130,11 +141,17 @@ CaDir CaDir::open(const std::string& dir) {
   return CaDir(dir, std::move(cert), std::move(config));
 }
 
-bool CaDir::key_encrypted() const { return crypto::is_encrypted_private_key(read_file(path(kKeyFile), limits::kObject)); }
+bool CaDir::key_encrypted() const {
+  return key_uri().empty() && crypto::is_encrypted_private_key(read_file(path(kKeyFile), limits::kObject));
+}
 
-std::unique_ptr<Botan::Private_Key> CaDir::load_key(const std::optional<Botan::secure_vector<char>>& passphrase) const {
-  const std::string p = path(kKeyFile);
-  auto key = crypto::load_private_key(read_file(p, limits::kObject), p, passphrase);
+std::unique_ptr<Botan::Private_Key> CaDir::load_key(const std::optional<Botan::secure_vector<char>>& passphrase,
+                                                    const crypto::TokenAccess* token) const {
+  const bool in_token = !key_uri().empty();
+  if (in_token && token == nullptr) throw InputError("the key of the CA in " + dir_ + " is in a token (" + key_uri() + ")");
+  const std::string p = in_token ? key_uri() : path(kKeyFile);
+  auto key = in_token ? crypto::load_token_key(crypto::parse_pkcs11_uri(key_uri()), *token)
+                      : crypto::load_private_key(read_file(p, limits::kObject), p, passphrase);
   const std::unique_ptr<Botan::Public_Key> pub(cert_.subject_public_key());
   if (key->subject_public_key() != pub->subject_public_key())
     throw InputError(p + " does not hold the key of " + path(kCertFile));

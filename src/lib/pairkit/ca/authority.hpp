@@ -21,6 +21,7 @@
 #include "pairkit/core/clock.hpp"
 #include "pairkit/crypto/cert_builder.hpp"
 #include "pairkit/crypto/keys.hpp"
+#include "pairkit/crypto/pkcs11.hpp"
 
 namespace pairkit::ca {
 
@@ -34,6 +35,7 @@ struct CaConfig {
   std::string name;
   std::chrono::seconds crl_next_update = std::chrono::days(7);
   std::map<std::string, std::chrono::seconds> valid_for;  ///< profile name -> default lifetime
+  std::string key_uri;  ///< ca.key in ca.toml: the pkcs11: URI of a key in a token; empty for ca.key
 
   /// The default lifetime of a profile (terminal 7d, server 397d, intermediate 1825d unless ca.toml says otherwise).
   std::chrono::seconds valid_for_of(crypto::Profile p) const;
@@ -42,6 +44,9 @@ struct CaConfig {
 struct InitOptions {
   crypto::Subject subject;
   crypto::KeyType key_type = crypto::KeyType::p256;
+  /// A key to use instead of a new one. A token key stays in its token:
+  /// ca.toml records its URI and no ca.key is written.
+  const Botan::Private_Key* key = nullptr;
   std::chrono::seconds valid_for = std::chrono::weeks(520);
   std::optional<Botan::secure_vector<char>> passphrase;
 };
@@ -65,8 +70,12 @@ public:
   const CaConfig& config() const { return config_; }
 
   bool key_encrypted() const;
-  /// The CA key; a wrong or missing passphrase is an InputError naming the file.
-  std::unique_ptr<Botan::Private_Key> load_key(const std::optional<Botan::secure_vector<char>>& passphrase) const;
+  /// The pkcs11: URI of a CA key held in a token; empty when it is ca.key.
+  const std::string& key_uri() const { return config_.key_uri; }
+  /// The CA key; a wrong or missing passphrase is an InputError naming the
+  /// file. A key in a token is reached through `token` (InputError without).
+  std::unique_ptr<Botan::Private_Key> load_key(const std::optional<Botan::secure_vector<char>>& passphrase,
+                                               const crypto::TokenAccess* token = nullptr) const;
   std::unique_ptr<IndexStore> open_index() const { return ca::open_index(path(kIndexFile)); }
 
 private:
