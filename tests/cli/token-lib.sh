@@ -7,7 +7,10 @@
 #                  exports TPM2_PKCS11_STORE, TPM2_PKCS11_TCTI, TPM2TOOLS_TCTI and
 #                  quietens the TSS; sets TPM_MODULE, TPM_TOKEN, TPM_PIN_FILE, and
 #                  TPM_PID and TPM_PORT of the software TPM
-#   tpm_unlock     ends the TPM's dictionary-attack lockout (3 wrong PINs lock it)
+#   tpm_lock       locks the TPM's tokens with wrong PINs (its dictionary-attack
+#                  lockout: 3 wrong PINs, counted across its tokens and commands,
+#                  until tpm_unlock); SoftHSM2 counts no wrong PINs, never locks
+#   tpm_unlock     ends the lockout and zeroes the count
 #   stop_tpm       stops the software TPM: its tokens are gone (a token removed)
 #   restart_tpm    starts it again on its saved state: the tokens are back, on a
 #                  new TPM_PORT (the TCTI variables follow)
@@ -175,6 +178,16 @@ restart_tpm() {
   export TPM2_PKCS11_LOG_LEVEL=0 TSS2_LOG=all+NONE
   # Fixed, not swtpm's defaults: 3 wrong PINs lock, for 1000 s.
   tpm2_dictionarylockout --setup-parameters --max-tries=3 --recovery-time=1000 --lockout-recovery-time=1000 >/dev/null
+}
+
+tpm_lock() {
+  local i out
+  for ((i = 0; i < 10; i++)); do
+    out=$(pkcs11-tool --module "$TPM_MODULE" --token-label "$TPM_TOKEN" --login --pin wrong-pin --list-objects 2>&1)
+    [[ $out == *CKR_PIN_LOCKED* ]] && return 0
+  done
+  echo "token-lib: the TPM did not lock after 10 wrong PINs" >&2
+  return 1
 }
 
 tpm_unlock() {

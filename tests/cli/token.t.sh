@@ -95,6 +95,12 @@ check 'TPM: three wrong PINs lock it' \
   _ "$TPM_MODULE" "$(token_pin "$TPM_PIN_FILE")"
 check 'TPM: tpm_unlock ends the lockout' tpm_unlock
 t 0 'never extractable' '' -- p11_obj "$TPM_MODULE" tpm privkey k "$(token_pin "$TPM_PIN_FILE")"
+check 'TPM: tpm_lock locks it again' tpm_lock
+check 'TPM: the right PIN is refused while locked' \
+  bash -c 'pkcs11-tool --module "$1" --token-label tpm --login --pin "$2" --list-objects 2>&1 | grep -q CKR_PIN_LOCKED' \
+  _ "$TPM_MODULE" "$(token_pin "$TPM_PIN_FILE")"
+check 'TPM: tpm_unlock ends the lockout' tpm_unlock
+t 0 'never extractable' '' -- p11_obj "$TPM_MODULE" tpm privkey k "$(token_pin "$TPM_PIN_FILE")"
 check 'TPM: a second token joins the same TPM' start_tpm_token other 4321
 t 0 'token label +: other' '' -- p11 "$TPM_MODULE" --list-token-slots
 tpm_pid=$TPM_PID
