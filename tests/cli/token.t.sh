@@ -70,6 +70,12 @@ export -f token_keygen token_pin _token_tool _token_of
 check 'SoftHSM2: a token starts' start_softhsm soft
 check 'SoftHSM2: its configuration is a temporary one' test -f "$SOFTHSM2_CONF"
 oracle_rows softhsm "$SOFTHSM_MODULE" "$SOFTHSM_TOKEN" "$SOFTHSM_PIN_FILE"
+# openssl's own way to a token key, libp11's engine: a second signer. (Not
+# with the TPM module: with the engine handling EC keys in the process, the
+# TSS's own ephemeral ECDH key for its session fails, and so does the login.)
+t 0 '' '' --env "PKCS11_MODULE_PATH=$SOFTHSM_MODULE" -- openssl pkeyutl -engine pkcs11 -keyform engine \
+  -inkey "pkcs11:token=soft;object=k;type=private?pin-value=$(token_pin "$SOFTHSM_PIN_FILE")" -sign -in msg.sha256 -out engine.sig
+t 0 'Signature Verified Successfully' '' -- openssl pkeyutl -verify -pubin -inkey softhsm.pub.pem -in msg.sha256 -sigfile engine.sig
 check 'SoftHSM2: token_keygen makes an Ed25519 key' token_keygen "$SOFTHSM_MODULE" "$SOFTHSM_PIN_FILE" ked 05 ed25519
 t 0 'EC_EDWARDS' '' -- p11_obj "$SOFTHSM_MODULE" soft pubkey ked
 check 'SoftHSM2: token_keygen makes a secret key' token_keygen "$SOFTHSM_MODULE" "$SOFTHSM_PIN_FILE" kaes 06 aes128
@@ -87,6 +93,15 @@ check 'TPM: a token starts on swtpm' start_tpm_token tpm
 echo "start_tpm_token took $((($(date +%s%N) - t0) / 1000000)) ms"
 check 'TPM: swtpm listens on 127.0.0.1 only' bash -c "ss -Hltn 'sport = :$TPM_PORT' | grep -q '^LISTEN.*127\.0\.0\.1:$TPM_PORT'"
 oracle_rows tpm "$TPM_MODULE" "$TPM_TOKEN" "$TPM_PIN_FILE"
+# Key types the TPM does not support, for pairkit's rows on them: Ed25519 (no
+# CKM_EC_EDWARDS_KEY_PAIR_GEN) and RSA 4096 (1024 to 3072 bits).
+check 'TPM: no Ed25519' \
+  bash -c 'token_keygen "$@" 2>&1 | grep -q "mechanism 1055 not supported"' _ "$TPM_MODULE" "$TPM_PIN_FILE" ked 05 ed25519 tpm
+check 'TPM: no RSA 4096' \
+  bash -c 'token_keygen "$@" 2>&1 | grep -q CKR_ATTRIBUTE_VALUE_INVALID' _ "$TPM_MODULE" "$TPM_PIN_FILE" kr4 06 RSA:4096 tpm
+t 0 'Supported mechanisms' '' -- p11 "$TPM_MODULE" --token-label tpm --list-mechanisms
+check 'TPM: its mechanisms include CKM_ECDSA and no EdDSA' \
+  bash -c 'grep -q "^  ECDSA, " <<<"$1" && ! grep -q EDDSA <<<"$1"' _ "$OUT"
 # A wrong PIN counts against the TPM's dictionary-attack counter: the oracle
 # rows spent one, two more lock every token until tpm_unlock.
 for i in 1 2; do pkcs11-tool --module "$TPM_MODULE" --token-label tpm --login --pin 9999 --list-objects >/dev/null 2>&1; done
