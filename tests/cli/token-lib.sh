@@ -3,6 +3,7 @@
 #   start_softhsm LABEL [SO_PIN USER_PIN]  a SoftHSM2 token (default PINs 12345678 / 1234);
 #                  exports SOFTHSM2_CONF, sets SOFTHSM_MODULE, SOFTHSM_TOKEN and
 #                  SOFTHSM_PIN_FILE (the user PIN and a newline, mode 0600)
+#   remove_softhsm LABEL                   deletes that SoftHSM2 token (a token removed)
 #   start_tpm_token LABEL [USER_PIN]       a tpm2-pkcs11 token on swtpm (SO PIN 12345678);
 #                  exports TPM2_PKCS11_STORE, TPM2_PKCS11_TCTI, TPM2TOOLS_TCTI and
 #                  quietens the TSS; sets TPM_MODULE, TPM_TOKEN, TPM_PIN_FILE, and
@@ -110,6 +111,10 @@ start_softhsm() {
   SOFTHSM_TOKEN=$label
   SOFTHSM_PIN_FILE=$_softhsm_dir/$label.pin
   _token_pin_file "$SOFTHSM_PIN_FILE" "$pin"
+}
+
+remove_softhsm() {
+  softhsm2-util --delete-token --token "${1:?usage: remove_softhsm LABEL}" >/dev/null
 }
 
 _tpm_dir='' _tpm_pid=''

@@ -86,6 +86,10 @@ check 'SoftHSM2: a second token joins the same store' start_softhsm spare 876543
 t 0 'token label +: spare' '' -- p11 "$SOFTHSM_MODULE" --list-token-slots
 t 0 'EC_POINT 256 bits' '' -- p11_obj "$SOFTHSM_MODULE" soft pubkey k
 check 'SoftHSM2: the second PIN file holds its own PIN' test "$(token_pin "$SOFTHSM_PIN_FILE")" = 4321
+check 'SoftHSM2: remove_softhsm takes a token away' remove_softhsm spare
+check 'SoftHSM2: only the first token is left' \
+  bash -c 'out=$(pkcs11-tool --module "$1" --list-token-slots 2>&1) && grep -q "token label *: soft$" <<<"$out" && ! grep -q spare <<<"$out"' \
+  _ "$SOFTHSM_MODULE"
 
 # The TPM 2.0 module on swtpm
 t0=$(date +%s%N)
