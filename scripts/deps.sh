@@ -5,12 +5,17 @@ set -euo pipefail
 build_pkgs=(g++ meson ninja-build pkg-config scdoc patch
   libbotan-2-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
   libqrencode-dev libzxing-dev libzbar-dev doctest-dev libsqlite3-dev libpng-dev libjpeg-dev zlib1g-dev libssl-dev
-  libboost1.74-dev)
+  libboost1.74-dev libp11-kit-dev)
 # Test oracles and peers: what pairkit writes, they must read, and vice versa;
-# curl talks to the gate, systemd-analyze checks its unit.
+# curl talks to the gate, systemd-analyze checks its unit. The PKCS#11 tokens
+# (tests/cli/token-lib.sh): SoftHSM2, the TPM 2.0 module on swtpm (its TCTI and
+# tpm2-tools for the lockout), OpenSC's pkcs11-tool as the oracle, and the
+# libp11 engine through which openssl uses a token key.
 test_pkgs=(openssl age zbar-tools qrencode zxing-cpp-tools imagemagick faketime oathtool
   pcscd vsmartcard-vpcd pcsc-tools libpcsclite-dev bash-completion zsh fish man-db util-linux iproute2 procps
-  python3 sqlite3 strace time curl systemd)
+  python3 sqlite3 strace time curl systemd
+  softhsm2 libtpm2-pkcs11-1 libtpm2-pkcs11-tools libtss2-tcti-swtpm0 swtpm swtpm-tools tpm2-tools opensc
+  libengine-pkcs11-openssl)
 # What the quickstart demo itself runs besides pairkit.
 demo_pkgs=(openssl oathtool zbar-tools)
 # The clang build with sanitizers and libFuzzer (scripts/build.sh --sanitize),
@@ -19,8 +24,9 @@ demo_pkgs=(openssl oathtool zbar-tools)
 sanitize_pkgs=(clang libfuzzer-14-dev libclang-rt-14-dev xxd)
 # The benchmarks' peers and probes (bench/README.md): nginx is the gate's peer
 # in bench/gate.sh, curl its first request; callgrind counts start-up
-# instructions in bench/compare.sh.
-bench_pkgs=(nginx-light curl python3 sqlite3 valgrind procps openssl oathtool)
+# instructions in bench/compare.sh; SoftHSM2 is the token of bench/pkcs11.sh,
+# pkcs11-tool (opensc) makes its key.
+bench_pkgs=(nginx-light curl python3 sqlite3 valgrind procps openssl oathtool softhsm2 opensc)
 want=("${build_pkgs[@]}")
 [[ ${1:-build} == test || ${1:-build} == sanitize ]] && want+=("${test_pkgs[@]}")
 [[ ${1:-build} == sanitize ]] && want+=("${sanitize_pkgs[@]}")

@@ -19,6 +19,9 @@ echo "TAP version 13"
 exec 3>&1
 (
   cd "$work" || exit 1
+  # The table's shell starts with no EXIT trap: `trap -p` would show this
+  # script's, and a library chaining it (token-lib.sh) would run it here.
+  trap - EXIT
   _table=$name
   _tmp=$(mktemp -d)
   # shellcheck source=lib.sh
