@@ -288,13 +288,16 @@ std::unique_ptr<Botan::Private_Key> load_token_key(const Pkcs11Uri& uri, const T
 
 std::unique_ptr<Botan::Public_Key> load_token_public_key(const Pkcs11Uri& uri, const TokenAccess& access) {
   auto t = Token::find(uri, access);
-  if (!uri.type || *uri.type == "public") {
+  // A private key's URI (type=private, as key gen prints it) names the pair
+  // too: its public object, with the same label and id, needs no login.
+  if (!uri.type || *uri.type == "public" || *uri.type == "private") {
     const auto pubs = t->find_objects(uri, CKO_PUBLIC_KEY);
     if (pubs.size() == 1) return make_key(t, pubs.front(), false);
     if (pubs.size() > 1)
       throw InputError(uri.text + " matches " + std::to_string(pubs.size()) + " public keys in " + t->name() +
                        ": add object= or id=");
-    if (uri.type) throw InputError("no public key " + describe_uri_object(uri) + " in " + t->name());
+    if (uri.type && *uri.type == "public")
+      throw InputError("no public key " + describe_uri_object(uri) + " in " + t->name());
   }
   Pkcs11Uri as_private = uri;
   as_private.type.reset();
