@@ -203,7 +203,9 @@ std::shared_ptr<Token> Token::find(const Pkcs11Uri& uri, const TokenAccess& acce
   for (CK_SLOT_ID slot : slots) {
     CK_RV rv = CKR_OK;
     const CK_TOKEN_INFO info = token_info(fn, slot, rv);
-    if (rv != CKR_OK) continue;  // emptied since the list was made
+    // Emptied since the list was made, or a free slot's blank token (SoftHSM2
+    // and the TPM module always offer one): no key can be there.
+    if (rv != CKR_OK || !(info.flags & CKF_TOKEN_INITIALIZED)) continue;
     const std::string label = trimmed(info.label, 32);
     present.push_back(label);
     if (uri.slot_id && *uri.slot_id != slot) continue;
