@@ -24,6 +24,9 @@
 #                  deletes objects (TYPE privkey|pubkey|secrkey|cert|data), e.g. the
 #                  private half of a pair, to leave a lone public key
 #   token_pin FILE prints the PIN a PIN file holds
+#   p11_obj MODULE TOKEN TYPE LABEL [PIN]
+#                  pkcs11-tool's listing of the objects of TYPE (privkey|pubkey|
+#                  secrkey|cert|data) labelled LABEL, logged in with PIN if given
 # Repeated calls add tokens to the same SoftHSM2 store or software TPM; give
 # labels that do not begin with one another (pkcs11-tool's --token-label takes
 # the first token whose label begins with the one given). Every
@@ -236,4 +239,19 @@ token_keygen() {
 token_delete() {
   local module=$1 pin_file=$2 label=$3 type=$4 token=${5:-$(_token_of "$1")}
   _token_tool "$module" "$token" "$pin_file" --delete-object --type "$type" --label "$label"
+}
+
+# p11_obj MODULE TOKEN TYPE LABEL [PIN]: the listing of the objects of TYPE
+# labelled LABEL (pkcs11-tool 0.23 lists every object of the type, whatever
+# --label says).
+p11_obj() {
+  local login=()
+  [[ -n ${5:-} ]] && login=(--login --pin "$5")
+  pkcs11-tool --module "$1" --token-label "$2" "${login[@]}" --list-objects --type "$3" 2>/dev/null |
+    awk -v want="$4" '
+      function flush() { if (keep) printf "%s", block; block = ""; keep = 0 }
+      /^[^ ]/ { flush() }
+      { block = block $0 "\n" }
+      $1 == "label:" { l = $0; sub(/^ *label: */, "", l); if (l == want) keep = 1 }
+      END { flush() }'
 }

@@ -5,20 +5,6 @@
 lib_dir=$(dirname "${BASH_SOURCE[0]}")
 source "$lib_dir/token-lib.sh"
 p11() { pkcs11-tool --module "$@"; }
-# p11_obj MODULE TOKEN TYPE LABEL [PIN]: the listing of the objects of TYPE
-# labelled LABEL (pkcs11-tool 0.23 lists every object of the type, whatever
-# --label says).
-p11_obj() {
-  local login=()
-  [[ -n ${5:-} ]] && login=(--login --pin "$5")
-  pkcs11-tool --module "$1" --token-label "$2" "${login[@]}" --list-objects --type "$3" 2>/dev/null |
-    awk -v want="$4" '
-      function flush() { if (keep) printf "%s", block; block = ""; keep = 0 }
-      /^[^ ]/ { flush() }
-      { block = block $0 "\n" }
-      $1 == "label:" { l = $0; sub(/^ *label: */, "", l); if (l == want) keep = 1 }
-      END { flush() }'
-}
 # der_pub MODULE TOKEN LABEL OUT: the public key's SubjectPublicKeyInfo, as PEM.
 der_pub() {
   p11 "$1" --token-label "$2" --read-object --type pubkey --label "$3" -o "$4.der" 2>/dev/null &&
