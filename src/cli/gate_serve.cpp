@@ -12,12 +12,14 @@
 #include <mutex>
 
 #include "groups.hpp"
+#include "key_ref.hpp"
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/files.hpp"
 #include "pairkit/core/input_limits.hpp"
 #include "pairkit/core/rng.hpp"
 #include "pairkit/crypto/fingerprint.hpp"
 #include "pairkit/crypto/objects.hpp"
+#include "pairkit/crypto/pkcs11.hpp"
 #include "pairkit/device/layout.hpp"
 #include "pairkit/gate/crl_service.hpp"
 #include "pairkit/gate/gate_ca.hpp"
@@ -37,6 +39,7 @@ struct GateServeOptions {
   std::string db;
   std::string ca;
   int threads = 2;
+  TokenOptions token;
 };
 
 /// stderr, one write per line or batch of lines, so that the workers' lines
@@ -113,6 +116,10 @@ void run_gate_serve(Cli& cli, const GateServeOptions& o) {
     ca.set(std::move(next_ca));
     return next;
   };
+  hooks.token_key = [&cli, &o](const std::string& uri) -> std::shared_ptr<const Botan::Private_Key> {
+    const auto parsed = crypto::parse_pkcs11_uri(uri);
+    return crypto::load_token_key(parsed, token_access(cli, o.token, parsed));
+  };
   hooks.log = &log;
   hooks.metrics = &metrics;
   hooks.clock = &clock;
@@ -154,6 +161,7 @@ void add_gate_serve_command(CLI::App& group, Cli& cli) {
                         [o](Cli& c) { run_gate_serve(c, *o); });
   c->add_option("--dir", o->dir, "Server folder: key.pem and cert.pem (device init --role server) and gate.toml")
       ->required();
+  add_token_options(c, cli, o->token);
   c->add_option("--listen", o->listen, "Address and port, overriding gate.toml (default [::]:7741; port 0 picks one)");
   c->add_option("--db", o->db, "Registry (path or sqlite:PATH), overriding gate.toml (default DIR/pairing.db)");
   c->add_option("--ca", o->ca, "CA folder for enrolment, overriding gate.toml");

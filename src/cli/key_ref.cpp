@@ -8,6 +8,7 @@
 #include "pairkit/core/files.hpp"
 #include "pairkit/core/input_limits.hpp"
 #include "pairkit/crypto/keys.hpp"
+#include "pairkit/device/identity.hpp"
 
 namespace pairkit::cli {
 
@@ -110,6 +111,13 @@ std::unique_ptr<Botan::Private_Key> load_ca_key(Cli& cli, const ca::CaDir& ca, c
   std::optional<Botan::secure_vector<char>> p;
   if (ca.key_encrypted()) p = read_passphrase(pass, Prompt::once, "Passphrase for " + ca.path(ca::kKeyFile));
   return ca.load_key(p);
+}
+
+std::shared_ptr<const Botan::Private_Key> device_token_key(Cli& cli, const std::string& dir, const TokenOptions& token) {
+  const std::string ref = device::key_reference(dir);
+  if (!crypto::is_pkcs11_uri(ref)) return nullptr;
+  const auto uri = crypto::parse_pkcs11_uri(ref);
+  return crypto::load_token_key(uri, token_access(cli, token, uri));
 }
 
 }  // namespace pairkit::cli
