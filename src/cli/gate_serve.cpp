@@ -98,7 +98,14 @@ void run_gate_serve(Cli& cli, const GateServeOptions& o) {
   const Clock& clock = cli.clock();
   gate::CaHolder ca;
   // Fails here, with exit 3, rather than on the first enrollment.
-  if (!config.ca_dir.empty()) ca.set(gate::GateCa::load(config));
+  // A CA key in a token (an HSM) is reached with the same token options as the server key.
+  const auto load_ca = [&cli, &o](const gate::GateConfig& c) {
+    std::optional<crypto::TokenAccess> access;
+    if (const std::string uri = ca::CaDir::open(c.ca_dir).key_uri(); !uri.empty())
+      access = token_access(cli, o.token, crypto::parse_pkcs11_uri(uri));
+    return gate::GateCa::load(c, access ? &*access : nullptr);
+  };
+  if (!config.ca_dir.empty()) ca.set(load_ca(config));
   const auto after_issue = after_issue_seam();
   gate::ServerHooks hooks;
   // A CRL to serve (or one issued) before the first request.
@@ -111,7 +118,7 @@ void run_gate_serve(Cli& cli, const GateServeOptions& o) {
   hooks.reload = [&] {
     // The CA is read again too (a renewed ca.crt, a new key): a throw keeps both the old configuration and CA.
     auto next = load_config(o);
-    auto next_ca = next.ca_dir.empty() ? nullptr : gate::GateCa::load(next);
+    auto next_ca = next.ca_dir.empty() ? nullptr : load_ca(next);
     crl.configure(next, next_ca);
     ca.set(std::move(next_ca));
     return next;

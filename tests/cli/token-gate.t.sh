@@ -1,6 +1,7 @@
 # Keys in tokens over the network: a terminal whose key is in the TPM (the
 # tpm2-pkcs11 module on swtpm) pairs with, enrolls at and renews at a gate
-# whose TLS key is in SoftHSM2, exactly as file-key devices do; a live mTLS
+# whose TLS key and fleet CA key are in SoftHSM2, exactly as file-key devices
+# do; a live mTLS
 # handshake with a token-held client key against openssl s_server; restore
 # points of a token-held identity, with the token present and gone.
 here_cli=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -25,7 +26,10 @@ check "the TPM holds the key, private, sensitive and never extractable (pkcs11-t
   "pkcs11-tool --module '$TPM_MODULE' --token-label '$TPM_TOKEN' --login --pin \$(cat '$TPM_PIN_FILE') -O 2>/dev/null |
      grep -A4 '^Private Key Object' | grep -q 'never extractable'"
 
-pk -q ca init --dir ca --cn "Fleet CA" >/dev/null
+# The fleet CA's key is in the HSM too: the gate issues EST certificates with it.
+t 0 'pkcs11:token=' '' -- pk key gen --token "pkcs11:token=$SOFTHSM_TOKEN;object=ca-key" --type p384 "${hsm[@]}"
+t 0 'in the token' '' -- pk ca init --dir ca --cn "Fleet CA" --key "pkcs11:token=$SOFTHSM_TOKEN;object=ca-key" "${hsm[@]}"
+absent ca/ca.key
 cat >srv/gate.toml <<TOML
 [gate]
 ca = "$PWD/ca"
@@ -33,7 +37,7 @@ auto_approve_expected = true
 TOML
 pk pair expect --db srv/pairing.db --serial TERM-T --fingerprint "$(pk fingerprint term/cert.pem)" >/dev/null
 
-# A wrong PIN for the gate's key stops it before it serves.
+# A wrong PIN for the gate's keys stops it before it serves.
 echo 000000 >wrong.pin
 t 3 '' "token '$SOFTHSM_TOKEN': wrong PIN" -- pk gate serve --dir srv --listen 127.0.0.1:0 --pkcs11-module "$SOFTHSM_MODULE" --pin-file wrong.pin
 t 3 '' "token '$SOFTHSM_TOKEN' needs its user PIN" -- pk gate serve --dir srv --listen 127.0.0.1:0 --pkcs11-module "$SOFTHSM_MODULE"
@@ -53,7 +57,7 @@ t 0 'paired' '' -- pk pair check --db srv/pairing.db --serial TERM-T --cert term
 t 2 '' 'no PKCS#11 module' -- pk gate join --gate "$GATE" --dir term --pin "$gate_fp" --wait 1s
 t 3 '' "token '$TPM_TOKEN' needs its user PIN" -- pk gate join --gate "$GATE" --dir term --pin "$gate_fp" --wait 1s --pkcs11-module "$TPM_MODULE"
 
-# EST: the CSR is signed in the TPM; the CA's certificate is for the TPM's key.
+# EST: the CSR is signed in the TPM, the certificate in the HSM; it is for the TPM's key.
 t 0 'enrolled' '' -- pk gate enroll --gate "$GATE" --dir term "${tpm[@]}"
 check "openssl verifies the enrolled certificate against the CA" openssl verify -CAfile ca/ca.crt term/cert.pem
 spki_uri=$(pk --json key info "pkcs11:token=$TPM_TOKEN;object=term-key" "${tpm[@]}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["spki_pin"])')
