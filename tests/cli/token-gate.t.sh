@@ -1,9 +1,9 @@
 # Keys in tokens over the network: a terminal whose key is in the TPM (the
 # tpm2-pkcs11 module on swtpm) pairs with, enrolls at and renews at a gate
 # whose TLS key and fleet CA key are in SoftHSM2, exactly as file-key devices
-# do; a live mTLS
-# handshake with a token-held client key against openssl s_server; restore
-# points of a token-held identity, with the token present and gone.
+# do; a live mTLS handshake with a token-held client key against openssl
+# s_server; restore points of a token-held identity, with the token present
+# and gone.
 here_cli=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here_cli/gate-lib.sh"
 source "$here_cli/token-lib.sh"
