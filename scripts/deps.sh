@@ -16,8 +16,9 @@ test_pkgs=(openssl age zbar-tools qrencode zxing-cpp-tools imagemagick faketime 
   python3 sqlite3 strace time curl systemd
   softhsm2 libtpm2-pkcs11-1 libtpm2-pkcs11-tools libtss2-tcti-swtpm0 swtpm swtpm-tools tpm2-tools opensc
   libengine-pkcs11-openssl)
-# What the quickstart demo itself runs besides pairkit.
-demo_pkgs=(openssl oathtool zbar-tools)
+# What the quickstart demo itself runs besides pairkit (SoftHSM2 and OpenSC's
+# pkcs11-tool: a kiosk whose key stays in a token).
+demo_pkgs=(openssl oathtool zbar-tools softhsm2 opensc)
 # The clang build with sanitizers and libFuzzer (scripts/build.sh --sanitize),
 # for scripts/test.sh --sanitize and scripts/fuzz.sh (which also needs the test
 # tools, to make its seeds); xxd writes the binary seeds.

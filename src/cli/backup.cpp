@@ -6,6 +6,7 @@
 #include <botan/hex.h>
 
 #include "groups.hpp"
+#include "key_ref.hpp"
 #include "options.hpp"
 #include "pairkit/backup/age.hpp"
 #include "pairkit/backup/armor.hpp"
@@ -14,6 +15,7 @@
 #include "pairkit/backup/restore_point.hpp"
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
+#include "pairkit/crypto/fingerprint.hpp"
 #include "pairkit/core/file_stream.hpp"
 #include "pairkit_config.h"
 #include "progress.hpp"
@@ -52,6 +54,7 @@ struct ReadOptions {
 struct RestoreOptions {
   std::string file, to;
   KeyOptions key;
+  TokenOptions token;
   bool force = false;
 };
 
@@ -169,7 +172,26 @@ nlohmann::json manifest_json(const Manifest& m) {
           {"tool_version", m.tool_version},     {"serial", m.serial},
           {"role", m.role},                     {"cert_sha256", m.cert_sha256},
           {"spki_pin", m.spki_pin},             {"device_id", m.device_id},
+          {"key_uri", m.key_uri.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.key_uri)},
           {"files", files}};
+}
+
+// A restored identity whose key is in a token is whole only where that
+// token is: its public key must be the certificate's.
+std::string token_key_status(Cli& cli, const Manifest& m, const TokenOptions& t, bool& whole) {
+  whole = false;
+  const std::string otherwise =
+      ": this identity needs a new key and a new pairing (pairkit device init --force --token URI, then gate join)";
+  try {
+    auto uri = crypto::parse_pkcs11_uri(m.key_uri);
+    uri.type.reset();  // its public object: no login needed to read it
+    const auto pub = crypto::load_token_public_key(uri, token_access(cli, t, uri));
+    whole = crypto::spki_pin(pub->subject_public_key()) == m.spki_pin;
+    if (whole) return "its key is in the token here (" + m.key_uri + "): the identity is ready";
+    return "the token here holds another key under " + m.key_uri + otherwise;
+  } catch (const Error& e) {
+    return "its key is in a token that is not reachable here (" + std::string(e.what()) + ")" + otherwise;
+  }
 }
 
 void print_manifest(const Manifest& m) {
@@ -233,6 +255,9 @@ void run_create(Cli& cli, const CreateOptions& o) {
     cli.emit_json(j);
     return;
   }
+  if (!m.key_uri.empty())
+    cli.info("the key stays in its token: the restore point holds its URI (" + m.key_uri +
+             "), not the key, and a restore works only where that token is");
   if (o.out != "-") {
     cli.info("wrote restore point " + o.out + " (mode 0600): device " + m.serial + ", " +
              std::to_string(m.files.size()) + " files, " + std::to_string(total) + " bytes");
@@ -270,7 +295,9 @@ void run_verify(Cli& cli, const ReadOptions& o) {
   }
   std::cout << "ok: " << b.name() << ": device " << r.manifest.serial << ", " << r.manifest.files.size()
             << " files, every SHA-256 matches the manifest, "
-            << (r.key_checked ? "the key matches the certificate" : "the key is encrypted (not checked against the certificate)")
+            << (!r.manifest.key_uri.empty() ? "the key is in a token (" + r.manifest.key_uri + "), not in the restore point"
+                : r.key_checked ? std::string("the key matches the certificate")
+                                : std::string("the key is encrypted (not checked against the certificate)"))
             << "\n";
 }
 
@@ -298,7 +325,9 @@ void run_restore(Cli& cli, const RestoreOptions& o) {
   std::cout << "restored device " << m.serial << " (" << m.role << ") to " << o.to << "\n"
             << "cert sha256: " << m.cert_sha256 << "\n";
   if (!r.previous.empty()) cli.info("the identity that was there is kept in " + r.previous);
-  cli.info("next: pairkit fingerprint " + o.to + "/cert.pem  (the same fingerprint: pairings still hold)");
+  bool whole = true;
+  if (!m.key_uri.empty()) cli.info(token_key_status(cli, m, o.token, whole));
+  if (whole) cli.info("next: pairkit fingerprint " + o.to + "/cert.pem  (the same fingerprint: pairings still hold)");
 }
 
 }  // namespace
@@ -356,6 +385,7 @@ void add_backup_group(CLI::App& app, Cli& cli) {
   c->add_option("--to", re->to, "Device folder to restore into")->required();
   add_key_options(c, re->key);
   c->add_flag("--force", re->force, "Replace an existing identity (kept as DIR.previous-TIME)");
+  add_token_options(c, cli, re->token);
 }
 
 }  // namespace pairkit::cli

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "groups.hpp"
+#include "key_ref.hpp"
 #include "options.hpp"
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
@@ -23,6 +24,10 @@ struct DeviceInitOptions {
   SubjectFlags subject;
   PassphraseOptions pass;
   bool force = false;
+  std::string key;    ///< --key: an existing key (file or pkcs11: URI)
+  std::string token;  ///< --token: a new key made in this token
+  TokenOptions token_opts;
+  const CLI::Option* type_opt = nullptr;
 };
 
 struct DeviceShowOptions {
@@ -34,7 +39,8 @@ nlohmann::json identity_json(const std::string& dir, const device::Identity& id)
           {"serial", id.serial},
           {"role", device::role_name(id.role)},
           {"key_type", id.key_type},
-          {"key_file", dir + "/" + device::kKeyFile},
+          {"key_file", id.key_uri.empty() ? nlohmann::json(dir + "/" + device::kKeyFile) : nlohmann::json()},
+          {"key", id.key_uri.empty() ? dir + "/" + device::kKeyFile : id.key_uri},
           {"cert_file", dir + "/" + device::kCertFile},
           {"created", format_time(id.created)},
           {"not_after", format_time(id.not_after)},
@@ -45,7 +51,8 @@ nlohmann::json identity_json(const std::string& dir, const device::Identity& id)
 
 void print_identity(const std::string& dir, const device::Identity& id) {
   std::cout << "serial:    " << id.serial << " (" << device::role_name(id.role) << ", " << id.key_type << ")\n"
-            << "key:       " << dir << "/" << device::kKeyFile << "\n"
+            << "key:       " << (id.key_uri.empty() ? dir + "/" + device::kKeyFile : id.key_uri + " (in the token)")
+            << "\n"
             << "cert:      " << dir << "/" << device::kCertFile << " (valid until " << format_time(id.not_after)
             << ")\n"
             << "sha256:    " << id.cert_sha256 << "\n"
@@ -61,8 +68,27 @@ void run_device_init(Cli& cli, const DeviceInitOptions& o) {
   opts.valid_for = parse_duration(o.valid_for);
   opts.sans = parse_sans(o.sans);
   opts.subject = o.subject.subject(o.serial);
-  opts.passphrase = read_passphrase(o.pass, Prompt::never);
   opts.force = o.force;
+  std::unique_ptr<Botan::Private_Key> key;
+  if (!o.key.empty() || !o.token.empty()) {
+    if (!o.key.empty() && o.type_opt->count() > 0) throw UsageError("--type is for a new key; --key gives an existing one");
+    const std::string& ref = o.key.empty() ? o.token : o.key;
+    if (crypto::is_pkcs11_uri(ref) && o.pass.given())
+      throw UsageError("a key in a token takes a PIN (--pin-file, --pin-env), not a passphrase");
+    // Refused before a key is made in a token for an identity that would not be written.
+    device::check_serial(o.serial);
+    if (!o.force && device::holds_identity(o.dir))
+      throw InputError(o.dir + " already holds a device identity (use --force to replace it)");
+    if (!o.token.empty()) {
+      if (!crypto::is_pkcs11_uri(o.token)) throw UsageError("--token takes a pkcs11: URI, not '" + o.token + "'");
+      const auto uri = crypto::parse_pkcs11_uri(o.token);
+      key = crypto::generate_token_key(uri, opts.key_type, token_access(cli, o.token_opts, uri), false).key;
+    } else {
+      key = load_key_ref(cli, o.key, o.pass, o.token_opts);
+    }
+    opts.key = key.get();
+  }
+  if (!key || !crypto::is_token_key(*key)) opts.passphrase = read_passphrase(o.pass, Prompt::never);
   const auto id = device::init(o.dir, opts, cli.rng(), cli.clock());
   if (cli.json) {
     cli.emit_json(identity_json(o.dir, id));
@@ -90,7 +116,9 @@ void add_device_group(CLI::App& app, Cli& cli) {
   auto init = std::make_shared<DeviceInitOptions>();
   auto* c = add_command(*group, cli, "init", "First boot: make the device's key and self-signed certificate in DIR",
                         {"pairkit device init --serial TERM-0042 --dir /etc/pairkit/identity",
-                         "pairkit device init --serial gate-1 --role server --san dns:gate.local --san ip:fd00::1 --dir ./gate"},
+                         "pairkit device init --serial gate-1 --role server --san dns:gate.local --san ip:fd00::1 --dir ./gate",
+                         "pairkit device init --serial TERM-0042 --dir ./identity --token 'pkcs11:token=terminal;object=device-key' "
+                         "--pkcs11-module /usr/lib/x86_64-linux-gnu/pkcs11/libtpm2_pkcs11.so --pin-file pin.txt"},
                         [init](Cli& c) { run_device_init(c, *init); });
   c->add_option("--serial", init->serial, "Device serial (goes into the certificate's subject)")->required();
   c->add_option("--dir", init->dir, "Identity folder (created 0700)")->required();
@@ -98,12 +126,19 @@ void add_device_group(CLI::App& app, Cli& cli) {
                            ->check(CLI::IsMember({"terminal", "server"}))
                            ->capture_default_str(),
                     "device.role");
-  add_key_type_option(c, cli, init->type);
+  init->type_opt = add_key_type_option(c, cli, init->type);
   add_valid_for_option(c, cli, init->valid_for, "device.valid_for");
   add_san_option(c, init->sans);
   add_subject_options(c, cli, init->subject);
   add_passphrase_options(c, init->pass, "the device key (optional: devices usually boot unattended)");
   c->add_flag("--force", init->force, "Replace an existing identity in DIR");
+  auto* key_opt = c->add_option("--key", init->key, key_ref_help("Use this key instead of a new one") +
+                                                        " (a token key stays there: device.toml records its URI)");
+  c->add_option("--token", init->token,
+                "Make the key inside this PKCS#11 token (a pkcs11: URI with object=, the key's label): "
+                "it never leaves the token; device.toml records its URI")
+      ->excludes(key_opt);
+  add_token_options(c, cli, init->token_opts);
 
   auto show = std::make_shared<DeviceShowOptions>();
   c = add_command(*group, cli, "show", "Show the identity recorded in DIR/device.toml",

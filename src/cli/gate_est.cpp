@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "gate_join.hpp"
+#include "key_ref.hpp"
 #include "options.hpp"
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
@@ -30,6 +31,7 @@ struct EstCmdOptions {
   bool new_key = false;
   bool daemon = false;
   bool if_due = false;
+  TokenOptions token;
 };
 
 std::string seconds_text(std::chrono::milliseconds d) { return std::to_string((d.count() + 500) / 1000) + "s"; }
@@ -137,6 +139,7 @@ void run_est(Cli& cli, const EstCmdOptions& o, bool renew) {
   gate::HttpsClientOptions ho;
   ho.key_pem = o.dir + "/" + device::kKeyFile;
   ho.cert_pem = o.dir + "/" + device::kCertFile;
+  ho.token_key = eo.token_key = device_token_key(cli, o.dir, o.token);
   ho.connect_timeout = ho.io_timeout = parse_duration(o.timeout);
   const gate::TransportFactory connect = [&ho](const std::string& address) { return https_transport(address, ho); };
   EventLog log(cli);
@@ -172,9 +175,10 @@ void run_est(Cli& cli, const EstCmdOptions& o, bool renew) {
   cli.info(std::string("stopped (") + (waiter.signal() == SIGINT ? "SIGINT" : "SIGTERM") + ")");
 }
 
-void add_common(CLI::App* c, EstCmdOptions& o) {
+void add_common(CLI::App* c, Cli& cli, EstCmdOptions& o) {
   c->add_option("--gate", o.gate, "The gate, HOST:PORT or [IPv6]:PORT (default: the address gate join pinned)");
   c->add_option("--dir", o.dir, "The terminal's identity folder, paired with gate join")->required();
+  add_token_options(c, cli, o.token);
   c->add_option("--wait", o.wait, "How long to wait for a pending request or a busy gate")
       ->check(duration_check())
       ->capture_default_str();
@@ -193,7 +197,7 @@ void add_gate_est_commands(CLI::App& group, Cli& cli) {
                          "pairkit gate enroll --gate gate.example:7741 --dir term --wait 30m",
                          "pairkit --json gate enroll --dir term"},
                         [e](Cli& c) { run_est(c, *e, false); });
-  add_common(c, *e);
+  add_common(c, cli, *e);
 
   auto r = std::make_shared<EstCmdOptions>();
   c = add_command(group, cli, "renew",
@@ -204,7 +208,7 @@ void add_gate_est_commands(CLI::App& group, Cli& cli) {
                    "pairkit gate renew --dir /var/lib/terminal --if-due   # what pairkit-renew.timer runs",
                    "systemctl enable --now pairkit-renew.timer   # the timer instead of --daemon"},
                   [r](Cli& c) { run_est(c, *r, true); });
-  add_common(c, *r);
+  add_common(c, cli, *r);
   c->add_flag("--new-key", r->new_key, "Rotate the key too: a new one of the same type (key.pem.previous keeps the old)");
   auto* if_due = c->add_flag(
       "--if-due", r->if_due, "Renew only once the certificate is two thirds through its life (for a timer); else say when");

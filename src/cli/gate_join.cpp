@@ -7,6 +7,7 @@
 #include <iostream>
 #include <memory>
 
+#include "key_ref.hpp"
 #include "options.hpp"
 #include "qr_output.hpp"
 #include "pairkit/core/duration.hpp"
@@ -30,6 +31,7 @@ struct JoinCmdOptions {
   bool tofu = false;
   std::string wait = "15m";
   std::string timeout = "10s";
+  TokenOptions token;
 };
 
 struct InviteCmdOptions {
@@ -142,6 +144,7 @@ void run_join(Cli& cli, const JoinCmdOptions& o) {
   gate::HttpsClientOptions ho;
   ho.key_pem = o.dir + "/" + device::kKeyFile;
   ho.cert_pem = o.dir + "/" + device::kCertFile;
+  ho.token_key = device_token_key(cli, o.dir, o.token);
   ho.connect_timeout = ho.io_timeout = parse_duration(o.timeout);
   Printer printer(cli, format_duration(jo.wait));
   gate::SystemWaiter waiter;
@@ -187,6 +190,7 @@ void add_gate_client_commands(CLI::App& group, Cli& cli) {
       [j](Cli& c) { run_join(c, *j); });
   c->add_option("--gate", j->gate, "The gate, HOST:PORT or [IPv6]:PORT (default: from --qr's code)");
   c->add_option("--dir", j->dir, "The device's identity folder (device init); pins and config go there too")->required();
+  add_token_options(c, cli, j->token);
   c->add_option("--serial", j->serial, "The serial to pair (default: DEVICE_DIR/device.toml's)");
   c->add_option("--pin", j->pin, "The gate certificate's SHA-256 (colon hex) or SPKI pin (sha256//...)");
   c->add_option("--qr", j->qr, "A photo of the gate's pairing or invite QR code: address, fingerprint, invite");

@@ -12,12 +12,14 @@
 #include <mutex>
 
 #include "groups.hpp"
+#include "key_ref.hpp"
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/files.hpp"
 #include "pairkit/core/input_limits.hpp"
 #include "pairkit/core/rng.hpp"
 #include "pairkit/crypto/fingerprint.hpp"
 #include "pairkit/crypto/objects.hpp"
+#include "pairkit/crypto/pkcs11.hpp"
 #include "pairkit/device/layout.hpp"
 #include "pairkit/gate/crl_service.hpp"
 #include "pairkit/gate/gate_ca.hpp"
@@ -37,6 +39,7 @@ struct GateServeOptions {
   std::string db;
   std::string ca;
   int threads = 2;
+  TokenOptions token;
 };
 
 /// stderr, one write per line or batch of lines, so that the workers' lines
@@ -95,7 +98,14 @@ void run_gate_serve(Cli& cli, const GateServeOptions& o) {
   const Clock& clock = cli.clock();
   gate::CaHolder ca;
   // Fails here, with exit 3, rather than on the first enrollment.
-  if (!config.ca_dir.empty()) ca.set(gate::GateCa::load(config));
+  // A CA key in a token (an HSM) is reached with the same token options as the server key.
+  const auto load_ca = [&cli, &o](const gate::GateConfig& c) {
+    std::optional<crypto::TokenAccess> access;
+    if (const std::string uri = ca::CaDir::open(c.ca_dir).key_uri(); !uri.empty())
+      access = token_access(cli, o.token, crypto::parse_pkcs11_uri(uri));
+    return gate::GateCa::load(c, access ? &*access : nullptr);
+  };
+  if (!config.ca_dir.empty()) ca.set(load_ca(config));
   const auto after_issue = after_issue_seam();
   gate::ServerHooks hooks;
   // A CRL to serve (or one issued) before the first request.
@@ -108,10 +118,14 @@ void run_gate_serve(Cli& cli, const GateServeOptions& o) {
   hooks.reload = [&] {
     // The CA is read again too (a renewed ca.crt, a new key): a throw keeps both the old configuration and CA.
     auto next = load_config(o);
-    auto next_ca = next.ca_dir.empty() ? nullptr : gate::GateCa::load(next);
+    auto next_ca = next.ca_dir.empty() ? nullptr : load_ca(next);
     crl.configure(next, next_ca);
     ca.set(std::move(next_ca));
     return next;
+  };
+  hooks.token_key = [&cli, &o](const std::string& uri) -> std::shared_ptr<const Botan::Private_Key> {
+    const auto parsed = crypto::parse_pkcs11_uri(uri);
+    return crypto::load_token_key(parsed, token_access(cli, o.token, parsed));
   };
   hooks.log = &log;
   hooks.metrics = &metrics;
@@ -154,6 +168,7 @@ void add_gate_serve_command(CLI::App& group, Cli& cli) {
                         [o](Cli& c) { run_gate_serve(c, *o); });
   c->add_option("--dir", o->dir, "Server folder: key.pem and cert.pem (device init --role server) and gate.toml")
       ->required();
+  add_token_options(c, cli, o->token);
   c->add_option("--listen", o->listen, "Address and port, overriding gate.toml (default [::]:7741; port 0 picks one)");
   c->add_option("--db", o->db, "Registry (path or sqlite:PATH), overriding gate.toml (default DIR/pairing.db)");
   c->add_option("--ca", o->ca, "CA folder for enrolment, overriding gate.toml");

@@ -8,6 +8,7 @@
 #include "pairkit/core/files.hpp"
 #include "pairkit/core/input_limits.hpp"
 #include "pairkit/crypto/keys.hpp"
+#include "pairkit/device/identity.hpp"
 
 namespace pairkit::cli {
 
@@ -43,16 +44,6 @@ std::string module_by_name(const std::string& name, const std::string& uri) {
   throw InputError("no PKCS#11 module named '" + name + "' (" + uri + "): p11-kit knows none by that name; use module-path");
 }
 
-// pin-source=PATH or file:PATH (the parser refused anything else).
-std::string pin_source_path(const std::string& source) {
-  if (source.rfind("file:", 0) == 0) {
-    std::string p = source.substr(5);
-    if (p.rfind("//", 0) == 0) p = p.substr(p.find('/', 2));  // file://localhost/x or file:///x
-    return p;
-  }
-  return source;
-}
-
 }  // namespace
 
 void add_token_options(CLI::App* cmd, Cli& cli, TokenOptions& opts) {
@@ -80,7 +71,7 @@ crypto::TokenAccess token_access(Cli& cli, const TokenOptions& opts, const crypt
                      ": give --pkcs11-module, module-path in the URI, PAIRKIT_PKCS11_MODULE or pkcs11.module in pairkit.toml");
   if (a.module_path.front() != '/') a.module_path = std::filesystem::absolute(a.module_path).string();
   PassphraseOptions pin = opts.pin;
-  if (!pin.given() && uri.pin_source) pin.file = pin_source_path(*uri.pin_source);
+  if (!pin.given() && uri.pin_source) pin.file = crypto::pin_source_file(*uri.pin_source);
   a.pin = [pin](const std::string& label) {
     return read_passphrase(pin, Prompt::once, "User PIN for token '" + label + "'", "pin");
   };
@@ -110,6 +101,13 @@ std::unique_ptr<Botan::Private_Key> load_ca_key(Cli& cli, const ca::CaDir& ca, c
   std::optional<Botan::secure_vector<char>> p;
   if (ca.key_encrypted()) p = read_passphrase(pass, Prompt::once, "Passphrase for " + ca.path(ca::kKeyFile));
   return ca.load_key(p);
+}
+
+std::shared_ptr<const Botan::Private_Key> device_token_key(Cli& cli, const std::string& dir, const TokenOptions& token) {
+  const std::string ref = device::key_reference(dir);
+  if (!crypto::is_pkcs11_uri(ref)) return nullptr;
+  const auto uri = crypto::parse_pkcs11_uri(ref);
+  return crypto::load_token_key(uri, token_access(cli, token, uri));
 }
 
 }  // namespace pairkit::cli

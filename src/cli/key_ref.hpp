@@ -39,6 +39,10 @@ std::unique_ptr<Botan::Private_Key> load_key_ref(Cli& cli, const std::string& re
 std::unique_ptr<Botan::Private_Key> load_ca_key(Cli& cli, const ca::CaDir& ca, const PassphraseOptions& pass,
                                                 const TokenOptions& token);
 
+/// The key of the device identity in dir when a token holds it (device.toml
+/// records its URI); null when it is dir/key.pem.
+std::shared_ptr<const Botan::Private_Key> device_token_key(Cli& cli, const std::string& dir, const TokenOptions& token);
+
 /// The help text for an option that takes a key reference.
 std::string key_ref_help(const std::string& what);
 

@@ -3,9 +3,11 @@
 #include <memory>
 
 #include "groups.hpp"
+#include "key_ref.hpp"
 #include "options.hpp"
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
+#include "pairkit/device/identity.hpp"
 #include "pairkit/crypto/objects.hpp"
 #include "pairkit/pairing/pin_store.hpp"
 #include "pairkit/pairing/tls_probe.hpp"
@@ -30,6 +32,8 @@ struct PinCheckOptions {
   std::string connect;
   std::string timeout = "10s";
   bool tofu = false;
+  std::string client;  ///< --client DIR: a device identity for servers that ask for one
+  TokenOptions token;
 };
 
 struct PinListOptions {
@@ -111,9 +115,17 @@ void run_pin_check(Cli& cli, const PinCheckOptions& o) {
 
   std::string source;
   std::optional<Botan::X509_Certificate> cert;
+  if (!o.client.empty() && o.connect.empty()) throw UsageError("--client is for --connect");
   if (!o.connect.empty()) {
+    std::optional<Botan::X509_Certificate> client_cert;
+    std::unique_ptr<Botan::Private_Key> client_key;
+    if (!o.client.empty()) {
+      const std::string cert_path = o.client + "/" + device::kCertFile;
+      client_cert = crypto::load_certificate(cli.read_input(cert_path, limits::kObject), cert_path);
+      client_key = load_key_ref(cli, device::key_reference(o.client), {}, o.token);
+    }
     cert = pairing::fetch_server_certificate(o.connect, std::chrono::duration_cast<std::chrono::milliseconds>(timeout),
-                                             cli.rng());
+                                             cli.rng(), client_cert ? &*client_cert : nullptr, client_key.get());
     source = "the server at " + o.connect;
   } else {
     cert = crypto::load_certificate(cli.read_input(o.cert, limits::kObject), Cli::display_name(o.cert));
@@ -201,7 +213,9 @@ void add_pin_group(CLI::App& app, Cli& cli) {
   c = add_command(*group, cli, "check", "Check a certificate file or a live TLS server against a pin (exit 1 on mismatch)",
                   {"pairkit pin check --store pins.toml --name gate --connect 10.0.0.5:8443",
                    "pairkit pin check --store pins.toml --name gate gate.pem",
-                   "pairkit pin check --store pins.toml --name gate --connect 10.0.0.5:8443 --tofu"},
+                   "pairkit pin check --store pins.toml --name gate --connect 10.0.0.5:8443 --tofu",
+                   "pairkit pin check --store pins.toml --name gate --connect 10.0.0.5:7741 --client /etc/pairkit/identity "
+                   "--pin-file pin.txt"},
                   [check](Cli& c) { run_pin_check(c, *check); });
   add_store_option(c, cli, check->store);
   c->add_option("--name", check->name, "Name of the pin")->required();
@@ -212,6 +226,10 @@ void add_pin_group(CLI::App& app, Cli& cli) {
                 ->check(duration_check())
                 ->capture_default_str();
   cli.settings.bind(c, t, "pin.timeout");
+  c->add_option("--client", check->client,
+                "With --connect: authenticate with the device identity in this folder when the server asks (mTLS; "
+                "its key may be in a token)");
+  add_token_options(c, cli, check->token);
 
   auto list = std::make_shared<PinListOptions>();
   c = add_command(*group, cli, "list", "List the pins of a store",

@@ -218,6 +218,28 @@ max_pending = 100
 TOML
 put gate_config gate-full.toml config-*.toml
 
+# PKCS#11 URIs: RFC 7512 section 3's examples (the refused pin-value and vendor
+# attributes too), and the key references pairkit's commands take.
+uris=(
+  'pkcs11:'
+  'pkcs11:object=my-pubkey;type=public'
+  'pkcs11:object=my-key;type=private?pin-source=file:/etc/token'
+  'pkcs11:token=The%20Software%20PKCS%2311%20Softtoken;manufacturer=Snake%20Oil,%20Inc.;model=1.0;object=my-certificate;type=cert;id=%69%95%3E%5C%F4%BD%EC%91;serial=?pin-source=file:/etc/token_pin'
+  'pkcs11:object=my-sign-key;type=private?module-name=mypkcs11'
+  'pkcs11:object=my-sign-key;type=private?module-path=/mnt/libmypkcs11.so.1'
+  'pkcs11:token=Software%20PKCS%2311%20softtoken;manufacturer=Snake%20Oil,%20Inc.?pin-value=the-pin'
+  'pkcs11:slot-description=Sun%20Metaslot'
+  'pkcs11:library-manufacturer=Snake%20Oil,%20Inc.;library-description=Soft%20Token%20Library;library-version=1.23'
+  'pkcs11:token=My%20token%25%20created%20by%20Joe;library-version=3;id=%01%02%03%Ba%dd%Ef%00%ff'
+  'pkcs11:token=A%20name%20with%20a%20substring%20%25%3B;object=my-certificate;type=cert'
+  'pkcs11:token=Name%20with%20a%20small%20A%20with%20acute:%20%C3%A1;object=my-certificate;type=cert'
+  'pkcs11:token=my-token;object=my-certificate;type=cert;x-vendor-aaa=value-a?pin-source=file:/etc/token_pin&x-vendor-bbb=value-b'
+  'pkcs11:token=terminal;object=device-key;type=private?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=/run/pin'
+  'PKCS11:model=SoftHSM%20v2;serial=1a2b3c4d;slot-id=0;slot-manufacturer=SoftHSM%20project;object=ca-key;id=%00%ff'
+)
+for i in "${!uris[@]}"; do printf '%s' "${uris[$i]}" >"uri-$i.txt"; done
+put pkcs11_uri uri-*.txt
+
 # An operator's decision and the gate's rules (pairkit-operator(1), pair expect|deny):
 # code, serial, fingerprint, address, base32 per line; a code of RFC 6238's key at 1800000000.
 printf '%s\n' "$(oathtool --totp -b GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --now '2027-01-15 08:00:00 UTC')" TERM-0042 "$fp" 10.0.0.9 GEZDGNBVGY3TQOJQ >otp-1.txt

@@ -8,6 +8,7 @@
 
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
+#include "pairkit/crypto/pkcs11_uri.hpp"
 #include "pairkit/core/toml_file.hpp"
 
 namespace pairkit::backup {
@@ -36,15 +37,17 @@ std::string Manifest::to_toml() const {
     if (f.sqlite_snapshot) t.insert("sqlite_snapshot", true);
     files_arr.push_back(std::move(t));
   }
+  toml::table device{{"serial", serial},
+                     {"role", role},
+                     {"cert_sha256", cert_sha256},
+                     {"spki_pin", spki_pin},
+                     {"device_id", device_id}};
+  if (!key_uri.empty()) device.insert("key_uri", key_uri);
   toml::table root{{"format", "pairkit-restore-point"},
                    {"format_version", format_version},
                    {"created", format_time(created)},
                    {"tool_version", tool_version},
-                   {"device", toml::table{{"serial", serial},
-                                          {"role", role},
-                                          {"cert_sha256", cert_sha256},
-                                          {"spki_pin", spki_pin},
-                                          {"device_id", device_id}}},
+                   {"device", std::move(device)},
                    {"file", std::move(files_arr)}};
   std::ostringstream os;
   os << "# pairkit restore point manifest\n" << root << "\n";
@@ -79,6 +82,10 @@ Manifest Manifest::parse(const std::string& text, const std::string& name) {
   m.cert_sha256 = str(dev, "cert_sha256");
   m.spki_pin = str(dev, "spki_pin");
   m.device_id = str(dev, "device_id");
+  if (auto uri = (*dev)["key_uri"].value<std::string>()) {
+    if (!crypto::is_pkcs11_uri(*uri)) throw bad("has a key_uri that is not a pkcs11: URI");
+    m.key_uri = *uri;
+  }
   const auto* arr = t["file"].as_array();
   if (!arr) throw bad("lists no files");
   std::set<std::string> seen;

@@ -26,6 +26,7 @@ struct Manifest {
   std::string tool_version;
   std::string serial, role;
   std::string cert_sha256, spki_pin, device_id;  ///< of cert.pem, as device.toml records them
+  std::string key_uri;  ///< the pkcs11: URI of a key held in a token (no key.pem then); empty otherwise
   std::vector<ManifestFile> files;
 
   std::string to_toml() const;

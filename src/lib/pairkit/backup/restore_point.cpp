@@ -168,15 +168,17 @@ Manifest create_restore_point(const CreateOptions& opts, ByteSink& out, const Cl
     throw InputError(dir + " holds no device identity (no " + device::kDeviceFile + "; see pairkit device init)");
   const auto id = device::read_identity(dir);
   const std::string where = dir + "/";
-  const auto key = read_file(where + device::kKeyFile, kSmallFileMax);
+  const bool key_in_token = !id.key_uri.empty();
   const auto cert = read_file(where + device::kCertFile, kSmallFileMax);
-  check_key_matches_cert(key, cert, where);
+  if (!key_in_token) check_key_matches_cert(read_file(where + device::kKeyFile, kSmallFileMax), cert, where);
   const std::string fp = cert_sha256(cert, where + device::kCertFile);
   if (fp != id.cert_sha256)
     throw InputError(where + device::kCertFile + " has fingerprint " + fp + ", " + where + device::kDeviceFile +
                      " records " + id.cert_sha256);
 
-  std::vector<std::string> rels = {device::kKeyFile, device::kCertFile, device::kDeviceFile};
+  // A key in a token cannot be backed up: device.toml carries its URI.
+  std::vector<std::string> rels = {device::kCertFile, device::kDeviceFile};
+  if (!key_in_token) rels.insert(rels.begin(), device::kKeyFile);
   for (const char* opt : {device::kPinStoreFile, device::kRegistryFile, device::kConfigFile})  // when present
     if (path_exists(where + opt)) rels.emplace_back(opt);
   for (const auto& inc : opts.includes) {
@@ -219,6 +221,7 @@ Manifest create_restore_point(const CreateOptions& opts, ByteSink& out, const Cl
   m.cert_sha256 = id.cert_sha256;
   m.spki_pin = id.spki_pin;
   m.device_id = id.device_id;
+  m.key_uri = id.key_uri;
   auto list_files = [&] {
     m.files.clear();
     for (const auto& s : sources) m.files.push_back(s.entry);
@@ -296,7 +299,8 @@ VerifyReport verify_restore_point(ByteSource& plain, const std::string& name, co
   report.manifest = read_manifest_entry(tar, name);
   const Manifest& m = report.manifest;
   for (const char* required : {device::kKeyFile, device::kCertFile, device::kDeviceFile})
-    if (!m.find(required)) throw InputError(name + ": the manifest lists no " + std::string(required));
+    if (!m.find(required) && !(required == device::kKeyFile && !m.key_uri.empty()))
+      throw InputError(name + ": the manifest lists no " + std::string(required));
   std::map<std::string, std::vector<uint8_t>> small;  // key, cert, device.toml
   std::map<std::string, bool> seen;
   while (auto e = tar.next()) {
@@ -361,7 +365,7 @@ VerifyReport verify_restore_point(ByteSource& plain, const std::string& name, co
   for (const auto& f : m.files)
     if (!seen[f.path]) throw InputError(name + ": " + f.path + " is in the manifest but not in the archive");
   const std::string where = name + ": ";
-  report.key_checked = check_key_matches_cert(small[device::kKeyFile], small[device::kCertFile], where);
+  if (m.key_uri.empty()) report.key_checked = check_key_matches_cert(small[device::kKeyFile], small[device::kCertFile], where);
   const std::string fp = cert_sha256(small[device::kCertFile], where + device::kCertFile);
   if (fp != m.cert_sha256)
     throw InputError(name + ": cert.pem has fingerprint " + fp + ", the manifest records " + m.cert_sha256);

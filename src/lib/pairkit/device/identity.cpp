@@ -5,10 +5,15 @@
 
 #include <botan/x509cert.h>
 #include <toml++/toml.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/toml_file.hpp"
+#include "pairkit/crypto/pkcs11.hpp"
 #include "pairkit/core/files.hpp"
 #include "pairkit/core/input_limits.hpp"
 #include "pairkit/crypto/fingerprint.hpp"
@@ -38,13 +43,15 @@ std::string identity_toml(const Identity& id) {
   toml::table t{{"serial", id.serial},
                 {"role", role_name(id.role)},
                 {"key_type", id.key_type},
-                {"key_file", kKeyFile},
                 {"cert_file", kCertFile},
                 {"created", format_time(id.created)},
                 {"not_after", format_time(id.not_after)},
                 {"cert_sha256", id.cert_sha256},
                 {"spki_pin", id.spki_pin},
                 {"device_id", id.device_id}};
+  // A key in a token has its URI here; key.pem is the file's.
+  if (id.key_uri.empty()) t.insert("key_file", kKeyFile);
+  else t.insert("key", id.key_uri);
   std::ostringstream text;
   text << "# pairkit device identity\n" << t << "\n";
   return text.str();
@@ -62,7 +69,10 @@ Identity init(const std::string& dir, const InitOptions& opts, Botan::RandomNumb
   check_serial(opts.serial);
   if (!opts.force && holds_identity(dir))
     throw InputError(dir + " already holds a device identity (use --force to replace it)");
-  const auto key = crypto::generate_key(opts.key_type, rng);
+  std::unique_ptr<Botan::Private_Key> made;
+  if (!opts.key) made = crypto::generate_key(opts.key_type, rng);
+  const Botan::Private_Key& key = opts.key ? *opts.key : *made;
+  const bool in_token = crypto::is_token_key(key);
   crypto::Subject subject = opts.subject;
   subject.common_name = opts.serial;
   subject.serial_number = opts.serial;
@@ -72,12 +82,13 @@ Identity init(const std::string& dir, const InitOptions& opts, Botan::RandomNumb
   spec.sans = opts.sans;
   spec.not_before = clock.now();
   spec.not_after = spec.not_before + opts.valid_for;
-  const auto cert = crypto::self_sign(*key, spec, rng);
+  const auto cert = crypto::self_sign(key, spec, rng);
 
   Identity id;
   id.serial = opts.serial;
   id.role = opts.role;
-  id.key_type = crypto::key_type_name(opts.key_type);
+  id.key_type = crypto::key_type_name(crypto::key_type_of(key));
+  if (in_token) id.key_uri = crypto::token_key_uri(key);
   id.created = spec.not_before;
   id.not_after = spec.not_after;
   const auto der = cert.BER_encode();
@@ -88,9 +99,12 @@ Identity init(const std::string& dir, const InitOptions& opts, Botan::RandomNumb
   make_dirs(dir, kPrivateDirMode);
   WriteOptions priv{kPrivateFileMode, opts.force};
   WriteOptions pub{kPublicFileMode, opts.force};
-  write_file_atomic(dir + "/" + kKeyFile, crypto::private_key_pem(*key, rng, opts.passphrase), priv);
+  if (!in_token) write_file_atomic(dir + "/" + kKeyFile, crypto::private_key_pem(key, rng, opts.passphrase), priv);
   write_file_atomic(dir + "/" + kCertFile, cert.PEM_encode(), pub);
   write_file_atomic(dir + "/" + kDeviceFile, identity_toml(id), pub);
+  // A replaced identity's key file must not outlive it: loaders take device.toml's word.
+  if (in_token && ::unlink((dir + "/" + kKeyFile).c_str()) != 0 && errno != ENOENT)
+    throw InputError("cannot remove the replaced identity's " + dir + "/" + kKeyFile + ": " + std::strerror(errno));
   return id;
 }
 
@@ -112,7 +126,17 @@ Identity read_identity(const std::string& dir) {
   id.cert_sha256 = str("cert_sha256");
   id.spki_pin = str("spki_pin");
   id.device_id = str("device_id");
+  if (auto uri = t["key"].value<std::string>()) {
+    if (!crypto::is_pkcs11_uri(*uri)) throw InputError(path + ": key must be the pkcs11: URI of the device key");
+    id.key_uri = *uri;
+  }
   return id;
+}
+
+std::string key_reference(const std::string& dir) {
+  if (path_exists(dir + "/" + kDeviceFile))
+    if (auto id = read_identity(dir); !id.key_uri.empty()) return id.key_uri;
+  return dir + "/" + kKeyFile;
 }
 
 bool record_certificate(const std::string& dir) {

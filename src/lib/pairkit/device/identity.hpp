@@ -30,6 +30,9 @@ struct InitOptions {
   crypto::Subject subject;  ///< organization etc.; CN and serialNumber come from `serial`
   std::optional<Botan::secure_vector<char>> passphrase;
   bool force = false;
+  /// A key to use instead of a new one (key_type is then its type). A token
+  /// key stays in its token: device.toml records its URI, no key.pem.
+  const Botan::Private_Key* key = nullptr;
 };
 
 /// What device.toml records.
@@ -42,6 +45,7 @@ struct Identity {
   std::string cert_sha256;  ///< colon hex
   std::string spki_pin;     ///< sha256//...
   std::string device_id;    ///< base32 device ID of the certificate
+  std::string key_uri;      ///< the pkcs11: URI of a key held in a token; empty: key.pem
 };
 
 /// Validates a device serial: 1-64 printable characters, no '/' or spaces.
@@ -58,6 +62,10 @@ Identity init(const std::string& dir, const InitOptions& opts, Botan::RandomNumb
 
 /// Reads dir/device.toml; throws InputError naming the file.
 Identity read_identity(const std::string& dir);
+
+/// Where dir's private key is: the pkcs11: URI device.toml records for a
+/// key in a token, else the path of dir/key.pem.
+std::string key_reference(const std::string& dir);
 
 /// Records dir/cert.pem in device.toml when another certificate replaced it
 /// (gate enroll and renew put a CA-issued one in place): not_after,

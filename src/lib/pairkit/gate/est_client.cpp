@@ -78,6 +78,9 @@ public:
   }
 
   EstResult renew() {
+    if (o_.new_key && o_.token_key)
+      throw UsageError("the device key is in a token: make a new one there (pairkit key gen --token) and "
+                       "device init --key it, instead of renew --new-key");
     FileLock lock(path(kEstLockFile));
     recover();
     start();
@@ -101,7 +104,7 @@ private:
   std::string key_next() const { return path(device::kKeyFile) + kNextSuffix; }
 
   void recover() {
-    const Recovery r = recover_interrupted(o_.device_dir, clock_);
+    const Recovery r = recover_interrupted(o_.device_dir, clock_, o_.token_key.get());
     if (r.kind == Recovery::finished)
       obs_.event({EstEvent::recovered, "finished the renewal a crash interrupted: " + path(device::kCertFile) +
                                            kNextSuffix + " put in place"});
@@ -178,7 +181,8 @@ private:
 
   EstResult issue(const char* target, bool new_key) {
     const std::string key_path = new_key ? key_next() : path(device::kKeyFile);
-    const auto key = crypto::load_private_key(read_file(key_path, limits::kObject), key_path, std::nullopt);
+    const std::shared_ptr<const Botan::Private_Key> key =
+        o_.token_key ? o_.token_key : crypto::load_private_key(read_file(key_path, limits::kObject), key_path, std::nullopt);
     const auto current = crypto::load_certificate(read_file(path(device::kCertFile), limits::kObject),
                                                   path(device::kCertFile));
     const auto csr = crypto::renewal_request(*key, current, rng_);

@@ -3,6 +3,9 @@
 // ENROLL AND RENEW). The transport and the passing of time are parameters,
 // as for join, so the conversations are testable without a network or a wait.
 #pragma once
+#include <memory>
+
+#include <botan/pk_keys.h>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -24,6 +27,10 @@ struct EstOptions {
   std::string gate;  ///< HOST:PORT; empty: the address `gate join` pinned
   bool new_key = false;  ///< renew: a new key of the same type (key.pem.previous keeps the old)
   std::chrono::seconds wait{5 * 60};  ///< how long to wait for a pending or busy gate
+  /// The device's key when it is held in a token (device.toml's key URI):
+  /// requests are signed there, and no key file is read. A new key is made
+  /// in the token with `key gen --token`, not by renew --new-key.
+  std::shared_ptr<const Botan::Private_Key> token_key;
 };
 
 /// Something the client did or waits for, for a log line.

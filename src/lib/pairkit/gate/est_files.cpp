@@ -37,7 +37,7 @@ std::vector<std::string> install_renewal(const std::string& device_dir, bool new
   return written;
 }
 
-Recovery recover_interrupted(const std::string& device_dir, const Clock& clock) {
+Recovery recover_interrupted(const std::string& device_dir, const Clock& clock, const Botan::Private_Key* token_key) {
   const std::string cert_next = device_path(device_dir, device::kCertFile) + kNextSuffix;
   const std::string key_next = device_path(device_dir, device::kKeyFile) + kNextSuffix;
   Recovery r;
@@ -46,8 +46,11 @@ Recovery recover_interrupted(const std::string& device_dir, const Clock& clock) 
   try {
     const auto cert_pem = read_file(cert_next, limits::kObject);
     const std::string key_path = new_key ? key_next : device_path(device_dir, device::kKeyFile);
-    const auto key = crypto::load_private_key(read_file(key_path, limits::kObject), key_path, std::nullopt);
-    r.reason = crypto::issued_certificate_problem(crypto::load_certificate_der(cert_pem, cert_next), {}, *key,
+    std::unique_ptr<Botan::Private_Key> file_key;
+    if (!token_key || new_key)
+      file_key = crypto::load_private_key(read_file(key_path, limits::kObject), key_path, std::nullopt);
+    const Botan::Private_Key& key = file_key ? *file_key : *token_key;
+    r.reason = crypto::issued_certificate_problem(crypto::load_certificate_der(cert_pem, cert_next), {}, key,
                                                   read_file(device_path(device_dir, kCaFile), limits::kBundle),
                                                   kCaFile, clock.now());
   } catch (const InputError& e) {

@@ -2,6 +2,7 @@
 // ca.pem, the .next files of a renewal in flight, the .previous pair, and
 // the recovery of a renewal a crash interrupted.
 #pragma once
+#include <botan/pk_keys.h>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,8 @@ struct Recovery {
 /// and verifies against ca.pem at `clock`'s time, removed otherwise. A
 /// key.pem.next alone is left for the next renewal to reuse. Throws
 /// InputError when a file cannot be read, written or removed.
-Recovery recover_interrupted(const std::string& device_dir, const Clock& clock);
+/// `token_key`: the device key when a token holds it (no key file to read).
+Recovery recover_interrupted(const std::string& device_dir, const Clock& clock,
+                             const Botan::Private_Key* token_key = nullptr);
 
 }  // namespace pairkit::gate

@@ -8,7 +8,7 @@
 
 namespace pairkit::gate {
 
-std::shared_ptr<const GateCa> GateCa::load(const GateConfig& config) {
+std::shared_ptr<const GateCa> GateCa::load(const GateConfig& config, const crypto::TokenAccess* token) {
   if (config.ca_dir.empty()) throw UsageError("no CA folder: set [gate] ca in gate.toml or pass --ca");
   auto dir = ca::CaDir::open(config.ca_dir);
   std::unique_ptr<Botan::Private_Key> key;
@@ -23,6 +23,8 @@ std::shared_ptr<const GateCa> GateCa::load(const GateConfig& config) {
       throw InputError(dir.path(ca::kKeyFile) + " is encrypted: set [est] passphrase_file in gate.toml");
     }
     key = dir.load_key(passphrase);
+  } else if (!dir.key_uri().empty() && token != nullptr) {
+    key = dir.load_key(std::nullopt, token);
   }
   const std::string cert_file = dir.path(ca::kCertFile);
   auto der = crypto::load_certificate_der(read_file(cert_file, limits::kObject), cert_file);

@@ -18,8 +18,10 @@ public:
   /// Opens config.ca_dir (ca.crt, ca.toml). Its key is loaded when ca.key
   /// exists, decrypted with [est] passphrase_file when it is encrypted.
   /// Throws InputError naming the file for a CA that does not open, a key
-  /// without its passphrase or with the wrong one.
-  static std::shared_ptr<const GateCa> load(const GateConfig& config);
+  /// without its passphrase or with the wrong one. A key ca.toml names in a
+  /// token is loaded through `token` (the caller holds the module and PIN);
+  /// without it the gate serves without the key.
+  static std::shared_ptr<const GateCa> load(const GateConfig& config, const crypto::TokenAccess* token = nullptr);
 
   const ca::CaDir& dir() const { return dir_; }
   /// The CA certificate, DER (what cacerts serves).

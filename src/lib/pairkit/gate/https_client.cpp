@@ -2,6 +2,7 @@
 // each step (connect, handshake, write, read) an async operation run to its
 // deadline, so a dead or silent gate costs a bounded wait, never a hang.
 #include "pairkit/gate/https_client.hpp"
+#include "pairkit/gate/tls_key.hpp"
 
 #include <charconv>
 
@@ -88,11 +89,16 @@ HttpsClient::HttpsClient(std::string address, const HttpsClientOptions& opts)
   // OpenSSL's passphrase prompt.
   SSL_CTX_set_default_passwd_cb(ctx, [](char*, int, int, void*) { return 0; });
   for (const std::string* path : {&opts_.cert_pem, &opts_.key_pem}) {
+    if (path == &opts_.key_pem && opts_.token_key) continue;
     if (!path_exists(*path)) throw InputError("cannot read " + *path + ": no such file");
   }
   if (SSL_CTX_use_certificate_chain_file(ctx, opts_.cert_pem.c_str()) != 1) {
     ERR_clear_error();
     throw InputError("cannot use " + opts_.cert_pem + " as the client certificate (not a PEM certificate)");
+  }
+  if (opts_.token_key) {
+    use_token_key(ctx, opts_.token_key, "the client key");
+    return;
   }
   if (SSL_CTX_use_PrivateKey_file(ctx, opts_.key_pem.c_str(), SSL_FILETYPE_PEM) != 1 ||
       SSL_CTX_check_private_key(ctx) != 1) {

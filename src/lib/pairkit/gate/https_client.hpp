@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <botan/pk_keys.h>
+
 #include "pairkit/core/clock.hpp"
 #include "pairkit/core/error.hpp"
 
@@ -41,7 +43,8 @@ struct HttpsResponse {
 };
 
 struct HttpsClientOptions {
-  std::string key_pem;   ///< the device's key.pem (path)
+  std::string key_pem;   ///< the device's key.pem (path), unless token_key
+  std::shared_ptr<const Botan::Private_Key> token_key;  ///< the device's key, held in a token
   std::string cert_pem;  ///< the device's cert.pem (path)
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds io_timeout{15'000};  ///< handshake, request and answer, each

@@ -37,6 +37,8 @@
 
 #include "pairkit/core/error.hpp"
 #include "pairkit/crypto/fingerprint.hpp"
+#include "pairkit/crypto/pkcs11_uri.hpp"
+#include "pairkit/device/identity.hpp"
 #include "pairkit/device/layout.hpp"
 #include "pairkit/gate/plain_stream.hpp"
 #include "pairkit/gate/response_head.hpp"
@@ -117,8 +119,15 @@ struct ServerTls {
   std::shared_ptr<ssl::context> context;
   std::string pem, sha256;
 
-  ServerTls(const std::string& key_file, const std::string& cert_file)
-      : context(make_tls_context(key_file, cert_file)) {
+  static std::shared_ptr<ssl::context> make_context(const std::string& server_dir, const ServerHooks& hooks) {
+    const std::string key = device::key_reference(server_dir), cert = server_dir + "/" + device::kCertFile;
+    if (!crypto::is_pkcs11_uri(key)) return make_tls_context(key, cert);
+    if (!hooks.token_key) throw InputError("the gate's key is in a token (" + key + ") and no token access was given");
+    return make_tls_context(key, cert, hooks.token_key(key));
+  }
+
+  ServerTls(const std::string& server_dir, const ServerHooks& hooks)
+      : context(make_context(server_dir, hooks)) {
     if (X509* own = SSL_CTX_get0_certificate(context->native_handle())) {
       pem = certificate_pem(own);
       std::vector<uint8_t> der(static_cast<size_t>(std::max(0, i2d_X509(own, nullptr))));
@@ -515,8 +524,7 @@ Server::Impl::Impl(const GateConfig& cfg, ServerHooks h)
       signals(workers[0]->ioc),
       grace_timer(workers[0]->ioc),
       config(std::make_shared<const GateConfig>(cfg)),
-      tls(std::make_shared<const ServerTls>(cfg.server_dir + "/" + device::kKeyFile,
-                                            cfg.server_dir + "/" + device::kCertFile)) {
+      tls(std::make_shared<const ServerTls>(cfg.server_dir, hooks)) {
   const auto [host, port] = parse_listen_address(cfg.listen);
   const tcp::endpoint ep(net::ip::make_address(host), port);
   beast::error_code ec;
@@ -672,8 +680,7 @@ void Server::Impl::wait_signal() {
 void Server::Impl::reload() {
   try {
     const GateConfig next = hooks.reload();
-    auto next_tls = std::make_shared<const ServerTls>(next.server_dir + "/" + device::kKeyFile,
-                                                      next.server_dir + "/" + device::kCertFile);
+    auto next_tls = std::make_shared<const ServerTls>(next.server_dir, hooks);
     const auto old = current_config();
     if (next.listen != old->listen)
       event(Severity::warning, "listen changed to " + next.listen + ": that takes a restart; still on " + bound);

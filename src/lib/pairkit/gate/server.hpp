@@ -2,6 +2,8 @@
 // pool of worker threads, the limits of gate.toml, graceful stop and reload.
 #pragma once
 #include <functional>
+
+#include <botan/pk_keys.h>
 #include <memory>
 #include <string>
 
@@ -20,6 +22,9 @@ struct ServerHooks {
   /// SIGHUP: the new configuration (the caller re-reads gate.toml and applies
   /// its flags). A throw keeps the old configuration and is logged.
   std::function<GateConfig()> reload;
+  /// The gate's TLS key when SERVER_DIR's device.toml names a key in a
+  /// token (its pkcs11: URI): the caller holds the module and the PIN.
+  std::function<std::shared_ptr<const Botan::Private_Key>(const std::string& uri)> token_key;
   LogSink* log = nullptr;
   Metrics* metrics = nullptr;
   const Clock* clock = nullptr;

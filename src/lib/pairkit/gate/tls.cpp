@@ -7,6 +7,7 @@
 
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/files.hpp"
+#include "pairkit/gate/tls_key.hpp"
 
 namespace pairkit::gate {
 
@@ -24,7 +25,8 @@ int accept_any_chain(int, X509_STORE_CTX*) { return 1; }
 
 }  // namespace
 
-std::shared_ptr<boost::asio::ssl::context> make_tls_context(const std::string& key_file, const std::string& cert_file) {
+std::shared_ptr<boost::asio::ssl::context> make_tls_context(const std::string& key_file, const std::string& cert_file,
+                                                            std::shared_ptr<const Botan::Private_Key> token_key) {
   namespace ssl = boost::asio::ssl;
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
   SSL_CTX* raw = ctx->native_handle();
@@ -45,6 +47,10 @@ std::shared_ptr<boost::asio::ssl::context> make_tls_context(const std::string& k
   if (!path_exists(cert_file)) throw InputError("the gate's certificate " + cert_file + " does not exist");
   if (SSL_CTX_use_certificate_chain_file(raw, cert_file.c_str()) != 1)
     throw InputError("cannot load the gate's certificate " + cert_file + ": " + openssl_reason());
+  if (token_key) {
+    use_token_key(raw, std::move(token_key), "the gate's key");
+    return ctx;
+  }
   if (!path_exists(key_file)) throw InputError("the gate's key " + key_file + " does not exist");
   // An encrypted key would make OpenSSL prompt on the terminal: refuse it instead.
   SSL_CTX_set_default_passwd_cb(raw, [](char*, int, int, void*) { return 0; });

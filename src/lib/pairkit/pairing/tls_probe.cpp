@@ -2,6 +2,7 @@
 // certificate verification callback captures the leaf instead of checking CAs.
 #include "pairkit/pairing/tls_probe.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <optional>
@@ -136,17 +137,35 @@ private:
   int fd_;
 };
 
-// No client certificate and no trusted roots: the pin decides.
-class NoCredentials final : public Botan::Credentials_Manager {};
+// No trusted roots (the pin decides) and, when given, one client identity.
+class Credentials final : public Botan::Credentials_Manager {
+public:
+  Credentials(const Botan::X509_Certificate* cert, const Botan::Private_Key* key) : cert_(cert), key_(key) {}
+  std::vector<Botan::X509_Certificate> cert_chain(const std::vector<std::string>& key_types, const std::string& type,
+                                                  const std::string&) override {
+    if (cert_ == nullptr || key_ == nullptr || type != "tls-client") return {};
+    if (std::find(key_types.begin(), key_types.end(), key_->algo_name()) == key_types.end()) return {};
+    return {*cert_};
+  }
+  Botan::Private_Key* private_key_for(const Botan::X509_Certificate&, const std::string&, const std::string&) override {
+    return const_cast<Botan::Private_Key*>(key_);
+  }
+
+private:
+  const Botan::X509_Certificate* cert_;
+  const Botan::Private_Key* key_;
+};
 
 }  // namespace
 
 Botan::X509_Certificate fetch_server_certificate(const std::string& address, std::chrono::milliseconds timeout,
-                                                 Botan::RandomNumberGenerator& rng) {
+                                                 Botan::RandomNumberGenerator& rng,
+                                                 const Botan::X509_Certificate* client_cert,
+                                                 const Botan::Private_Key* client_key) {
   Fd sock{connect_with_timeout(address, timeout)};
   Probe probe(sock.fd);
   Botan::TLS::Session_Manager_Noop sessions;
-  NoCredentials creds;
+  Credentials creds(client_cert, client_key);
   Botan::TLS::Policy policy;
   const auto [host, port] = split_address(address);
   const auto deadline = std::chrono::steady_clock::now() + timeout;

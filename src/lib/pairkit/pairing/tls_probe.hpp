@@ -4,6 +4,7 @@
 #include <chrono>
 #include <string>
 
+#include <botan/pk_keys.h>
 #include <botan/rng.h>
 #include <botan/x509cert.h>
 
@@ -15,7 +16,11 @@ namespace pairkit::pairing {
 /// handshake up to `timeout` again.
 /// Throws InputError for refused connections, timeouts, name resolution and
 /// handshake failures, naming the address.
+/// With `client_cert` and `client_key`, the probe authenticates with them
+/// when the server asks (mTLS); the key may be a token key.
 Botan::X509_Certificate fetch_server_certificate(const std::string& address, std::chrono::milliseconds timeout,
-                                                 Botan::RandomNumberGenerator& rng);
+                                                 Botan::RandomNumberGenerator& rng,
+                                                 const Botan::X509_Certificate* client_cert = nullptr,
+                                                 const Botan::Private_Key* client_key = nullptr);
 
 }  // namespace pairkit::pairing
