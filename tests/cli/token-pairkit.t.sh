@@ -1,8 +1,5 @@
-# pairkit against real PKCS#11 tokens (token-lib.sh: SoftHSM2, and the TPM
-# 2.0 module on swtpm), pkcs11-tool and openssl the oracles: keys pairkit
-# makes in a token and keys the peer made, certificates, CSRs, CAs and CRLs
-# signed there, where the PIN comes from, and each bad input's one line with
-# nothing written.
+# pairkit on real tokens (token-lib.sh: SoftHSM2, the TPM module on swtpm), pkcs11-tool and
+# openssl the oracles: token keys, what they sign, PIN sources, each bad input's one line.
 lib_dir=$(dirname "${BASH_SOURCE[0]}")
 source "$lib_dir/token-lib.sh"
 
