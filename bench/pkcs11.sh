@@ -12,7 +12,8 @@
 #             Botan::PK_Signer certificates sign with, SHA-256 of a 400-byte
 #             message then C_Sign (bench/pkcs11_adapter)   target >= 0.9x raw
 # 2. `pairkit ca sign` of N_CSRS requests (made once by bench/ca/ca_bench, not
-#    timed) into a fresh copy of a P-256 CA and a fresh folder, wall time:
+#    timed) into a fresh copy of a P-256 CA and a fresh folder, wall and
+#    CPU time:
 #    file     the CA key in a file (ca.key)
 #    token    the CA key in the SoftHSM2 token (made by `pairkit key gen --token`)
 # A side is a function measure_NAME printing one figure, listed in the part's
@@ -48,9 +49,10 @@ for prog in "$raw" "$adapter" "$ca_bench"; do
   [[ -x $prog ]] || { echo "bench/pkcs11.sh: no $prog (meson configure $build -Dbench=true; ninja -C $build)" >&2; exit 3; }
 done
 [[ -x $pk ]] || { echo "bench/pkcs11.sh: no $pk (give the pairkit binary)" >&2; exit 3; }
-for tool in softhsm2-util pkcs11-tool python3 bc; do
+for tool in softhsm2-util pkcs11-tool python3; do
   command -v $tool >/dev/null || { echo "bench/pkcs11.sh: $tool is not installed (scripts/deps.sh bench)" >&2; exit 3; }
 done
+[[ -x /usr/bin/time ]] || { echo "bench/pkcs11.sh: GNU time is not installed (apt-get install time)" >&2; exit 3; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/pairkit-bench-pkcs11.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -83,13 +85,12 @@ measure_pairkit() {
 # files made after a mass deletion cost more system time).
 round_no=0
 ca_sign() {  # CA_DIR [TOKEN OPTIONS...]: prints the wall and CPU (user + system) seconds
-  local dir=$1 w u s
+  local dir=$1
   shift
   cp -r "$dir" "$dir.$round_no"
   /usr/bin/time -f '%e %U %S' -o time.txt \
     "$pk" -q ca sign --dir "$dir.$round_no" csrs/*.csr --out-dir "out-$dir.$round_no" "$@" >/dev/null
-  read -r w u s <time.txt
-  echo "$w $(echo "$u + $s" | bc -l)"
+  awk '{printf "%s %.2f\n", $1, $2 + $3}' time.txt
 }
 measure_file() { ca_sign ca-file; }
 measure_token() { ca_sign ca-token --pkcs11-module "$SOFTHSM_MODULE" --pin-file "$SOFTHSM_PIN_FILE"; }
@@ -115,8 +116,8 @@ interleave() {
 }
 
 # report FIGURES TITLE FORMAT SIDE...: each side's median [min-max] and its
-# ratio to the first side, by wall time and by CPU time (a figure per CPU
-# second, or CPU seconds): on a shared machine the CPU figure is the steadier.
+# ratio to the first side, by wall time and by CPU time (signatures per CPU
+# second; CPU seconds of ca sign, whose writer thread overlaps its signing).
 report() {
   python3 - "$@" "$rounds" <<'PY'
 import statistics, sys
