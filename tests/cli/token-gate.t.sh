@@ -75,8 +75,9 @@ start_s_server() {  # CLIENT_CA: s_server asking for and verifying a client cert
   local try
   for try in $(seq 0 19); do
     port=$((30000 + ($$ * 11 + try * 137 + RANDOM % 50) % 30000))
-    sleep 30 | openssl s_server -accept "127.0.0.1:$port" -cert plain/cert.pem -key plain/key.pem \
-      -Verify 1 -verify_return_error -CAfile "$1" -naccept 1 >s_server.log 2>&1 &
+    # -www: it answers without reading stdin, which is /dev/null here.
+    openssl s_server -accept "127.0.0.1:$port" -cert plain/cert.pem -key plain/key.pem \
+      -Verify 1 -verify_return_error -CAfile "$1" -www >s_server.log 2>&1 &
     local pid=$!
     for _ in $(seq 50); do
       if grep -q '^ACCEPT' s_server.log; then servers+=("$pid"); return 0; fi
@@ -88,7 +89,7 @@ start_s_server() {  # CLIENT_CA: s_server asking for and verifying a client cert
 }
 check "s_server starts" start_s_server ca/ca.crt
 t 0 'pinned' '' -- pk pin check --store pins.toml --name plain --connect "127.0.0.1:$port" --tofu --client term "${tpm[@]}"
-check "s_server verified the TPM-signed client certificate" bash -c "sleep 0.3; grep -q 'subject=serialNumber = TERM-T' s_server.log"
+check "s_server verified the TPM-signed client certificate" bash -c "sleep 0.3; grep -q 'depth=0 serialNumber = TERM-T' s_server.log"
 stop_servers
 check "s_server starts again" start_s_server ca/ca.crt
 t 3 '' 'TLS handshake with 127.0.0.1:[0-9]+ failed' -- pk pin check --store pins2.toml --name plain --connect "127.0.0.1:$port" --tofu
