@@ -30,6 +30,9 @@ check "the TPM holds the key, private, sensitive and never extractable (pkcs11-t
 t 0 'pkcs11:token=' '' -- pk key gen --token "pkcs11:token=$SOFTHSM_TOKEN;object=ca-key" --type p384 "${hsm[@]}"
 t 0 'in the token' '' -- pk ca init --dir ca --cn "Fleet CA" --key "pkcs11:token=$SOFTHSM_TOKEN;object=ca-key" "${hsm[@]}"
 absent ca/ca.key
+# module-name= finds the module as p11-kit does (Debian's softhsm2 registers softhsm2.module).
+t 0 'p384' '' -- pk key info "pkcs11:token=$SOFTHSM_TOKEN;object=ca-key?module-name=softhsm2"
+t 3 '' "no PKCS#11 module named 'nosuch'" -- pk key info "pkcs11:token=$SOFTHSM_TOKEN;object=ca-key?module-name=nosuch"
 cat >srv/gate.toml <<TOML
 [gate]
 ca = "$PWD/ca"
