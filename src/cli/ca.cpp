@@ -99,7 +99,8 @@ void run_init(Cli& cli, const InitOptions& o) {
     if (o.encrypt && !init.passphrase) throw InputError("--encrypt needs a terminal, --passphrase-file or --passphrase-env");
   }
   const auto ca = ca::CaDir::init(o.dir, init, cli.rng(), cli.clock());
-  const std::string key_type = crypto::key_type_name(crypto::key_type_of(key ? *key : *ca.cert().subject_public_key()));
+  const auto cert_key = ca.cert().load_subject_public_key();  // owned: Botan 2's subject_public_key() is a raw pointer
+  const std::string key_type = crypto::key_type_name(crypto::key_type_of(key ? *key : *cert_key));
   const auto d = crypto::describe_certificate(ca.cert());
   if (cli.json) {
     cli.emit_json({{"dir", o.dir}, {"subject", d.subject}, {"key_type", key_type},
