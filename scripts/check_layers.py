@@ -16,6 +16,7 @@ import sys
 EXTERNAL_HEADERS = {
     "botan": ("botan/",),
     "sqlite": ("sqlite3.h",),
+    "libpq": ("libpq-fe.h",),
     "toml": ("toml++/",),
     "json": ("nlohmann/",),
     "openssl": ("openssl/",),

@@ -243,9 +243,11 @@ check "pair approve racing pair request, 20 rounds: each settled one way, nothin
   [ $(grep -cE "^(approve|request)$" race.log) -eq 20 ]'
 echo "races won: approve $(grep -c '^approve$' race.log), request $(grep -c '^request$' race.log)"
 
-# Database locations: a path or sqlite:PATH; an engine this build lacks is a
-# usage error that does not echo the URL's credentials.
+# Database locations: a path, sqlite:PATH or postgresql://; another scheme, or a URL
+# with a password in it, is a usage error that does not echo the password.
 t 0 'TERM-0042' '' -- pk pair list --db sqlite:srv/pairing.db
-t 2 '' "database location 'postgresql://\.\.\.' uses a scheme this pairkit does not open" -- pk pair list --db postgresql://gate:secret@db/pairing
+t 2 '' 'the database URL carries a password, which would show in the process list' -- pk pair list --db postgresql://gate:secret@db/pairing
+t 2 '' 'the database URL carries a password' -- pk pair list --db 'postgresql:///pairing?host=/run/x&password=secret'
+t 2 '' "database location 'mysql://\.\.\.' uses a scheme this pairkit does not open" -- pk pair list --db mysql://gate@db/pairing
 check "the error line does not carry the password" bash -c '! pk pair list --db postgresql://gate:secret@db/pairing 2>&1 | grep -q secret'
 t 3 '' 'no pairing registry at nowhere/pairing.db' -- pk pair list --db sqlite:nowhere/pairing.db

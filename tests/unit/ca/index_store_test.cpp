@@ -51,10 +51,10 @@ TEST_CASE("an index made before schema versions were recorded is adopted; foreig
   const std::string path = d.path() + "/index.db";
   {
     // The schema as pairkit wrote it before PRAGMA user_version: the version is the meta row alone.
-    sqlite::ConnectionOptions o;
+    db::ConnectionOptions o;
     o.if_missing = IfMissing::create;
-    sqlite::Connection old(path, o);
-    old.exec(R"sql(
+    auto old = sqlite::open(path, o);
+    old->exec(R"sql(
 PRAGMA journal_mode=WAL;
 CREATE TABLE certs (
   serial      TEXT PRIMARY KEY,
@@ -73,7 +73,7 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT INTO meta VALUES ('schema', 1), ('crl_number', 4);
 INSERT INTO certs (serial, subject, profile, not_before, not_after, sha256) VALUES ('0C', 'CN=c', 'server', 1, 2, '-');
 )sql");
-    CHECK(old.user_version() == 0);
+    CHECK(sqlite::user_version(*old) == 0);
   }
   {
     auto db = open_index("sqlite:" + path);
@@ -81,7 +81,7 @@ INSERT INTO certs (serial, subject, profile, not_before, not_after, sha256) VALU
     CHECK(db->revoke("0C", TimePoint(std::chrono::seconds(3)), std::nullopt) == RevokeResult::revoked);
     CHECK(db->next_crl_number() == 5);
   }
-  CHECK(sqlite::Connection(path, {}).user_version() == 3);
+  CHECK(sqlite::user_version(*sqlite::open(path, {})) == 3);
   CHECK(open_index(path)->find("0C")->crl_number == 5u);
   // Rows from before delivery was recorded count as delivered, with no certificate kept.
   CHECK(open_index(path)->find("0C")->delivered);
@@ -89,15 +89,16 @@ INSERT INTO certs (serial, subject, profile, not_before, not_after, sha256) VALU
 
   const std::string other = d.path() + "/other.db";
   {
-    sqlite::ConnectionOptions o;
+    db::ConnectionOptions o;
     o.if_missing = IfMissing::create;
-    sqlite::Connection(other, o).exec("CREATE TABLE x(y)");
+    sqlite::open(other, o)->exec("CREATE TABLE x(y)");
   }
   CHECK_THROWS_WITH_AS(open_index(other), doctest::Contains("is not a pairkit CA index"), InputError);
   const std::string junk = d.path() + "/junk.db";
   std::ofstream(junk) << std::string(4096, 'x');
   CHECK_THROWS_WITH_AS(open_index(junk), doctest::Contains((junk + " is not a usable index database").c_str()), InputError);
-  CHECK_THROWS_AS(open_index("postgresql://ca@db/index"), UsageError);
+  CHECK_THROWS_AS(open_index("mysql://ca@db/index"), UsageError);
+  CHECK_THROWS_AS(open_index("postgresql://ca:secret@db/index"), UsageError);
 }
 
 TEST_CASE("index database: a certificate is undelivered from signing until marked, and kept for delivery") {

@@ -1,5 +1,5 @@
-// The SQLite layer: transactions, busy timeouts, migrations, refused files,
-// constraint violations and snapshots.
+// The SQLite engine of the storage layer: transactions, busy timeouts,
+// migrations, refused files, constraint violations and snapshots.
 #include <doctest/doctest.h>
 
 #include <fstream>
@@ -10,7 +10,10 @@
 #include "pairkit/core/temp_dir.hpp"
 
 using namespace pairkit;
-using namespace pairkit::sqlite;
+using namespace pairkit::db;
+using pairkit::sqlite::open;
+using pairkit::sqlite::snapshot;
+using pairkit::sqlite::user_version;
 using namespace std::chrono_literals;
 
 namespace {
@@ -41,11 +44,16 @@ int empty_only(Connection& c) {
 
 void refuse(const Connection& c, int v) { throw InputError(c.path() + " is at version " + std::to_string(v)); }
 
+Schema steps(std::span<const char* const> migrations, int (*unversioned)(Connection&) = empty_only) {
+  return {"steps", "steps", migrations, migrations, unversioned, refuse};
+}
+
 }  // namespace
 
 TEST_CASE("a transaction rolls back when its scope is left by an exception") {
   TempDir d;
-  Connection c(d.path() + "/t.db", creating());
+  auto c_owner = open(d.path() + "/t.db", creating());
+  Connection& c = *c_owner;
   c.exec("CREATE TABLE t(x INTEGER)");
   CHECK_THROWS_AS(([&] {
                     Transaction tx(c);
@@ -65,16 +73,19 @@ TEST_CASE("a transaction rolls back when its scope is left by an exception") {
 TEST_CASE("a database busy past the timeout is an InputError naming the file") {
   TempDir d;
   const std::string path = d.path() + "/busy.db";
-  Connection holder(path, creating());
-  migrate(holder, {kSteps, empty_only, refuse});
+  auto holder_owner = open(path, creating());
+  Connection& holder = *holder_owner;
+  holder.migrate(steps(kSteps, empty_only));
   Transaction held(holder);
-  Connection waiter(path, creating(100ms));
+  auto waiter_owner = open(path, creating(100ms));
+  Connection& waiter = *waiter_owner;
   CHECK_THROWS_WITH_AS(Transaction{waiter}, doctest::Contains((path + " is busy").c_str()), InputError);
 }
 
 TEST_CASE("a kept statement comes back reset with its binds cleared; a nested use gets its own copy") {
   TempDir d;
-  Connection c(d.path() + "/kept.db", creating());
+  auto c_owner = open(d.path() + "/kept.db", creating());
+  Connection& c = *c_owner;
   c.exec("CREATE TABLE t(x INTEGER)");
   for (int i = 1; i <= 3; ++i) c.cached("INSERT INTO t(x) VALUES (?)").bind(1, i).run();
   const char* sql = "SELECT count(*), sum(x IS ?) FROM t";
@@ -99,11 +110,13 @@ TEST_CASE("a kept statement comes back reset with its binds cleared; a nested us
 TEST_CASE("a kept statement that fails leaves no lock behind") {
   TempDir d;
   const std::string path = d.path() + "/kept.db";
-  Connection c(path, creating());
+  auto c_owner = open(path, creating());
+  Connection& c = *c_owner;
   c.exec("CREATE TABLE t(x INTEGER UNIQUE)");
   c.cached("INSERT INTO t(x) VALUES (?)").bind(1, 1).run();
   CHECK_THROWS_AS(c.cached("INSERT INTO t(x) VALUES (?)").bind(1, 1).run(), ConstraintViolation);
-  Connection other(path, creating(100ms));
+  auto other_owner = open(path, creating(100ms));
+  Connection& other = *other_owner;
   Transaction tx(other);
   other.exec("INSERT INTO t(x) VALUES (2)");
   tx.commit();
@@ -113,9 +126,11 @@ TEST_CASE("a kept statement that fails leaves no lock behind") {
 TEST_CASE("the change stamp moves with every commit, this connection's and others'") {
   TempDir d;
   const std::string path = d.path() + "/stamp.db";
-  Connection c(path, creating());
+  auto c_owner = open(path, creating());
+  Connection& c = *c_owner;
   c.exec("CREATE TABLE t(x INTEGER)");
-  Connection other(path, creating());
+  auto other_owner = open(path, creating());
+  Connection& other = *other_owner;
   const ChangeStamp s0 = c.change_stamp();
   CHECK(c.change_stamp() == s0);
   other.exec("INSERT INTO t(x) VALUES (1)");
@@ -131,12 +146,13 @@ TEST_CASE("migrations run once, in order, and a newer file is refused") {
   TempDir d;
   const std::string path = d.path() + "/m.db";
   {
-    Connection c(path, creating());
-    migrate(c, {std::span(kSteps, 2), empty_only, refuse});
-    CHECK(c.user_version() == 2);
-    migrate(c, {kSteps, empty_only, refuse});
-    migrate(c, {kSteps, empty_only, refuse});
-    CHECK(c.user_version() == 3);
+    auto c_owner = open(path, creating());
+    Connection& c = *c_owner;
+    c.migrate(steps(std::span(kSteps, 2), empty_only));
+    CHECK(user_version(c) == 2);
+    c.migrate(steps(kSteps, empty_only));
+    c.migrate(steps(kSteps, empty_only));
+    CHECK(user_version(c) == 3);
     auto s = c.prepare("SELECT group_concat(n) FROM steps");
     REQUIRE(s.step());
     CHECK(s.text(0) == "1,2,3");
@@ -144,8 +160,9 @@ TEST_CASE("migrations run once, in order, and a newer file is refused") {
     REQUIRE(mode.step());
     CHECK(mode.text(0) == "wal");
   }
-  Connection c(path, ConnectionOptions{});
-  CHECK_THROWS_WITH_AS(migrate(c, {std::span(kSteps, 1), empty_only, refuse}), doctest::Contains("is at version 3"),
+  auto c_owner = open(path, ConnectionOptions{});
+  Connection& c = *c_owner;
+  CHECK_THROWS_WITH_AS(c.migrate(steps(std::span(kSteps, 1), empty_only)), doctest::Contains("is at version 3"),
                        InputError);
 }
 
@@ -153,27 +170,30 @@ TEST_CASE("an unversioned file is adopted or refused by the store") {
   TempDir d;
   const std::string path = d.path() + "/old.db";
   {
-    Connection c(path, creating());
+    auto c_owner = open(path, creating());
+    Connection& c = *c_owner;
     c.exec("CREATE TABLE steps(n INTEGER NOT NULL); INSERT INTO steps VALUES (1);");
   }
-  Connection c(path, ConnectionOptions{});
-  CHECK_THROWS_WITH_AS(migrate(c, {kSteps, empty_only, refuse}), doctest::Contains("belongs to someone else"),
+  auto c_owner = open(path, ConnectionOptions{});
+  Connection& c = *c_owner;
+  CHECK_THROWS_WITH_AS(c.migrate(steps(kSteps, empty_only)), doctest::Contains("belongs to someone else"),
                        InputError);
-  CHECK(c.user_version() == 0);
-  migrate(c, {kSteps, [](Connection&) { return 1; }, refuse});
-  CHECK(c.user_version() == 3);
+  CHECK(user_version(c) == 0);
+  c.migrate(steps(kSteps, [](Connection&) { return 1; }));
+  CHECK(user_version(c) == 3);
   CHECK(count(c, "steps") == 3);
 }
 
 TEST_CASE("missing, garbage and refused files") {
   TempDir d;
-  CHECK_THROWS_WITH_AS(Connection(d.path() + "/none.db", ConnectionOptions{}),
+  CHECK_THROWS_WITH_AS(open(d.path() + "/none.db", ConnectionOptions{}),
                        doctest::Contains((d.path() + "/none.db").c_str()), InputError);
-  CHECK_THROWS_AS(Connection(d.path() + "/nodir/x.db", creating()), InputError);
+  CHECK_THROWS_AS(open(d.path() + "/nodir/x.db", creating()), InputError);
   const std::string junk = d.path() + "/junk.db";
   std::ofstream(junk) << std::string(8192, 'x');
-  Connection c(junk, ConnectionOptions{});
-  CHECK_THROWS_WITH_AS(c.user_version(), doctest::Contains((junk + " is not a usable database").c_str()), InputError);
+  auto c_owner = open(junk, ConnectionOptions{});
+  Connection& c = *c_owner;
+  CHECK_THROWS_WITH_AS(user_version(c), doctest::Contains((junk + " is not a usable database").c_str()), InputError);
 }
 
 TEST_CASE("a constraint violation is its own error; the store may reword it") {
@@ -182,7 +202,8 @@ TEST_CASE("a constraint violation is its own error; the store may reword it") {
   o.describe = [](const FailureInfo& f) {
     return f.kind == Failure::constraint ? std::string("taken already") : describe_plainly(f);
   };
-  Connection c(d.path() + "/u.db", o);
+  auto c_owner = open(d.path() + "/u.db", o);
+  Connection& c = *c_owner;
   c.exec("CREATE TABLE u(k TEXT PRIMARY KEY)");
   c.prepare("INSERT INTO u VALUES ('a')").run();
   CHECK_THROWS_WITH_AS(c.prepare("INSERT INTO u VALUES ('a')").run(), "taken already", ConstraintViolation);
@@ -195,10 +216,12 @@ TEST_CASE("a constraint violation is its own error; the store may reword it") {
 
 TEST_CASE("a snapshot holds the rows still in the WAL") {
   TempDir d;
-  Connection c(d.path() + "/live.db", creating());
-  migrate(c, {kSteps, empty_only, refuse});
+  auto c_owner = open(d.path() + "/live.db", creating());
+  Connection& c = *c_owner;
+  c.migrate(steps(kSteps, empty_only));
   snapshot(d.path() + "/live.db", d.path() + "/copy.db");
-  Connection copy(d.path() + "/copy.db", ConnectionOptions{});
+  auto copy_owner = open(d.path() + "/copy.db", ConnectionOptions{});
+  Connection& copy = *copy_owner;
   CHECK(count(copy, "steps") == 3);
   CHECK_THROWS_WITH_AS(snapshot(d.path() + "/none.db", d.path() + "/x.db"), doctest::Contains("cannot snapshot"), InputError);
 }

@@ -24,7 +24,7 @@ inline CertRef cert(char c) { return {fp(c), "PEM " + std::string(1, c)}; }
 inline std::unique_ptr<Registry> open_plain(const std::string& path) {
   using namespace std::chrono_literals;
   auto reg = open_registry(path, {IfMissing::create, 2000ms});
-  sqlite::Connection(path, {}).exec("UPDATE settings SET value = 'false' WHERE key = 'otp_required'");
+  sqlite::open(path, {})->exec("UPDATE settings SET value = 'false' WHERE key = 'otp_required'");
   return reg;
 }
 

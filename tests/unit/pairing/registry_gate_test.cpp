@@ -126,8 +126,8 @@ TEST_CASE("an invite pairs once, before it expires; the registry keeps only its 
   CHECK(inv.expires_at == t0 + 10min);
   CHECK(g.reg->create_invite(10min, *g.rng, g.clock).token != inv.token);
   {
-    sqlite::Connection raw(g.d.path() + "/pairing.db", {});
-    auto s = raw.prepare("SELECT count(*) FROM invites WHERE token_sha256 = ?");
+    auto raw = sqlite::open(g.d.path() + "/pairing.db", {});
+    auto s = raw->prepare("SELECT count(*) FROM invites WHERE token_sha256 = ?");
     s.bind(1, inv.token);
     s.step();
     CHECK(s.integer(0) == 0);
@@ -239,8 +239,8 @@ TEST_CASE("a join waiting on a busy registry fails with 'busy', never hangs") {
   Gate g;
   const std::string path = g.d.path() + "/pairing.db";
   g.join(join_req("T1", 'A'));
-  sqlite::Connection holder(path, {});
-  sqlite::Transaction held(holder);
+  auto holder = sqlite::open(path, {});
+  db::Transaction held(*holder);
   const auto waiting = open_registry(path, {IfMissing::fail, 100ms});
   CHECK_THROWS_WITH_AS(waiting->join(join_req("T2", 'B'), {}, *g.rng, g.clock), doctest::Contains("is busy"),
                        InputError);
@@ -253,8 +253,8 @@ TEST_CASE("a paired terminal's join reads only, so it answers while a writer hol
   const auto row = g.reg->list(State::pending, g.clock).at(0);
   g.reg->approve("T1", std::nullopt, parse_code(row.code), 5, {"alice", std::nullopt}, g.clock);
   const auto waiting = open_registry(path, {IfMissing::fail, 100ms});
-  sqlite::Connection holder(path, {});
-  sqlite::Transaction held(holder);
+  auto holder = sqlite::open(path, {});
+  db::Transaction held(*holder);
   const auto again = waiting->join(join_req("T1", 'A'), {}, *g.rng, g.clock);
   CHECK(again.result == JoinResult::paired);
   CHECK(again.row.id == row.id);
@@ -271,8 +271,8 @@ TEST_CASE("a poll within the second it was recorded reads only, so it answers wh
   REQUIRE(waiting->poll(req.row.id, fp('A'), g.clock)->last_seen_at == t0);
   CHECK(waiting->pending_count(g.clock) == 1);
   {
-    sqlite::Connection holder(path, {});
-    sqlite::Transaction held(holder);
+    auto holder = sqlite::open(path, {});
+    db::Transaction held(*holder);
     CHECK(waiting->poll(req.row.id, fp('A'), g.clock)->state == State::pending);
     CHECK_FALSE(waiting->poll(req.row.id, fp('B'), g.clock));
     CHECK(waiting->pending_count(g.clock) == 1);
@@ -308,8 +308,8 @@ TEST_CASE("a version-1 registry migrates on open, keeps its rows and needs no se
   const std::string path = d.path() + "/pairing.db";
   {
     // The version-1 schema and a request as pairkit 1 wrote them.
-    sqlite::Connection v1(path, {IfMissing::create});
-    v1.exec(R"sql(
+    auto v1 = sqlite::open(path, {IfMissing::create});
+    v1->exec(R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE requests(id INTEGER PRIMARY KEY, serial TEXT NOT NULL, fingerprint TEXT NOT NULL,
   certificate TEXT NOT NULL, server_fingerprint TEXT NOT NULL, nonce TEXT NOT NULL,
@@ -335,7 +335,7 @@ PRAGMA user_version = 1;
   FixedClock clock(t0);
   auto rng = make_seeded_rng(12);
   const auto reg = open_registry(path, {IfMissing::fail, 2000ms});
-  CHECK(sqlite::Connection(path, {}).user_version() == kSchemaVersion);
+  CHECK(sqlite::user_version(*sqlite::open(path, {})) == kSchemaVersion);
   CHECK_FALSE(reg->otp_required());
   const auto rows = reg->list(State::pending, clock);
   REQUIRE(rows.size() == 1);

@@ -119,7 +119,7 @@ TEST_CASE("an unknown operator is refused; a malformed code counts as wrong") {
 
 TEST_CASE("a registry without the requirement takes decisions without a code, but checks one given") {
   Desk k;
-  sqlite::Connection(k.d.path() + "/pairing.db", {}).exec("UPDATE settings SET value = 'false' WHERE key = 'otp_required'");
+  sqlite::open(k.d.path() + "/pairing.db", {})->exec("UPDATE settings SET value = 'false' WHERE key = 'otp_required'");
   REQUIRE_FALSE(k.reg->otp_required());
   k.pending("T1", 'A');
   k.pending("T2", 'B');

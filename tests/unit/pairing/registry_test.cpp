@@ -126,7 +126,7 @@ TEST_CASE("missing, corrupt and foreign databases") {
   CHECK_THROWS_AS(open_registry(d.path() + "/nodir/pairing.db", {IfMissing::create, 100ms}), InputError);  // no such folder
 }
 
-TEST_CASE("a registry opens from sqlite:PATH; other schemes are usage errors") {
+TEST_CASE("a registry opens from sqlite:PATH; other schemes and URLs with passwords are usage errors") {
   TempDir d;
   auto rng = make_seeded_rng(6);
   FixedClock clock(t0);
@@ -135,7 +135,8 @@ TEST_CASE("a registry opens from sqlite:PATH; other schemes are usage errors") {
   open_registry("sqlite:" + path, {IfMissing::create, 2000ms})->request("T5", cert('E'), cert('5'), 15min, *rng, clock);
   CHECK(registry_exists(path));
   CHECK(open_registry(path, {IfMissing::fail, 2000ms})->list(State::pending, clock).size() == 1);
-  CHECK_THROWS_AS(open_registry("postgresql://gate@db/pairing", {IfMissing::fail, 2000ms}), UsageError);
+  CHECK_THROWS_AS(open_registry("mysql://gate@db/pairing", {IfMissing::fail, 2000ms}), UsageError);
+  CHECK_THROWS_AS(open_registry("postgresql://gate:secret@db/pairing", {IfMissing::fail, 2000ms}), UsageError);
 }
 
 TEST_CASE("a registry busy past its timeout names the file; nothing is recorded") {
@@ -145,8 +146,8 @@ TEST_CASE("a registry busy past its timeout names the file; nothing is recorded"
   const std::string path = d.path() + "/pairing.db";
   const auto reg = open_plain(path);
   reg->request("T6", cert('F'), cert('5'), 15min, *rng, clock);
-  sqlite::Connection holder(path, {});
-  sqlite::Transaction held(holder);
+  auto holder = sqlite::open(path, {});
+  db::Transaction held(*holder);
   const auto waiting = open_registry(path, {IfMissing::fail, 100ms});
   CHECK_THROWS_WITH_AS(waiting->reject("T6", {"bob", std::nullopt}, clock),
                        doctest::Contains(("registry " + path + " is busy: another process held it for more than 100 ms").c_str()),

@@ -6,12 +6,14 @@
 #include <string>
 
 #include "pairkit/ca/index_store.hpp"
+#include "pairkit/core/db_location.hpp"
 
 namespace pairkit::ca {
 
-/// A new index in the SQLite file at path (index_sqlite.cpp).
-std::unique_ptr<IndexStore> create_sqlite_index(const std::string& path);
-/// The index in the existing SQLite file at path.
-std::unique_ptr<IndexStore> open_sqlite_index(const std::string& path, std::chrono::milliseconds busy_timeout);
+/// A new index at a location of either engine (index_sql.cpp): a new
+/// SQLite file, or a PostgreSQL database without one.
+std::unique_ptr<IndexStore> create_sql_index(const DbLocation& where);
+/// The existing index at a location.
+std::unique_ptr<IndexStore> open_sql_index(const DbLocation& where, std::chrono::milliseconds busy_timeout);
 
 }  // namespace pairkit::ca

@@ -8,19 +8,11 @@
 namespace pairkit::ca {
 
 std::unique_ptr<IndexStore> create_index(const std::string& location) {
-  const auto where = parse_db_location(location);
-  switch (where.engine) {
-    case DbEngine::sqlite: return create_sqlite_index(where.target);
-  }
-  throw UsageError("no engine for database location '" + location + "'");
+  return create_sql_index(parse_db_location(location));
 }
 
 std::unique_ptr<IndexStore> open_index(const std::string& location, std::chrono::milliseconds busy_timeout) {
-  const auto where = parse_db_location(location);
-  switch (where.engine) {
-    case DbEngine::sqlite: return open_sqlite_index(where.target, busy_timeout);
-  }
-  throw UsageError("no engine for database location '" + location + "'");
+  return open_sql_index(parse_db_location(location), busy_timeout);
 }
 
 }  // namespace pairkit::ca

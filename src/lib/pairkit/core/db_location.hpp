@@ -1,5 +1,5 @@
-// Where a store lives, as users name it: a path, `sqlite:PATH`, and later a
-// URL per further engine; and what opening does when nothing is there yet.
+// Where a store lives, as users name it: a path, `sqlite:PATH`, or a
+// PostgreSQL URL; and what opening does when nothing is there yet.
 #pragma once
 #include <string>
 
@@ -9,16 +9,19 @@ namespace pairkit {
 enum class IfMissing { fail, create };
 
 /// The database engines this build opens.
-enum class DbEngine { sqlite };
+enum class DbEngine { sqlite, postgres };
 
-/// A parsed location: the engine and what it opens (a file path for SQLite).
+/// A parsed location: the engine and what it opens (a file path for
+/// SQLite, the URL as libpq takes it for PostgreSQL).
 struct DbLocation {
   DbEngine engine = DbEngine::sqlite;
   std::string target;
 };
 
-/// Parses a location: `sqlite:PATH`, a URL (`scheme://...`), or else a
-/// plain path. UsageError for a scheme this build does not open.
+/// Parses a location: `sqlite:PATH`, `postgresql://...` or `postgres://...`
+/// (a libpq URI), or else a plain path. UsageError for another scheme, and
+/// for a URL that carries a password: passwords come from PGPASSFILE,
+/// ~/.pgpass or PGPASSWORD, never from a command line.
 DbLocation parse_db_location(const std::string& location);
 
 }  // namespace pairkit

@@ -1,4 +1,4 @@
-// The SQLite layer (see sqlite.hpp): the only file that calls sqlite3_*.
+// The SQLite engine (see sqlite.hpp): the only file that calls sqlite3_*.
 #include "pairkit/core/sqlite.hpp"
 
 #include <sqlite3.h>
@@ -7,8 +7,14 @@
 #include <functional>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 
 namespace pairkit::sqlite {
+
+using db::Describe;
+using db::Failure;
+using db::FailureInfo;
+using db::Schema;
 
 namespace {
 
@@ -24,117 +30,150 @@ Failure failure_of(int code) {
 }
 
 [[noreturn]] void throw_failure(const FailureInfo& f, Describe describe) {
-  if (f.kind == Failure::constraint) throw ConstraintViolation(describe(f));
+  if (f.kind == Failure::constraint) throw db::ConstraintViolation(describe(f));
   throw InputError(describe(f));
 }
 
-[[noreturn]] void refuse_newer(const Connection& c, const Schema& schema, int version) {
-  schema.too_new(c, version);
-  throw InputError(c.path() + " has schema version " + std::to_string(version) + "; this pairkit knows up to " +
-                   std::to_string(schema.migrations.size()));
-}
+class SqliteConnection;
 
-}  // namespace
+class SqliteStatement final : public db::StatementImpl {
+public:
+  SqliteStatement(SqliteConnection& c, sqlite3_stmt* s, bool kept) : conn_(c), s_(s), kept_(kept) {}
+  ~SqliteStatement() override { sqlite3_finalize(s_); }
 
-std::string describe_plainly(const FailureInfo& f) {
-  switch (f.kind) {
-    case Failure::cannot_open: return "cannot open database " + f.path + ": " + std::string(f.message);
-    case Failure::busy:
-      return "database " + f.path + " is busy: another process held it for more than " +
-             std::to_string(f.busy_timeout.count()) + " ms";
-    case Failure::not_a_database:
-      return f.path + " is not a usable database (" + std::string(f.message) + ")";
-    case Failure::constraint:
-    case Failure::other: break;
+  void bind(int i, std::string_view v) override {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
   }
-  return f.path + ": " + std::string(f.what) + ": " + std::string(f.message);
-}
-
-// --- Statement
-
-Statement::~Statement() {
-  if (!lent_) {
-    sqlite3_finalize(s_);
-    return;
+  void bind(int i, int64_t v) override { sqlite3_bind_int64(s_, i, v); }
+  void bind_null(int i) override { sqlite3_bind_null(s_, i); }
+  bool step(std::string_view what) override;
+  void reset() override {
+    sqlite3_reset(s_);
+    done_ = false;
   }
-  // Back to the cache: a reset ends the statement's read of the database,
-  // cleared binds drop the copies of this request's text.
-  sqlite3_reset(s_);
-  sqlite3_clear_bindings(s_);
-  *lent_ = false;
-}
+  std::string text(int col) const override {
+    const auto* p = sqlite3_column_text(s_, col);
+    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(s_, col)))
+             : "";
+  }
+  int64_t integer(int col) const override { return sqlite3_column_int64(s_, col); }
+  bool is_null(int col) const override { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+  void release() noexcept override {
+    if (!kept_) {
+      delete this;
+      return;
+    }
+    // Back to the cache: a reset ends the statement's read of the database,
+    // cleared binds drop the copies of this request's text.
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+    done_ = false;
+    lent_ = false;
+  }
 
-Statement::Statement(Statement&& o) noexcept : conn_(o.conn_), s_(o.s_), lent_(o.lent_), done_(o.done_) {
-  o.s_ = nullptr;
-  o.lent_ = nullptr;
-}
+  /// Lends a kept statement out; false when it is out already.
+  bool lend() { return !std::exchange(lent_, true); }
 
-Statement& Statement::bind(int i, std::string_view v) {
-  sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-  return *this;
-}
+private:
+  SqliteConnection& conn_;
+  sqlite3_stmt* s_;
+  const bool kept_;
+  bool lent_ = false;
+  bool done_ = false;
+};
 
-Statement& Statement::bind(int i, int64_t v) {
-  sqlite3_bind_int64(s_, i, v);
-  return *this;
-}
+class SqliteConnection final : public db::Connection {
+public:
+  SqliteConnection(const std::string& path, const db::ConnectionOptions& options);
+  ~SqliteConnection() override {
+    cache_.clear();  // finalized before the connection closes
+    for (sqlite3_stmt* s : {begin_, commit_, rollback_}) sqlite3_finalize(s);
+    sqlite3_close(db_);
+  }
 
-Statement& Statement::bind_null(int i) {
-  sqlite3_bind_null(s_, i);
-  return *this;
-}
+  DbEngine engine() const override { return DbEngine::sqlite; }
+  db::Statement prepare(std::string_view sql, std::string_view what) override;
+  db::Statement cached(std::string_view sql, std::string_view what) override;
+  void exec(const char* sql, std::string_view what) override {
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) fail(what, sql);
+  }
+  void begin() override { exec_kept(begin_, "BEGIN IMMEDIATE"); }
+  void commit() override { exec_kept(commit_, "COMMIT"); }
+  void rollback() noexcept override {
+    try {
+      exec_kept(rollback_, "ROLLBACK");
+    } catch (const Error&) {
+      // Nothing to undo when SQLite already rolled back (it does after
+      // some I/O errors); the error that brought us here is what counts.
+    }
+  }
+  void recover() override {}
+  int migrate(const Schema& schema) override;
+  db::ChangeStamp change_stamp() override {
+    auto s = cached("PRAGMA data_version", "prepare");
+    s.step();
+    return {s.integer(0), sqlite3_total_changes64(db_)};
+  }
+  [[noreturn]] void fail(std::string_view what) const override { fail(what, {}); }
 
-bool Statement::step(std::string_view what) {
+  int user_version() {
+    auto s = prepare("PRAGMA user_version", "prepare");
+    s.step();
+    return static_cast<int>(s.integer(0));
+  }
+
+private:
+  [[noreturn]] void fail(std::string_view what, std::string_view sql) const {
+    const int code = sqlite3_extended_errcode(db_);
+    const std::string msg = sqlite3_errmsg(db_);
+    throw_failure({failure_of(code), path(), busy_timeout(), what, msg, sql}, describe_);
+  }
+  /// Runs BEGIN, COMMIT or ROLLBACK, kept prepared: they run on every request.
+  void exec_kept(sqlite3_stmt*& s, const char* sql) {
+    if (!s && sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK)
+      fail("query failed", sql);
+    const int rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW) {
+      sqlite3_reset(s);
+      return;
+    }
+    const int code = sqlite3_extended_errcode(db_);
+    const std::string msg = sqlite3_errmsg(db_);
+    sqlite3_reset(s);
+    throw_failure({failure_of(code), path(), busy_timeout(), "query failed", msg, sql}, describe_);
+  }
+  void use_wal();
+  [[noreturn]] void refuse_newer(const Schema& schema, int version) const {
+    schema.too_new(*this, version);
+    throw InputError(path() + " has schema version " + std::to_string(version) + "; this pairkit knows up to " +
+                     std::to_string(schema.sqlite_migrations.size()));
+  }
+
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view v) const noexcept { return std::hash<std::string_view>{}(v); }
+  };
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* begin_ = nullptr;
+  sqlite3_stmt* commit_ = nullptr;
+  sqlite3_stmt* rollback_ = nullptr;
+  // Node-based: a kept statement stays put while a Statement points at it.
+  std::unordered_map<std::string, std::unique_ptr<SqliteStatement>, Hash, std::equal_to<>> cache_;
+  Describe describe_;
+};
+
+bool SqliteStatement::step(std::string_view what) {
   // Stepping a finished statement would run it again (SQLite resets it).
   if (done_) return false;
   const int rc = sqlite3_step(s_);
   if (rc == SQLITE_ROW) return true;
   done_ = true;
   if (rc == SQLITE_DONE) return false;
-  conn_->fail(what);
+  conn_.fail(what);
 }
 
-void Statement::run(std::string_view what) {
-  while (step(what)) {
-  }
-}
-
-void Statement::reset() {
-  sqlite3_reset(s_);
-  done_ = false;
-}
-
-std::string Statement::text(int col) const {
-  const auto* p = sqlite3_column_text(s_, col);
-  return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(s_, col))) : "";
-}
-
-int64_t Statement::integer(int col) const { return sqlite3_column_int64(s_, col); }
-
-bool Statement::is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
-
-std::optional<int64_t> Statement::optional_integer(int col) const {
-  if (is_null(col)) return std::nullopt;
-  return integer(col);
-}
-
-// --- Connection
-
-struct Connection::Cache {
-  struct Entry {
-    sqlite3_stmt* s;
-    bool lent;
-  };
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view v) const noexcept { return std::hash<std::string_view>{}(v); }
-  };
-  // Node-based: an entry's in-use flag stays put while statements point at it.
-  std::unordered_map<std::string, Entry, Hash, std::equal_to<>> entries;
-};
-
-Connection::Connection(const std::string& path, const ConnectionOptions& options)
-    : cache_(std::make_unique<Cache>()), path_(path), busy_timeout_(options.busy_timeout), describe_(options.describe) {
+SqliteConnection::SqliteConnection(const std::string& path, const db::ConnectionOptions& options)
+    : db::Connection(path, options.busy_timeout), describe_(options.describe) {
   const int flags =
       SQLITE_OPEN_READWRITE | (options.if_missing == IfMissing::create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
   const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
@@ -142,77 +181,37 @@ Connection::Connection(const std::string& path, const ConnectionOptions& options
     const std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close(db_);
     db_ = nullptr;
-    throw_failure({Failure::cannot_open, path_, busy_timeout_, "open", msg}, describe_);
+    throw_failure({Failure::cannot_open, this->path(), busy_timeout(), "open", msg}, describe_);
   }
   sqlite3_busy_timeout(db_, static_cast<int>(options.busy_timeout.count()));
 }
 
-Connection::~Connection() { close(); }
-
-void Connection::close() noexcept {
-  if (cache_)
-    for (auto& [sql, e] : cache_->entries) sqlite3_finalize(e.s);
-  sqlite3_close(db_);
-}
-
-Connection::Connection(Connection&& o) noexcept
-    : db_(o.db_),
-      cache_(std::move(o.cache_)),
-      path_(std::move(o.path_)),
-      busy_timeout_(o.busy_timeout_),
-      describe_(o.describe_) {
-  o.db_ = nullptr;
-}
-
-void Connection::fail(std::string_view what, std::string_view sql) const {
-  const int code = sqlite3_extended_errcode(db_);
-  const std::string msg = sqlite3_errmsg(db_);
-  throw_failure({failure_of(code), path_, busy_timeout_, what, msg, sql}, describe_);
-}
-
-Statement Connection::prepare(std::string_view sql, std::string_view what) {
+db::Statement SqliteConnection::prepare(std::string_view sql, std::string_view what) {
   sqlite3_stmt* s = nullptr;
   if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &s, nullptr) != SQLITE_OK) fail(what);
-  return Statement(*this, s);
+  return db::Statement(new SqliteStatement(*this, s, false));
 }
 
-Statement Connection::cached(std::string_view sql, std::string_view what) {
-  auto it = cache_->entries.find(sql);
-  if (it == cache_->entries.end()) {
+db::Statement SqliteConnection::cached(std::string_view sql, std::string_view what) {
+  auto it = cache_.find(sql);
+  if (it == cache_.end()) {
     sqlite3_stmt* s = nullptr;
     if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &s, nullptr) !=
         SQLITE_OK)
       fail(what);
-    it = cache_->entries.emplace(std::string(sql), Cache::Entry{s, false}).first;
+    it = cache_.emplace(std::string(sql), std::make_unique<SqliteStatement>(*this, s, true)).first;
   }
-  if (it->second.lent) return prepare(sql, what);
-  it->second.lent = true;
-  return Statement(*this, it->second.s, &it->second.lent);
+  if (!it->second->lend()) return prepare(sql, what);
+  return db::Statement(it->second.get());
 }
 
-void Connection::exec_cached(const char* sql, std::string_view what) {
-  Statement s = cached(sql, what);
-  const int rc = sqlite3_step(s.s_);
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW) fail(what, sql);
-}
-
-void Connection::exec(const char* sql, std::string_view what) {
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) fail(what, sql);
-}
-
-int Connection::user_version() {
-  auto s = prepare("PRAGMA user_version");
-  s.step();
-  return static_cast<int>(s.integer(0));
-}
-
-void Connection::use_wal() {
+void SqliteConnection::use_wal() {
   // SQLite decides to switch before it waits for the lock: a process that
   // waits in the busy handler while another switches the file goes on waiting
   // for an exclusive lock that every WAL connection's shared lock now denies.
   // So: try without waiting, and try again; a new try sees the WAL.
   static constexpr char kSql[] = "PRAGMA journal_mode=WAL";
-  const auto deadline = std::chrono::steady_clock::now() + busy_timeout_;
+  const auto deadline = std::chrono::steady_clock::now() + busy_timeout();
   sqlite3_busy_timeout(db_, 0);
   int rc = SQLITE_OK;
   for (auto pause = std::chrono::milliseconds(1);; pause = std::min(pause * 2, std::chrono::milliseconds(50))) {
@@ -220,66 +219,52 @@ void Connection::use_wal() {
     if ((rc & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() + pause > deadline) break;
     std::this_thread::sleep_for(pause);
   }
-  sqlite3_busy_timeout(db_, static_cast<int>(busy_timeout_.count()));
+  sqlite3_busy_timeout(db_, static_cast<int>(busy_timeout().count()));
   if (rc != SQLITE_OK) fail("switch to WAL", kSql);
 }
 
-ChangeStamp Connection::change_stamp() {
-  auto s = cached("PRAGMA data_version");
-  s.step();
-  return {s.integer(0), sqlite3_total_changes64(db_)};
-}
-
-// --- Transaction
-
-Transaction::Transaction(Connection& c) : c_(c) { c_.exec_cached("BEGIN IMMEDIATE"); }
-
-Transaction::~Transaction() {
-  if (!done_) {
-    try {
-      c_.exec_cached("ROLLBACK");
-    } catch (const Error&) {
-      // Nothing to undo when SQLite already rolled back (it does after
-      // some I/O errors); the error that brought us here is what counts.
-    }
-  }
-}
-
-void Transaction::commit() {
-  c_.exec_cached("COMMIT");
-  done_ = true;
-}
-
-// --- Migrations
-
-void migrate(Connection& c, const Schema& schema) {
-  const int target = static_cast<int>(schema.migrations.size());
-  int v = c.user_version();
-  if (v == target) return;
-  if (v > target) refuse_newer(c, schema, v);
+int SqliteConnection::migrate(const Schema& schema) {
+  const int target = static_cast<int>(schema.sqlite_migrations.size());
+  int v = user_version();
+  if (v == target) return v;
+  if (v > target) refuse_newer(schema, v);
   if (v == 0) {
     // Refuse someone else's file before switching its journal mode. One read
     // transaction, so a migration by another process is seen whole or not at all.
-    c.exec("BEGIN");
+    exec("BEGIN", "query failed");
     try {
-      if (c.user_version() == 0) schema.unversioned(c);
+      if (user_version() == 0) schema.unversioned(*this);
     } catch (...) {
-      c.exec("ROLLBACK");
+      exec("ROLLBACK", "query failed");
       throw;
     }
-    c.exec("COMMIT");
+    exec("COMMIT", "query failed");
   }
   // WAL lets readers work while a writer commits. It cannot be switched
   // inside a transaction, and it persists in the file.
-  c.use_wal();
-  Transaction tx(c);
-  v = c.user_version();  // another process may have migrated meanwhile
-  if (v > target) refuse_newer(c, schema, v);
-  if (v == 0) v = schema.unversioned(c);
-  for (; v < target; ++v) c.exec(schema.migrations[static_cast<size_t>(v)]);
+  use_wal();
+  db::Transaction tx(*this);
+  v = user_version();  // another process may have migrated meanwhile
+  if (v > target) refuse_newer(schema, v);
+  if (v == 0) v = schema.unversioned(*this);
+  const int found = v;
+  for (; v < target; ++v) exec(schema.sqlite_migrations[static_cast<size_t>(v)], "query failed");
   // Also what records an adopted file's version.
-  c.exec(("PRAGMA user_version = " + std::to_string(target)).c_str());
+  exec(("PRAGMA user_version = " + std::to_string(target)).c_str(), "query failed");
   tx.commit();
+  return found;
+}
+
+}  // namespace
+
+std::unique_ptr<db::Connection> open(const std::string& path, const db::ConnectionOptions& options) {
+  return std::make_unique<SqliteConnection>(path, options);
+}
+
+int user_version(db::Connection& c) {
+  auto s = c.prepare("PRAGMA user_version");
+  s.step();
+  return static_cast<int>(s.integer(0));
 }
 
 // --- Snapshots

@@ -50,11 +50,7 @@ State parse_state(std::string_view name) {
 }
 
 std::unique_ptr<Registry> open_registry(const std::string& location, const RegistryOptions& options) {
-  const auto where = parse_db_location(location);
-  switch (where.engine) {
-    case DbEngine::sqlite: return open_sqlite_registry(where.target, options);
-  }
-  throw UsageError("no engine for database location '" + location + "'");
+  return open_sql_registry(parse_db_location(location), options);
 }
 
 std::string normalize_address(std::string_view text) {
@@ -78,6 +74,8 @@ bool registry_exists(const std::string& location) {
   const auto where = parse_db_location(location);
   switch (where.engine) {
     case DbEngine::sqlite: return path_exists(where.target);
+    // Whether the server holds one is for opening it to say, worded there.
+    case DbEngine::postgres: return true;
   }
   return false;
 }

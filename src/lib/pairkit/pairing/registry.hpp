@@ -1,6 +1,7 @@
 // The server-side pairing registry: pairing requests, paired terminals and
 // an audit log of every state change, behind an interface each database
-// engine implements (SQLite: registry_sqlite.cpp, pairing.db by convention).
+// engine implements (registry_sql.cpp, on SQLite (pairing.db by convention)
+// or PostgreSQL).
 // States: pending -> paired | rejected | expired; paired -> unpaired.
 #pragma once
 #include <chrono>
@@ -235,13 +236,14 @@ struct RegistryOptions {
 };
 
 /// Opens (with IfMissing::create: and creates) the registry at `location`:
-/// a path or `sqlite:PATH`; another URL scheme is a UsageError. Throws
-/// InputError for a missing file (IfMissing::fail), a file that is not an
-/// SQLite database or not a registry, a newer schema, or a database busy
-/// past busy_timeout.
+/// a path, `sqlite:PATH` or a `postgresql://` URL (see parse_db_location).
+/// Throws InputError for a missing file or schema (IfMissing::fail), a file
+/// that is not an SQLite database or not a registry, a newer schema, a
+/// server that cannot be reached, or a database busy past busy_timeout.
 std::unique_ptr<Registry> open_registry(const std::string& location, const RegistryOptions& options);
 
-/// Whether `location` (as open_registry takes it) holds a registry already.
+/// Whether `location` (as open_registry takes it) holds a registry already;
+/// always true for a server, where opening it tells.
 bool registry_exists(const std::string& location);
 
 /// An IPv4 or IPv6 address as the gate records it (inet_ntop's form:

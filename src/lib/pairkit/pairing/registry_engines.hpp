@@ -8,8 +8,8 @@
 
 namespace pairkit::pairing {
 
-/// The registry in the SQLite file at path (registry_sqlite.cpp).
-std::unique_ptr<Registry> open_sqlite_registry(const std::string& path, const RegistryOptions& options);
+/// The registry at a location of either engine (registry_sql.cpp).
+std::unique_ptr<Registry> open_sql_registry(const DbLocation& where, const RegistryOptions& options);
 
 /// The pairing code of a request: from its nonce (hex) and the colon-hex
 /// SHA-256 fingerprints of the terminal's and the server's certificates.

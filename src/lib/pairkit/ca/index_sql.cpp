@@ -1,25 +1,26 @@
-// The CA index on SQLite (see index_store.hpp): WAL, and a busy timeout so
-// that concurrent `ca sign` processes wait for each other instead of failing.
+// The CA index on either engine (see index_store.hpp, core/database.hpp):
+// writers wait for each other up to the busy timeout instead of failing,
+// and a transaction runs again after a lost connection.
 #include <optional>
 
 #include "pairkit/ca/index_engines.hpp"
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/files.hpp"
-#include "pairkit/core/sqlite.hpp"
+#include "pairkit/core/database.hpp"
 
 namespace pairkit::ca {
 
 namespace {
 
-using sqlite::Connection;
-using sqlite::Statement;
+using db::Connection;
+using db::Statement;
 
 constexpr std::chrono::milliseconds kBusyTimeout{30000};
 
 // Migration i takes the schema from version i to i + 1. The meta row
 // 'schema' is what indexes made before PRAGMA user_version was recorded
 // carry, and what older pairkit builds still look for.
-const char* const kMigrations[] = {
+const char* const kSqliteMigrations[] = {
     R"sql(
 CREATE TABLE certs (
   serial      TEXT PRIMARY KEY,
@@ -61,18 +62,55 @@ CREATE INDEX certs_enrolled ON certs (pairing_fingerprint, renewed_from, key_sha
 )sql",
 };
 
-std::string describe(const sqlite::FailureInfo& f) {
+// The same schema on PostgreSQL, in the namespace pairkit_ca.
+const char* const kPostgresMigrations[] = {
+    R"sql(
+CREATE TABLE certs (
+  serial      TEXT PRIMARY KEY,
+  subject     TEXT NOT NULL,
+  profile     TEXT NOT NULL,
+  not_before  BIGINT NOT NULL,
+  not_after   BIGINT NOT NULL,
+  sha256      TEXT NOT NULL,
+  status      TEXT NOT NULL DEFAULT 'valid' CHECK (status IN ('valid', 'revoked')),
+  revoked_at  BIGINT,
+  reason      INTEGER,
+  crl_number  BIGINT
+);
+CREATE INDEX certs_revoked ON certs (status) WHERE status = 'revoked';
+CREATE TABLE meta (key TEXT PRIMARY KEY, value BIGINT NOT NULL);
+INSERT INTO meta VALUES ('schema', 1), ('crl_number', 0);
+)sql",
+    R"sql(
+ALTER TABLE certs ADD COLUMN pem TEXT;
+ALTER TABLE certs ADD COLUMN delivered_to TEXT;
+ALTER TABLE certs ADD COLUMN delivered INTEGER NOT NULL DEFAULT 1 CHECK (delivered IN (0, 1));
+CREATE INDEX certs_undelivered ON certs (serial) WHERE delivered = 0;
+)sql",
+    R"sql(
+ALTER TABLE certs ADD COLUMN terminal TEXT;
+ALTER TABLE certs ADD COLUMN pairing_fingerprint TEXT;
+ALTER TABLE certs ADD COLUMN renewed_from TEXT;
+ALTER TABLE certs ADD COLUMN key_sha256 TEXT;
+CREATE INDEX certs_by_sha256 ON certs (sha256);
+CREATE INDEX certs_enrolled ON certs (pairing_fingerprint, renewed_from, key_sha256) WHERE pairing_fingerprint IS NOT NULL;
+)sql",
+};
+static_assert(std::size(kSqliteMigrations) == std::size(kPostgresMigrations));
+
+std::string describe(const db::FailureInfo& f) {
   const std::string msg(f.message);
   const std::string what = f.sql.empty() ? std::string(f.what) : "cannot run '" + std::string(f.sql) + "'";
   switch (f.kind) {
-    case sqlite::Failure::cannot_open: return "cannot open index database " + f.path + ": " + msg;
-    case sqlite::Failure::busy:
+    case db::Failure::cannot_open: return "cannot open index database " + f.path + ": " + msg;
+    case db::Failure::connection_lost: return "lost the connection to index database " + f.path + ": " + msg;
+    case db::Failure::busy:
       return f.path + ": database busy for more than " +
              std::to_string(std::chrono::duration_cast<std::chrono::seconds>(f.busy_timeout).count()) + "s (" + what +
              ")";
-    case sqlite::Failure::not_a_database: return f.path + " is not a usable index database (" + msg + ")";
-    case sqlite::Failure::constraint:
-    case sqlite::Failure::other: break;
+    case db::Failure::not_a_database: return f.path + " is not a usable index database (" + msg + ")";
+    case db::Failure::constraint:
+    case db::Failure::other: break;
   }
   return f.path + ": " + what + ": " + msg;
 }
@@ -102,8 +140,10 @@ int unversioned_existing(Connection& c) {
   return 1;
 }
 
-constexpr sqlite::Schema kNewSchema{kMigrations, unversioned_new, too_new};
-constexpr sqlite::Schema kExistingSchema{kMigrations, unversioned_existing, too_new};
+constexpr db::Schema kNewSchema{"pairkit_ca", "pairkit CA index", kSqliteMigrations, kPostgresMigrations,
+                                unversioned_new, too_new};
+constexpr db::Schema kExistingSchema{"pairkit_ca", "pairkit CA index", kSqliteMigrations, kPostgresMigrations,
+                                     unversioned_existing, too_new};
 
 TimePoint column_time(const Statement& s, int i) { return TimePoint(std::chrono::seconds(s.integer(i))); }
 
@@ -137,14 +177,16 @@ IndexEntry read_row(const Statement& s) {
   return e;
 }
 
-class SqliteIndex final : public IndexStore {
+class SqlIndex final : public IndexStore {
 public:
-  explicit SqliteIndex(Connection conn) : db_(std::move(conn)) {}
+  explicit SqlIndex(std::unique_ptr<Connection> conn) : db_(std::move(conn)) {}
 
   void transaction(const std::function<void()>& fn) override {
-    sqlite::Transaction tx(db_);
-    fn();
-    tx.commit();
+    db::with_retries(*db_, [&] {
+      db::Transaction tx(*db_);
+      fn();
+      tx.commit();
+    });
   }
 
   bool insert(const IndexEntry& e) override;
@@ -162,15 +204,15 @@ public:
   uint64_t next_crl_number() override;
 
 private:
-  Statement prepare(std::string_view sql) { return db_.prepare(sql, kReadFailure); }
+  Statement prepare(std::string_view sql) { return db_->prepare(sql, kReadFailure); }
 
-  Connection db_;  // declared first: the kept statements are finalized before it closes
+  std::unique_ptr<Connection> db_;  // declared first: the kept statements are finalized before it closes
   std::optional<Statement> insert_;  ///< kept prepared: a batch inserts thousands of rows
   std::optional<Statement> revoke_;  ///< ... or revokes them
   std::optional<Statement> delivered_;  ///< ... or marks them delivered
 };
 
-bool SqliteIndex::insert(const IndexEntry& e) {
+bool SqlIndex::insert(const IndexEntry& e) {
   if (!insert_)
     insert_.emplace(prepare(
         "INSERT INTO certs (serial, subject, profile, not_before, not_after, sha256, pem, delivered_to, delivered, "
@@ -189,7 +231,7 @@ bool SqliteIndex::insert(const IndexEntry& e) {
   return inserted;
 }
 
-RevokeResult SqliteIndex::revoke(const std::string& serial, TimePoint at, std::optional<int> reason) {
+RevokeResult SqlIndex::revoke(const std::string& serial, TimePoint at, std::optional<int> reason) {
   if (!revoke_)
     revoke_.emplace(prepare(
         "UPDATE certs SET status = 'revoked', revoked_at = ?, reason = ? WHERE serial = ? AND status = 'valid' "
@@ -208,7 +250,7 @@ RevokeResult SqliteIndex::revoke(const std::string& serial, TimePoint at, std::o
   return q.step("cannot look up serial " + serial) ? RevokeResult::already_revoked : RevokeResult::unknown;
 }
 
-void SqliteIndex::mark_delivered(const std::string& serial) {
+void SqlIndex::mark_delivered(const std::string& serial) {
   if (!delivered_) delivered_.emplace(prepare("UPDATE certs SET delivered = 1 WHERE serial = ? AND delivered = 0"));
   Statement& s = *delivered_;
   s.reset();
@@ -216,31 +258,31 @@ void SqliteIndex::mark_delivered(const std::string& serial) {
   s.run("cannot mark serial " + serial + " delivered");
 }
 
-std::optional<std::string> SqliteIndex::certificate_pem(const std::string& serial) {
-  auto s = db_.cached("SELECT pem FROM certs WHERE serial = ?", kReadFailure);
+std::optional<std::string> SqlIndex::certificate_pem(const std::string& serial) {
+  auto s = db_->cached("SELECT pem FROM certs WHERE serial = ?", kReadFailure);
   s.bind(1, serial);
   if (!s.step("cannot look up serial " + serial) || s.is_null(0)) return std::nullopt;
   return s.text(0);
 }
 
-std::optional<IndexEntry> SqliteIndex::find(const std::string& serial) {
-  auto s = db_.cached(std::string(kColumns) + "WHERE serial = ?", kReadFailure);
+std::optional<IndexEntry> SqlIndex::find(const std::string& serial) {
+  auto s = db_->cached(std::string(kColumns) + "WHERE serial = ?", kReadFailure);
   s.bind(1, serial);
   if (s.step("cannot look up serial " + serial)) return read_row(s);
   return std::nullopt;
 }
 
-std::optional<IndexEntry> SqliteIndex::find_by_sha256(const std::string& sha256) {
-  auto s = db_.cached(std::string(kColumns) + "WHERE sha256 = ?", kReadFailure);
+std::optional<IndexEntry> SqlIndex::find_by_sha256(const std::string& sha256) {
+  auto s = db_->cached(std::string(kColumns) + "WHERE sha256 = ?", kReadFailure);
   s.bind(1, sha256);
   if (s.step("cannot look up a certificate by its SHA-256")) return read_row(s);
   return std::nullopt;
 }
 
-std::optional<IndexEntry> SqliteIndex::find_enrollment(const std::string& pairing_fingerprint,
+std::optional<IndexEntry> SqlIndex::find_enrollment(const std::string& pairing_fingerprint,
                                                        const std::string& renewed_from, const std::string& key_sha256) {
   // A first enrollment records renewed_from as NULL (bind_or_null of "").
-  auto s = db_.cached(std::string(kColumns) +
+  auto s = db_->cached(std::string(kColumns) +
                           "WHERE pairing_fingerprint = ? AND COALESCE(renewed_from, '') = ? AND key_sha256 = ? AND "
                           "status = 'valid' ORDER BY not_before DESC, serial DESC LIMIT 1",
                       kReadFailure);
@@ -249,7 +291,7 @@ std::optional<IndexEntry> SqliteIndex::find_enrollment(const std::string& pairin
   return std::nullopt;
 }
 
-std::vector<IndexEntry> SqliteIndex::list(Listing which) {
+std::vector<IndexEntry> SqlIndex::list(Listing which) {
   const char* where = which == Listing::revoked       ? "WHERE status = 'revoked' "
                       : which == Listing::undelivered ? "WHERE delivered = 0 AND status = 'valid' "
                                                       : "";
@@ -259,19 +301,19 @@ std::vector<IndexEntry> SqliteIndex::list(Listing which) {
   return out;
 }
 
-size_t SqliteIndex::count() {
+size_t SqlIndex::count() {
   auto s = prepare("SELECT count(*) FROM certs");
   s.step("cannot count certificates");
   return static_cast<size_t>(s.integer(0));
 }
 
-size_t SqliteIndex::revoked_count() {
+size_t SqlIndex::revoked_count() {
   auto s = prepare("SELECT count(*) FROM certs WHERE status = 'revoked'");
   s.step("cannot count revocations");
   return static_cast<size_t>(s.integer(0));
 }
 
-void SqliteIndex::for_each_revoked(const std::function<void(const RevokedEntry&)>& fn) {
+void SqlIndex::for_each_revoked(const std::function<void(const RevokedEntry&)>& fn) {
   auto s = prepare("SELECT serial, revoked_at, reason FROM certs WHERE status = 'revoked'");
   RevokedEntry e;
   while (s.step("cannot read revocations")) {
@@ -282,10 +324,10 @@ void SqliteIndex::for_each_revoked(const std::function<void(const RevokedEntry&)
   }
 }
 
-uint64_t SqliteIndex::next_crl_number() {
+uint64_t SqlIndex::next_crl_number() {
   auto s = prepare("UPDATE meta SET value = value + 1 WHERE key = 'crl_number' RETURNING value");
   if (!s.step("cannot read the CRL number"))
-    throw InputError(db_.path() + " has no CRL number (not a pairkit CA index?)");
+    throw InputError(db_->path() + " has no CRL number (not a pairkit CA index?)");
   const auto n = static_cast<uint64_t>(s.integer(0));
   s.run("cannot read the CRL number");
   auto u = prepare("UPDATE certs SET crl_number = ? WHERE status = 'revoked' AND crl_number IS NULL");
@@ -294,24 +336,26 @@ uint64_t SqliteIndex::next_crl_number() {
   return n;
 }
 
-Connection connect(const std::string& path, IfMissing if_missing, std::chrono::milliseconds busy_timeout = kBusyTimeout) {
-  return Connection(path, {if_missing, busy_timeout, describe});
+std::unique_ptr<Connection> connect(const DbLocation& where, IfMissing if_missing,
+                                    std::chrono::milliseconds busy_timeout = kBusyTimeout) {
+  return db::connect(where, {if_missing, busy_timeout, describe});
 }
 
 }  // namespace
 
-std::unique_ptr<IndexStore> create_sqlite_index(const std::string& path) {
-  if (path_exists(path)) throw InputError(path + " exists already");
-  auto conn = connect(path, IfMissing::create);
-  sqlite::migrate(conn, kNewSchema);
-  return std::make_unique<SqliteIndex>(std::move(conn));
+std::unique_ptr<IndexStore> create_sql_index(const DbLocation& where) {
+  if (where.engine == DbEngine::sqlite && path_exists(where.target)) throw InputError(where.target + " exists already");
+  auto conn = connect(where, IfMissing::create);
+  if (conn->migrate(kNewSchema) != 0) throw InputError(where.target + " holds a CA index already");
+  return std::make_unique<SqlIndex>(std::move(conn));
 }
 
-std::unique_ptr<IndexStore> open_sqlite_index(const std::string& path, std::chrono::milliseconds busy_timeout) {
-  if (!path_exists(path)) throw InputError("index database " + path + " is missing");
-  auto conn = connect(path, IfMissing::fail, busy_timeout);
-  sqlite::migrate(conn, kExistingSchema);
-  return std::make_unique<SqliteIndex>(std::move(conn));
+std::unique_ptr<IndexStore> open_sql_index(const DbLocation& where, std::chrono::milliseconds busy_timeout) {
+  if (where.engine == DbEngine::sqlite && !path_exists(where.target))
+    throw InputError("index database " + where.target + " is missing");
+  auto conn = connect(where, IfMissing::fail, busy_timeout);
+  conn->migrate(kExistingSchema);
+  return std::make_unique<SqlIndex>(std::move(conn));
 }
 
 }  // namespace pairkit::ca
