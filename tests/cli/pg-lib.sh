@@ -21,8 +21,8 @@
 #   pg_alive PID   true while the server PID runs (kill -0 finds an ended
 #                  one until it is reaped)
 # The server is killed and the folder removed when the calling shell exits,
-# also when it fails or is killed outright (a watchdog; a bare `wait` would
-# wait for it too: wait for PIDs).
+# also when it fails or is killed outright (a watchdog, disowned: a bare
+# `wait` does not wait for it).
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_PASSWORD=pkpass-not-a-secret
