@@ -1,6 +1,8 @@
 # pair request | code | list | approve | reject | unpair | check | log | expect | deny: the whole lifecycle
 # with an injected clock, wrong codes, a MITM certificate, expiry, corrupt files, concurrent requests,
-# gate requests flagged as conflicts, pre-registration and denials.
+# gate requests flagged as conflicts, pre-registration and denials. On both
+# registry engines (engine-lib.sh; pair@postgres).
+source "$(dirname "${BASH_SOURCE[0]}")/engine-lib.sh"
 export PAIRKIT_TEST_NOW=2026-11-22T10:00:00Z
 jget() { python3 -c "import json,sys; d=json.load(sys.stdin); print(d$1)"; }
 
@@ -8,11 +10,11 @@ pk -q device init --serial TERM-0042 --dir term >/dev/null
 pk -q device init --serial GATE-1 --role server --dir srv >/dev/null
 pk -q device init --serial TERM-0042 --dir evil >/dev/null      # a MITM's terminal certificate
 pk -q device init --serial GATE-X --role server --dir evilsrv >/dev/null  # a MITM's server certificate
-db=srv/pairing.db
+db=$(new_registry srv/pairing)
 # The lifecycle rows run on a registry from before operators existed (schema
 # version 1, migrated on open): decisions need no TOTP code there, and each
 # says so. operator.t.sh covers decisions with a second factor.
-sqlite3 $db <"$DATA/registry/pairing-v1.sql"
+old_registry "$db"
 
 # A request prints the code; the terminal computes the same code offline.
 t 0 '"state": "pending"' '' -- pk --json pair request --db $db --serial TERM-0042 --cert term/cert.pem --server-cert srv/cert.pem
@@ -22,7 +24,11 @@ check "JSON has the contract's fields" bash -c "echo '$OUT' | python3 -c 'import
 check "the code is 5 groups of 5 Crockford characters" bash -c "[[ '$code' =~ ^([0-9A-HJKMNP-TV-Z]{5}-){4}[0-9A-HJKMNP-TV-Z]{5}$ ]]"
 check "nonce is 32 hex digits" bash -c "[[ '$nonce' =~ ^[0-9a-f]{32}$ ]]"
 t 0 "^$code$" '^$' -- pk pair code --cert term/cert.pem --server-cert srv/cert.pem --nonce "$nonce"
-check "the database is WAL with a schema version" bash -c "[ \"\$(sqlite3 $db 'PRAGMA journal_mode; PRAGMA user_version;' | tr '\n' ' ')\" = 'wal 2 ' ]"
+if [[ $ENGINE == sqlite ]]; then
+  check "the database is WAL with a schema version" bash -c "[ \"\$(sqlite3 $db 'PRAGMA journal_mode; PRAGMA user_version;' | tr '\n' ' ')\" = 'wal 2 ' ]"
+else
+  t 0 '^2$' '^$' -- reg_sql "$db" 'SELECT version FROM schema_version'
+fi
 
 # A substituted certificate on either side gives another code, and the approval fails.
 mitm_t=$(pk pair code --cert evil/cert.pem --server-cert srv/cert.pem --nonce "$nonce")
@@ -93,10 +99,10 @@ t 1 '' 'too many wrong codes, the request is rejected' -- pk pair approve --db $
 
 # The audit log: who, when, what, old and new fingerprint.
 t 0 'TERM-0042  unpair  paired -> unpaired  by carol  fp ' '' -- pk pair log --db $db --serial TERM-0042
-check "every state change is audited" bash -c "pk --json pair log --db $db | python3 -c '
+check "every state change is audited" bash -c "pk --json pair log --db '$db' | python3 -c '
 import json,sys; acts=[r[\"action\"] for r in json.load(sys.stdin)]
 for a in [\"request\",\"wrong-code\",\"approve\",\"reject\",\"unpair\",\"expire\",\"supersede\"]: assert a in acts, a'"
-check "the unpair row has the old fingerprint" bash -c "pk --json pair log --db $db --serial TERM-0042 | python3 -c '
+check "the unpair row has the old fingerprint" bash -c "pk --json pair log --db '$db' --serial TERM-0042 | python3 -c '
 import json,sys; r=[r for r in json.load(sys.stdin) if r[\"action\"]==\"unpair\"][0]; assert r[\"old_fingerprint\"]==\"$term_fp\" and r[\"actor\"]==\"carol\" and r[\"at\"]==\"2026-11-22T10:00:00Z\", r'"
 t 0 '^\[' '' -- pk --json pair list --db $db
 
@@ -111,63 +117,68 @@ t 3 '' 'no pairing registry at missing.db' -- pk pair check --db missing.db --se
 absent missing.db
 t 3 '' 'cannot open nothere.pem' -- pk pair request --db $db --serial TERM-1 --cert nothere.pem
 t 3 '' 'key where a certificate|certificate' -- pk pair check --db $db --serial TERM-0042 --cert term/key.pem
-head -c 4096 /dev/urandom >corrupt.db
-t 3 '' '^pairkit: error: registry corrupt.db is not a valid pairing database' -- pk pair check --db corrupt.db --serial TERM-0042 --cert term/cert.pem
-t 3 '' 'registry corrupt.db is not a valid pairing database' -- pk pair request --db corrupt.db --serial TERM-0042 --cert term/cert.pem --server-cert srv/cert.pem
-sqlite3 other.db 'CREATE TABLE x(y);'
-t 3 '' 'other.db is an SQLite database but not a pairing registry' -- pk pair list --db other.db
-sqlite3 newer.db 'PRAGMA user_version = 9;'
-t 3 '' 'schema version 9; this pairkit knows up to 2' -- pk pair list --db newer.db
+if [[ $ENGINE == sqlite ]]; then
+  head -c 4096 /dev/urandom >corrupt.db
+  t 3 '' '^pairkit: error: registry corrupt.db is not a valid pairing database' -- pk pair check --db corrupt.db --serial TERM-0042 --cert term/cert.pem
+  t 3 '' 'registry corrupt.db is not a valid pairing database' -- pk pair request --db corrupt.db --serial TERM-0042 --cert term/cert.pem --server-cert srv/cert.pem
+  sqlite3 other.db 'CREATE TABLE x(y);'
+  t 3 '' 'other.db is an SQLite database but not a pairing registry' -- pk pair list --db other.db
+  sqlite3 newer.db 'PRAGMA user_version = 9;'
+  t 3 '' 'schema version 9; this pairkit knows up to 2' -- pk pair list --db newer.db
+else
+  skip 'a corrupt file, an SQLite file of another application, a file of a newer schema' 'SQLite only: about files'
+fi
 t 2 '' 'serial' -- pk pair request --db $db --serial 'bad serial' --cert term/cert.pem
 
 # Requests the gate files carry their source address, last contact and a
 # conflict flag. The gate (pairkit-gate(1)) writes them through the registry;
-# here sqlite3 adds a rival claim the way the gate records one.
-sqlite3 flag.db <"$DATA/registry/pairing-v1.sql"
-t 0 '' '' -- pk --json pair request --db flag.db --serial TERM-0060 --cert term/cert.pem --server-cert srv/cert.pem
+# here SQL adds a rival claim the way the gate records one.
+flag=$(new_registry flag)
+old_registry "$flag"
+t 0 '' '' -- pk --json pair request --db "$flag" --serial TERM-0060 --cert term/cert.pem --server-cert srv/cert.pem
 genuine_id=$(echo "$OUT" | jget '["id"]')
 genuine_code=$(echo "$OUT" | jget '["code"]')
 srv_fp=$(openssl x509 -in srv/cert.pem -noout -fingerprint -sha256 | cut -d= -f2)
 evil_fp=$(openssl x509 -in evil/cert.pem -noout -fingerprint -sha256 | cut -d= -f2)
 rival_nonce=000102030405060708090a0b0c0d0e0f
-sqlite3 flag.db "INSERT INTO requests(serial, fingerprint, certificate, server_fingerprint, nonce, state, created_at, expires_at,
+reg_sql "$flag" "INSERT INTO requests(serial, fingerprint, certificate, server_fingerprint, nonce, state, created_at, expires_at,
   source_address, last_seen_at, conflict_fingerprint) VALUES ('TERM-0060', '$evil_fp', 'PEM', '$srv_fp', '$rival_nonce',
   'pending', 1795341600, 1795345200, '192.0.2.7', 1795341660, '$term_fp')"
 rival_code=$(pk pair code --cert evil/cert.pem --server-cert srv/cert.pem --nonce $rival_nonce)
-t 0 "TERM-0060  pending  SHA256:$evil_fp  code .*  from 192\.0\.2\.7  first seen 2026-11-22T10:00:00Z  last seen 2026-11-22T10:01:00Z  CONFLICT: serial also claimed by SHA256:$term_fp \(approve only with --id" '' -- pk pair list --db flag.db --state pending
-check "pair list --json has the gate's fields" bash -c "pk --json pair list --db flag.db | python3 -c '
+t 0 "TERM-0060  pending  SHA256:$evil_fp  code .*  from 192\.0\.2\.7  first seen 2026-11-22T10:00:00Z  last seen 2026-11-22T10:01:00Z  CONFLICT: serial also claimed by SHA256:$term_fp \(approve only with --id" '' -- pk pair list --db "$flag" --state pending
+check "pair list --json has the gate's fields" bash -c "pk --json pair list --db '$flag' | python3 -c '
 import json, sys
 rows = json.load(sys.stdin)
 assert rows[0][\"source_address\"] is None and rows[0][\"conflict_fingerprint\"] is None and rows[0][\"last_seen_at\"] is None, rows[0]
 assert rows[1][\"source_address\"] == \"192.0.2.7\" and rows[1][\"last_seen_at\"] == \"2026-11-22T10:01:00Z\", rows[1]
 assert rows[1][\"conflict_fingerprint\"] == \"$term_fp\" and rows[1][\"created_at\"] == \"2026-11-22T10:00:00Z\", rows[1]'"
-t 1 '' "is flagged: the serial is also claimed by SHA256:$term_fp; .*approve it with --id" -- pk pair approve --db flag.db --serial TERM-0060 --code "$rival_code" --operator alice
-check "the refusal names both fingerprints" bash -c "grep -q '$evil_fp' <<<\"\$(pk pair approve --db flag.db --serial TERM-0060 --code '$rival_code' --operator alice 2>&1)\""
-t 2 '' '--id must be' -- pk pair approve --db flag.db --serial TERM-0060 --id -3 --code "$rival_code" --operator alice
-t 1 '' "there is no request 99 of serial 'TERM-0060'" -- pk pair approve --db flag.db --serial TERM-0060 --id 99 --code "$rival_code" --operator alice
-t 0 "^paired TERM-0060 \(SHA256:$evil_fp\)" 'does not require a second factor yet' -- pk pair approve --db flag.db --serial TERM-0060 --id 2 --code "$rival_code" --operator alice
-t 1 '' 'request 2 of TERM-0060 is paired, not pending' -- pk pair approve --db flag.db --serial TERM-0060 --id 2 --code "$rival_code" --operator alice
+t 1 '' "is flagged: the serial is also claimed by SHA256:$term_fp; .*approve it with --id" -- pk pair approve --db "$flag" --serial TERM-0060 --code "$rival_code" --operator alice
+check "the refusal names both fingerprints" bash -c "grep -q '$evil_fp' <<<\"\$(pk pair approve --db '$flag' --serial TERM-0060 --code '$rival_code' --operator alice 2>&1)\""
+t 2 '' '--id must be' -- pk pair approve --db "$flag" --serial TERM-0060 --id -3 --code "$rival_code" --operator alice
+t 1 '' "there is no request 99 of serial 'TERM-0060'" -- pk pair approve --db "$flag" --serial TERM-0060 --id 99 --code "$rival_code" --operator alice
+t 0 "^paired TERM-0060 \(SHA256:$evil_fp\)" 'does not require a second factor yet' -- pk pair approve --db "$flag" --serial TERM-0060 --id 2 --code "$rival_code" --operator alice
+t 1 '' 'request 2 of TERM-0060 is paired, not pending' -- pk pair approve --db "$flag" --serial TERM-0060 --id 2 --code "$rival_code" --operator alice
 
 # Pre-registration and denials for the gate.
-t 0 '^expecting TERM-0070 \(any certificate\)$' '' -- pk pair expect --db flag.db --serial TERM-0070
-t 0 "^expecting TERM-0071 with SHA256:$term_fp$" '' -- pk pair expect --db flag.db --serial TERM-0071 --fingerprint "sha256:$(tr -d : <<<"$term_fp" | tr A-F a-f)"
-t 2 '' '--fingerprint: not a SHA-256 fingerprint' -- pk pair expect --db flag.db --serial TERM-0071 --fingerprint ABCD
-t 2 '' 'serial' -- pk pair expect --db flag.db --serial 'bad serial'
-t 0 '^denied address 2001:db8::9$' 'does not require a second factor yet' -- pk pair deny --db flag.db --address 2001:0db8:0:0::9 --operator alice
-t 0 "^denied fingerprint $evil_fp$" '' -- pk pair deny --db flag.db --fingerprint "$evil_fp" --operator alice
-t 2 '' 'give either --address or --fingerprint' -- pk pair deny --db flag.db --operator alice
-t 2 '' 'give either --address or --fingerprint' -- pk pair deny --db flag.db --address 10.0.0.1 --fingerprint "$evil_fp" --operator alice
-t 2 '' "--address: not an IPv4 or IPv6 address: '10.0.0'" -- pk pair deny --db flag.db --address 10.0.0 --operator alice
-t 2 '' '--operator is required' -- pk pair deny --db flag.db --address 10.0.0.1
+t 0 '^expecting TERM-0070 \(any certificate\)$' '' -- pk pair expect --db "$flag" --serial TERM-0070
+t 0 "^expecting TERM-0071 with SHA256:$term_fp$" '' -- pk pair expect --db "$flag" --serial TERM-0071 --fingerprint "sha256:$(tr -d : <<<"$term_fp" | tr A-F a-f)"
+t 2 '' '--fingerprint: not a SHA-256 fingerprint' -- pk pair expect --db "$flag" --serial TERM-0071 --fingerprint ABCD
+t 2 '' 'serial' -- pk pair expect --db "$flag" --serial 'bad serial'
+t 0 '^denied address 2001:db8::9$' 'does not require a second factor yet' -- pk pair deny --db "$flag" --address 2001:0db8:0:0::9 --operator alice
+t 0 "^denied fingerprint $evil_fp$" '' -- pk pair deny --db "$flag" --fingerprint "$evil_fp" --operator alice
+t 2 '' 'give either --address or --fingerprint' -- pk pair deny --db "$flag" --operator alice
+t 2 '' 'give either --address or --fingerprint' -- pk pair deny --db "$flag" --address 10.0.0.1 --fingerprint "$evil_fp" --operator alice
+t 2 '' "--address: not an IPv4 or IPv6 address: '10.0.0'" -- pk pair deny --db "$flag" --address 10.0.0 --operator alice
+t 2 '' '--operator is required' -- pk pair deny --db "$flag" --address 10.0.0.1
 t 3 '' 'no pairing registry at none.db' -- pk pair deny --db none.db --address 10.0.0.1 --operator alice
 absent none.db
-check "pre-registrations and denials are audited" bash -c "pk --json pair log --db flag.db | python3 -c '
+check "pre-registrations and denials are audited" bash -c "pk --json pair log --db '$flag' | python3 -c '
 import json, sys
 acts = [r[\"action\"] for r in json.load(sys.stdin)]
 assert acts.count(\"expect\") == 2 and acts.count(\"deny\") == 2 and acts.count(\"approve-refused\") == 2, acts'"
 
 # A registry held by another writer past --busy-timeout: exit 3 naming it, nothing recorded.
-python3 -c "import sqlite3,time; c=sqlite3.connect('$db', isolation_level=None); c.execute('BEGIN IMMEDIATE'); open('locked','w').close(); time.sleep(4)" &
+hold_registry "$db" 4 locked &
 holder=$!
 for _ in $(seq 1 50); do [ -e locked ] && break; sleep 0.1; done
 t 3 '' "registry $db is busy: another process held it for more than 1000 ms" -- pk pair request --db $db --serial TERM-0050 --cert term/cert.pem --busy-timeout 1s
@@ -175,25 +186,28 @@ t 0 '' '' -- pk pair check --db $db --serial TERM-0042 --cert term/cert.pem
 wait $holder
 t 1 '' "no pending pairing request for serial 'TERM-0050'" -- pk pair reject --db $db --serial TERM-0050 --operator bob
 # The registry from the environment (PAIRKIT_PAIR_DB), as provisioning scripts set it.
-t 0 'TERM-0042  paired' '' --env PAIRKIT_PAIR_DB=$db -- pk pair list --state paired
+t 0 'TERM-0042  paired' '' --env "PAIRKIT_PAIR_DB=$db" -- pk pair list --state paired
 
 # 4 processes x 50 concurrent requests: 200 rows, no "database is locked" escaping.
 unset PAIRKIT_TEST_NOW
+conc=$(new_registry conc)
 for p in 1 2 3 4; do
-  (for i in $(seq 1 50); do pk -q pair request --db conc.db --serial "C$p-$i" --cert term/cert.pem --server-cert srv/cert.pem >/dev/null || echo "request C$p-$i failed"; done) >"conc.$p.log" 2>&1 &
+  (for i in $(seq 1 50); do pk -q pair request --db "$conc" --serial "C$p-$i" --cert term/cert.pem --server-cert srv/cert.pem >/dev/null || echo "request C$p-$i failed"; done) >"conc.$p.log" 2>&1 &
 done
 wait
-check "200 pending rows" bash -c '[ "$(sqlite3 conc.db "SELECT count(*) FROM requests WHERE state = '"'"'pending'"'"'")" = 200 ]'
+check "200 pending rows" test "$(reg_sql "$conc" "SELECT count(*) FROM requests WHERE state = 'pending'")" = 200
 check "no request failed, nothing locked" bash -c '! grep -qiE "failed|locked|busy" conc.*.log'
 
 # A new registry opened by several processes at once: each switches it to WAL
 # or finds it switched (SQLite made the loser of that race wait for a lock that
 # every WAL reader holds, so it failed as busy while others came and went).
+first=()
+for r in 1 2 3 4 5 6; do first[r]=$(new_registry first.$r); done
 first_use_round() {  # ROUND: 4 chains of 6 `pair expect` on a fresh registry; prints the failures
   local p i
   for p in 1 2 3 4; do
     (for i in 1 2 3 4 5 6; do
-      pk -q pair expect --db "first.$1.db" --busy-timeout 3s --serial "F$p-$i" \
+      pk -q pair expect --db "${first[$1]}" --busy-timeout 3s --serial "F$p-$i" \
         --fingerprint "SHA256:$(printf '%064x' $((p * 100 + i)))" >/dev/null 2>&1 || echo "expect F$p-$i failed"
     done) &
   done
@@ -201,24 +215,26 @@ first_use_round() {  # ROUND: 4 chains of 6 `pair expect` on a fresh registry; p
 }
 for r in 1 2 3 4 5 6; do first_use_round $r; done >first.log
 check "a new registry opened by 4 processes at once: no process failed (6 rounds)" bash -c '! test -s first.log'
-check "... and each holds its 24 expectations" bash -c 'for r in 1 2 3 4 5 6; do [ "$(sqlite3 first.$r.db "SELECT count(*) FROM expected")" = 24 ] || exit 1; done'
+check "... and each holds its 24 expectations" bash -c 'for f; do [ "$(reg_sql "$f" "SELECT count(*) FROM expected")" = 24 ] || exit 1; done' _ "${first[@]}"
 
 # pair approve racing pair request (the terminal asks again while the operator
 # approves the code it read): the registry settles each race one way, never
 # both and never neither. Either the approval wins (paired; the request says
 # already paired, nothing pending) or the request wins (the approved code is
 # superseded: approve fails as a mismatch, the new request is pending).
-sqlite3 race.db <"$DATA/registry/pairing-v1.sql"
+race=$(new_registry race)
+old_registry "$race"
+export race
 race_round() {  # SERIAL: one race on a fresh serial; prints "approve" or "request", or why it is wrong
   local serial=$1 code
-  code=$(pk --json pair request --db race.db --serial "$serial" --cert term/cert.pem --server-cert srv/cert.pem | jget '["code"]')
-  pk pair approve --db race.db --serial "$serial" --code "$code" --operator alice >"race.$serial.approve" 2>&1 &
+  code=$(pk --json pair request --db "$race" --serial "$serial" --cert term/cert.pem --server-cert srv/cert.pem | jget '["code"]')
+  pk pair approve --db "$race" --serial "$serial" --code "$code" --operator alice >"race.$serial.approve" 2>&1 &
   local a=$!
-  pk --json pair request --db race.db --serial "$serial" --cert term/cert.pem >"race.$serial.request" 2>&1 &
+  pk --json pair request --db "$race" --serial "$serial" --cert term/cert.pem >"race.$serial.request" 2>&1 &
   local r=$!
   wait $a; local ra=$?
   wait $r; local rr=$?
-  pk --json pair list --db race.db | python3 -c '
+  pk --json pair list --db "$race" | python3 -c '
 import json, sys
 serial, ra, rr = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 rows = [x for x in json.load(sys.stdin) if x["serial"] == serial]

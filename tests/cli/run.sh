@@ -3,7 +3,8 @@
 # each through run_table.sh, and ends with "cli: N passed, N failed". The
 # whole suite is `meson test -C BUILD` (scripts/test.sh); this is for running a
 # few tables against any binary.
-# Usage: PAIRKIT=path/to/pairkit tests/cli/run.sh [NAME...]   (NAME: table without .t.sh)
+# Usage: PAIRKIT=path/to/pairkit tests/cli/run.sh [NAME...]   (NAME: table without .t.sh,
+# NAME@postgres for a table of both engines on PostgreSQL; run_table.sh)
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 : "${PAIRKIT:?set PAIRKIT to the pairkit binary}"

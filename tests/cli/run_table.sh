@@ -2,12 +2,16 @@
 # Runs one CLI table (tests/cli/NAME.t.sh) in a temporary folder of its own and
 # prints its rows as TAP, for meson test (protocol 'tap') and run.sh. Whatever
 # the table's own commands print is passed on as TAP comments. Exits 1 when a
-# row failed. Usage: PAIRKIT=path/to/pairkit tests/cli/run_table.sh NAME
+# row failed. NAME@ENGINE runs a table written for both registry engines
+# (engine-lib.sh) on ENGINE: sqlite (the default) or postgres.
+# Usage: PAIRKIT=path/to/pairkit tests/cli/run_table.sh NAME[@ENGINE]
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 : "${PAIRKIT:?set PAIRKIT to the pairkit binary}"
-name=${1:?usage: run_table.sh NAME}
-[[ -f $here/$name.t.sh ]] || { echo "Bail out! no table $here/$name.t.sh"; exit 2; }
+name=${1:?usage: run_table.sh NAME[@ENGINE]}
+table=${name%@*}
+[[ $name == *@* ]] && export PAIRKIT_TEST_ENGINE=${name#*@}
+[[ -f $here/$table.t.sh ]] || { echo "Bail out! no table $here/$table.t.sh"; exit 2; }
 export PAIRKIT DATA="$here/../data" SHARED="$here/../../../shared/testdata"
 [[ -d $SHARED ]] || SHARED="$(cd "$here/../.." && pwd)/../shared/testdata"
 
@@ -26,7 +30,7 @@ exec 3>&1
   _tmp=$(mktemp -d)
   # shellcheck source=lib.sh
   source "$here/lib.sh"
-  source "$here/$name.t.sh"
+  source "$here/$table.t.sh"
   rm -rf "$_tmp"
   touch "$_counts.done"
 ) 2>&1 | sed -u 's/^/# /'

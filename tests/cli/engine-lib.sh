@@ -1,0 +1,80 @@
+# The registry engine of a table written once for both (sourced): SQLite files
+# by default, PostgreSQL 15 when PAIRKIT_TEST_ENGINE=postgres (run_table.sh
+# NAME@postgres): then one cluster for the table (pg-lib.sh) and one database
+# per registry.
+#   ENGINE                 sqlite or postgres
+#   new_registry NAME      prints the location of a registry not made yet:
+#                          NAME.db, or the URL of a new, empty database
+#   reg_sql LOCATION SQL   runs SQL on a registry's tables and prints the rows,
+#                          columns joined by | (sqlite3, or psql in the schema
+#                          pairkit_registry)
+#   old_registry LOCATION  makes a registry from before operators existed,
+#                          whose decisions need no TOTP code (SQLite: the
+#                          schema-1 fixture, migrated on open)
+#   hold_registry LOCATION SECONDS FLAG  holds the registry as another writer
+#                          in the middle of a transaction would, for SECONDS;
+#                          creates the file FLAG once it holds it
+#   re TEXT                TEXT as an extended regular expression matching it
+#                          (a URL has . and ?)
+# Rows about SQLite's files (modes, a corrupt file, WAL, a schema-1 file) run
+# under `if [[ $ENGINE == sqlite ]]`, with a skip row saying so otherwise.
+ENGINE=${PAIRKIT_TEST_ENGINE:-sqlite}
+case $ENGINE in
+  sqlite) ;;
+  postgres)
+    source "$(dirname "${BASH_SOURCE[0]}")/pg-lib.sh"
+    check 'PostgreSQL 15 starts for the table' start_pg
+    export PG_BIN
+    ;;
+  *)
+    echo "engine-lib: PAIRKIT_TEST_ENGINE is sqlite or postgres, not '$ENGINE'" >&2
+    exit 2
+    ;;
+esac
+export ENGINE
+
+new_registry() {
+  local name=${1:?usage: new_registry NAME}
+  if [[ $ENGINE == sqlite ]]; then
+    echo "$name.db"
+  else
+    # A database name from a path: srv/pairing -> srv_pairing.
+    pg_new_db "$(tr -c 'A-Za-z0-9_\n' _ <<<"$name")"
+  fi
+}
+
+reg_sql() {
+  local db=${1:?usage: reg_sql LOCATION SQL} sql=${2:?usage: reg_sql LOCATION SQL}
+  if [[ $db == postgresql:* ]]; then
+    PGOPTIONS='-c search_path=pairkit_registry' "$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -d "$db" -c "$sql"
+  else
+    sqlite3 "${db#sqlite:}" "$sql"
+  fi
+}
+export -f reg_sql
+
+old_registry() {
+  if [[ $1 == postgresql:* ]]; then
+    pk db migrate --db "$1" >/dev/null &&
+      reg_sql "$1" "UPDATE settings SET value = 'false' WHERE key = 'otp_required'"
+  else
+    sqlite3 "${1#sqlite:}" <"$DATA/registry/pairing-v1.sql"
+  fi
+}
+
+# PostgreSQL: a table lock that no writer of requests gets past, readers do.
+hold_registry() {
+  local db=$1 secs=$2 flag=$3
+  if [[ $db == postgresql:* ]]; then
+    PGOPTIONS='-c search_path=pairkit_registry' "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$db" \
+      -c 'BEGIN' -c 'LOCK TABLE requests IN EXCLUSIVE MODE' -c "\\! touch $flag" -c "SELECT pg_sleep($secs)" -c 'COMMIT' >/dev/null
+  else
+    python3 -c "import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None); c.execute('BEGIN IMMEDIATE')
+open(sys.argv[2], 'w').close(); time.sleep(float(sys.argv[3]))" "${db#sqlite:}" "$flag" "$secs"
+  fi
+}
+
+re() {
+  sed 's/[][\\.*^$?+(){}|]/\\&/g' <<<"$1"
+}
