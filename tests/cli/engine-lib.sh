@@ -55,7 +55,7 @@ export -f reg_sql
 
 old_registry() {
   if [[ $1 == postgresql:* ]]; then
-    pk db migrate --db "$1" >/dev/null &&
+    pk db migrate --db "$1" --store registry >/dev/null &&
       reg_sql "$1" "UPDATE settings SET value = 'false' WHERE key = 'otp_required'"
   else
     sqlite3 "${1#sqlite:}" <"$DATA/registry/pairing-v1.sql"
