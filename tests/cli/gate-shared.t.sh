@@ -122,7 +122,7 @@ t 0 'HTTP 200' '' -- gcurl --cert fleet/F-2/cert.pem --key fleet/F-2/key.pem /v1
 GATE=$ga_addr
 t 0 'HTTP 200' '' -- gcurl --cert fleet/F-1/cert.pem --key fleet/F-1/key.pem /v1/config
 check 'both gates are the processes started at first' bash -c "kill -0 $ga_pid && kill -0 $gb_pid"
-check 'the gates logged the registry unavailable' bash -c 'grep -q "registry unavailable" ga.log && grep -q "registry unavailable" gb.log'
+check 'the gates logged the registry unavailable, then available again' bash -c 'grep -q "registry unavailable" ga.log && grep -q "registry unavailable" gb.log && grep -q "registry available again" ga.log && grep -q "registry available again" gb.log'
 
 # PostgreSQL restarts in the middle of 200 joins: terminals see 503s or
 # failed connections and try again; every join ends paired, and every join
