@@ -3,6 +3,7 @@
 #include "pairkit/gate/routes.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -39,6 +40,8 @@ pairing::Registry& Routes::registry(const GateConfig& config) {
     registry_ = pairing::open_registry(config.registry, opts);
     registry_location_ = config.registry;
     watched_config_dir_.reset();
+    if (std::exchange(registry_lost_, false))
+      log_.line(Severity::info, format_event(clock_.now(), Severity::info, "registry available again", config.log_format));
   }
   // Only when either changed: a poll should not cost a list of paths.
   if (watched_config_dir_ != config.config_dir) {
@@ -51,6 +54,7 @@ pairing::Registry& Routes::registry(const GateConfig& config) {
 HttpResponse Routes::unavailable(const GateConfig& config, const std::string& why) {
   // A connection that failed may be stuck in a broken state: the next request opens a new one.
   registry_.reset();
+  registry_lost_ = true;
   log_.line(Severity::error, format_event(clock_.now(), Severity::error, "registry unavailable: " + why, config.log_format));
   auto r = error_response(503, "unavailable", "the gate's registry is unavailable; try again later");
   r.retry_after = static_cast<int>(config.poll_interval.count());

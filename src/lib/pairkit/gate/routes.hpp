@@ -66,6 +66,9 @@ private:
   const CrlService* crl_;
   std::unique_ptr<pairing::Registry> registry_;
   std::string registry_location_;
+  /// Set when a request found the registry unavailable: the next open that
+  /// works says so in the log.
+  bool registry_lost_ = false;
   PollCache polls_;
   std::optional<std::string> watched_config_dir_;  ///< what polls_ watches with the open registry
   /// What of gate.toml the cached answers hold: a reload that changes it drops them.

@@ -1,0 +1,146 @@
+# Two gates on one PostgreSQL database (pairkit-gate(1), SEVERAL GATES):
+# 500 terminals join across both, operators decide concurrently with each
+# TOTP step used once, and the database restarts under load while the gates
+# answer 503 and recover without a restart, losing no acknowledged join.
+source "$(dirname "${BASH_SOURCE[0]}")/gate-lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/pg-lib.sh"
+here=$(dirname "${BASH_SOURCE[0]}")
+
+check 'PostgreSQL 15 starts for the table' start_pg
+db=$(pg_new_db fleet)
+sql() { pg_psql fleet "SET search_path TO pairkit_registry; $1"; }
+otp() { oathtool --totp -b --now "$2" "$1"; }
+
+# Both gates hold the same server identity (one certificate behind one
+# address) and the same registry.
+pk -q device init --serial GATE-1 --role server --dir srv >/dev/null
+for g in ga gb; do
+  mkdir "$g" && cp srv/key.pem srv/cert.pem "$g/"
+  cat >"$g/gate.toml" <<'TOML'
+[gate]
+auto_approve_expected = true
+[limits]
+max_pending = 100000
+max_pending_per_address = 100000
+registry_timeout = "2s"
+TOML
+done
+enrol() { pk operator add --db "$db" --name "$1" 2>/dev/null | sed -n 's/^otpauth:.*secret=\([A-Z2-7]*\).*/\1/p'; }
+alice=$(enrol alice) bob=$(enrol bob)
+check 'two operators are enrolled in the shared registry' test -n "$alice" -a -n "$bob"
+check 'gate A starts on the shared registry' start_gate ga --db "$db"
+ga_pid=$GATE_PID ga_addr=$GATE
+check 'gate B starts on the shared registry' start_gate gb --db "$db"
+gb_pid=$GATE_PID gb_addr=$GATE
+check 'neither gate made a registry file of its own' bash -c '! test -e ga/pairing.db && ! test -e gb/pairing.db'
+
+# 500 terminals, pre-registered with their fingerprints at the factory, join
+# across both gates at once: each is paired exactly once.
+n=500
+make_fleet() {  # PREFIX COUNT
+  local i
+  for i in $(seq "$2"); do echo "$1-$i"; done | xargs -P 2 -I{} "$PAIRKIT" -q device init --serial {} --dir fleet/{} >/dev/null
+  for i in $(seq "$2"); do
+    echo "$1-$i $("$PAIRKIT" fingerprint fleet/"$1-$i"/cert.pem)"
+  done >"$1.expect"
+  while read -r serial fp; do "$PAIRKIT" -q pair expect --db "$db" --serial "$serial" --fingerprint "$fp" || return 1; done <"$1.expect"
+}
+check "$n terminals are made and pre-registered" make_fleet F $n
+t 0 "^$n\$" '' -- python3 "$here/fleet-client.py" join fleet.out 32 180 "$ga_addr,$gb_addr" $(for i in $(seq $n); do echo fleet/F-$i; done)
+check "every join was answered paired" python3 -c '
+import json, sys
+rows = [json.loads(l) for l in open("fleet.out")]
+assert len(rows) == int(sys.argv[1]), len(rows)
+bad = [r for r in rows if r["status"] != 200 or r["state"] != "paired"]
+assert not bad, bad[:3]' $n
+t 0 "^$n\\|$n\\|$n\$" '' -- sql "SELECT count(*), count(DISTINCT serial), count(DISTINCT fingerprint) FROM terminals WHERE serial LIKE 'F-%'"
+t 0 "^$n\$" '' -- sql "SELECT count(*) FROM audit WHERE action = 'approve' AND actor = 'pre-registration'"
+t 0 '^0$' '' -- sql "SELECT count(*) FROM (SELECT serial FROM requests WHERE state = 'paired' GROUP BY serial HAVING count(*) > 1) AS twice"
+t 0 'paired with this certificate' '' -- pk pair check --db "$db" --serial F-17 --cert fleet/F-17/cert.pem
+check 'both gates served joins' bash -c "grep -q '\"gate\": \"$ga_addr\"' fleet.out && grep -q '\"gate\": \"$gb_addr\"' fleet.out"
+
+# Operators on two consoles decide the same requests at the same moment: one
+# approval each, and a TOTP step is used once across them. The clock is
+# fixed per round (PAIRKIT_TEST_NOW) so that each round has its own step.
+rounds=8
+check "$rounds terminals are made" make_fleet P $rounds
+sql "DELETE FROM expected WHERE serial LIKE 'P-%'" >/dev/null
+t 0 "^$rounds\$" '' -- python3 "$here/fleet-client.py" join pending.out 8 60 "$ga_addr,$gb_addr" $(for i in $(seq $rounds); do echo fleet/P-$i; done)
+check 'the joins wait for an operator' bash -c "[ \$(grep -c '\"state\": \"pending\"' pending.out) -eq $rounds ]"
+decide_round() {  # I: alice and bob approve P-I at once; alice reuses her code on P-I+1 at once
+  local i=$1 at code
+  at=$(date -u -d "@$(($(date +%s) + i * 30))" +%Y-%m-%dT%H:%M:%SZ)
+  code=$(pk pair list --db "$db" --state pending --json | python3 -c 'import json, sys; print([r["code"] for r in json.load(sys.stdin) if r["serial"] == sys.argv[1]][0])' "P-$i")
+  PAIRKIT_TEST_NOW=$at pk pair approve --db "$db" --serial "P-$i" --code "$code" --operator alice --otp "$(otp "$alice" "$at")" >a.$i.out 2>&1 &
+  local pa=$!
+  PAIRKIT_TEST_NOW=$at pk pair approve --db "$db" --serial "P-$i" --code "$code" --operator bob --otp "$(otp "$bob" "$at")" >b.$i.out 2>&1 &
+  local pb=$!
+  wait $pa; local ra=$?
+  wait $pb; local rb=$?
+  echo "round $i: alice $ra, bob $rb"
+  [[ $((ra + rb)) -eq 1 ]] || return 1
+}
+export -f decide_round otp pk sql pg_psql
+export db alice bob PAIRKIT PG_BIN
+check "$rounds rounds of two operators approving one request at once: exactly one approves" bash -c "for i in \$(seq $rounds); do decide_round \$i || exit 1; done"
+t 0 "^$rounds\$" '' -- sql "SELECT count(*) FROM audit WHERE action = 'approve' AND serial LIKE 'P-%'"
+t 0 "^$rounds\\|$rounds\$" '' -- sql "SELECT count(*), count(DISTINCT serial) FROM terminals WHERE serial LIKE 'P-%'"
+# One code, two decisions on two consoles in the same step: one is refused as used.
+check 'two more terminals wait' make_fleet Q 2
+sql "DELETE FROM expected WHERE serial LIKE 'Q-%'" >/dev/null
+t 0 '^2$' '' -- python3 "$here/fleet-client.py" join q.out 2 60 "$ga_addr,$gb_addr" fleet/Q-1 fleet/Q-2
+reuse_code() {
+  local at code1 code2 otp_code
+  at=$(date -u -d "@$(($(date +%s) + (rounds + 2) * 30))" +%Y-%m-%dT%H:%M:%SZ)
+  otp_code=$(otp "$alice" "$at")
+  pk pair list --db "$db" --state pending --json >q.list
+  code1=$(python3 -c 'import json, sys; print([r["code"] for r in json.load(open("q.list")) if r["serial"] == "Q-1"][0])')
+  code2=$(python3 -c 'import json, sys; print([r["code"] for r in json.load(open("q.list")) if r["serial"] == "Q-2"][0])')
+  PAIRKIT_TEST_NOW=$at pk pair approve --db "$db" --serial Q-1 --code "$code1" --operator alice --otp "$otp_code" >q1.out 2>&1 &
+  local p1=$!
+  PAIRKIT_TEST_NOW=$at pk pair approve --db "$db" --serial Q-2 --code "$code2" --operator alice --otp "$otp_code" >q2.out 2>&1 &
+  local p2=$!
+  wait $p1; local r1=$?
+  wait $p2; local r2=$?
+  echo "Q-1 $r1, Q-2 $r2"
+  [[ $((r1 + r2)) -eq 1 ]] && cat q1.out q2.out | grep -q 'used already'
+}
+export rounds
+check "one TOTP code on two decisions at once: one approves, the other is refused as used" reuse_code
+t 0 '^1$' '' -- sql "SELECT count(*) FROM terminals WHERE serial LIKE 'Q-%'"
+
+# The database goes away: both gates answer 503 (not "not paired"), stay up,
+# and answer again once it is back, without a restart.
+check 'PostgreSQL stops' stop_pg
+GATE=$ga_addr
+t 0 '"code":"unavailable"' '' -- gcurl --cert fleet/F-1/cert.pem --key fleet/F-1/key.pem /v1/config
+GATE=$gb_addr
+t 0 'HTTP 503' '' -- gcurl --cert fleet/F-2/cert.pem --key fleet/F-2/key.pem /v1/config
+t 0 '"status":"unavailable"' '' -- gcurl /healthz
+check 'PostgreSQL starts again' restart_pg
+t 0 'HTTP 200' '' -- gcurl --cert fleet/F-2/cert.pem --key fleet/F-2/key.pem /v1/config
+GATE=$ga_addr
+t 0 'HTTP 200' '' -- gcurl --cert fleet/F-1/cert.pem --key fleet/F-1/key.pem /v1/config
+check 'both gates are the processes started at first' bash -c "kill -0 $ga_pid && kill -0 $gb_pid"
+check 'the gates logged the registry unavailable, then available again' bash -c 'grep -q "registry unavailable" ga.log && grep -q "registry unavailable" gb.log && grep -q "registry available again" ga.log && grep -q "registry available again" gb.log'
+
+# PostgreSQL restarts in the middle of 200 joins: terminals see 503s or
+# failed connections and try again; every join ends paired, and every join
+# answered 200 is in the registry.
+m=200
+check "$m more terminals are made and pre-registered" make_fleet R $m
+python3 "$here/fleet-client.py" join restart.out 16 180 "$ga_addr,$gb_addr" $(for i in $(seq $m); do echo fleet/R-$i; done) >restart.count &
+load=$!
+check 'the load is under way' bash -c 'for _ in $(seq 100); do [ $(psql -qtAc "SELECT count(*) FROM pairkit_registry.terminals WHERE serial LIKE '"'R-%'"'" fleet 2>/dev/null || echo 0) -gt 10 ] && exit 0; sleep 0.1; done; exit 1'
+check 'PostgreSQL restarts under load' restart_pg
+check 'the load ends' bash -c "timeout 200 tail --pid=$load -f /dev/null"
+t 0 "^$m\$" '' -- cat restart.count
+t 0 "^$m\$" '' -- sql "SELECT count(*) FROM terminals WHERE serial LIKE 'R-%'"
+check 'no acknowledged join is missing' python3 -c '
+import json, subprocess
+rows = [json.loads(l) for l in open("restart.out")]
+acked = {r["serial"] for r in rows if r["status"] == 200 and r["state"] == "paired"}
+out = subprocess.run(["psql", "-qtAc", "SELECT serial FROM pairkit_registry.terminals", "fleet"], capture_output=True, text=True, check=True).stdout
+assert acked <= set(out.split()), sorted(acked - set(out.split()))[:5]
+print("retried:", sum(1 for r in rows if r["tries"] > 1), "503s:", sum(r["unavailable"] for r in rows))'
+check 'both gates are still the processes started at first' bash -c "kill -0 $ga_pid && kill -0 $gb_pid"
