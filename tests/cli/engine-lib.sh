@@ -10,10 +10,15 @@
 #                          pairkit_registry)
 #   old_registry LOCATION  makes a registry from before operators existed,
 #                          whose decisions need no TOTP code (SQLite: the
-#                          schema-1 fixture, migrated on open)
+#                          schema-1 fixture, migrated on open; PostgreSQL: a
+#                          new one with that setting)
 #   hold_registry LOCATION SECONDS FLAG  holds the registry as another writer
 #                          in the middle of a transaction would, for SECONDS;
 #                          creates the file FLAG once it holds it
+#   no_registry LOCATION   the error (an extended regular expression) for a
+#                          location that holds no registry
+#   absent_registry LOCATION  a row passing when no registry was made there
+#                          (no file; no schema pairkit_registry)
 #   re TEXT                TEXT as an extended regular expression matching it
 #                          (a URL has . and ?)
 # Rows about SQLite's files (modes, a corrupt file, WAL, a schema-1 file) run
@@ -53,10 +58,13 @@ reg_sql() {
 }
 export -f reg_sql
 
+# PostgreSQL has no schema 1: a creating command makes the schema, its
+# expectation and audit row go again, and the setting is what migrating a
+# schema-1 registry leaves.
 old_registry() {
   if [[ $1 == postgresql:* ]]; then
-    pk db migrate --db "$1" --store registry >/dev/null &&
-      reg_sql "$1" "UPDATE settings SET value = 'false' WHERE key = 'otp_required'"
+    pk -q pair expect --db "$1" --serial OLD-REGISTRY >/dev/null &&
+      reg_sql "$1" "DELETE FROM expected; DELETE FROM audit; UPDATE settings SET value = 'false' WHERE key = 'otp_required'"
   else
     sqlite3 "${1#sqlite:}" <"$DATA/registry/pairing-v1.sql"
   fi
@@ -77,4 +85,21 @@ open(sys.argv[2], 'w').close(); time.sleep(float(sys.argv[3]))" "${db#sqlite:}" 
 
 re() {
   sed 's/[][\\.*^$?+(){}|]/\\&/g' <<<"$1"
+}
+
+no_registry() {
+  if [[ $1 == postgresql:* ]]; then
+    echo "$(re "$1") holds no pairkit registry \(no schema pairkit_registry\)"
+  else
+    echo "no pairing registry at $(re "${1#sqlite:}")"
+  fi
+}
+
+absent_registry() {
+  local where="${BASH_LINENO[0]}: no registry at $1"
+  if [[ $1 == postgresql:* ]]; then
+    [[ $(reg_sql "$1" "SELECT to_regnamespace('pairkit_registry') IS NULL") == t ]]
+  else
+    [[ ! -e ${1#sqlite:} ]]
+  fi && _ok "$where" || _bad "$where"
 }

@@ -122,7 +122,8 @@ t 0 'HTTP 200' '' -- gcurl --cert fleet/F-2/cert.pem --key fleet/F-2/key.pem /v1
 GATE=$ga_addr
 t 0 'HTTP 200' '' -- gcurl --cert fleet/F-1/cert.pem --key fleet/F-1/key.pem /v1/config
 check 'both gates are the processes started at first' bash -c "kill -0 $ga_pid && kill -0 $gb_pid"
-check 'the gates logged the registry unavailable' bash -c 'grep -q "registry unavailable" ga.log && grep -q "registry unavailable" gb.log'
+check 'the gates logged the registry unavailable, then available again' bash -c 'grep -q "registry unavailable" ga.log && grep -q "registry unavailable" gb.log && grep -q "registry available again" ga.log && grep -q "registry available again" gb.log'
+t 0 '^pairkit_gate_registry_unavailable_total [1-9]' '' -- bash -c "curl -sk https://$GATE/metrics | grep ^pairkit_gate_registry_unavailable_total"
 
 # PostgreSQL restarts in the middle of 200 joins: terminals see 503s or
 # failed connections and try again; every join ends paired, and every join
@@ -144,3 +145,9 @@ out = subprocess.run(["psql", "-qtAc", "SELECT serial FROM pairkit_registry.term
 assert acked <= set(out.split()), sorted(acked - set(out.split()))[:5]
 print("retried:", sum(1 for r in rows if r["tries"] > 1), "503s:", sum(r["unavailable"] for r in rows))'
 check 'both gates are still the processes started at first' bash -c "kill -0 $ga_pid && kill -0 $gb_pid"
+
+# The worked example runs as pairkit-gate(1) shows it, in a cluster that
+# Debian's postgresql-common makes and removes (pg_virtualenv).
+check 'examples/two-gates runs in a pg_virtualenv cluster' bash -c "env -u PGHOST -u PGPORT -u PGUSER -u PGDATABASE -u PGPASSFILE pg_virtualenv -v 15 '$here/../../examples/two-gates/two-gates.sh' '$PAIRKIT' >example.out 2>&1 || { tail -40 example.out; exit 1; }"
+t 0 'KIOSK-2 is paired with this certificate' '' -- cat example.out
+t 0 'KIOSK-1 +paired .*by pre-registration' '' -- cat example.out

@@ -67,7 +67,9 @@ assert n.get(\"otp-ok\") == 5 and n.get(\"otp-refused\") == 2, n'"
 # Removing an operator; their name then decides nothing.
 t 0 '^removed operator carol$' '' -- pk operator remove --db "$db" --name carol
 t 1 '' "no operator 'carol'" -- pk operator remove --db "$db" --name carol
-t 3 '' 'no pairing registry at none.db' -- pk operator list --db none.db
+none=$(new_registry none)
+t 3 '' "$(no_registry "$none")" -- pk operator list --db "$none"
+absent_registry "$none"
 
 # Four processes approve the same request at once, each operator with a good
 # code: exactly one pairs it, and the audit keeps every attempt.

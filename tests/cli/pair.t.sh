@@ -110,11 +110,16 @@ t 0 '^\[' '' -- pk --json pair list --db $db
 t 2 '' "unknown state 'bogus'|bogus" -- pk pair list --db $db --state bogus
 t 2 '' '--db is required' -- pk pair check --serial TERM-0042 --cert term/cert.pem
 t 2 '' "nonce 'xyz' is not 32 hex digits" -- pk pair code --cert term/cert.pem --server-cert srv/cert.pem --nonce xyz
-t 2 '' 'fresh.db does not exist yet: give --server-cert the first time' -- pk pair request --db fresh.db --serial TERM-1 --cert term/cert.pem
-t 3 '' 'cannot open nothere.pem' -- pk pair request --db fresh.db --serial TERM-1 --cert nothere.pem --server-cert srv/cert.pem
-absent fresh.db
-t 3 '' 'no pairing registry at missing.db' -- pk pair check --db missing.db --serial TERM-0042 --cert term/cert.pem
-absent missing.db
+fresh=$(new_registry fresh)
+t 3 '' 'cannot open nothere.pem' -- pk pair request --db $fresh --serial TERM-1 --cert nothere.pem --server-cert srv/cert.pem
+absent_registry "$fresh"
+t 2 '' "$(re "$fresh") (does not exist yet|has no server certificate yet): give --server-cert the first time" -- pk pair request --db $fresh --serial TERM-1 --cert term/cert.pem
+# (PostgreSQL: opening the database made the registry's schema before the
+# request was refused, an empty registry.)
+[[ $ENGINE == sqlite ]] && absent fresh.db
+missing=$(new_registry missing)
+t 3 '' "$(no_registry "$missing")" -- pk pair check --db $missing --serial TERM-0042 --cert term/cert.pem
+absent_registry "$missing"
 t 3 '' 'cannot open nothere.pem' -- pk pair request --db $db --serial TERM-1 --cert nothere.pem
 t 3 '' 'key where a certificate|certificate' -- pk pair check --db $db --serial TERM-0042 --cert term/key.pem
 if [[ $ENGINE == sqlite ]]; then
@@ -127,6 +132,50 @@ if [[ $ENGINE == sqlite ]]; then
   t 3 '' 'schema version 9; this pairkit knows up to 2' -- pk pair list --db newer.db
 else
   skip 'a corrupt file, an SQLite file of another application, a file of a newer schema' 'SQLite only: about files'
+  # Their PostgreSQL counterparts: a database of another application, a schema
+  # of the registry's name that is not pairkit's, a registry from the future.
+  other=$(new_registry other)
+  pg_psql other 'CREATE TABLE customers(id integer PRIMARY KEY, name text); CREATE SCHEMA billing; CREATE TABLE billing.invoices(id integer)'
+  t 3 '' "$(no_registry "$other")" -- pk pair list --db $other
+  t 3 '' "$(no_registry "$other")" -- pk pair check --db $other --serial TERM-0042 --cert term/cert.pem
+  check "the other application's database is left as it was" test \
+    "$(pg_psql other "SELECT string_agg(nspname, ' ' ORDER BY nspname) FROM pg_namespace WHERE nspname IN ('billing', 'public', 'pairkit_registry')")" = 'billing public'
+  squat=$(new_registry squat)
+  pg_psql squat 'CREATE SCHEMA pairkit_registry; CREATE TABLE pairkit_registry.requests(x integer)'
+  t 3 '' 'the schema pairkit_registry is not pairkit.s \(it has no schema_version table\)' -- pk pair list --db $squat
+  t 3 '' 'the schema pairkit_registry is not pairkit.s' -- pk pair expect --db $squat --serial TERM-0042
+  newer=$(new_registry newer)
+  pk -q pair expect --db $newer --serial TERM-0042 >/dev/null
+  reg_sql "$newer" 'UPDATE schema_version SET version = 99'
+  t 3 '' "registry $(re "$newer") has schema version 99; this pairkit knows up to 2" -- pk pair list --db $newer
+  t 3 '' 'has schema version 99; this pairkit knows up to 2' -- pk pair expect --db $newer --serial TERM-0043
+  check 'the newer registry is left as it was' test "$(reg_sql "$newer" 'SELECT version FROM schema_version; SELECT count(*) FROM expected')" = $'99\n1'
+
+  # Reaching the server: over TCP with the password from PGPASSFILE; a wrong
+  # or missing password, a closed port, a server that never answers, a
+  # database that does not exist, a stopped server: exit 3, one line, never an
+  # answer such as "not paired".
+  tcp=$(pg_url_tcp srv_pairing)
+  t 0 'TERM-0042  paired' '' -- pk pair list --db $tcp --state paired
+  t 3 '' "cannot open registry $(re "$tcp"): .*password authentication failed for user \"pkpass\"" --env PGPASSWORD=wrong -- pk pair check --db $tcp --serial TERM-0042 --cert term/cert.pem
+  (umask 077 && : >empty.pgpass)
+  t 3 '' 'no password supplied' --env "PGPASSFILE=$PWD/empty.pgpass" -- pk pair check --db $tcp --serial TERM-0042 --cert term/cert.pem
+  t 2 '' 'the database URL carries a password' -- pk pair list --db "postgresql://pkpass:$PG_PASSWORD@127.0.0.1:$PG_PORT/srv_pairing"
+  check 'the refusal does not echo the password' bash -c '! grep -qF -- "$1" <<<"$2"' _ "$PG_PASSWORD" "$ERR"
+  t 3 '' 'cannot open registry postgresql://pkpass@127\.0\.0\.1:1/srv_pairing: .*Connection refused' -- \
+    bounded 10 64 pk pair check --db postgresql://pkpass@127.0.0.1:1/srv_pairing --serial TERM-0042 --cert term/cert.pem
+  python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(20)' >silent.port &
+  silent=$!
+  for _ in $(seq 1 50); do [ -s silent.port ] && break; sleep 0.1; done
+  t 3 '' 'cannot open registry .*: .*timeout expired' -- \
+    bounded 10 64 pk pair check --db "postgresql://pkpass@127.0.0.1:$(cat silent.port)/srv_pairing" --serial TERM-0042 --cert term/cert.pem --busy-timeout 1s
+  kill $silent
+  t 3 '' 'database "nosuch" does not exist' -- pk pair list --db "postgresql:///nosuch?host=$PG_DIR&port=$PG_PORT&user=pairkit"
+  check 'stop_pg' stop_pg
+  t 3 '' "cannot open registry $(re "$db"): .*No such file or directory" -- bounded 10 64 pk pair check --db $db --serial TERM-0042 --cert term/cert.pem
+  check 'restart_pg' restart_pg
+  t 0 'is paired with this certificate' '' -- pk pair check --db $db --serial TERM-0042 --cert term/cert.pem
 fi
 t 2 '' 'serial' -- pk pair request --db $db --serial 'bad serial' --cert term/cert.pem
 
@@ -170,8 +219,9 @@ t 2 '' 'give either --address or --fingerprint' -- pk pair deny --db "$flag" --o
 t 2 '' 'give either --address or --fingerprint' -- pk pair deny --db "$flag" --address 10.0.0.1 --fingerprint "$evil_fp" --operator alice
 t 2 '' "--address: not an IPv4 or IPv6 address: '10.0.0'" -- pk pair deny --db "$flag" --address 10.0.0 --operator alice
 t 2 '' '--operator is required' -- pk pair deny --db "$flag" --address 10.0.0.1
-t 3 '' 'no pairing registry at none.db' -- pk pair deny --db none.db --address 10.0.0.1 --operator alice
-absent none.db
+none=$(new_registry none)
+t 3 '' "$(no_registry "$none")" -- pk pair deny --db $none --address 10.0.0.1 --operator alice
+absent_registry "$none"
 check "pre-registrations and denials are audited" bash -c "pk --json pair log --db '$flag' | python3 -c '
 import json, sys
 acts = [r[\"action\"] for r in json.load(sys.stdin)]
@@ -181,7 +231,7 @@ assert acts.count(\"expect\") == 2 and acts.count(\"deny\") == 2 and acts.count(
 hold_registry "$db" 4 locked &
 holder=$!
 for _ in $(seq 1 50); do [ -e locked ] && break; sleep 0.1; done
-t 3 '' "registry $db is busy: another process held it for more than 1000 ms" -- pk pair request --db $db --serial TERM-0050 --cert term/cert.pem --busy-timeout 1s
+t 3 '' "registry $(re "$db") is busy: another process held it for more than 1000 ms" -- pk pair request --db $db --serial TERM-0050 --cert term/cert.pem --busy-timeout 1s
 t 0 '' '' -- pk pair check --db $db --serial TERM-0042 --cert term/cert.pem
 wait $holder
 t 1 '' "no pending pairing request for serial 'TERM-0050'" -- pk pair reject --db $db --serial TERM-0050 --operator bob
@@ -261,7 +311,11 @@ echo "races won: approve $(grep -c '^approve$' race.log), request $(grep -c '^re
 
 # Database locations: a path, sqlite:PATH or postgresql://; another scheme, or a URL
 # with a password in it, is a usage error that does not echo the password.
-t 0 'TERM-0042' '' -- pk pair list --db sqlite:srv/pairing.db
+if [[ $ENGINE == sqlite ]]; then
+  t 0 'TERM-0042' '' -- pk pair list --db sqlite:srv/pairing.db
+else
+  t 0 'TERM-0042' '' -- pk pair list --db "postgres:${db#postgresql:}"
+fi
 t 2 '' 'the database URL carries a password, which would show in the process list' -- pk pair list --db postgresql://gate:secret@db/pairing
 t 2 '' 'the database URL carries a password' -- pk pair list --db 'postgresql:///pairing?host=/run/x&password=secret'
 t 2 '' "database location 'mysql://\.\.\.' uses a scheme this pairkit does not open" -- pk pair list --db mysql://gate@db/pairing

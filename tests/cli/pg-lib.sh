@@ -15,7 +15,8 @@
 #                  postgresql://pkpass@127.0.0.1:PG_PORT/NAME
 #   pg_psql NAME SQL  runs SQL in database NAME as pairkit, stops at the first
 #                  error; prints rows unaligned (| between columns)
-#   stop_pg        a fast shutdown (clients are disconnected)
+#   stop_pg        a fast shutdown (clients are disconnected); nothing when
+#                  the server has ended already
 #   restart_pg     starts it again (stopping it first if it runs) on the same
 #                  port and data: a database restarted under load
 #   pg_alive PID   true while the server PID runs (kill -0 finds an ended
@@ -176,7 +177,7 @@ pg_psql() {
 }
 
 stop_pg() {
-  [[ -n $PG_PID ]] || return 0
+  [[ -n $PG_PID ]] && pg_alive "$PG_PID" || { PG_PID=''; return 0; }
   _pg_run "$PG_BIN/pg_ctl" stop -D "$PG_DIR/data" -m fast -w -t 30 -s || return 1
   PG_PID=''
 }

@@ -70,6 +70,13 @@ pid=$PG_PID
 check 'restart_pg restarts a running server' restart_pg
 check 'a new server process' bash -c 'gone "$1" && pg_alive "$2"' _ "$pid" "$PG_PID"
 t 0 '^42$' '^$' -- pg_psql reg 'SELECT x FROM kept'
+# A server that ended without stop_pg (SIGQUIT: an immediate shutdown, which
+# leaves crash recovery to the next start): restart_pg starts it, the data is there.
+pid=$PG_PID
+kill -QUIT "$pid"
+check 'the server has ended' gone "$pid"
+check 'restart_pg starts it after it ended' restart_pg
+t 0 '^42$' '^$' -- pg_psql reg 'SELECT x FROM kept'
 
 # A port taken: the next one. The child takes the port its first try would
 # use (pg-lib's _pg_port of its PID) before it starts a cluster.

@@ -185,6 +185,7 @@ private:
   std::string sql_;
   const std::string name_;  ///< the server-side name of a kept statement, else empty
   int prepared_in_ = -1;    ///< the connection generation it was prepared in
+  bool ran_once_ = false;   ///< whether it ran once unprepared
   std::vector<std::optional<std::string>> params_;
   PGresult* res_ = nullptr;
   int row_ = -1;
@@ -273,6 +274,9 @@ public:
 private:
   PGresult* run(const char* sql) { return libpq().exec(conn_, sql); }
   bool lost() const { return libpq().status(conn_) != CONNECTION_OK; }
+  /// The session's settings: the busy timeout as lock and statement
+  /// timeouts, and the store's namespace as the search path.
+  std::string session_sql() const;
   void set_up_session();
   int read_version(std::string_view ns);
 
@@ -280,7 +284,7 @@ private:
   Describe describe_;
   IfMissing if_missing_;
   std::string lock_sql_ = "SELECT 1";
-  std::string search_path_;
+  std::string search_path_ = "pg_catalog";
   bool in_transaction_ = false;
   int generation_ = 0;
   int64_t stamps_ = 0;
@@ -307,7 +311,9 @@ void PgStatement::execute(std::string_view what) {
   for (const auto& p : params_) values.push_back(p ? p->c_str() : nullptr);
   const int n = static_cast<int>(values.size());
   PGresult* r = nullptr;
-  if (name_.empty()) {
+  // A kept statement is prepared on the server when it runs a second time on
+  // this connection: a command that runs it once pays no extra round trip.
+  if (name_.empty() || (prepared_in_ != conn_.generation() && !std::exchange(ran_once_, true))) {
     r = l.exec_params(conn_.handle(), sql_.c_str(), n, nullptr, values.data(), nullptr, nullptr, 0);
   } else {
     if (prepared_in_ != conn_.generation()) {
@@ -337,15 +343,15 @@ PgConnection::PgConnection(const std::string& url, const db::ConnectionOptions& 
   if (lost())
     throw InputError(describe_({Failure::cannot_open, path(), busy_timeout(), "connect",
                                 one_line(l.error_message(conn_))}));
-  set_up_session();
+  // The session is set up by migrate, in the round trip that reads the version.
 }
 
-void PgConnection::set_up_session() {
+std::string PgConnection::session_sql() const {
   const std::string ms = std::to_string(busy_timeout().count());
-  std::string sql = "SET lock_timeout = " + ms + "; SET statement_timeout = " + ms;
-  if (!search_path_.empty()) sql += "; SET search_path TO " + search_path_;
-  libpq().clear(check(run(sql.c_str()), "set up the session", {}));
+  return "SET lock_timeout = " + ms + "; SET statement_timeout = " + ms + "; SET search_path TO " + search_path_;
 }
+
+void PgConnection::set_up_session() { libpq().clear(check(run(session_sql().c_str()), "set up the session", {})); }
 
 void PgConnection::fail(PGresult* r, std::string_view what, std::string_view sql) const {
   const auto& l = libpq();
@@ -385,7 +391,18 @@ int PgConnection::migrate(const Schema& schema) {
   const int target = static_cast<int>(schema.postgres_migrations.size());
   lock_sql_ = "SELECT pg_advisory_xact_lock(" + std::to_string(lock_key(ns)) + ")";
   search_path_ = ns;
-  exec(("SET search_path TO " + ns).c_str(), "set up the session");
+  // Most opens find the current version: the session's settings and the
+  // version in one round trip. Anything else takes the careful way.
+  {
+    const std::string sql = session_sql() + "; SELECT version FROM " + ns + ".schema_version";
+    PGresult* r = run(sql.c_str());
+    const auto& l = libpq();
+    const bool current = l.result_status(r) == PGRES_TUPLES_OK && l.ntuples(r) == 1 &&
+                         std::string_view(l.getvalue(r, 0, 0)) == std::to_string(target);
+    l.clear(r);
+    if (current) return target;
+  }
+  set_up_session();
   auto refuse_newer = [&](int v) {
     schema.too_new(*this, v);
     throw InputError(path() + " has schema version " + std::to_string(v) + "; this pairkit knows up to " +

@@ -68,6 +68,9 @@ std::string Metrics::render(int64_t pending) const {
   out += "# TYPE pairkit_gate_certificates_issued_total counter\n";
   out += "pairkit_gate_certificates_issued_total{kind=\"enroll\"} " + std::to_string(enrolled_.load()) + "\n";
   out += "pairkit_gate_certificates_issued_total{kind=\"renew\"} " + std::to_string(renewed_.load()) + "\n";
+  out += "# HELP pairkit_gate_registry_unavailable_total Requests answered 503 because the registry was unavailable.\n";
+  out += "# TYPE pairkit_gate_registry_unavailable_total counter\n";
+  out += "pairkit_gate_registry_unavailable_total " + std::to_string(registry_failures_.load()) + "\n";
   if (const int64_t next = crl_next_update_.load(); next != 0) {
     out += "# HELP pairkit_gate_crl_next_update_seconds When the CRL served at /v1/crl is due for renewal (Unix time).\n";
     out += "# TYPE pairkit_gate_crl_next_update_seconds gauge\n";

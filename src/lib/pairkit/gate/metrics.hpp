@@ -37,6 +37,16 @@ public:
   /// When the CRL /v1/crl serves is due for its next update, in seconds
   /// since the epoch; 0 while there is none (the gauge is then left out).
   void crl_next_update(int64_t unix_seconds) { crl_next_update_.store(unix_seconds, std::memory_order_relaxed); }
+  /// A request found the registry unavailable (a lost database, a busy one).
+  void registry_unavailable() {
+    registry_failures_.fetch_add(1, std::memory_order_relaxed);
+    registry_down_.store(true, std::memory_order_relaxed);
+  }
+  /// The registry answered: true for the one worker that saw it first after
+  /// a failure (it logs so). A plain load while nothing failed.
+  bool registry_available() {
+    return registry_down_.load(std::memory_order_relaxed) && registry_down_.exchange(false, std::memory_order_relaxed);
+  }
 
   /// The exposition text; `pending` is the registry's pending count, or
   /// negative when it could not be read (the gauge is then left out).
@@ -56,6 +66,8 @@ private:
   std::atomic<uint64_t> refused_{0};
   std::atomic<uint64_t> enrolled_{0}, renewed_{0};
   std::atomic<int64_t> crl_next_update_{0};
+  std::atomic<uint64_t> registry_failures_{0};
+  std::atomic<bool> registry_down_{false};
 };
 
 }  // namespace pairkit::gate

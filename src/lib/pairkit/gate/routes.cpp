@@ -51,6 +51,7 @@ pairing::Registry& Routes::registry(const GateConfig& config) {
 HttpResponse Routes::unavailable(const GateConfig& config, const std::string& why) {
   // A connection that failed may be stuck in a broken state: the next request opens a new one.
   registry_.reset();
+  metrics_.registry_unavailable();
   log_.line(Severity::error, format_event(clock_.now(), Severity::error, "registry unavailable: " + why, config.log_format));
   auto r = error_response(503, "unavailable", "the gate's registry is unavailable; try again later");
   r.retry_after = static_cast<int>(config.poll_interval.count());
@@ -299,10 +300,15 @@ HttpResponse Routes::handle(const HttpRequest& request, const GateConfig& config
     return error_response(401, "client_certificate_required",
                           "present your device certificate (mutual TLS) to use " + route.pattern);
   try {
-    if (route.kind == RouteKind::pair) return join(request, config);
-    if (route.kind == RouteKind::pair_status) return status(request, config);
-    if (route.kind == RouteKind::config) return config_of(request, config);
-    return est(request, config);
+    HttpResponse r = route.kind == RouteKind::pair          ? join(request, config)
+                     : route.kind == RouteKind::pair_status ? status(request, config)
+                     : route.kind == RouteKind::config      ? config_of(request, config)
+                                                            : est(request, config);
+    // The first answer from the registry after it was unavailable, whichever
+    // worker gives it (a worker whose connection was lost reconnects on its own).
+    if (r.status != 503 && metrics_.registry_available())
+      log_.line(Severity::info, format_event(clock_.now(), Severity::info, "registry available again", config.log_format));
+    return r;
   } catch (const InputError& e) {
     // A busy or full registry, or a configuration folder over its limits: the terminal retries.
     return unavailable(config, e.what());
