@@ -143,6 +143,15 @@ void copy_table(Connection& src, Connection& dst, const Store& s, const Table& t
   out.push_back({&s, t.name, back.rows, back.digest});
 }
 
+// Which server session reads the source: a connection lost and made again
+// in the middle of the copy would read the rest outside the snapshot.
+std::string source_session(Connection& c) {
+  if (c.engine() != DbEngine::postgres) return {};
+  auto s = c.prepare("SELECT pg_backend_pid()", "read the session");
+  s.step("read the session");
+  return s.text(0);
+}
+
 }  // namespace
 
 void append_copy_line(std::string& out, std::span<const std::optional<std::string>> values) {
@@ -180,6 +189,7 @@ std::vector<TableCopy> copy_stores(const DbLocation& from, const DbLocation& to,
                 ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL statement_timeout = 0"
                 : "BEGIN",
             "begin a read transaction");
+  const std::string session = source_session(*src);
   std::vector<const Store*> found;
   for (const Store* s : stores) {
     const auto v = store_version(*src, *s);
@@ -218,6 +228,9 @@ std::vector<TableCopy> copy_stores(const DbLocation& from, const DbLocation& to,
       if (const auto held = rows_held(dst, s)) refuse_target(to, s, held->first, held->second);
       for (const Table& t : s.tables) copy_table(*src, dst, s, t, digest, out);
     }
+    if (source_session(*src) != session)
+      throw InputError("lost the connection to " + from.target +
+                       " during the copy: the source was not read in one snapshot (nothing was written)");
     for (auto& tx : open) tx->commit();
   } catch (...) {
     if (new_file)
