@@ -1,6 +1,6 @@
 // db migrate and db copy on SQLite files with a store of the test's own:
 // COPY-format lines, which stores a file holds, a verified copy with its
-// ids, a refused target, and a copy that reads back differently rolled back.
+// ids (in batches), a refused target, and a copy that reads back differently rolled back.
 #include <doctest/doctest.h>
 
 #include "pairkit/core/db_copy.hpp"
@@ -177,4 +177,25 @@ TEST_CASE("copy_stores: a source without the store, or at another version") {
                                    2000ms),
                        (other + " holds no pairkit store (no registry, no CA index)").c_str(), InputError);
   CHECK_FALSE(path_exists(d.path() + "/t.db"));
+}
+
+TEST_CASE("copy_stores: rows go in batches, full ones and the rest, every one kept") {
+  TempDir d;
+  const std::string from = d.path() + "/from.db", to = d.path() + "/to.db";
+  {
+    auto c = open_items(from);
+    Transaction tx(*c);
+    for (int64_t i = 1; i <= 250; ++i) add(*c, i * 3, ("item " + std::to_string(i)).c_str(), i % 7 ? "n" : nullptr);
+    tx.commit();
+  }
+  const Store* stores[] = {&kStore};
+  const auto copied = copy_stores({DbEngine::sqlite, from}, {DbEngine::sqlite, to}, stores, kSha256, 2000ms);
+  REQUIRE(copied.size() == 2);
+  CHECK(copied[0].rows == 250);
+  auto c = open_items(to);
+  auto s = c->prepare("SELECT count(*), sum(id), sum(note IS NULL) FROM items");
+  s.step();
+  CHECK(s.integer(0) == 250);
+  CHECK(s.integer(1) == 3 * 250 * 251 / 2);
+  CHECK(s.integer(2) == 35);
 }

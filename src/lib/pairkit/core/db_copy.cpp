@@ -102,31 +102,47 @@ bool check_target(Connection& c, const DbLocation& to, const Store& s) {
   return true;
 }
 
-std::string placeholders(size_t n) {
-  std::string out;
-  for (size_t i = 0; i < n; ++i) out += i ? ",?" : "?";
-  return out;
+// Rows inserted per statement: a round trip to a server per row would cost
+// most of a copy's time; 100 rows of the widest table take 1700 parameters,
+// far below both engines' limits.
+constexpr size_t kBatch = 100;
+
+std::string insert_sql(const std::string& name, const Table& t, size_t rows) {
+  std::string row = "(";
+  for (size_t i = 0; i < column_count(t.columns); ++i) row += i ? ",?" : "?";
+  row += ")";
+  std::string sql = "INSERT INTO " + name + " (" + std::string(t.columns) + ") VALUES ";
+  for (size_t r = 0; r < rows; ++r) sql += (r ? "," : "") + row;
+  return sql;
 }
 
 void copy_table(Connection& src, Connection& dst, const Store& s, const Table& t, const DigestFactory& digest,
                 std::vector<TableCopy>& out) {
   const std::string name = table_name(dst, s, t);
   if (t.seeded) dst.exec(("DELETE FROM " + name).c_str(), "replace the rows of " + std::string(t.name));
-  const size_t n = column_count(t.columns);
-  auto ins = dst.prepare("INSERT INTO " + name + " (" + std::string(t.columns) + ") VALUES (" + placeholders(n) + ")",
-                         "copy into " + name);
   const std::string what = "copy into " + name;
-  const Walked source = walk(src, s, t, digest, [&](const Row& row) {
-    ins.reset();
-    for (size_t i = 0; i < n; ++i) {
-      const int at = static_cast<int>(i) + 1;
-      if (row[i])
-        ins.bind(at, *row[i]);
-      else
-        ins.bind_null(at);
-    }
+  const std::string full_batch = insert_sql(name, t, kBatch);
+  std::vector<Row> pending;
+  pending.reserve(kBatch);
+  auto flush = [&] {
+    if (pending.empty()) return;
+    auto ins = pending.size() == kBatch ? dst.cached(full_batch, what) : dst.prepare(insert_sql(name, t, pending.size()), what);
+    int at = 0;
+    for (const Row& row : pending)
+      for (const auto& v : row) {
+        if (v)
+          ins.bind(++at, *v);
+        else
+          ins.bind_null(++at);
+      }
     ins.run(what);
+    pending.clear();
+  };
+  const Walked source = walk(src, s, t, digest, [&](const Row& row) {
+    pending.push_back(row);
+    if (pending.size() == kBatch) flush();
   });
+  flush();
   if (t.identity && dst.engine() == DbEngine::postgres) {
     // New rows get ids past the copied ones.
     auto seq = dst.prepare("SELECT setval(pg_get_serial_sequence(?, ?), COALESCE((SELECT max(" + std::string(t.key) +
