@@ -146,6 +146,28 @@ assert acked <= set(out.split()), sorted(acked - set(out.split()))[:5]
 print("retried:", sum(1 for r in rows if r["tries"] > 1), "503s:", sum(r["unavailable"] for r in rows))'
 check 'both gates are still the processes started at first' bash -c "kill -0 $ga_pid && kill -0 $gb_pid"
 
+# TLS to the database: PostgreSQL serves a certificate from a pairkit CA for
+# 127.0.0.1; libpq checks it and the name with sslmode=verify-full, and the
+# password comes from PGPASSFILE (pg-lib.sh writes it), never the URL.
+pk -q ca init --dir dbca --cn 'Database CA' >/dev/null
+pk -q key gen -o dbtls.key
+pk -q cert request --key dbtls.key --cn 127.0.0.1 -o dbtls.csr
+pk -q ca sign --dir dbca --profile server --san ip:127.0.0.1 dbtls.csr -o dbtls.crt
+enable_tls() {
+  cp dbtls.crt "$PG_DIR/data/server.crt" && cp dbtls.key "$PG_DIR/data/server.key" || return 1
+  chmod 600 "$PG_DIR/data/server.key"
+  [[ $(id -u) -eq 0 ]] && chown postgres "$PG_DIR/data/server.crt" "$PG_DIR/data/server.key"
+  pg_psql postgres "ALTER SYSTEM SET ssl = on" && pg_psql postgres "SELECT pg_reload_conf()" >/dev/null || return 1
+  for _ in $(seq 50); do [ "$(pg_psql postgres 'SHOW ssl')" = on ] && return 0; sleep 0.1; done
+  return 1
+}
+check 'PostgreSQL serves TLS with the certificate the pairkit CA signed' enable_tls
+tls_url="$(pg_url_tcp fleet)?sslmode=verify-full&sslrootcert=$PWD/dbca/ca.crt"
+t 0 'F-17 is paired with this certificate' '' -- pk pair check --db "$tls_url" --serial F-17 --cert fleet/F-17/cert.pem
+pk -q ca init --dir otherca --cn 'Another CA' >/dev/null
+t 3 '' 'cannot open registry postgresql://pkpass@127\.0\.0\.1:[0-9]+/fleet\?sslmode=verify-full.*certificate verify failed' -- pk pair check --db "$(pg_url_tcp fleet)?sslmode=verify-full&sslrootcert=$PWD/otherca/ca.crt" --serial F-17 --cert fleet/F-17/cert.pem
+t 3 '' 'password authentication failed' -- env PGPASSFILE=/dev/null PGPASSWORD=wrong "$PAIRKIT" pair check --db "$tls_url" --serial F-17 --cert fleet/F-17/cert.pem
+
 # The worked example runs as pairkit-gate(1) shows it, in a cluster that
 # Debian's postgresql-common makes and removes (pg_virtualenv).
 check 'examples/two-gates runs in a pg_virtualenv cluster' bash -c "env -u PGHOST -u PGPORT -u PGUSER -u PGDATABASE -u PGPASSFILE pg_virtualenv -v 15 '$here/../../examples/two-gates/two-gates.sh' '$PAIRKIT' >example.out 2>&1 || { tail -40 example.out; exit 1; }"
