@@ -11,11 +11,13 @@
 #include "groups.hpp"
 #include "key_ref.hpp"
 #include "options.hpp"
+#include "registry_options.hpp"
 #include "progress.hpp"
 #include "pairkit/ca/authority.hpp"
 #include "pairkit/ca/batch_write.hpp"
 #include "pairkit/crypto/keystream_rng.hpp"
 #include "pairkit/ca/crl.hpp"
+#include "pairkit/core/db_location.hpp"
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
 #include "pairkit/crypto/fingerprint.hpp"
@@ -37,6 +39,7 @@ struct InitOptions {
   bool encrypt = false;
   std::string key;  ///< --key: an existing key (file or pkcs11: URI)
   TokenOptions token;
+  std::string index, index_env;  ///< --index, --index-env: the index elsewhere (a postgresql:// URL)
   const CLI::Option* type_opt = nullptr;
 };
 
@@ -85,6 +88,8 @@ void run_init(Cli& cli, const InitOptions& o) {
   init.subject = o.subject.subject(o.cn);
   init.key_type = crypto::parse_key_type(o.type);
   init.valid_for = parse_duration(o.valid_for);
+  init.index = location_from(o.index, o.index_env, "--index-env");
+  if (!init.index.empty()) parse_db_location(init.index);  // a bad URL is a usage error before any key is made
   std::unique_ptr<Botan::Private_Key> key;
   if (!o.key.empty()) {
     if (o.type_opt->count() > 0) throw UsageError("--type is for a new key; --key gives an existing one");
@@ -106,7 +111,7 @@ void run_init(Cli& cli, const InitOptions& o) {
     cli.emit_json({{"dir", o.dir}, {"subject", d.subject}, {"key_type", key_type},
                    {"encrypted", init.passphrase.has_value()}, {"not_after", format_time(d.not_after)},
                    {"sha256", d.sha256}, {"cert", ca.path(ca::kCertFile)},
-                   {"key", in_token ? ca.key_uri() : ca.path(ca::kKeyFile)}});
+                   {"key", in_token ? ca.key_uri() : ca.path(ca::kKeyFile)}, {"index", ca.index_location()}});
     return;
   }
   std::cout << "CA " << d.subject << " in " << o.dir << "\n"
@@ -115,6 +120,7 @@ void run_init(Cli& cli, const InitOptions& o) {
             << (in_token ? ca.key_uri() + " (in the token)"
                          : ca.path(ca::kKeyFile) + (init.passphrase ? " (encrypted, 0600)" : " (0600)"))
             << "\n"
+            << "index:       " << ca.index_location() << "\n"
             << "sha256:      " << d.sha256 << "\n";
   cli.info("next: pairkit ca sign --dir " + o.dir + " terminal.csr -o terminal.crt");
 }
@@ -536,7 +542,8 @@ void add_ca_group(CLI::App& app, Cli& cli) {
                         {"pairkit ca init --dir fleet-ca --cn 'Fleet CA' --org Example",
                          "pairkit ca init --dir fleet-ca --cn 'Fleet CA' --type p384 --passphrase-file ca-pass.txt",
                          "pairkit ca init --dir fleet-ca --cn 'Fleet CA' --key 'pkcs11:token=fleet-ca;object=ca-key' "
-                         "--pkcs11-module /usr/lib/softhsm/libsofthsm2.so --pin-file pin.txt"},
+                         "--pkcs11-module /usr/lib/softhsm/libsofthsm2.so --pin-file pin.txt",
+                         "pairkit ca init --dir fleet-ca --cn 'Fleet CA' --index 'postgresql:///pairkit?host=/run/postgresql'"},
                         [in](Cli& c) { run_init(c, *in); });
   c->add_option("--dir", in->dir, "Folder for the new CA (created 0700)")->required();
   c->add_option("--cn", in->cn, "The CA's common name")->required();
@@ -548,6 +555,10 @@ void add_ca_group(CLI::App& app, Cli& cli) {
   c->add_option("--key", in->key,
                 key_ref_help("Use this key instead of a new one") + " (a token key stays there: ca.toml records its URI)");
   add_token_options(c, cli, in->token);
+  auto* index = c->add_option("--index", in->index,
+                              "Keep the index in this database instead of DIR/index.db: a postgresql:// URL several "
+                              "gates share (recorded in ca.toml as [index] url)");
+  add_location_env_option(c, index, in->index_env, "--index-env");
 
   auto sg = std::make_shared<SignOptions>();
   c = add_command(*group, cli, "sign", "Sign certificate requests (PEM or DER) with a profile",

@@ -28,6 +28,7 @@
 #include "pairkit/gate/server.hpp"
 #include "pairkit/pairing/registry.hpp"
 #include "pairkit_config.h"
+#include "registry_options.hpp"
 
 namespace pairkit::cli {
 
@@ -37,6 +38,7 @@ struct GateServeOptions {
   std::string dir;
   std::string listen;
   std::string db;
+  std::string db_env;
   std::string ca;
   int threads = 2;
   TokenOptions token;
@@ -71,7 +73,7 @@ private:
 gate::GateConfig load_config(const GateServeOptions& o) {
   gate::GateConfig c = gate::read_gate_config(o.dir);
   if (!o.listen.empty()) c.listen = o.listen;
-  if (!o.db.empty()) c.registry = o.db;
+  if (const std::string db = location_from(o.db, o.db_env, "--db-env"); !db.empty()) c.registry = db;
   if (!o.ca.empty()) c.ca_dir = o.ca;
   return c;
 }
@@ -164,13 +166,17 @@ void add_gate_serve_command(CLI::App& group, Cli& cli) {
   auto* c = add_command(group, cli, "serve",
                         "Serve the gate in the foreground: terminals ask to pair over HTTPS with mTLS (port 7741)",
                         {"pairkit gate serve --dir /var/lib/pairkit-gate",
-                         "pairkit gate serve --dir ./gate --listen 127.0.0.1:0 --db ./gate/pairing.db"},
+                         "pairkit gate serve --dir ./gate --listen 127.0.0.1:0 --db ./gate/pairing.db",
+                         "PAIRKIT_DB='postgresql://gate@db.example/pairkit?sslmode=verify-full' pairkit gate serve --dir ./gate --db-env PAIRKIT_DB"},
                         [o](Cli& c) { run_gate_serve(c, *o); });
   c->add_option("--dir", o->dir, "Server folder: key.pem and cert.pem (device init --role server) and gate.toml")
       ->required();
   add_token_options(c, cli, o->token);
   c->add_option("--listen", o->listen, "Address and port, overriding gate.toml (default [::]:7741; port 0 picks one)");
-  c->add_option("--db", o->db, "Registry (path or sqlite:PATH), overriding gate.toml (default DIR/pairing.db)");
+  auto* db = c->add_option("--db", o->db,
+                           "Registry (a path, sqlite:PATH or a postgresql:// URL), overriding gate.toml (default "
+                           "DIR/pairing.db)");
+  add_location_env_option(c, db, o->db_env, "--db-env");
   c->add_option("--ca", o->ca, "CA folder for enrolment, overriding gate.toml");
   c->add_option("--threads", o->threads, "Worker threads")->check(CLI::Range(1, 64))->capture_default_str();
 }

@@ -15,6 +15,7 @@ void add_cert_verify_command(CLI::App& cert_group, Cli& cli);
 void add_pin_group(CLI::App& app, Cli& cli);
 void add_pair_group(CLI::App& app, Cli& cli);
 void add_operator_group(CLI::App& app, Cli& cli);
+void add_db_group(CLI::App& app, Cli& cli);
 void add_qr_group(CLI::App& app, Cli& cli);
 void add_backup_group(CLI::App& app, Cli& cli);
 void add_sim_group(CLI::App& app, Cli& cli);

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
       {"pin", add_pin_group},
       {"pair", add_pair_group},
       {"operator", add_operator_group},
+      {"db", add_db_group},
       {"qr", add_qr_group},
       {"backup", add_backup_group},
       {"sim", add_sim_group},

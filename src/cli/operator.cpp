@@ -86,14 +86,14 @@ void run_list(Cli& cli, const DbOptions& o) {
     cli.emit_json(arr);
     return;
   }
-  if (ops.empty()) cli.info("no operators in " + o.db + " (pairkit operator add)");
+  if (ops.empty()) cli.info("no operators in " + o.location() + " (pairkit operator add)");
   for (const auto& r : ops) {
     std::cout << r.name << "  created " << format_time(r.created_at) << "  failures " << r.failures;
     if (r.locked_until) std::cout << "  locked until " << format_time(*r.locked_until);
     std::cout << "\n";
   }
   if (!reg->otp_required())
-    cli.info("note: registry " + o.db + " does not require a second factor yet (pairkit pair require-otp)");
+    cli.info("note: registry " + o.location() + " does not require a second factor yet (pairkit pair require-otp)");
 }
 
 void run_remove(Cli& cli, const OperatorNameOptions& o) {

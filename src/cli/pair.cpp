@@ -92,10 +92,10 @@ pairing::Decider decider(const std::string& operator_name, const std::string& ot
 
 // Decisions on a registry that does not require a second factor yet work,
 // with a reminder on each.
-void note_without_otp(Cli& cli, pairing::Registry& reg, const pairing::Decider& by, const std::string& db) {
+void note_without_otp(Cli& cli, pairing::Registry& reg, const pairing::Decider& by, const DbOptions& db) {
   if (!by.otp && !reg.otp_required())
-    cli.info("note: registry " + db + " does not require a second factor yet; switch it on with: pairkit pair "
-             "require-otp --db " + db + " (pairkit-operator(1))");
+    cli.info("note: registry " + db.location() + " does not require a second factor yet; switch it on with: "
+             "pairkit pair require-otp " + db.as_flag() + " (pairkit-operator(1))");
 }
 
 // The library's check, worded with the option that was given.
@@ -149,8 +149,8 @@ void run_request(Cli& cli, const PairRequestOptions& o) {
   const auto terminal = cert_ref(cli, o.cert);
   std::optional<pairing::CertRef> server;
   if (!o.server_cert.empty()) server = cert_ref(cli, o.server_cert);
-  if (!server && !o.db.db.empty() && !pairing::registry_exists(o.db.db))
-    throw UsageError("registry " + o.db.db + " does not exist yet: give --server-cert the first time");
+  if (!server && o.db.given() && !pairing::registry_exists(o.db.location()))
+    throw UsageError("registry " + o.db.location() + " does not exist yet: give --server-cert the first time");
   auto reg = open_registry(o.db, IfMissing::create);
   const auto out = reg->request(o.serial, terminal, server, lifetime, cli.rng(), cli.clock());
   if (cli.json) {
@@ -179,7 +179,7 @@ void run_request(Cli& cli, const PairRequestOptions& o) {
              "); that pairing stays until an operator approves or rejects this request");
   cli.info("the terminal shows its code with: pairkit pair code --cert CERT --server-cert SERVER_CERT --nonce " +
            out.row.nonce);
-  cli.info("when the codes match: pairkit pair approve --db " + o.db.db + " --serial " + o.serial +
+  cli.info("when the codes match: pairkit pair approve " + o.db.as_flag() + " --serial " + o.serial +
            " --code CODE --operator NAME");
 }
 
@@ -240,7 +240,7 @@ void run_approve(Cli& cli, const PairApproveOptions& o) {
   auto reg = open_registry(o.db, IfMissing::fail);
   const auto row = reg->approve(o.serial, o.id ? std::optional<int64_t>(o.id) : std::nullopt, typed, o.groups, by,
                                 cli.clock());
-  note_without_otp(cli, *reg, by, o.db.db);
+  note_without_otp(cli, *reg, by, o.db);
   if (cli.json) {
     cli.emit_json(row_json(row));
     return;
@@ -256,7 +256,7 @@ void run_reject(Cli& cli, const PairDecideOptions& o) {
   const auto by = decider(o.operator_name, o.otp);
   auto reg = open_registry(o.db, IfMissing::fail);
   const auto row = reg->reject(o.serial, by, cli.clock());
-  note_without_otp(cli, *reg, by, o.db.db);
+  note_without_otp(cli, *reg, by, o.db);
   if (cli.json) {
     cli.emit_json(row_json(row));
     return;
@@ -269,7 +269,7 @@ void run_unpair(Cli& cli, const PairDecideOptions& o) {
   const auto by = decider(o.operator_name, o.otp);
   auto reg = open_registry(o.db, IfMissing::fail);
   const auto row = reg->unpair(o.serial, by, cli.clock());
-  note_without_otp(cli, *reg, by, o.db.db);
+  note_without_otp(cli, *reg, by, o.db);
   if (cli.json) {
     cli.emit_json(row_json(row));
     return;
@@ -342,7 +342,7 @@ void run_deny(Cli& cli, const PairDenyOptions& o) {
   }
   auto reg = open_registry(o.db, IfMissing::fail);
   reg->deny(kind, value, by, cli.clock());
-  note_without_otp(cli, *reg, by, o.db.db);
+  note_without_otp(cli, *reg, by, o.db);
   if (cli.json) {
     cli.emit_json({{"kind", kind}, {"value", value}, {"by", o.operator_name}});
     return;
@@ -358,10 +358,10 @@ void run_require_otp(Cli& cli, const DbOptions& o) {
     cli.emit_json({{"otp_required", true}, {"changed", !before}});
     return;
   }
-  std::cout << (before ? "registry " + o.db + " requires a TOTP code already\n"
-                       : "registry " + o.db + " now requires a TOTP code for every decision\n");
+  std::cout << (before ? "registry " + o.location() + " requires a TOTP code already\n"
+                       : "registry " + o.location() + " now requires a TOTP code for every decision\n");
   if (!before && reg->operators(cli.clock()).empty())
-    cli.warn("warning: no operator is enrolled yet: pairkit operator add --db " + o.db + " --name NAME");
+    cli.warn("warning: no operator is enrolled yet: pairkit operator add " + o.as_flag() + " --name NAME");
 }
 
 CLI::Option* serial_option(CLI::App* c, std::string& serial) {

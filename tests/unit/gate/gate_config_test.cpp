@@ -1,5 +1,5 @@
-// gate.toml's [est] section: defaults, durations (a grace of 0s included),
-// paths relative to SERVER_DIR, and the errors that name the key.
+// gate.toml: the [est] section (defaults, durations (a grace of 0s included),
+// paths relative to SERVER_DIR, the errors that name the key) and the registry location.
 #include <doctest/doctest.h>
 
 #include "pairkit/core/error.hpp"
@@ -39,5 +39,18 @@ TEST_CASE("[est]: a bad value names the file and the key") {
       CHECK(std::string(e.what()).find("srv/gate.toml") != std::string::npos);
       CHECK(std::string(e.what()).find("est.") != std::string::npos);
     }
+  }
+}
+
+TEST_CASE("[gate] registry: a path is taken in SERVER_DIR, a URL unchanged") {
+  CHECK(parse_gate_config("", "gate.toml", "/srv/gate").registry == "/srv/gate/pairing.db");
+  CHECK(parse_gate_config("[gate]\nregistry = \"reg.db\"\n", "gate.toml", "/srv/gate").registry ==
+        "/srv/gate/reg.db");
+  for (const char* url : {"postgresql:///pairkit?host=/run/postgresql&port=5433",
+                          "postgres://gate@db.example:5432/pairkit?sslmode=verify-full&sslrootcert=/etc/db-ca.pem",
+                          "sqlite:/var/lib/pairkit/pairing.db"}) {
+    CAPTURE(url);
+    CHECK(parse_gate_config(std::string("[gate]\nregistry = \"") + url + "\"\n", "gate.toml", "/srv/gate").registry ==
+          url);
   }
 }

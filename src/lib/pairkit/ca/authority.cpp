@@ -8,6 +8,7 @@
 #include <toml++/toml.h>
 
 #include "pairkit/ca/crl.hpp"
+#include "pairkit/core/db_location.hpp"
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/toml_file.hpp"
@@ -42,6 +43,7 @@ std::string config_text(const CaConfig& c, crypto::KeyType key_type, TimePoint c
                                {"server", toml::table{{"valid_for", format_duration(c.valid_for_of(Profile::server))}}},
                                {"intermediate",
                                 toml::table{{"valid_for", format_duration(c.valid_for_of(Profile::intermediate))}}}}}};
+  if (!c.index_url.empty()) t.insert("index", toml::table{{"url", c.index_url}});
   std::ostringstream os;
   os << "# pairkit CA: profile defaults (ca sign --valid-for and crl issue --next-update override them)\n" << t << "\n";
   return os.str();
@@ -55,6 +57,16 @@ CaConfig parse_config(const std::string& path) {
     const auto uri = k.value<std::string>();
     if (!uri || !crypto::is_pkcs11_uri(*uri)) throw InputError(path + ": ca.key must be the pkcs11: URI of the CA key");
     c.key_uri = *uri;
+  }
+  if (const auto u = t["index"]["url"]) {
+    const auto url = u.value<std::string>();
+    if (!url || url->empty()) throw InputError(path + ": index.url must be a postgresql:// URL or a path");
+    try {
+      parse_db_location(*url);
+    } catch (const UsageError& e) {
+      throw InputError(path + ": index.url: " + e.what());
+    }
+    c.index_url = *url;
   }
   auto duration_at = [&](const toml::node_view<toml::node>& n, const std::string& key) -> std::optional<std::chrono::seconds> {
     if (!n) return std::nullopt;
@@ -116,9 +128,12 @@ CaDir CaDir::init(const std::string& dir, const InitOptions& opts, Botan::Random
     const std::string cert_path = dir + "/" + kCertFile;
     write_file_atomic(cert_path, cert.PEM_encode(), {kPublicFileMode, false});
     made.push_back(cert_path);
-    const std::string index_path = dir + "/" + kIndexFile;
-    made.push_back(index_path);
-    create_index(index_path);
+    config.index_url = opts.index;
+    const std::string index = CaDir(dir, cert, config).index_location();
+    // A file there already is refused by create_index, and must not be removed.
+    if (const auto where = parse_db_location(index); where.engine == DbEngine::sqlite && !path_exists(where.target))
+      made.push_back(where.target);
+    create_index(index);
     const std::string config_path = dir + "/" + kConfigFile;
     write_file_atomic(config_path, config_text(config, crypto::key_type_of(*key), spec.not_before), {kPublicFileMode, false});
   } catch (...) {
@@ -139,6 +154,14 @@ CaDir CaDir::open(const std::string& dir) {
   auto cert = crypto::load_certificate(read_file(cert_path, limits::kObject), cert_path);
   auto config = parse_config(dir + "/" + kConfigFile);
   return CaDir(dir, std::move(cert), std::move(config));
+}
+
+std::string CaDir::index_location() const {
+  const std::string& url = config_.index_url;
+  if (url.empty()) return path(kIndexFile);
+  const auto where = parse_db_location(url);
+  if (where.engine == DbEngine::sqlite && !where.target.starts_with('/')) return dir_ + "/" + where.target;
+  return url;
 }
 
 bool CaDir::key_encrypted() const {

@@ -36,6 +36,9 @@ struct CaConfig {
   std::chrono::seconds crl_next_update = std::chrono::days(7);
   std::map<std::string, std::chrono::seconds> valid_for;  ///< profile name -> default lifetime
   std::string key_uri;  ///< ca.key in ca.toml: the pkcs11: URI of a key in a token; empty for ca.key
+  /// [index] url in ca.toml: where the index lives when not in CA_DIR/index.db
+  /// (a postgresql:// URL shared by several gates; a path is taken relative to the CA folder).
+  std::string index_url;
 
   /// The default lifetime of a profile (terminal 7d, server 397d, intermediate 1825d unless ca.toml says otherwise).
   std::chrono::seconds valid_for_of(crypto::Profile p) const;
@@ -49,6 +52,9 @@ struct InitOptions {
   const Botan::Private_Key* key = nullptr;
   std::chrono::seconds valid_for = std::chrono::weeks(520);
   std::optional<Botan::secure_vector<char>> passphrase;
+  /// Where to create the index (a postgresql:// URL, or a path); empty:
+  /// CA_DIR/index.db. Recorded in ca.toml as [index] url.
+  std::string index;
 };
 
 /// The CA profiles `ca sign` accepts.
@@ -57,8 +63,9 @@ bool is_ca_profile(crypto::Profile p);
 class CaDir {
 public:
   /// Creates a CA in dir (0700): key (0600, encrypted with a passphrase if
-  /// given), self-signed certificate, ca.toml, index.db. Refuses a folder
-  /// that holds any of them; on failure removes what it made.
+  /// given), self-signed certificate, ca.toml, index.db (or the index at
+  /// opts.index). Refuses a folder that holds any of them, and a database
+  /// that holds a CA index already; on failure removes the files it made.
   static CaDir init(const std::string& dir, const InitOptions& opts, Botan::RandomNumberGenerator& rng,
                     const Clock& clock);
   /// Opens an existing CA (certificate and ca.toml; the key is read on demand).
@@ -76,7 +83,9 @@ public:
   /// file. A key in a token is reached through `token` (InputError without).
   std::unique_ptr<Botan::Private_Key> load_key(const std::optional<Botan::secure_vector<char>>& passphrase,
                                                const crypto::TokenAccess* token = nullptr) const;
-  std::unique_ptr<IndexStore> open_index() const { return ca::open_index(path(kIndexFile)); }
+  /// Where the index lives: ca.toml's [index] url, else CA_DIR/index.db.
+  std::string index_location() const;
+  std::unique_ptr<IndexStore> open_index() const { return ca::open_index(index_location()); }
 
 private:
   CaDir(std::string dir, Botan::X509_Certificate cert, CaConfig config)

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "pairkit/ca/index_engines.hpp"
+#include "pairkit/ca/index_tables.hpp"
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/files.hpp"
 #include "pairkit/core/database.hpp"
@@ -119,7 +120,10 @@ std::string describe(const db::FailureInfo& f) {
   throw InputError(c.path() + " is not a pairkit CA index (schema version missing or unknown)");
 }
 
-void too_new(const Connection& c, int) { not_an_index(c); }
+void too_new(const Connection& c, int version) {
+  throw InputError(c.path() + " holds a CA index of schema version " + std::to_string(version) +
+                   "; this pairkit knows up to " + std::to_string(std::size(kSqliteMigrations)));
+}
 
 // A fresh file (create_index) is built from scratch.
 int unversioned_new(Connection& c) {
@@ -342,6 +346,20 @@ std::unique_ptr<Connection> connect(const DbLocation& where, IfMissing if_missin
 }
 
 }  // namespace
+
+const db::Store& index_store() {
+  // Every column of schema version 3; meta (the CRL number) comes with the schema.
+  static constexpr db::Table kTables[] = {
+      {"certs",
+       "serial, subject, profile, not_before, not_after, sha256, status, revoked_at, reason, crl_number, pem, "
+       "delivered_to, delivered, terminal, pairing_fingerprint, renewed_from, key_sha256",
+       "serial"},
+      {"meta", "key, value", "key", false, true},
+  };
+  static_assert(std::size(kSqliteMigrations) == 3, "the table list names every column of this version");
+  static const db::Store store{"CA index", "ca", &kExistingSchema, &kNewSchema, "certs", kTables, describe};
+  return store;
+}
 
 std::unique_ptr<IndexStore> create_sql_index(const DbLocation& where) {
   if (where.engine == DbEngine::sqlite && path_exists(where.target)) throw InputError(where.target + " exists already");

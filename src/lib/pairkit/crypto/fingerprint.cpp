@@ -48,6 +48,26 @@ std::vector<uint8_t> digest(HashAlg h, std::span<const uint8_t> data) {
   return std::vector<uint8_t>(out.begin(), out.end());
 }
 
+struct Hasher::Impl {
+  std::unique_ptr<Botan::HashFunction> fn;
+};
+
+Hasher::Hasher(HashAlg h) : impl_(std::make_unique<Impl>()) {
+  static const char* const names[] = {"SHA-256", "SHA-1", "SHA-384", "SHA-512"};
+  impl_->fn = Botan::HashFunction::create_or_throw(names[static_cast<int>(h)]);
+}
+Hasher::~Hasher() = default;
+Hasher::Hasher(Hasher&&) noexcept = default;
+
+void Hasher::update(std::string_view bytes) {
+  impl_->fn->update(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+}
+
+std::vector<uint8_t> Hasher::final() {
+  const auto out = impl_->fn->final();
+  return std::vector<uint8_t>(out.begin(), out.end());
+}
+
 std::string colon_hex(std::span<const uint8_t> d) {
   static const char hex[] = "0123456789ABCDEF";
   std::string s;

@@ -3,6 +3,7 @@
 // Syncthing-style base32 device IDs).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -18,6 +19,21 @@ std::string hash_name(HashAlg h);  ///< "sha256"
 FpFormat parse_fp_format(std::string_view name);
 
 std::vector<uint8_t> digest(HashAlg h, std::span<const uint8_t> data);
+
+/// A digest of data that arrives in pieces (rows of a table, a stream).
+class Hasher {
+public:
+  explicit Hasher(HashAlg h);
+  ~Hasher();
+  Hasher(Hasher&&) noexcept;
+  void update(std::string_view bytes);
+  /// The digest of everything given so far; the hasher starts again empty.
+  std::vector<uint8_t> final();
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 /// Upper-case hex with colons: "AB:CD:..." (as openssl x509 -fingerprint).
 std::string colon_hex(std::span<const uint8_t> digest);

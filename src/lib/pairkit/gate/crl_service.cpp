@@ -5,6 +5,7 @@
 
 #include "pairkit/ca/crl.hpp"
 #include "pairkit/ca/crl_issue.hpp"
+#include "pairkit/core/db_location.hpp"
 #include "pairkit/core/duration.hpp"
 #include "pairkit/core/error.hpp"
 #include "pairkit/core/files.hpp"
@@ -174,12 +175,14 @@ void CrlService::read_crl_file() {
 }
 
 bool CrlService::index_has_news() {
-  if (!index_watch_) {
-    const std::string db = ca_->dir().path(ca::kIndexFile);
-    index_watch_ = std::make_unique<ChangeWatch>(std::vector<std::string>{db, db + "-wal", db + "-journal"},
-                                                 std::vector<std::string>{});
+  const std::string db = ca_->dir().index_location();
+  // An index on PostgreSQL changes on other machines too: no file tells, the count does.
+  if (parse_db_location(db).engine == DbEngine::sqlite) {
+    if (!index_watch_)
+      index_watch_ = std::make_unique<ChangeWatch>(std::vector<std::string>{db, db + "-wal", db + "-journal"},
+                                                   std::vector<std::string>{});
+    if (!index_watch_->changed()) return false;
   }
-  if (!index_watch_->changed()) return false;
   if (!index_) index_ = ca_->dir().open_index();
   const auto crl = current();
   return crl && index_->revoked_count() != crl->count;

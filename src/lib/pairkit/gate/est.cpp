@@ -40,7 +40,7 @@ void CaHolder::set(std::shared_ptr<const GateCa> ca) {
 Est::~Est() = default;
 
 ca::IndexStore& Est::index(const GateCa& ca, const GateConfig& config) {
-  const std::string path = ca.dir().path(ca::kIndexFile);
+  const std::string path = ca.dir().index_location();
   if (!index_ || index_path_ != path) {
     index_.reset();
     index_ = ca::open_index(path, config.limits.registry_timeout);

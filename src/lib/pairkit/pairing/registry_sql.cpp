@@ -12,6 +12,7 @@
 #include "pairkit/crypto/fingerprint.hpp"
 #include "pairkit/crypto/totp.hpp"
 #include "pairkit/pairing/registry_engines.hpp"
+#include "pairkit/pairing/registry_tables.hpp"
 
 namespace pairkit::pairing {
 
@@ -1153,6 +1154,28 @@ void SqlRegistry::require_otp(const Clock& clock) {
 }
 
 }  // namespace
+
+const db::Store& registry_store() {
+  // Every column of schema version 2; settings comes with the schema.
+  static constexpr db::Table kTables[] = {
+      {"requests",
+       "id, serial, fingerprint, certificate, server_fingerprint, nonce, state, created_at, expires_at, decided_at, "
+       "decided_by, failed_attempts, source_address, last_seen_at, conflict_fingerprint",
+       "id", true},
+      {"terminals", "serial, fingerprint, request_id, paired_at, paired_by", "serial"},
+      {"audit", "id, at, actor, serial, action, old_state, new_state, old_fingerprint, new_fingerprint, detail", "id",
+       true},
+      {"expected", "serial, fingerprint, created_at", "serial"},
+      {"invites", "id, token_sha256, created_at, expires_at, used_at, used_by", "id", true},
+      {"denials", "kind, value, denied_by, denied_at", "kind, value"},
+      {"operators", "name, secret, created_at, failures, locked_until, last_used_step", "name"},
+      {"meta", "key, value", "key"},
+      {"settings", "key, value", "key", false, true},
+  };
+  static_assert(kSchemaVersion == 2, "the table list names every column of this version");
+  static const db::Store store{"registry", "registry", &kSchema, &kSchema, "requests", kTables, describe};
+  return store;
+}
 
 std::unique_ptr<Registry> open_sql_registry(const DbLocation& where, const RegistryOptions& options) {
   if (where.engine == DbEngine::sqlite && options.if_missing == IfMissing::fail && !path_exists(where.target))
