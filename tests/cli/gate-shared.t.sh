@@ -146,6 +146,41 @@ assert acked <= set(out.split()), sorted(acked - set(out.split()))[:5]
 print("retried:", sum(1 for r in rows if r["tries"] > 1), "503s:", sum(r["unavailable"] for r in rows))'
 check 'both gates are still the processes started at first' bash -c "kill -0 $ga_pid && kill -0 $gb_pid"
 
+# Two more gates issue certificates over EST from one CA: each holds a copy of
+# the CA folder, whose index is in the same database (ca.toml [index] url).
+# Terminals enroll through both at once: every certificate is in the index
+# once, and no two share a serial.
+t 0 '' '' -- pk ca init --dir fleet-ca --cn 'Fleet CA' --index "$db"
+cp -r fleet-ca ca-c && cp -r fleet-ca ca-d
+for g in gc gd; do mkdir "$g" && cp srv/key.pem srv/cert.pem "$g/"; done
+check 'gate C starts with the CA' start_gate gc --db "$db" --ca ca-c
+gc_addr=$GATE
+check 'gate D starts with the CA' start_gate gd --db "$db" --ca ca-d
+gd_addr=$GATE
+gate_fp=$(pk fingerprint srv/cert.pem --format colon)
+k=60
+enroll_one() {  # I GATE: the terminal takes its configuration and pins the gate, then enrolls
+  pk -q gate join --gate "$2" --dir "fleet/F-$1" --pin "$gate_fp" >/dev/null 2>"enroll.$1.err" &&
+    pk -q gate enroll --dir "fleet/F-$1" >/dev/null 2>>"enroll.$1.err" || { echo "F-$1: $(cat "enroll.$1.err")"; return 1; }
+}
+export -f enroll_one
+export gate_fp
+check "$k terminals enroll through gates C and D at once" bash -c "for i in \$(seq $k); do echo \$i \$([ \$((i % 2)) -eq 0 ] && echo $gc_addr || echo $gd_addr); done | xargs -P 8 -n 2 bash -c 'enroll_one \"\$0\" \"\$1\"'"
+t 0 "^$k\\|$k\$" '' -- pg_psql fleet "SELECT count(*), count(DISTINCT serial) FROM pairkit_ca.certs WHERE terminal LIKE 'F-%'"
+check "the $k certificates have $k serials, each one the index's" python3 -c '
+import subprocess, sys
+k = int(sys.argv[1])
+norm = lambda h: h.strip().upper().lstrip("0")
+files = {norm(subprocess.run(["openssl", "x509", "-in", f"fleet/F-{i}/cert.pem", "-noout", "-serial"], capture_output=True, text=True, check=True).stdout.split("=")[1]) for i in range(1, k + 1)}
+rows = subprocess.run(["psql", "-qtAc", "SELECT serial FROM pairkit_ca.certs WHERE terminal LIKE \x27F-%\x27", "fleet"], capture_output=True, text=True, check=True).stdout.split()
+assert len(files) == k, len(files)
+assert files == {norm(r) for r in rows}, sorted(files ^ {norm(r) for r in rows})[:4]' $k
+t 0 'OK' '' -- bash -c 'openssl verify -CAfile fleet-ca/ca.crt fleet/F-2/cert.pem fleet/F-3/cert.pem'
+GATE=$gc_addr
+t 0 '^pairkit_gate_certificates_issued_total\{kind="enroll"\} [1-9]' '' -- bash -c "curl -sk https://$gc_addr/metrics | grep enroll"
+t 0 '^pairkit_gate_certificates_issued_total\{kind="enroll"\} [1-9]' '' -- bash -c "curl -sk https://$gd_addr/metrics | grep enroll"
+t 0 "F-2 .*\\[EST: F-2" '' -- pk ca list --dir fleet-ca
+
 # TLS to the database: PostgreSQL serves a certificate from a pairkit CA for
 # 127.0.0.1; libpq checks it and the name with sslmode=verify-full, and the
 # password comes from PGPASSFILE (pg-lib.sh writes it), never the URL.
@@ -163,10 +198,10 @@ enable_tls() {
 }
 check 'PostgreSQL serves TLS with the certificate the pairkit CA signed' enable_tls
 tls_url="$(pg_url_tcp fleet)?sslmode=verify-full&sslrootcert=$PWD/dbca/ca.crt"
-t 0 'F-17 is paired with this certificate' '' -- pk pair check --db "$tls_url" --serial F-17 --cert fleet/F-17/cert.pem
+t 0 'F-99 is paired with this certificate' '' -- pk pair check --db "$tls_url" --serial F-99 --cert fleet/F-99/cert.pem
 pk -q ca init --dir otherca --cn 'Another CA' >/dev/null
-t 3 '' 'cannot open registry postgresql://pkpass@127\.0\.0\.1:[0-9]+/fleet\?sslmode=verify-full.*certificate verify failed' -- pk pair check --db "$(pg_url_tcp fleet)?sslmode=verify-full&sslrootcert=$PWD/otherca/ca.crt" --serial F-17 --cert fleet/F-17/cert.pem
-t 3 '' 'password authentication failed' -- env PGPASSFILE=/dev/null PGPASSWORD=wrong "$PAIRKIT" pair check --db "$tls_url" --serial F-17 --cert fleet/F-17/cert.pem
+t 3 '' 'cannot open registry postgresql://pkpass@127\.0\.0\.1:[0-9]+/fleet\?sslmode=verify-full.*certificate verify failed' -- pk pair check --db "$(pg_url_tcp fleet)?sslmode=verify-full&sslrootcert=$PWD/otherca/ca.crt" --serial F-99 --cert fleet/F-99/cert.pem
+t 3 '' 'password authentication failed' -- env PGPASSFILE=/dev/null PGPASSWORD=wrong "$PAIRKIT" pair check --db "$tls_url" --serial F-99 --cert fleet/F-99/cert.pem
 
 # The worked example runs as pairkit-gate(1) shows it, in a cluster that
 # Debian's postgresql-common makes and removes (pg_virtualenv).

@@ -340,9 +340,13 @@ PgConnection::PgConnection(const std::string& url, const db::ConnectionOptions& 
   conn_ = l.connectdb_params(keys, values, 1);
   if (!conn_) throw InputError("cannot connect to " + url + ": out of memory");
   l.set_notice_processor(conn_, ignore_notice, nullptr);
-  if (lost())
-    throw InputError(describe_({Failure::cannot_open, path(), busy_timeout(), "connect",
-                                one_line(l.error_message(conn_))}));
+  if (lost()) {
+    // The destructor does not run for a constructor that throws.
+    const std::string why = one_line(l.error_message(conn_));
+    l.finish(conn_);
+    conn_ = nullptr;
+    throw InputError(describe_({Failure::cannot_open, path(), busy_timeout(), "connect", why}));
+  }
   // The session is set up by migrate, in the round trip that reads the version.
 }
 
