@@ -1,17 +1,25 @@
 # ca init | sign | revoke | list, crl issue | info | check, cert verify:
 # openssl as the peer both ways, profile enforcement, parallel signers, error paths.
+# On both index engines (engine-lib.sh; ca@postgres).
+source "$(dirname "${BASH_SOURCE[0]}")/engine-lib.sh"
 echo ca-secret >pass.txt
 echo wrong >wrong.txt
 
 # --- ca init
-t 0 'CA CN=Fleet CA in fca' '' -- pk ca init --dir fca --cn 'Fleet CA'
+t 0 'CA CN=Fleet CA in fca' '' -- pk ca init --dir fca --cn 'Fleet CA' $(ca_index fca)
 mode_is 700 fca
 mode_is 600 fca/ca.key
 check "ca.toml names the profiles and their defaults" grep -q '^\[profiles.terminal\]' fca/ca.toml
-check "index is SQLite" bash -c 'head -c 15 fca/index.db | grep -q "SQLite format"'
+if [[ $ENGINE == sqlite ]]; then
+  check "index is SQLite" bash -c 'head -c 15 fca/index.db | grep -q "SQLite format"'
+else
+  check "ca.toml names the index's URL, and there is no index file" \
+    bash -c 'grep -q "^url = .postgresql:///ca_fca?" fca/ca.toml && [ ! -e fca/index.db ]'
+  t 0 '^3$' '^$' -- index_sql fca 'SELECT version FROM schema_version'
+fi
 check "openssl sees a CA certificate" bash -c 'openssl x509 -in fca/ca.crt -noout -text | grep -q "CA:TRUE"'
 t 3 '' 'fca already holds a CA' -- pk ca init --dir fca --cn Other
-t 0 '"encrypted": true' '' -- pk --json ca init --dir eca --cn 'Locked CA' --passphrase-file pass.txt
+t 0 '"encrypted": true' '' -- pk --json ca init --dir eca --cn 'Locked CA' --passphrase-file pass.txt $(ca_index eca)
 check "encrypted CA key" grep -q 'BEGIN ENCRYPTED PRIVATE KEY' eca/ca.key
 t 2 '' '--cn is required' -- pk ca init --dir x
 absent x
@@ -93,7 +101,7 @@ check "encrypted CA signs for openssl" openssl verify -CAfile eca/ca.crt e.crt
 t 0 'term-0001' '' -- pk ca list --dir fca
 check "list --json is an array with one entry per issued certificate" bash -c '
   n=$(pk --json ca list --dir fca | python3 -c "import json,sys; print(len(json.load(sys.stdin)))")
-  [ "$n" -eq $(sqlite3 fca/index.db "select count(*) from certs") ] && [ "$n" -ge 10 ]'
+  [ "$n" -eq $(index_sql fca "select count(*) from certs") ] && [ "$n" -ge 10 ]'
 
 # --- ca revoke
 serial=$(openssl x509 -in o.crt -noout -serial | cut -d= -f2)
@@ -142,7 +150,7 @@ t 1 '"revoked": true' '' -- pk --json crl check --crl crl.pem o.crt
 # CRL from another CA: wrong issuer for the certificate, and a forged issuer name.
 t 3 '' 'refusing to check it against a different issuer' -- pk crl check --crl ecrl.pem o.crt
 t 3 '' 'not by fca/ca.crt' -- pk crl check --crl ecrl.pem --ca fca/ca.crt e.crt
-pk -q ca init --dir fake --cn 'Fleet CA' >/dev/null
+pk -q ca init --dir fake --cn 'Fleet CA' $(ca_index fake) >/dev/null
 pk -q crl issue --dir fake -o forged.pem
 t 1 '' 'forged.pem: signature does not verify' -- pk crl check --crl forged.pem --ca fca/ca.crt gate.crt
 t 1 '' 'signature does not verify' -- pk cert verify gate.crt --ca fca/ca.crt --crl forged.pem
@@ -217,7 +225,7 @@ b=bytearray(base64.b64decode(body)); b[-5]^=1
 open("badsig.der","wb").write(bytes(b))'
 t 1 '' 'bad signature' -- pk cert verify badsig.der --ca fca/ca.crt
 # An intermediate from the pairkit CA signing a terminal: chain in the CERT file.
-pk -q ca init --dir ica --cn placeholder >/dev/null && cp n.key ica/ca.key && cp int.crt ica/ca.crt
+pk -q ca init --dir ica --cn placeholder $(ca_index ica) >/dev/null && cp n.key ica/ca.key && cp int.crt ica/ca.crt
 t 0 '' '' -- pk ca sign --dir ica r3.csr -o leaf.crt
 cat leaf.crt int.crt >chain.pem
 t 0 'OK \(CN=term-003 <- CN=nosan <- CN=Fleet CA\)' '' -- pk cert verify chain.pem --ca fca/ca.crt --purpose client
@@ -267,16 +275,36 @@ t 1 'ossl/a.crt: REVOKED.*keyCompromise' '' -- pk crl check --crl ossl/crl.pem -
 t 0 'CRL number: +1' '' -- pk crl info ossl/crl.pem
 
 # --- corrupt index database
-cp -r fca broken && rm -f broken/index.db-wal broken/index.db-shm
-head -c 4096 /dev/urandom >broken/index.db
-t 3 '' 'broken/index.db is not a usable index database|not a pairkit CA index' -- pk ca list --dir broken
-t 3 '' 'broken/index.db' -- pk ca sign --dir broken r1.csr -o broken.crt
-absent broken.crt
-rm broken/index.db
-t 3 '' 'index database broken/index.db is missing' -- pk ca revoke --dir broken 01
+if [[ $ENGINE == sqlite ]]; then
+  cp -r fca broken && rm -f broken/index.db-wal broken/index.db-shm
+  head -c 4096 /dev/urandom >broken/index.db
+  t 3 '' 'broken/index.db is not a usable index database|not a pairkit CA index' -- pk ca list --dir broken
+  t 3 '' 'broken/index.db' -- pk ca sign --dir broken r1.csr -o broken.crt
+  absent broken.crt
+  rm broken/index.db
+  t 3 '' 'index database broken/index.db is missing' -- pk ca revoke --dir broken 01
+else
+  skip 'a corrupt or missing index file' 'SQLite only: about files'
+  # Their PostgreSQL counterparts: the index's database without the index, an
+  # index from a newer pairkit, the server stopped. Nothing is signed.
+  pk -q ca init --dir nca --cn 'No Index CA' $(ca_index nca) >/dev/null
+  index_sql nca 'DROP SCHEMA pairkit_ca CASCADE'
+  t 3 '' 'holds no .*CA index' -- pk ca list --dir nca
+  t 3 '' 'holds no .*CA index' -- pk ca sign --dir nca r1.csr -o nca.crt
+  absent nca.crt
+  pk -q ca init --dir fuca --cn 'Future CA' $(ca_index fuca) >/dev/null
+  index_sql fuca 'UPDATE schema_version SET version = 9'
+  t 3 '' 'schema version 9; this pairkit knows up to 3' -- pk ca sign --dir fuca r1.csr -o fuca.crt
+  absent fuca.crt
+  check 'stop_pg' stop_pg
+  t 3 '' 'ca_fca' -- bounded 20 64 pk ca sign --dir fca r1.csr -o down.crt
+  absent down.crt
+  check 'restart_pg' restart_pg
+  t 0 '' '' -- pk ca sign --dir fca r1.csr -o down.crt
+fi
 
 # --- parallel signing: 4 processes x 20 requests -> 80 certificates, 80 distinct serials
-pk -q ca init --dir pca --cn 'Parallel CA' >/dev/null
+pk -q ca init --dir pca --cn 'Parallel CA' $(ca_index pca) >/dev/null
 for p in 1 2 3 4; do
   mkdir -p in$p
   for i in $(seq 1 20); do
@@ -289,12 +317,12 @@ check "4 parallel ca sign processes all succeed" bash -c '
 check "80 certificates, 80 distinct serials, all in the index" bash -c '
   [ $(ls out*/*.crt | wc -l) -eq 80 ] &&
   [ $(for f in out*/*.crt; do openssl x509 -in $f -noout -serial; done | sort -u | wc -l) -eq 80 ] &&
-  [ $(sqlite3 pca/index.db "select count(distinct serial) from certs") -eq 80 ] &&
+  [ $(index_sql pca "select count(distinct serial) from certs") -eq 80 ] &&
   for f in out*/*.crt; do s=$(openssl x509 -in $f -noout -serial | cut -d= -f2);
-    [ "$(sqlite3 pca/index.db "select count(*) from certs where serial=\"$s\" and delivered = 1")" = 1 ] || exit 1; done'
+    [ "$(index_sql pca "select count(*) from certs where serial = '"'"'$s'"'"' and delivered = 1")" = 1 ] || exit 1; done'
 
 # --- a batch of three chunks (200, 200, 1), the files written while the next chunk is signed
-pk -q ca init --dir bca --cn 'Batch CA' >/dev/null
+pk -q ca init --dir bca --cn 'Batch CA' $(ca_index bca) >/dev/null
 openssl ecparam -name prime256v1 -genkey -noout -out b.key 2>/dev/null
 mkdir -p bin
 for i in $(seq 1 401); do openssl req -new -key b.key -out bin/b$i.csr -subj /CN=b$i 2>/dev/null; done
@@ -302,11 +330,11 @@ t 0 '' 'signed 401 certificates into bout' -- bash -c 'pk ca sign --dir bca bin/
 check "401 certificates, no temporary file left, their serials are exactly the index's" bash -c '
   [ $(ls -A bout | wc -l) -eq 401 ] &&
   diff <(for f in bout/*.crt; do openssl x509 -in $f -noout -serial | cut -d= -f2; done | sort) \
-       <(sqlite3 bca/index.db "select serial from certs" | sort)'
+       <(index_sql bca "select serial from certs" | sort)'
 check "certificates of the first and the last chunk verify" openssl verify -CAfile bca/ca.crt bout/b1.crt bout/b401.crt
 
 # --- signed but not written: recorded, flagged by ca list, delivered or revoked later
-pk -q ca init --dir uca --cn 'Undelivered CA' >/dev/null
+pk -q ca init --dir uca --cn 'Undelivered CA' $(ca_index uca) >/dev/null
 mkdir -p ubatch/u2.crt && touch ubatch/u2.crt/keep  # a folder where u2.crt should go: its rename fails after signing
 for i in 1 2 3; do cp r1.csr u$i.csr; done
 t 3 '' 'cannot write ubatch/u2.crt: Is a directory; 2 signed certificate\(s\) recorded in the index but not written .*ca deliver --dir uca.*ca revoke --dir uca --undelivered' -- pk ca sign --dir uca u1.csr u2.csr u3.csr --out-dir ubatch --force
@@ -330,7 +358,7 @@ check "delivered certificates are the index's, and verify" bash -c '
   for f in ubatch/u1.crt ubatch/u2.crt ubatch/u3.crt nodir/x.crt; do
     openssl verify -CAfile uca/ca.crt $f >/dev/null || exit 1
     s=$(openssl x509 -in $f -noout -serial | cut -d= -f2)
-    [ "$(sqlite3 uca/index.db "select delivered from certs where serial=\"$s\"")" = 1 ] || exit 1
+    [ "$(index_sql uca "select delivered from certs where serial = '"'"'$s'"'"'")" = 1 ] || exit 1
   done'
 t 0 '' '^0 undelivered certificate' -- pk ca list --dir uca --undelivered
 t 0 '' 'nothing to deliver' -- pk ca deliver --dir uca
@@ -343,7 +371,7 @@ t 0 '' '\(written\)' -- pk ca deliver --dir uca "$u1" --out-dir again --force
 check "--force replaced the other file" cmp again/u1.crt ubatch/u1.crt
 t 3 '' 'serial 0BADC0FFEE is not in the index' -- pk ca deliver --dir uca 0BADC0FFEE
 # An interrupted batch may have put a file in place without recording it: delivery finds it there.
-sqlite3 uca/index.db "update certs set delivered = 0 where serial = '$u1'"
+index_sql uca "update certs set delivered = 0 where serial = '$u1'"
 t 0 '"status": "in_place"' '' -- pk --json ca deliver --dir uca
 # Revoking what was never written.
 cp u1.csr u4.csr

@@ -1,7 +1,7 @@
-# The registry engine of a table written once for both (sourced): SQLite files
-# by default, PostgreSQL 15 when PAIRKIT_TEST_ENGINE=postgres (run_table.sh
-# NAME@postgres): then one cluster for the table (pg-lib.sh) and one database
-# per registry.
+# The engine of the registries and CA indexes of a table written once for
+# both (sourced): SQLite files by default, PostgreSQL 15 when
+# PAIRKIT_TEST_ENGINE=postgres (run_table.sh NAME@postgres): then one cluster
+# for the table (pg-lib.sh) and one database per registry or CA.
 #   ENGINE                 sqlite or postgres
 #   new_registry NAME      prints the location of a registry not made yet:
 #                          NAME.db, or the URL of a new, empty database
@@ -21,6 +21,10 @@
 #                          (no file; no schema pairkit_registry)
 #   re TEXT                TEXT as an extended regular expression matching it
 #                          (a URL has . and ?)
+#   ca_index DIR           the arguments of `ca init --dir DIR` for its index:
+#                          none on SQLite (DIR/index.db), --index and the URL
+#                          of a new database on PostgreSQL
+#   index_sql DIR SQL      runs SQL on the index of the CA in DIR, as reg_sql
 # Rows about SQLite's files (modes, a corrupt file, WAL, a schema-1 file) run
 # under `if [[ $ENGINE == sqlite ]]`, with a skip row saying so otherwise.
 ENGINE=${PAIRKIT_TEST_ENGINE:-sqlite}
@@ -51,20 +55,19 @@ new_registry() {
 reg_sql() {
   local db=${1:?usage: reg_sql LOCATION SQL} sql=${2:?usage: reg_sql LOCATION SQL}
   if [[ $db == postgresql:* ]]; then
-    PGOPTIONS='-c search_path=pairkit_registry' "$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -d "$db" -c "$sql"
+    PGOPTIONS='-c search_path=pairkit_registry -c client_min_messages=warning' "$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -d "$db" -c "$sql"
   else
     sqlite3 "${db#sqlite:}" "$sql"
   fi
 }
 export -f reg_sql
 
-# PostgreSQL has no schema 1: a creating command makes the schema, its
-# expectation and audit row go again, and the setting is what migrating a
-# schema-1 registry leaves.
+# PostgreSQL has no schema 1: a new registry, with the setting that
+# migrating a schema-1 registry leaves.
 old_registry() {
   if [[ $1 == postgresql:* ]]; then
-    pk -q pair expect --db "$1" --serial OLD-REGISTRY >/dev/null &&
-      reg_sql "$1" "DELETE FROM expected; DELETE FROM audit; UPDATE settings SET value = 'false' WHERE key = 'otp_required'"
+    pk -q db migrate --db "$1" --store registry >/dev/null &&
+      reg_sql "$1" "UPDATE settings SET value = 'false' WHERE key = 'otp_required'"
   else
     sqlite3 "${1#sqlite:}" <"$DATA/registry/pairing-v1.sql"
   fi
@@ -103,3 +106,21 @@ absent_registry() {
     [[ ! -e ${1#sqlite:} ]]
   fi && _ok "$where" || _bad "$where"
 }
+
+# The database of the CA in DIR: fca -> ca_fca.
+_ca_db() { echo "ca_$(tr -c 'A-Za-z0-9_\n' _ <<<"$1")"; }
+export -f _ca_db
+
+ca_index() {
+  [[ $ENGINE == postgres ]] || return 0
+  echo "--index $(pg_new_db "$(_ca_db "$1")")"
+}
+
+index_sql() {
+  if [[ $ENGINE == postgres ]]; then
+    PGOPTIONS='-c search_path=pairkit_ca -c client_min_messages=warning' "$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -d "$(_ca_db "$1")" -c "$2"
+  else
+    sqlite3 "$1/index.db" "$2"
+  fi
+}
+export -f index_sql
