@@ -29,7 +29,10 @@ work=$(mktemp -d /tmp/pairkit-bench-pg.XXXXXX)
 gates=()
 stop_gates() {
   local p
-  for p in "${gates[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+  for p in "${gates[@]}"; do
+    kill "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
   gates=()
 }
 # pg-lib.sh chains its clean-up in front of this trap.
@@ -99,21 +102,23 @@ PY
 mkdir lite-gate pg-gate
 cp srv/key.pem srv/cert.pem lite-gate/
 cp srv/key.pem srv/cert.pem pg-gate/
-start() {  # DIR DB: prints PORT PID
+start() {  # DIR DB: a gate, a child of this shell (so that the trap stops it); sets PORT and PID
   "$pk" gate serve --dir "$1" --listen 127.0.0.1:0 --db "$2" >"$1.out" 2>"$1.log" &
-  local pid=$! port='' i
+  PID=$! PORT=''
+  gates+=("$PID")
+  local i
   for ((i = 0; i < 100; i++)); do
-    port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$1.out")
-    [[ -n $port ]] && break
+    PORT=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$1.out")
+    [[ -n $PORT ]] && return 0
     sleep 0.1
   done
-  [[ -n $port ]] || { echo "bench/pg.sh: the gate on $2 did not start: $(cat "$1.log")" >&2; exit 1; }
-  echo "$port $pid"
+  echo "bench/pg.sh: the gate on $2 did not start: $(cat "$1.log")" >&2
+  exit 1
 }
-read -r lite_port lite_pid < <(start lite-gate "$lite")
-gates+=("$lite_pid")
-read -r pg_port pg_pid < <(start pg-gate "$pg")
-gates+=("$pg_pid")
+start lite-gate "$lite"
+lite_port=$PORT lite_pid=$PID
+start pg-gate "$pg"
+pg_port=$PORT pg_pid=$PID
 
 measure() {  # ENGINE MODE CONCURRENCY: one gate_load run, one JSON line with the engine and mode
   local port=$lite_port pid=$lite_pid args=()
