@@ -8,6 +8,7 @@ here=$(dirname "${BASH_SOURCE[0]}")
 
 check 'PostgreSQL 15 starts for the table' start_pg
 db=$(pg_new_db fleet)
+export db
 sql() { pg_psql fleet "SET search_path TO pairkit_registry; $1"; }
 otp() { oathtool --totp -b --now "$2" "$1"; }
 
@@ -43,7 +44,8 @@ make_fleet() {  # PREFIX COUNT
   for i in $(seq "$2"); do
     echo "$1-$i $("$PAIRKIT" fingerprint fleet/"$1-$i"/cert.pem)"
   done >"$1.expect"
-  while read -r serial fp; do "$PAIRKIT" -q pair expect --db "$db" --serial "$serial" --fingerprint "$fp" || return 1; done <"$1.expect"
+  # Four consoles pre-register at once (each `pair expect` is a connection of its own).
+  xargs -P 4 -L 1 bash -c '"$PAIRKIT" -q pair expect --db "$db" --serial "$0" --fingerprint "$1"' <"$1.expect"
 }
 check "$n terminals are made and pre-registered" make_fleet F $n
 t 0 "^$n\$" '' -- python3 "$here/fleet-client.py" join fleet.out 32 180 "$ga_addr,$gb_addr" $(for i in $(seq $n); do echo fleet/F-$i; done)
