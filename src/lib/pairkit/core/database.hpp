@@ -185,7 +185,13 @@ public:
   /// costs one read.
   virtual int migrate(const Schema& schema) = 0;
   /// A stamp that moves whenever a query's answer may have, for answers kept
-  /// between requests. On PostgreSQL every stamp differs: nothing is kept.
+  /// between requests: read it before the queries whose answers are kept
+  /// under it. SQLite: the file's data version and this connection's own
+  /// changes, exact. PostgreSQL: the notifications the store's triggers send
+  /// on every write (the first call LISTENs), so another session's commit
+  /// moves it a moment after that commit; a silent session is asked once a
+  /// second whether it is still there, and every stamp differs while it
+  /// cannot tell (see postgres.cpp).
   virtual ChangeStamp change_stamp() = 0;
 
   /// Throws the error for the connection's last failure, worded by the store.

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -43,6 +44,9 @@ struct Libpq {
   decltype(&PQgetlength) getlength;
   decltype(&PQgetisnull) getisnull;
   decltype(&PQclear) clear;
+  decltype(&PQconsumeInput) consume_input;
+  decltype(&PQnotifies) notifies;
+  decltype(&PQfreemem) freemem;
 };
 
 const Libpq& libpq() {
@@ -50,7 +54,9 @@ const Libpq& libpq() {
   static Libpq l{};
   static std::string error;
   std::call_once(once, [] {
-    void* h = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
+    // Lazy: of libpq's two dozen libraries (Kerberos, LDAP, GnuTLS, ...) a
+    // check binds only the few functions it calls.
+    void* h = dlopen("libpq.so.5", RTLD_LAZY | RTLD_LOCAL);
     if (!h) {
       error = "PostgreSQL locations need libpq (Debian: apt-get install libpq5): " + std::string(dlerror());
       return;
@@ -76,6 +82,9 @@ const Libpq& libpq() {
     sym(l.getlength, "PQgetlength");
     sym(l.getisnull, "PQgetisnull");
     sym(l.clear, "PQclear");
+    sym(l.consume_input, "PQconsumeInput");
+    sym(l.notifies, "PQnotifies");
+    sym(l.freemem, "PQfreemem");
   });
   if (!error.empty()) throw InputError(error);
   return l;
@@ -248,7 +257,7 @@ public:
     set_up_session();
   }
   int migrate(const Schema& schema) override;
-  db::ChangeStamp change_stamp() override { return {++stamps_, 0}; }
+  db::ChangeStamp change_stamp() override;
   [[noreturn]] void fail(std::string_view what) const override { fail(nullptr, what, {}); }
 
   /// Before a statement: a connection lost outside a transaction is
@@ -287,7 +296,15 @@ private:
   std::string search_path_ = "pg_catalog";
   bool in_transaction_ = false;
   int generation_ = 0;
-  int64_t stamps_ = 0;
+  /// The store's notification channel: its namespace (set by migrate).
+  std::string channel_;
+  /// The connection generation whose session LISTENs on channel_ (-1: none).
+  int listening_in_ = -1;
+  /// Notifications and unknowns seen: the change stamp.
+  int64_t changes_ = 0;
+  /// How often a silent listener is asked whether it is still there, and when it last answered.
+  static constexpr std::chrono::seconds kConfirmEvery{1};
+  std::chrono::steady_clock::time_point confirmed_;
   struct Hash {
     using is_transparent = void;
     size_t operator()(std::string_view v) const noexcept { return std::hash<std::string_view>{}(v); }
@@ -395,6 +412,7 @@ int PgConnection::migrate(const Schema& schema) {
   const int target = static_cast<int>(schema.postgres_migrations.size());
   lock_sql_ = "SELECT pg_advisory_xact_lock(" + std::to_string(lock_key(ns)) + ")";
   search_path_ = ns;
+  channel_ = ns;
   // Most opens find the current version: the session's settings and the
   // version in one round trip. Anything else takes the careful way.
   {
@@ -432,6 +450,46 @@ int PgConnection::migrate(const Schema& schema) {
        "record the schema version");
   tx.commit();
   return found;
+}
+
+// Every write to a store's tables notifies the channel named after its
+// namespace (a trigger on each table, the schema's migrations), whoever
+// wrote: another gate, the CLI, psql. A session that LISTENs there is told
+// of each commit as it happens, its own commits inside COMMIT's answer and
+// other sessions' a moment after theirs; the stamp moves with each
+// notification read here without waiting. A silent connection tells of no
+// change, also when it died without a word (a network partition): a stamp
+// older than kConfirmEvery holds only after a round trip, which also brings
+// every notification sent before it. Whenever this session cannot tell (no
+// schema read yet, inside a transaction, no listener, a lost connection),
+// every stamp differs and nothing is kept.
+db::ChangeStamp PgConnection::change_stamp() {
+  const auto& l = libpq();
+  if (channel_.empty() || in_transaction_ || lost()) return {++changes_, 0};
+  const auto now = std::chrono::steady_clock::now();
+  if (listening_in_ != generation_) {
+    // The same session as the queries: notifications queue behind their answers.
+    PGresult* r = run(("LISTEN \"" + channel_ + "\"").c_str());
+    const bool ok = l.result_status(r) == PGRES_COMMAND_OK;
+    l.clear(r);
+    if (!ok) return {++changes_, 0};
+    listening_in_ = generation_;
+    confirmed_ = now;
+    return {++changes_, 0};  // what happened before the listener is unknown
+  }
+  if (now - confirmed_ >= kConfirmEvery) {
+    PGresult* r = run("");  // an empty query: the cheapest round trip
+    const bool ok = l.result_status(r) == PGRES_EMPTY_QUERY;
+    l.clear(r);
+    if (!ok) return {++changes_, 0};
+    confirmed_ = now;
+  }
+  if (!l.consume_input(conn_)) return {++changes_, 0};
+  while (PGnotify* n = l.notifies(conn_)) {
+    ++changes_;
+    l.freemem(n);
+  }
+  return {changes_, 0};
 }
 
 }  // namespace
