@@ -50,13 +50,14 @@ pk -q crl issue --dir ca -o ca.crl >/dev/null
 
 # --- db migrate on SQLite
 sqlite3 old.db <"$DATA/registry/pairing-v1.sql"
-t 0 '^registry: 1 -> 2$' '^$' -- pk db migrate --db old.db
-t 0 '^2$' '^$' -- sqlite3 old.db 'PRAGMA user_version'
-t 0 '^registry: 2, current$' '^$' -- pk db migrate --db old.db
+t 0 '^registry: 1 -> 3$' '^$' -- pk db migrate --db old.db
+t 0 '^3$' '^$' -- sqlite3 old.db 'PRAGMA user_version'
+t 0 'USING COVERING INDEX terminals_by_fingerprint|USING INDEX terminals_by_fingerprint' '^$' -- sqlite3 old.db "EXPLAIN QUERY PLAN SELECT serial FROM terminals WHERE fingerprint = 'AA' ORDER BY paired_at DESC LIMIT 1"
+t 0 '^registry: 3, current$' '^$' -- pk db migrate --db old.db
 t 0 '^CA index: 3, current$' '^$' -- pk db migrate --db ca/index.db
-t 0 '^\{"location":"sqlite:old\.db","stores":\[\{"changed":false,"from":2,"store":"registry","to":2\}\]\}$' '^$' -- bash -c 'pk --json db migrate --db sqlite:old.db | python3 -c "import json,sys; print(json.dumps(json.load(sys.stdin), separators=(\",\", \":\")))"'
+t 0 '^\{"location":"sqlite:old\.db","stores":\[\{"changed":false,"from":3,"store":"registry","to":3\}\]\}$' '^$' -- bash -c 'pk --json db migrate --db sqlite:old.db | python3 -c "import json,sys; print(json.dumps(json.load(sys.stdin), separators=(\",\", \":\")))"'
 cp old.db future.db && sqlite3 future.db 'PRAGMA user_version = 9'
-t 3 '^$' 'registry future\.db has schema version 9; this pairkit knows up to 2' -- pk db migrate --db future.db
+t 3 '^$' 'registry future\.db has schema version 9; this pairkit knows up to 3' -- pk db migrate --db future.db
 cp ca/index.db future-ca.db && sqlite3 future-ca.db 'PRAGMA user_version = 7'
 t 3 '^$' 'future-ca\.db holds a CA index of schema version 7; this pairkit knows up to 3' -- pk db migrate --db future-ca.db
 t 0 '^9$' '^$' -- sqlite3 future.db 'PRAGMA user_version'
@@ -66,8 +67,8 @@ sqlite3 other.db 'CREATE TABLE accounts(id INTEGER PRIMARY KEY)'
 t 3 '^$' 'other\.db holds no pairkit store' -- pk db migrate --db other.db
 t 3 '^$' 'no database at missing\.db' -- pk db migrate --db missing.db
 absent missing.db
-t 0 '^registry: created, 2$' '^$' -- pk db migrate --db new-reg.db --store registry
-t 0 '^2$' '^$' -- sqlite3 new-reg.db 'PRAGMA user_version'
+t 0 '^registry: created, 3$' '^$' -- pk db migrate --db new-reg.db --store registry
+t 0 '^3$' '^$' -- sqlite3 new-reg.db 'PRAGMA user_version'
 t 3 '^$' 'new-reg\.db holds a registry; an SQLite file holds one store: give the CA index a file of its own' -- pk db migrate --db new-reg.db --store ca
 t 3 '^$' 'is an SQLite database but not a pairing registry' -- pk db migrate --db other.db --store registry
 t 2 '^$' 'bogus not in \{registry,ca\}' -- pk db migrate --db old.db --store bogus
@@ -76,7 +77,7 @@ t 2 '^$' 'carries a password' -- pk db migrate --db 'postgresql://gate:secret@12
 t 2 '^$' '--db is required \(or --db-env VAR\)' -- pk db migrate
 
 # --- --db-env: the location from the environment; with --db, a usage error.
-t 0 '^registry: 2, current$' '^$' --env REG_DB=old.db -- pk db migrate --db-env REG_DB
+t 0 '^registry: 3, current$' '^$' --env REG_DB=old.db -- pk db migrate --db-env REG_DB
 t 2 '^$' 'excludes' --env REG_DB=old.db -- pk db migrate --db old.db --db-env REG_DB
 t 3 '^$' 'environment variable NO_SUCH_VAR is not set \(--db-env NO_SUCH_VAR\)' -- pk db migrate --db-env NO_SUCH_VAR
 t 3 '^$' 'environment variable REG_DB is empty' --env REG_DB= -- pk db migrate --db-env REG_DB
@@ -91,14 +92,23 @@ t 3 '^$' 'no pairing registry at missing\.db' -- pk --config conf.toml pair list
 # --- db migrate on PostgreSQL: both stores in one database, each in its schema.
 fleet=$(pg_new_db fleet)
 t 3 '^$' "$(re "$fleet") holds no pairkit store" -- pk db migrate --db "$fleet"
-t 0 '^registry: created, 2$' '^$' -- pk db migrate --db "$fleet" --store registry
-t 0 '^2$' '^$' -- psql_in "$fleet" 'SELECT version FROM pairkit_registry.schema_version'
-t 0 '^registry: 2, current
+t 0 '^registry: created, 3$' '^$' -- pk db migrate --db "$fleet" --store registry
+t 0 '^3$' '^$' -- psql_in "$fleet" 'SELECT version FROM pairkit_registry.schema_version'
+t 0 '^registry: 3, current
 CA index: created, 3$' '^$' -- pk db migrate --db "$fleet" --store ca
 t 0 '^pairkit_ca
 pairkit_registry$' '^$' -- psql_in "$fleet" "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'pairkit%' ORDER BY 1"
-t 0 '^registry: 2, current
+t 0 '^registry: 3, current
 CA index: 3, current$' '^$' -- pk db migrate --db "$fleet"
+# Version 3: an index on the paired certificates, and PostgreSQL's change
+# notifications: two triggers on every table of the registry. A version-2
+# registry (before them) gets both.
+t 0 '^18$' '^$' -- psql_in "$fleet" "SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE c.relnamespace = 'pairkit_registry'::regnamespace AND NOT t.tgisinternal"
+psql_in "$fleet" 'DROP FUNCTION pairkit_registry.notify_change() CASCADE; DROP INDEX pairkit_registry.terminals_by_fingerprint; UPDATE pairkit_registry.schema_version SET version = 2'
+t 0 '^registry: 2 -> 3
+CA index: 3, current$' '^$' -- pk db migrate --db "$fleet"
+t 0 '^18$' '^$' -- psql_in "$fleet" "SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE c.relnamespace = 'pairkit_registry'::regnamespace AND NOT t.tgisinternal"
+t 0 '^terminals_by_fingerprint$' '^$' -- psql_in "$fleet" "SELECT indexname FROM pg_indexes WHERE schemaname = 'pairkit_registry' AND tablename = 'terminals' AND indexname LIKE '%fingerprint'"
 psql_in "$fleet" 'UPDATE pairkit_ca.schema_version SET version = 9'
 t 3 '^$' 'holds a CA index of schema version 9; this pairkit knows up to 3' -- pk db migrate --db "$fleet"
 psql_in "$fleet" 'UPDATE pairkit_ca.schema_version SET version = 3'
@@ -162,8 +172,8 @@ t 3 '^$' 'no database at missing\.db' -- pk db copy --from missing.db --to x.db
 t 3 '^$' 'empty\.db holds no pairkit store' -- pk db copy --from empty.db --to x.db
 t 3 '^$' 'other\.db holds no pairkit store' -- pk db copy --from other.db --to x.db
 sqlite3 old1.db <"$DATA/registry/pairing-v1.sql"
-t 3 '^$' 'old1\.db holds a registry of schema version 1; this pairkit copies version 2: bring it up to date first \(pairkit db migrate --db old1\.db\)' -- pk db copy --from old1.db --to x.db
-t 3 '^$' 'future\.db holds a registry of schema version 9; this pairkit copies version 2' -- pk db copy --from future.db --to x.db
+t 3 '^$' 'old1\.db holds a registry of schema version 1; this pairkit copies version 3: bring it up to date first \(pairkit db migrate --db old1\.db\)' -- pk db copy --from old1.db --to x.db
+t 3 '^$' 'future\.db holds a registry of schema version 9; this pairkit copies version 3' -- pk db copy --from future.db --to x.db
 absent x.db
 t 2 '^$' '--from and --to name the same database \(old\.db\)' -- pk db copy --from old.db --to sqlite:old.db
 t 2 '^$' '--to is required' -- pk db copy --from old.db

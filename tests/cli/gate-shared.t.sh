@@ -61,6 +61,17 @@ t 0 '^0$' '' -- sql "SELECT count(*) FROM (SELECT serial FROM requests WHERE sta
 t 0 'paired with this certificate' '' -- pk pair check --db "$db" --serial F-17 --cert fleet/F-17/cert.pem
 check 'both gates served joins' bash -c "grep -q '\"gate\": \"$ga_addr\"' fleet.out && grep -q '\"gate\": \"$gb_addr\"' fleet.out"
 
+# Each gate keeps a paired terminal's answers until the registry changes; a
+# write by anyone, psql included, reaches both gates before their next answer.
+config_of() {  # GATE TERMINAL: the HTTP status of its GET /v1/config there
+  GATE=$1 gcurl --cert "fleet/$2/cert.pem" --key "fleet/$2/key.pem" /v1/config | sed -n 's/.*HTTP \([0-9]*\).*/\1/p'
+}
+for g in "$ga_addr" "$gb_addr"; do t 0 '^200$' '' -- config_of "$g" F-3; t 0 '^200$' '' -- config_of "$g" F-3; done
+sql "DELETE FROM terminals WHERE serial = 'F-3'" >/dev/null
+for g in "$ga_addr" "$gb_addr"; do t 0 '^403$' '' -- config_of "$g" F-3; done
+sql "INSERT INTO terminals(serial, fingerprint, request_id, paired_at, paired_by) SELECT serial, fingerprint, id, decided_at, decided_by FROM requests WHERE serial = 'F-3' AND state = 'paired'" >/dev/null
+for g in "$ga_addr" "$gb_addr"; do t 0 '^200$' '' -- config_of "$g" F-3; done
+
 # Operators on two consoles decide the same requests at the same moment: one
 # approval each, and a TOTP step is used once across them. The clock is
 # fixed per round (PAIRKIT_TEST_NOW) so that each round has its own step.

@@ -93,7 +93,7 @@ assert acts.count(\"otp-ok\") == 4 and acts.count(\"approve\") == 1, acts'"
 if [[ $ENGINE == sqlite ]]; then
   sqlite3 v1.db <"$DATA/registry/pairing-v1.sql"
   v1code=$(pk --json pair request --db v1.db --serial TERM-0042 --cert term/cert.pem --server-cert srv/cert.pem | jget '["code"]')
-  check "the registry is at schema version 2" bash -c "[ \"\$(sqlite3 v1.db 'PRAGMA user_version')\" = 2 ]"
+  check "the registry is at schema version 3" bash -c "[ \"\$(sqlite3 v1.db 'PRAGMA user_version')\" = 3 ]"
   t 0 '^paired TERM-0042' 'does not require a second factor yet; switch it on with: pairkit pair require-otp --db v1.db' -- pk pair approve --db v1.db --serial TERM-0042 --code "$v1code" --operator alice
   t 0 '^registry v1.db now requires a TOTP code' 'no operator is enrolled yet' -- pk pair require-otp --db v1.db
   t 0 '^registry v1.db requires a TOTP code already' '' -- pk pair require-otp --db v1.db

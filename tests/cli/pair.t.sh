@@ -25,9 +25,9 @@ check "the code is 5 groups of 5 Crockford characters" bash -c "[[ '$code' =~ ^(
 check "nonce is 32 hex digits" bash -c "[[ '$nonce' =~ ^[0-9a-f]{32}$ ]]"
 t 0 "^$code$" '^$' -- pk pair code --cert term/cert.pem --server-cert srv/cert.pem --nonce "$nonce"
 if [[ $ENGINE == sqlite ]]; then
-  check "the database is WAL with a schema version" bash -c "[ \"\$(sqlite3 $db 'PRAGMA journal_mode; PRAGMA user_version;' | tr '\n' ' ')\" = 'wal 2 ' ]"
+  check "the database is WAL with a schema version" bash -c "[ \"\$(sqlite3 $db 'PRAGMA journal_mode; PRAGMA user_version;' | tr '\n' ' ')\" = 'wal 3 ' ]"
 else
-  t 0 '^2$' '^$' -- reg_sql "$db" 'SELECT version FROM schema_version'
+  t 0 '^3$' '^$' -- reg_sql "$db" 'SELECT version FROM schema_version'
 fi
 
 # A substituted certificate on either side gives another code, and the approval fails.
@@ -129,7 +129,7 @@ if [[ $ENGINE == sqlite ]]; then
   sqlite3 other.db 'CREATE TABLE x(y);'
   t 3 '' 'other.db is an SQLite database but not a pairing registry' -- pk pair list --db other.db
   sqlite3 newer.db 'PRAGMA user_version = 9;'
-  t 3 '' 'schema version 9; this pairkit knows up to 2' -- pk pair list --db newer.db
+  t 3 '' 'schema version 9; this pairkit knows up to 3' -- pk pair list --db newer.db
 else
   skip 'a corrupt file, an SQLite file of another application, a file of a newer schema' 'SQLite only: about files'
   # Their PostgreSQL counterparts: a database of another application, a schema
@@ -147,8 +147,8 @@ else
   newer=$(new_registry newer)
   pk -q pair expect --db $newer --serial TERM-0042 >/dev/null
   reg_sql "$newer" 'UPDATE schema_version SET version = 99'
-  t 3 '' "registry $(re "$newer") has schema version 99; this pairkit knows up to 2" -- pk pair list --db $newer
-  t 3 '' 'has schema version 99; this pairkit knows up to 2' -- pk pair expect --db $newer --serial TERM-0043
+  t 3 '' "registry $(re "$newer") has schema version 99; this pairkit knows up to 3" -- pk pair list --db $newer
+  t 3 '' 'has schema version 99; this pairkit knows up to 3' -- pk pair expect --db $newer --serial TERM-0043
   check 'the newer registry is left as it was' test "$(reg_sql "$newer" 'SELECT version FROM schema_version; SELECT count(*) FROM expected')" = $'99\n1'
 
   # Reaching the server: over TCP with the password from PGPASSFILE; a wrong

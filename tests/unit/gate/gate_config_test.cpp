@@ -54,3 +54,9 @@ TEST_CASE("[gate] registry: a path is taken in SERVER_DIR, a URL unchanged") {
           url);
   }
 }
+
+TEST_CASE("[gate] keep_answers: on unless turned off") {
+  CHECK(parse_gate_config("", "gate.toml", "/s").keep_answers);
+  CHECK_FALSE(parse_gate_config("[gate]\nkeep_answers = false\n", "gate.toml", "/s").keep_answers);
+  CHECK_THROWS_AS(parse_gate_config("[gate]\nkeep_answers = \"no\"\n", "gate.toml", "/s"), InputError);
+}

@@ -212,7 +212,7 @@ TEST_CASE("CONFIG: SERIAL/ before default/, plain regular files, modes, the limi
   CHECK_THROWS_AS(terminal_config(c, "BIG"), InputError);
 }
 
-TEST_CASE("routes: a poll's answer is kept, yet a decision or a configuration file from another process shows at once") {
+TEST_CASE("routes: poll and configuration answers are kept, yet a decision or a configuration file from another process shows at once") {
   Gate g;
   const auto term = g.identity("TERM-1", device::Role::terminal);
   const auto pending = nlohmann::json::parse(g.join(term, "TERM-1").body);
@@ -243,7 +243,10 @@ TEST_CASE("routes: a poll's answer is kept, yet a decision or a configuration fi
   const auto with_file = state(two, poll2);
   REQUIRE(with_file["config"]["files"].size() == 1);
   CHECK(with_file["config"]["files"][0]["name"] == "motd");
+  CHECK(g.routes.handle(g.request("GET", "/v1/config", &two), g.config).status == 200);
+  CHECK(g.routes.handle(g.request("GET", "/v1/config", &two), g.config).status == 200);  // kept
   other->unpair("TERM-2", {"alice", crypto::totp_code(alice, step + 1)}, g.clock);
+  CHECK(g.routes.handle(g.request("GET", "/v1/config", &two), g.config).status == 403);
   CHECK(state(two, poll2)["state"] == "unpaired");
   CHECK(g.routes.handle(g.request("GET", poll2, &term), g.config).status == 404);  // never another's cached answer
 }

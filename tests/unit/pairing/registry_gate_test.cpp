@@ -303,6 +303,36 @@ TEST_CASE("the pending count follows other connections' joins within the same se
   CHECK(reader->pending_count(g.clock) == 0);
 }
 
+TEST_CASE("a gate's kept answers follow every change, its own and other connections'") {
+  Gate g;
+  const std::string path = g.d.path() + "/pairing.db";
+  RegistryOptions keep{IfMissing::fail, 100ms};
+  keep.keep_answers = true;
+  const auto gate = open_registry(path, keep);
+  CHECK_FALSE(gate->paired_serial(fp('A')));
+  g.join(join_req("T1", 'A'));
+  CHECK_FALSE(gate->paired_serial(fp('A')));
+  g.reg->approve("T1", std::nullopt, parse_code(g.reg->list(State::pending, g.clock).at(0).code), 5,
+                 {"alice", std::nullopt}, g.clock);
+  // Another connection's approval reaches the kept "not paired".
+  CHECK(gate->paired_serial(fp('A')) == "T1");
+  CHECK(gate->join(join_req("T1", 'A'), {}, *g.rng, g.clock).result == JoinResult::paired);
+  CHECK(gate->join(join_req("T1", 'A'), {}, *g.rng, g.clock).row.id == 1);
+  // A denial by another connection ends the kept paired join at once.
+  g.reg->deny("address", "127.0.0.1", {"alice", std::nullopt}, g.clock);
+  CHECK(gate->join(join_req("T1", 'A'), {}, *g.rng, g.clock).result == JoinResult::denied);
+  CHECK(gate->join(join_req("T1", 'A', "127.0.0.2"), {}, *g.rng, g.clock).result == JoinResult::paired);
+  // So does an unpairing: the kept serial goes with it.
+  g.reg->unpair("T1", {"alice", std::nullopt}, g.clock);
+  CHECK_FALSE(gate->paired_serial(fp('A')));
+  CHECK(gate->join(join_req("T1", 'A', "127.0.0.2"), {}, *g.rng, g.clock).result == JoinResult::unpaired);
+  // The stamp is the same while nothing changes, and moves with the gate's own writes.
+  const auto before = gate->change_stamp();
+  CHECK(gate->change_stamp() == before);
+  gate->join(join_req("T2", 'B'), {}, *g.rng, g.clock);
+  CHECK(gate->change_stamp() != before);
+}
+
 TEST_CASE("a version-1 registry migrates on open, keeps its rows and needs no second factor yet") {
   TempDir d;
   const std::string path = d.path() + "/pairing.db";

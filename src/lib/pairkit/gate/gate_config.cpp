@@ -114,6 +114,7 @@ GateConfig parse_gate_config(std::string_view text, const std::string& name, con
       {"gate.ca", [&](const std::string&, const std::string& v) { c.ca_dir = in_dir(server_dir, v); }},
       {"gate.require_expected", flag_of(&c.require_expected)},
       {"gate.auto_approve_expected", flag_of(&c.auto_approve_expected)},
+      {"gate.keep_answers", flag_of(&c.keep_answers)},
       {"gate.log_format",
        [&](const std::string& key, const std::string& v) {
          if (v != "text" && v != "json") throw InputError(name + ": " + key + " must be \"text\" or \"json\", not '" + v + "'");

@@ -58,6 +58,7 @@ struct GateConfig {
   std::string config_dir;                  ///< [gate] config_dir: SERIAL/ or default/ files (SERVER_DIR/config)
   bool require_expected = false;           ///< [gate] require_expected
   bool auto_approve_expected = false;      ///< [gate] auto_approve_expected (EST issue: fleet pre-registration)
+  bool keep_answers = true;                ///< [gate] keep_answers: between requests, until the registry changes
   LogFormat log_format = LogFormat::text;  ///< [gate] log_format = "text" | "json"
   std::chrono::seconds request_lifetime{15 * 60};  ///< [gate] request_lifetime: a pending request
   std::chrono::seconds poll_interval{5};           ///< [gate] poll_interval: Retry-After while pending

@@ -1,22 +1,28 @@
-// PollCache: entries dropped all at once on any change, checked with one
-// non-blocking read of the worker's inotify queue.
+// PollCache: entries dropped all at once on any change, checked against the
+// registry's stamp and with one non-blocking read of the worker's inotify
+// queue for the configuration folder.
 #include "pairkit/gate/poll_cache.hpp"
 
 #include <algorithm>
 
 namespace pairkit::gate {
 
-void PollCache::watch(const std::vector<std::string>& registry_files, const std::string& config_dir) {
-  std::vector<std::string> key = registry_files;
-  key.push_back(config_dir);
-  if (watch_ && key == watched_) return;
+void PollCache::watch(const std::string& config_dir) {
+  if (watch_ && config_dir == watched_) return;
   entries_.clear();
-  watched_ = std::move(key);
-  watch_ = registry_files.empty() ? nullptr : std::make_unique<ChangeWatch>(registry_files, std::vector{config_dir});
+  watched_ = config_dir;
+  watch_ = std::make_unique<ChangeWatch>(std::vector<std::string>{}, std::vector{config_dir});
 }
 
-const HttpResponse* PollCache::find(int64_t id, const std::string& fingerprint) {
+void PollCache::align(const db::ChangeStamp& registry) {
+  if (registry == stamp_) return;
+  entries_.clear();
+  stamp_ = registry;
+}
+
+const HttpResponse* PollCache::find(int64_t id, const std::string& fingerprint, const db::ChangeStamp& registry) {
   if (!watch_) return nullptr;
+  align(registry);
   if (watch_->changed()) {
     entries_.clear();
     return nullptr;
@@ -31,8 +37,9 @@ const HttpResponse* PollCache::find(int64_t id, const std::string& fingerprint) 
 }
 
 void PollCache::put(int64_t id, const std::string& fingerprint, const HttpResponse& answer,
-                    std::chrono::steady_clock::duration fresh_for) {
+                    std::chrono::steady_clock::duration fresh_for, const db::ChangeStamp& registry) {
   if (!watch_ || fresh_for <= std::chrono::steady_clock::duration::zero()) return;
+  align(registry);
   if (entries_.size() >= kMaxEntries) entries_.clear();
   const auto until = std::chrono::steady_clock::now() +
                      std::min<std::chrono::steady_clock::duration>(fresh_for, kFresh);

@@ -7,9 +7,9 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
-#include <vector>
 
 #include "pairkit/core/change_watch.hpp"
+#include "pairkit/core/database.hpp"
 #include "pairkit/gate/handler.hpp"
 
 namespace pairkit::gate {
@@ -22,16 +22,17 @@ public:
   /// Entries at most; a full cache starts again empty.
   static constexpr size_t kMaxEntries = 4096;
 
-  /// Watches the registry's files and the configuration folder (its files
-  /// shape a paired terminal's answer); without registry files nothing is
-  /// cached. Watching the same again changes nothing.
-  void watch(const std::vector<std::string>& registry_files, const std::string& config_dir);
-  /// The answer cached for this request and certificate, unless anything
-  /// watched changed since it was read or it is older than kFresh.
-  const HttpResponse* find(int64_t id, const std::string& fingerprint);
-  /// Keeps an answer for at most `fresh_for` (capped at kFresh).
+  /// Watches the configuration folder (its files shape a paired terminal's
+  /// answer). Watching the same again changes nothing.
+  void watch(const std::string& config_dir);
+  /// The answer cached for this request and certificate, unless the
+  /// registry's stamp (Registry::change_stamp) moved or the configuration
+  /// changed since it was read, or it is older than kFresh.
+  const HttpResponse* find(int64_t id, const std::string& fingerprint, const db::ChangeStamp& registry);
+  /// Keeps an answer read under the `registry` stamp for at most `fresh_for`
+  /// (capped at kFresh).
   void put(int64_t id, const std::string& fingerprint, const HttpResponse& answer,
-           std::chrono::steady_clock::duration fresh_for);
+           std::chrono::steady_clock::duration fresh_for, const db::ChangeStamp& registry);
   /// Drops every answer (a reload changed what they hold).
   void clear() { entries_.clear(); }
 
@@ -41,8 +42,12 @@ private:
     HttpResponse answer;
     std::chrono::steady_clock::time_point until;
   };
+  /// Empties the cache when the registry moved past what it holds.
+  void align(const db::ChangeStamp& registry);
+
   std::unique_ptr<ChangeWatch> watch_;
-  std::vector<std::string> watched_;
+  std::string watched_;
+  db::ChangeStamp stamp_;
   std::unordered_map<int64_t, Entry> entries_;
 };
 

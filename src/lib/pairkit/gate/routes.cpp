@@ -31,20 +31,17 @@ HttpResponse refused(int status, const std::string& code, const std::string& rea
 }  // namespace
 
 pairing::Registry& Routes::registry(const GateConfig& config) {
-  if (!registry_ || registry_location_ != config.registry) {
+  if (!registry_ || registry_location_ != config.registry || registry_keeps_ != config.keep_answers) {
     registry_.reset();
     pairing::RegistryOptions opts;
     opts.if_missing = IfMissing::fail;
     opts.busy_timeout = config.limits.registry_timeout;
+    opts.keep_answers = config.keep_answers;
     registry_ = pairing::open_registry(config.registry, opts);
     registry_location_ = config.registry;
-    watched_config_dir_.reset();
+    registry_keeps_ = config.keep_answers;
   }
-  // Only when either changed: a poll should not cost a list of paths.
-  if (watched_config_dir_ != config.config_dir) {
-    polls_.watch(registry_->change_files(), config.config_dir);
-    watched_config_dir_ = config.config_dir;
-  }
+  polls_.watch(config.config_dir);
   return *registry_;
 }
 
@@ -173,7 +170,9 @@ HttpResponse Routes::status(const HttpRequest& request, const GateConfig& config
     answered_master_fingerprint_ = config.master_fingerprint;
     answered_poll_interval_ = config.poll_interval;
   }
-  if (const HttpResponse* cached = polls_.find(request.route.id, request.client_sha256)) return *cached;
+  const db::ChangeStamp stamp = config.keep_answers ? reg.change_stamp() : db::ChangeStamp{};
+  if (config.keep_answers)
+    if (const HttpResponse* cached = polls_.find(request.route.id, request.client_sha256, stamp)) return *cached;
   const auto row = reg.poll(request.route.id, request.client_sha256, clock_);
   if (!row) return error_response(404, "not_found", "no such request for this certificate");
   auto answer = row_answer(*row, config, 200);
@@ -181,7 +180,7 @@ HttpResponse Routes::status(const HttpRequest& request, const GateConfig& config
   auto fresh_for = std::chrono::steady_clock::duration(PollCache::kFresh);
   if (row->state == pairing::State::pending)
     fresh_for = std::min<std::chrono::steady_clock::duration>(fresh_for, row->expires_at - clock_.now());
-  polls_.put(request.route.id, request.client_sha256, answer, fresh_for);
+  if (config.keep_answers) polls_.put(request.route.id, request.client_sha256, answer, fresh_for, stamp);
   return answer;
 }
 

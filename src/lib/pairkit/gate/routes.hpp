@@ -66,8 +66,8 @@ private:
   const CrlService* crl_;
   std::unique_ptr<pairing::Registry> registry_;
   std::string registry_location_;
+  bool registry_keeps_ = true;  ///< the open registry's RegistryOptions::keep_answers
   PollCache polls_;
-  std::optional<std::string> watched_config_dir_;  ///< what polls_ watches with the open registry
   /// What of gate.toml the cached answers hold: a reload that changes it drops them.
   std::string answered_master_address_, answered_master_fingerprint_;
   std::chrono::seconds answered_poll_interval_{0};

@@ -14,13 +14,14 @@
 #include <botan/rng.h>
 
 #include "pairkit/core/clock.hpp"
+#include "pairkit/core/database.hpp"
 #include "pairkit/core/db_location.hpp"
 #include "pairkit/pairing/code.hpp"
 
 namespace pairkit::pairing {
 
 /// Schema version this build writes (PRAGMA user_version).
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 /// Wrong codes an operator may enter before a request is rejected.
 inline constexpr int kMaxCodeAttempts = 3;
 /// Wrong TOTP codes in a row that lock an operator out, and for how long.
@@ -200,10 +201,10 @@ public:
   virtual std::optional<RequestRow> latest_request(const std::string& cert_sha256, const Clock& clock) = 0;
   /// Pending requests in all (the gate's metrics).
   virtual int pending_count(const Clock& clock) = 0;
-  /// The files that every change to the registry writes (a ChangeWatch on
-  /// them tells a cache when to let go), or none when changes cannot be seen
-  /// on this machine's file system: then nothing read may be cached.
-  virtual std::vector<std::string> change_files() const = 0;
+  /// A stamp that moves whenever an answer read from the registry may have,
+  /// whoever wrote: read it before the reads whose answers are kept under it
+  /// (see db::Connection::change_stamp).
+  virtual db::ChangeStamp change_stamp() = 0;
 
   /// pair expect: pre-registers a serial, optionally with its fingerprint.
   virtual void expect(const std::string& serial, const std::optional<std::string>& fingerprint, const Clock& clock) = 0;
@@ -233,6 +234,9 @@ public:
 struct RegistryOptions {
   IfMissing if_missing = IfMissing::fail;
   std::chrono::milliseconds busy_timeout{5000};
+  /// A long-lived reader (the gate): answers to the reads a paired terminal
+  /// causes on every request are kept until change_stamp() moves.
+  bool keep_answers = false;
 };
 
 /// Opens (with IfMissing::create: and creates) the registry at `location`:

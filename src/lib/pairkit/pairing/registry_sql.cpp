@@ -2,6 +2,7 @@
 // for every state change, written in the same transaction as the change;
 // every call run again after a lost connection or a serialization failure.
 #include <algorithm>
+#include <unordered_map>
 #include <vector>
 
 #include "pairkit/core/duration.hpp"
@@ -100,6 +101,12 @@ CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 INSERT INTO settings(key, value)
   SELECT 'otp_required', CASE WHEN (SELECT user_version FROM pragma_user_version) = 0 THEN 'true' ELSE 'false' END;
 )sql",
+    // Version 3: whom a certificate is paired with, found without reading
+    // every terminal (GET /v1/config, /v1/check, EST). On PostgreSQL also its
+    // change notifications; SQLite's data version tells a cache the same.
+    R"sql(
+CREATE INDEX terminals_by_fingerprint ON terminals(fingerprint, paired_at);
+)sql",
 };
 
 // The same schema on PostgreSQL, in the namespace pairkit_registry: times
@@ -174,6 +181,28 @@ CREATE TABLE operators(
   last_used_step BIGINT NOT NULL DEFAULT 0);
 CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 INSERT INTO settings(key, value) VALUES ('otp_required', 'true');
+)sql",
+    // Version 3: the index SQLite's version 3 makes; and every write to a
+    // table notifies the channel named after the schema, so that a gate keeps
+    // answers until something changed (core/postgres.cpp, change_stamp). A
+    // table added by a later version needs the same triggers.
+    R"sql(
+CREATE INDEX terminals_by_fingerprint ON terminals(fingerprint, paired_at);
+CREATE FUNCTION notify_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify(TG_TABLE_SCHEMA, '');
+  RETURN NULL;
+END $$;
+DO $$
+DECLARE t text;
+BEGIN
+  FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'schema_version' LOOP
+    EXECUTE format('CREATE TRIGGER changed AFTER INSERT OR UPDATE OR DELETE ON %I '
+                   'FOR EACH ROW EXECUTE FUNCTION notify_change()', t);
+    EXECUTE format('CREATE TRIGGER truncated AFTER TRUNCATE ON %I '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION notify_change()', t);
+  END LOOP;
+END $$;
 )sql",
 };
 static_assert(std::size(kSqliteMigrations) == kSchemaVersion);
@@ -263,7 +292,9 @@ RequestRow read_row(const Statement& s, bool with_code = true) {
 
 class SqlRegistry final : public Registry {
 public:
-  explicit SqlRegistry(std::unique_ptr<Connection> conn) : db_(std::move(conn)) {}
+  SqlRegistry(std::unique_ptr<Connection> conn, bool keep_answers) : db_(std::move(conn)) {
+    if (keep_answers) kept_.emplace();
+  }
 
   RequestOutcome request(const std::string& serial, const CertRef& terminal, const std::optional<CertRef>& server,
                          std::chrono::seconds lifetime, Botan::RandomNumberGenerator& rng,
@@ -279,13 +310,8 @@ public:
   JoinOutcome join(const JoinRequest& req, const JoinPolicy& policy, Botan::RandomNumberGenerator& rng,
                    const Clock& clock) override;
   std::optional<RequestRow> poll(int64_t id, const std::string& cert_sha256, const Clock& clock) override;
-  // A commit writes the WAL (or, in rollback mode, the database and its
-  // journal) with pwrite(); a checkpoint writes the database. Changes to a
-  // PostgreSQL database come from other machines: nothing to watch.
-  std::vector<std::string> change_files() const override {
-    const std::string& p = db_->path();
-    if (db_->engine() != DbEngine::sqlite || p.empty() || p == ":memory:" || p.rfind("file:", 0) == 0) return {};
-    return {p, p + "-wal", p + "-journal"};
+  db::ChangeStamp change_stamp() override {
+    return db::with_retries(*db_, [&] { return db_->change_stamp(); });
   }
   std::optional<std::string> paired_serial(const std::string& cert_sha256) override;
   std::optional<RequestRow> latest_request(const std::string& cert_sha256, const Clock& clock) override;
@@ -340,7 +366,30 @@ private:
     int count;
   };
   std::optional<PendingCount> pending_count_;
+  /// Answers kept while the change stamp holds (RegistryOptions::keep_answers):
+  /// a paired terminal's GET /v1/config and its join at each boot.
+  struct Kept {
+    static constexpr size_t kMaxEntries = 4096;  ///< per map; a full map starts again empty
+    db::ChangeStamp stamp;
+    std::unordered_map<std::string, std::optional<std::string>> serial_by_fingerprint;
+    std::unordered_map<std::string, RequestRow> paired_join;  ///< by serial, fingerprint and address
+  };
+  std::optional<Kept> kept_;
+  /// The kept answers, emptied first when the stamp moved; null when none are kept.
+  Kept* kept();
 };
+
+SqlRegistry::Kept* SqlRegistry::kept() {
+  if (!kept_) return nullptr;
+  const db::ChangeStamp stamp = db_->change_stamp();
+  if (stamp != kept_->stamp || kept_->serial_by_fingerprint.size() >= Kept::kMaxEntries ||
+      kept_->paired_join.size() >= Kept::kMaxEntries) {
+    kept_->serial_by_fingerprint.clear();
+    kept_->paired_join.clear();
+    kept_->stamp = stamp;
+  }
+  return &*kept_;
+}
 
 void SqlRegistry::log(TimePoint at, const std::string& actor, const std::string& serial, const std::string& action,
                          const std::string& old_state, const std::string& new_state, const std::string& old_fp,
@@ -780,8 +829,20 @@ JoinOutcome SqlRegistry::join(const JoinRequest& req, const JoinPolicy& policy, 
     const std::string& fp = req.terminal.sha256;
     // A paired terminal joining again (at each boot, each reconnect) is
     // answered from reads, without the write lock, so such joins never queue
-    // behind one another. Anything else, a denial included (it is audited),
-    // takes the write path below, which checks everything again.
+    // behind one another; a gate keeps that answer until anything changes.
+    // Anything else, a denial included (it is audited), takes the write path
+    // below, which checks everything again.
+    Kept* kept = this->kept();
+    std::string key;
+    if (kept) {
+      key = req.serial + '\0' + fp + '\0' + req.source_address;
+      if (auto it = kept->paired_join.find(key); it != kept->paired_join.end()) {
+        JoinOutcome out;
+        out.result = JoinResult::paired;
+        out.row = it->second;
+        return out;
+      }
+    }
     if (paired_fingerprint(req.serial) == fp) {
       auto s = db_->cached(
           "SELECT 1 FROM denials WHERE (kind = 'address' AND value = ?) OR (kind = 'fingerprint' AND value = ?) LIMIT 1");
@@ -794,6 +855,7 @@ JoinOutcome SqlRegistry::join(const JoinRequest& req, const JoinPolicy& policy, 
           JoinOutcome out;
           out.result = JoinResult::paired;
           out.row = *row;
+          if (kept) kept->paired_join.emplace(std::move(key), *row);
           return out;
         }
       }
@@ -982,10 +1044,16 @@ std::optional<RequestRow> SqlRegistry::poll(int64_t id, const std::string& cert_
 
 std::optional<std::string> SqlRegistry::paired_serial(const std::string& cert_sha256) {
   return db::with_retries(*db_, [&]() -> std::optional<std::string> {
+    Kept* kept = this->kept();
+    if (kept)
+      if (auto it = kept->serial_by_fingerprint.find(cert_sha256); it != kept->serial_by_fingerprint.end())
+        return it->second;
     auto s = db_->cached("SELECT serial FROM terminals WHERE fingerprint = ? ORDER BY paired_at DESC LIMIT 1");
     s.bind(1, cert_sha256);
-    if (!s.step()) return std::nullopt;
-    return s.text(0);
+    std::optional<std::string> serial;
+    if (s.step()) serial = s.text(0);
+    if (kept) kept->serial_by_fingerprint.emplace(cert_sha256, serial);
+    return serial;
   });
 }
 
@@ -1172,7 +1240,7 @@ const db::Store& registry_store() {
       {"meta", "key, value", "key"},
       {"settings", "key, value", "key", false, true},
   };
-  static_assert(kSchemaVersion == 2, "the table list names every column of this version");
+  static_assert(kSchemaVersion == 3, "the table list names every column of this version");
   static const db::Store store{"registry", "registry", &kSchema, &kSchema, "requests", kTables, describe};
   return store;
 }
@@ -1182,7 +1250,7 @@ std::unique_ptr<Registry> open_sql_registry(const DbLocation& where, const Regis
     throw InputError("no pairing registry at " + where.target);
   auto conn = db::connect(where, {options.if_missing, options.busy_timeout, describe});
   conn->migrate(kSchema);
-  return std::make_unique<SqlRegistry>(std::move(conn));
+  return std::make_unique<SqlRegistry>(std::move(conn), options.keep_answers);
 }
 
 }  // namespace pairkit::pairing
