@@ -69,7 +69,17 @@ config_of() {  # GATE TERMINAL: the HTTP status of its GET /v1/config there
 for g in "$ga_addr" "$gb_addr"; do t 0 '^200$' '' -- config_of "$g" F-3; t 0 '^200$' '' -- config_of "$g" F-3; done
 sql "DELETE FROM terminals WHERE serial = 'F-3'" >/dev/null
 for g in "$ga_addr" "$gb_addr"; do t 0 '^403$' '' -- config_of "$g" F-3; done
-sql "INSERT INTO terminals(serial, fingerprint, request_id, paired_at, paired_by) SELECT serial, fingerprint, id, decided_at, decided_by FROM requests WHERE serial = 'F-3' AND state = 'paired'" >/dev/null
+repair_f3() {
+  sql "INSERT INTO terminals(serial, fingerprint, request_id, paired_at, paired_by) SELECT serial, fingerprint, id, decided_at, decided_by FROM requests WHERE serial = 'F-3' AND state = 'paired'" >/dev/null
+}
+repair_f3
+for g in "$ga_addr" "$gb_addr"; do t 0 '^200$' '' -- config_of "$g" F-3; t 0 '^200$' '' -- config_of "$g" F-3; done
+# A gate whose connection was cut keeps nothing: the change made meanwhile
+# (no notification reached it) is read at its next answer.
+t 0 '^[1-9][0-9]*$' '' -- sql "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'pairkit'"
+sql "DELETE FROM terminals WHERE serial = 'F-3'" >/dev/null
+for g in "$ga_addr" "$gb_addr"; do t 0 '^403$' '' -- config_of "$g" F-3; done
+repair_f3
 for g in "$ga_addr" "$gb_addr"; do t 0 '^200$' '' -- config_of "$g" F-3; done
 
 # Operators on two consoles decide the same requests at the same moment: one

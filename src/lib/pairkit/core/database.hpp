@@ -189,8 +189,8 @@ public:
   /// under it. SQLite: the file's data version and this connection's own
   /// changes, exact. PostgreSQL: the notifications the store's triggers send
   /// on every write (the first call LISTENs), so another session's commit
-  /// moves it a moment after that commit; a silent session is asked once a
-  /// second whether it is still there, and every stamp differs while it
+  /// moves it a moment after that commit; once a second the session
+  /// notifies itself and must hear it, and every stamp differs while it
   /// cannot tell (see postgres.cpp).
   virtual ChangeStamp change_stamp() = 0;
 

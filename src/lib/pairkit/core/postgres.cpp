@@ -4,6 +4,7 @@
 #include "pairkit/core/postgres.hpp"
 
 #include <dlfcn.h>
+#include <unistd.h>
 #include <libpq-fe.h>
 
 #include <algorithm>
@@ -305,6 +306,7 @@ private:
   /// How often a silent listener is asked whether it is still there, and when it last answered.
   static constexpr std::chrono::seconds kConfirmEvery{1};
   std::chrono::steady_clock::time_point confirmed_;
+  uint64_t pings_ = 0;
   struct Hash {
     using is_transparent = void;
     size_t operator()(std::string_view v) const noexcept { return std::hash<std::string_view>{}(v); }
@@ -458,11 +460,14 @@ int PgConnection::migrate(const Schema& schema) {
 // of each commit as it happens, its own commits inside COMMIT's answer and
 // other sessions' a moment after theirs; the stamp moves with each
 // notification read here without waiting. A silent connection tells of no
-// change, also when it died without a word (a network partition): a stamp
-// older than kConfirmEvery holds only after a round trip, which also brings
-// every notification sent before it. Whenever this session cannot tell (no
-// schema read yet, inside a transaction, no listener, a lost connection),
-// every stamp differs and nothing is kept.
+// change, also when it died without a word (a network partition) or when
+// its notifications go elsewhere (a pooler that moves the session between
+// server connections): so a stamp older than kConfirmEvery holds only once
+// the session has notified itself and heard it, in one round trip that also
+// brings every notification sent before it. Whenever this session cannot
+// tell (no schema read yet, inside a transaction, no listener, a lost
+// connection, its own notice unheard), every stamp differs and nothing is
+// kept.
 db::ChangeStamp PgConnection::change_stamp() {
   const auto& l = libpq();
   if (channel_.empty() || in_transaction_ || lost()) return {++changes_, 0};
@@ -474,20 +479,34 @@ db::ChangeStamp PgConnection::change_stamp() {
     l.clear(r);
     if (!ok) return {++changes_, 0};
     listening_in_ = generation_;
-    confirmed_ = now;
-    return {++changes_, 0};  // what happened before the listener is unknown
+    confirmed_ = {};
+    ++changes_;  // what happened before the listener is unknown
   }
+  std::string ping;
   if (now - confirmed_ >= kConfirmEvery) {
-    PGresult* r = run("");  // an empty query: the cheapest round trip
-    const bool ok = l.result_status(r) == PGRES_EMPTY_QUERY;
+    // Unique to this connection: other sessions' pings are no change, and
+    // no other session sends this one.
+    ping = "ping " + std::to_string(getpid()) + " " + std::to_string(reinterpret_cast<uintptr_t>(this)) + " " +
+           std::to_string(++pings_);
+    PGresult* r = run(("SELECT pg_notify('" + channel_ + "', '" + ping + "')").c_str());
+    const bool ok = l.result_status(r) == PGRES_TUPLES_OK;
     l.clear(r);
     if (!ok) return {++changes_, 0};
-    confirmed_ = now;
+  } else if (!l.consume_input(conn_)) {
+    return {++changes_, 0};
   }
-  if (!l.consume_input(conn_)) return {++changes_, 0};
+  bool heard = false;
   while (PGnotify* n = l.notifies(conn_)) {
-    ++changes_;
+    const std::string_view payload = n->extra ? n->extra : "";
+    if (!ping.empty() && payload == ping)
+      heard = true;
+    else if (!payload.starts_with("ping "))
+      ++changes_;  // the triggers' notifications carry no payload
     l.freemem(n);
+  }
+  if (!ping.empty()) {
+    if (!heard) return {++changes_, 0};
+    confirmed_ = now;
   }
   return {changes_, 0};
 }
