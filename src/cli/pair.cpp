@@ -149,9 +149,14 @@ void run_request(Cli& cli, const PairRequestOptions& o) {
   const auto terminal = cert_ref(cli, o.cert);
   std::optional<pairing::CertRef> server;
   if (!o.server_cert.empty()) server = cert_ref(cli, o.server_cert);
-  if (!server && o.db.given() && !pairing::registry_exists(o.db.location()))
+  // Without --server-cert the registry must be there already: a refused
+  // request makes nothing (no file, no schema on a server).
+  std::unique_ptr<pairing::Registry> reg;
+  try {
+    reg = open_registry(o.db, server || !o.db.given() ? IfMissing::create : IfMissing::fail);
+  } catch (const db::StoreMissing&) {
     throw UsageError("registry " + o.db.location() + " does not exist yet: give --server-cert the first time");
-  auto reg = open_registry(o.db, IfMissing::create);
+  }
   const auto out = reg->request(o.serial, terminal, server, lifetime, cli.rng(), cli.clock());
   if (cli.json) {
     if (out.already_paired)

@@ -131,9 +131,8 @@ TEST_CASE("a registry opens from sqlite:PATH; other schemes and URLs with passwo
   auto rng = make_seeded_rng(6);
   FixedClock clock(t0);
   const std::string path = d.path() + "/pairing.db";
-  CHECK_FALSE(registry_exists("sqlite:" + path));
+  CHECK_THROWS_AS(open_registry("sqlite:" + path, {IfMissing::fail, 2000ms}), db::StoreMissing);
   open_registry("sqlite:" + path, {IfMissing::create, 2000ms})->request("T5", cert('E'), cert('5'), 15min, *rng, clock);
-  CHECK(registry_exists(path));
   CHECK(open_registry(path, {IfMissing::fail, 2000ms})->list(State::pending, clock).size() == 1);
   CHECK_THROWS_AS(open_registry("mysql://gate@db/pairing", {IfMissing::fail, 2000ms}), UsageError);
   CHECK_THROWS_AS(open_registry("postgresql://gate:secret@db/pairing", {IfMissing::fail, 2000ms}), UsageError);

@@ -52,6 +52,13 @@ public:
   using InputError::InputError;
 };
 
+/// A store opened with IfMissing::fail that is not there (no file, no
+/// schema). An InputError, so an uncaught one still exits 3.
+class StoreMissing : public InputError {
+public:
+  using InputError::InputError;
+};
+
 /// A failure after which the whole transaction may run again: a lost
 /// connection before COMMIT, a serialization failure or a deadlock
 /// (PostgreSQL's 40001, 40P01). with_retries runs it again; uncaught, an

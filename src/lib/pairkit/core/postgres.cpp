@@ -436,7 +436,7 @@ int PgConnection::migrate(const Schema& schema) {
   if (v == target) return v;
   if (v > target) refuse_newer(v);
   if (v < 0 && if_missing_ == IfMissing::fail)
-    throw InputError(path() + " holds no " + std::string(schema.noun) + " (no schema " + ns + ")");
+    throw db::StoreMissing(path() + " holds no " + std::string(schema.noun) + " (no schema " + ns + ")");
   db::Transaction tx(*this);
   exec(("CREATE SCHEMA IF NOT EXISTS " + ns + "; CREATE TABLE IF NOT EXISTS " + ns +
         ".schema_version(version INTEGER NOT NULL)")

@@ -70,14 +70,4 @@ std::string normalize_fingerprint(std::string_view text) {
   return out;
 }
 
-bool registry_exists(const std::string& location) {
-  const auto where = parse_db_location(location);
-  switch (where.engine) {
-    case DbEngine::sqlite: return path_exists(where.target);
-    // Whether the server holds one is for opening it to say, worded there.
-    case DbEngine::postgres: return true;
-  }
-  return false;
-}
-
 }  // namespace pairkit::pairing

@@ -246,9 +246,6 @@ struct RegistryOptions {
 /// server that cannot be reached, or a database busy past busy_timeout.
 std::unique_ptr<Registry> open_registry(const std::string& location, const RegistryOptions& options);
 
-/// Whether `location` (as open_registry takes it) holds a registry already;
-/// always true for a server, where opening it tells.
-bool registry_exists(const std::string& location);
 
 /// An IPv4 or IPv6 address as the gate records it (inet_ntop's form:
 /// "10.0.0.9", "2001:db8::9"), so denials match. UsageError otherwise.

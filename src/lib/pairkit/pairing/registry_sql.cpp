@@ -1247,7 +1247,7 @@ const db::Store& registry_store() {
 
 std::unique_ptr<Registry> open_sql_registry(const DbLocation& where, const RegistryOptions& options) {
   if (where.engine == DbEngine::sqlite && options.if_missing == IfMissing::fail && !path_exists(where.target))
-    throw InputError("no pairing registry at " + where.target);
+    throw db::StoreMissing("no pairing registry at " + where.target);
   auto conn = db::connect(where, {options.if_missing, options.busy_timeout, describe});
   conn->migrate(kSchema);
   return std::make_unique<SqlRegistry>(std::move(conn), options.keep_answers);
