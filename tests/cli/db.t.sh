@@ -152,6 +152,14 @@ t 3 '^$' "$(re "$fleet") is not empty: its registry holds [0-9]+ rows in request
 check 'nothing was written' test "$before" = "$(counts_pg "$fleet" pairkit_registry "$reg_tables")"
 t 3 '^$' 'its CA index holds 2 rows in certs' -- pk db copy --from ca/index.db --to "$fleet"
 
+# A target that changes what it is given (here a trigger of its own) fails
+# the read-back: the copy is rolled back and the store stays empty.
+bent=$(pg_new_db bent)
+pk -q db migrate --db "$bent" --store registry >/dev/null
+psql_in "$bent" "CREATE FUNCTION pairkit_registry.bend() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN NEW.paired_by := 'mallory'; RETURN NEW; END \$\$; CREATE TRIGGER bend BEFORE INSERT ON pairkit_registry.terminals FOR EACH ROW EXECUTE FUNCTION pairkit_registry.bend()"
+t 3 '^$' 'terminals does not read back as copied: [0-9]+ rows, sha256 [0-9a-f]{64} in .*; [0-9]+ rows, sha256 [0-9a-f]{64} in .* \(rolled back, nothing was written\)' -- pk db copy --from $reg --to "$bent"
+t 0 '^0\|0$' '^$' -- psql_in "$bent" 'SELECT (SELECT count(*) FROM pairkit_registry.requests), (SELECT count(*) FROM pairkit_registry.terminals)'
+
 # --- PostgreSQL -> SQLite, and SQLite -> SQLite.
 t 3 '^$' 'holds 2 stores and an SQLite file holds one: copy them one at a time \(--store\)' -- pk db copy --from "$fleet" --to back.db
 absent back.db
