@@ -303,7 +303,7 @@ private:
   int listening_in_ = -1;
   /// Notifications and unknowns seen: the change stamp.
   int64_t changes_ = 0;
-  /// How often a silent listener is asked whether it is still there, and when it last answered.
+  /// How often the session notifies itself to show that it still hears, and when it last heard.
   static constexpr std::chrono::seconds kConfirmEvery{1};
   std::chrono::steady_clock::time_point confirmed_;
   uint64_t pings_ = 0;
