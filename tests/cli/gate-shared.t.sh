@@ -77,6 +77,15 @@ for g in "$ga_addr" "$gb_addr"; do t 0 '^200$' '' -- config_of "$g" F-3; t 0 '^2
 # A gate whose connection was cut keeps nothing: the change made meanwhile
 # (no notification reached it) is read at its next answer.
 t 0 '^[1-9][0-9]*$' '' -- sql "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'pairkit'"
+gone() {  # the terminated backends have ended (pg_terminate_backend only signals them)
+  local i
+  for ((i = 0; i < 100; i++)); do
+    [[ $(sql "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pairkit'") == 0 ]] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+check 'the gates connections have ended' gone
 sql "DELETE FROM terminals WHERE serial = 'F-3'" >/dev/null
 for g in "$ga_addr" "$gb_addr"; do t 0 '^403$' '' -- config_of "$g" F-3; done
 repair_f3

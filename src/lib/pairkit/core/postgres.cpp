@@ -33,7 +33,7 @@ struct Libpq {
   decltype(&PQerrorMessage) error_message;
   decltype(&PQfinish) finish;
   decltype(&PQreset) reset;
-  decltype(&PQsetNoticeProcessor) set_notice_processor;
+  decltype(&PQsetNoticeReceiver) set_notice_receiver;
   decltype(&PQexec) exec;
   decltype(&PQexecParams) exec_params;
   decltype(&PQprepare) prepare;
@@ -71,7 +71,7 @@ const Libpq& libpq() {
     sym(l.error_message, "PQerrorMessage");
     sym(l.finish, "PQfinish");
     sym(l.reset, "PQreset");
-    sym(l.set_notice_processor, "PQsetNoticeProcessor");
+    sym(l.set_notice_receiver, "PQsetNoticeReceiver");
     sym(l.exec, "PQexec");
     sym(l.exec_params, "PQexecParams");
     sym(l.prepare, "PQprepare");
@@ -134,8 +134,6 @@ int number_placeholders(std::string_view sql, std::string& out) {
   }
   return n;
 }
-
-void ignore_notice(void*, const char*) {}
 
 class PgConnection;
 
@@ -251,6 +249,7 @@ public:
   void recover() override {
     if (!lost()) return;
     libpq().reset(conn_);
+    doomed_ = false;
     if (lost())
       throw db::Retryable(describe_({Failure::connection_lost, path(), busy_timeout(), "reconnect",
                                      one_line(libpq().error_message(conn_))}));
@@ -283,7 +282,16 @@ public:
 
 private:
   PGresult* run(const char* sql) { return libpq().exec(conn_, sql); }
-  bool lost() const { return libpq().status(conn_) != CONNECTION_OK; }
+  bool lost() const { return doomed_ || libpq().status(conn_) != CONNECTION_OK; }
+  /// Notices are not printed (the one error line is the caller's). One of
+  /// severity FATAL or PANIC is the server saying why it is about to close
+  /// the connection (pg_terminate_backend, a shutdown): it counts as lost
+  /// from then on, before libpq has read the end of the connection.
+  static void receive_notice(void* self, const PGresult* r) {
+    const char* severity = libpq().result_error_field(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+    if (severity && (std::string_view(severity) == "FATAL" || std::string_view(severity) == "PANIC"))
+      static_cast<PgConnection*>(self)->doomed_ = true;
+  }
   /// The session's settings: the busy timeout as lock and statement
   /// timeouts, and the store's namespace as the search path.
   std::string session_sql() const;
@@ -296,6 +304,7 @@ private:
   std::string lock_sql_ = "SELECT 1";
   std::string search_path_ = "pg_catalog";
   bool in_transaction_ = false;
+  bool doomed_ = false;  ///< the server announced the connection's end (receive_notice)
   int generation_ = 0;
   /// The store's notification channel: its namespace (set by migrate).
   std::string channel_;
@@ -358,7 +367,7 @@ PgConnection::PgConnection(const std::string& url, const db::ConnectionOptions& 
   const char* values[] = {secs.c_str(), user_timeout.c_str(), "pairkit", url.c_str(), nullptr};
   conn_ = l.connectdb_params(keys, values, 1);
   if (!conn_) throw InputError("cannot connect to " + url + ": out of memory");
-  l.set_notice_processor(conn_, ignore_notice, nullptr);
+  l.set_notice_receiver(conn_, receive_notice, this);
   if (lost()) {
     // The destructor does not run for a constructor that throws.
     const std::string why = one_line(l.error_message(conn_));
@@ -504,6 +513,7 @@ db::ChangeStamp PgConnection::change_stamp() {
       ++changes_;  // the triggers' notifications carry no payload
     l.freemem(n);
   }
+  if (doomed_) return {++changes_, 0};
   if (!ping.empty()) {
     if (!heard) return {++changes_, 0};
     confirmed_ = now;
